@@ -1,0 +1,138 @@
+"""``xiangzhi``: migrate, create-admin, seed-demo, serve, worker, openapi."""
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+import uvicorn
+from alembic import command
+from alembic.config import Config
+from arq import run_worker
+from pydantic import ValidationError
+
+from app.config import Settings, get_settings
+from app.db import create_engine, create_sessionmaker
+from app.logging_setup import configure_logging
+from app.main import create_app
+from app.services.bootstrap import create_superadmin
+from app.services.demo import seed_demo
+
+
+def alembic_config(settings: Settings) -> Config:
+    here = Path(__file__).resolve().parent.parent
+    config = Config(str(here / "alembic.ini"))
+    config.set_main_option("script_location", str(here / "alembic"))
+    config.attributes["database_url"] = settings.database_url
+    return config
+
+
+def migrate(settings: Settings) -> None:
+    command.upgrade(alembic_config(settings), "head")
+    print("数据库已迁移到最新版本。")
+
+
+async def _create_admin(settings: Settings, username: str, password: str) -> None:
+    engine = create_engine(settings)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            created = await create_superadmin(session, username=username, password=password)
+    finally:
+        await engine.dispose()
+    print(f"超级管理员 {username} 已{'创建' if created else '更新密码'}。")
+
+
+async def _seed_demo(settings: Settings) -> None:
+    engine = create_engine(settings)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            logins = await seed_demo(session, progress=lambda line: print(line, flush=True))
+    finally:
+        await engine.dispose()
+    if not logins:
+        print("演示数据已存在，未重复创建。")
+        return
+    print("\n演示账号（管理后台 /docs → Authorize）：")
+    for role, username, password in logins:
+        print(f"  {role:<16} {username:<14} {password}")
+    print("小程序模拟登录：code 任意（如 abc），手机号授权码填花名册中的手机号。")
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    if workers > 1 and settings.is_sqlite:
+        print("SQLite 只支持单进程；多进程请使用 PostgreSQL 与 Redis。", file=sys.stderr)
+        raise SystemExit(2)
+    uvicorn.run(
+        "app.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_config=None,
+    )
+
+
+def _worker(settings: Settings) -> None:
+    if not settings.redis_url:
+        print("worker 需要 Redis（XZ_REDIS_URL）；嵌入式默认模式下任务在 serve 进程内运行。",
+              file=sys.stderr)
+        raise SystemExit(2)
+    from app.worker import WorkerSettings  # reads XZ_REDIS_URL when imported
+
+    run_worker(WorkerSettings)  # type: ignore[arg-type]
+
+
+def _openapi(path: str) -> None:
+    schema = create_app().openapi()
+    Path(path).write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"已写入 {path}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="xiangzhi", description="乡治 后端命令行")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="把数据库迁移到最新版本")
+    admin = sub.add_parser("create-admin", help="创建超级管理员")
+    admin.add_argument("username")
+    admin.add_argument("--password", required=True)
+    sub.add_parser("seed-demo", help="写入演示镇的数据")
+    serve = sub.add_parser("serve", help="启动 HTTP 服务")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--migrate", action="store_true", help="启动前先迁移数据库")
+    sub.add_parser("worker", help="在 Redis 上运行后台任务")
+    openapi = sub.add_parser("openapi", help="导出 OpenAPI 文档")
+    openapi.add_argument("--out", default="miniprogram_contract/openapi.json")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        reasons = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        print(f"配置错误：{reasons}", file=sys.stderr)
+        raise SystemExit(2) from exc
+    configure_logging(settings.log_level)
+    match args.command:
+        case "migrate":
+            migrate(settings)
+        case "create-admin":
+            asyncio.run(_create_admin(settings, args.username, args.password))
+        case "seed-demo":
+            asyncio.run(_seed_demo(settings))
+        case "serve":
+            if args.migrate:
+                migrate(settings)
+            _serve(settings, args.host, args.port, args.workers)
+        case "worker":
+            _worker(settings)
+        case "openapi":
+            _openapi(args.out)
+
+
+if __name__ == "__main__":
+    main()

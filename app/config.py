@@ -1,0 +1,84 @@
+"""Settings, read from the environment with the prefix ``XZ_``."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "dev-only-secret-change-me-0123456789abcdef"
+DEV_QR_SECRET = "dev-only-qr-secret-change-me-0123456789"
+WECHAT_API_HOST = "https://api.weixin.qq.com"
+
+
+class ProductionMisconfigured(ValueError):
+    """Raised at start-up when production settings are unsafe."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="XZ_", env_file=".env", extra="ignore")
+
+    env: Literal["dev", "production"] = "dev"
+    database_url: str = "sqlite+aiosqlite:///./var/xiangzhi.db"
+    database_pool_size: int = 10
+    redis_url: str | None = None
+
+    jwt_secret: str = DEV_JWT_SECRET
+    jwt_issuer: str = "xiangzhi"
+    jwt_audience: str = "xiangzhi-miniprogram"
+    access_token_seconds: int = Field(default=2 * 3600, ge=60)
+    refresh_token_days: int = Field(default=30, ge=1)
+
+    wechat_mode: Literal["live", "mock"] | None = None
+    wechat_appid: str | None = None
+    wechat_secret: str | None = None
+    wechat_api_base: str = WECHAT_API_HOST
+    wechat_timeout_seconds: float = 5.0
+
+    media_dir: Path = Path("./var/media")
+    qr_rotate_seconds: int = Field(default=20, ge=5)
+    qr_secret: str = DEV_QR_SECRET
+
+    idempotency_hours: int = 24
+    login_ip_per_minute: int = 300
+    login_account_per_minute: int = 10
+
+    log_level: str = "INFO"
+
+    @property
+    def effective_wechat_mode(self) -> Literal["live", "mock"]:
+        if self.wechat_mode is not None:
+            return self.wechat_mode
+        return "live" if self.wechat_appid else "mock"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> "Settings":
+        if self.env != "production":
+            return self
+        if self.jwt_secret == DEV_JWT_SECRET or len(self.jwt_secret) < 32:
+            raise ProductionMisconfigured(
+                "XZ_ENV=production needs XZ_JWT_SECRET set to a secret of 32+ characters"
+            )
+        if self.qr_secret == DEV_QR_SECRET or len(self.qr_secret) < 32:
+            raise ProductionMisconfigured(
+                "XZ_ENV=production needs XZ_QR_SECRET set to a secret of 32+ characters"
+            )
+        if self.effective_wechat_mode == "mock":
+            raise ProductionMisconfigured(
+                "XZ_ENV=production refuses mock WeChat: set XZ_WECHAT_APPID and XZ_WECHAT_SECRET"
+            )
+        if self.is_sqlite:
+            raise ProductionMisconfigured(
+                "XZ_ENV=production refuses SQLite: set XZ_DATABASE_URL to PostgreSQL"
+            )
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,105 @@
+"""Named dependencies that routes state in their signatures."""
+
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.cache import Cache
+from app.config import Settings
+from app.errors import AppError, Forbidden, Unauthorized
+from app.models.roster import ADMIN_ROLES, Role
+from app.services import auth as auth_service
+from app.services.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from app.services.scopes import Principal
+from app.services.tokens import decode_access_token
+from app.services.wechat import WechatGateway
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_cache(request: Request) -> Cache:
+    cache: Cache = request.app.state.cache
+    return cache
+
+
+def get_wechat(request: Request) -> WechatGateway:
+    gateway: WechatGateway = request.app.state.wechat
+    return gateway
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's one transaction: committed when the route returns, rolled back on error."""
+    async with request.app.state.sessionmaker() as session:
+        try:
+            yield session
+        except AppError as error:
+            if error.keeps_changes:
+                await session.commit()
+            else:
+                await session.rollback()
+            raise
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+CacheDep = Annotated[Cache, Depends(get_cache)]
+WechatDep = Annotated[WechatGateway, Depends(get_wechat)]
+# scope="function": commit before the response is sent, so a 201 is never for a lost write.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_principal(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    cache: CacheDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Principal:
+    if not token:
+        raise Unauthorized()
+    claims = decode_access_token(settings, token)
+    if await cache.exists(auth_service.revoked_session_key(claims.session_id)):
+        raise Unauthorized("您已退出登录，请重新登录。", code="auth.session_revoked")
+    principal = await auth_service.load_principal(
+        session, account_id=claims.account_id, session_id=claims.session_id
+    )
+    if principal is None:
+        raise Unauthorized("账号不存在，请重新登录。", code="auth.invalid_token")
+    request.state.principal = principal
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(get_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    async def dependency(principal: CurrentUser) -> Principal:
+        if not principal.has_role(roles):
+            raise Forbidden()
+        return principal
+
+    return dependency
+
+
+AdminUser = Annotated[Principal, Depends(require_roles(*ADMIN_ROLES))]
+TownAdmin = Annotated[Principal, Depends(require_roles(Role.superadmin, Role.town_admin))]
+VillageAdmin = Annotated[
+    Principal, Depends(require_roles(Role.superadmin, Role.town_admin, Role.village_admin))
+]
+SuperAdmin = Annotated[Principal, Depends(require_roles(Role.superadmin))]
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="每页条数")]
+Cursor = Annotated[str | None, Query(max_length=512, description="上一页返回的 next_cursor")]
+DEFAULT_PAGE = DEFAULT_LIMIT

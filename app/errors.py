@@ -1,0 +1,213 @@
+"""Domain errors and their rendering as RFC 9457 problem+json.
+
+Services raise ``AppError`` subclasses; they know nothing of HTTP beyond a status number.
+"""
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("xiangzhi.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class AppError(Exception):
+    status: int = 400
+    title: str = "Bad Request"
+    code: str = "request.invalid"
+    detail: str = "请求有误。"
+    # Some failures must still persist what the service wrote (a revoked token family).
+    keeps_changes: bool = False
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        if detail is not None:
+            self.detail = detail
+        if code is not None:
+            self.code = code
+        self.headers = headers or {}
+        self.extra = extra or {}
+        super().__init__(self.detail)
+
+
+class BadRequest(AppError):
+    pass
+
+
+class Unauthorized(AppError):
+    status, title, code, detail = 401, "Unauthorized", "auth.unauthorized", "请先登录。"
+
+
+class Forbidden(AppError):
+    status, title, code, detail = 403, "Forbidden", "auth.forbidden", "您没有权限进行此操作。"
+
+
+class NotFound(AppError):
+    status, title, code, detail = 404, "Not Found", "not_found", "找不到该记录。"
+
+
+class Conflict(AppError):
+    status, title, code, detail = 409, "Conflict", "conflict", "操作与当前状态冲突。"
+
+
+class Unprocessable(AppError):
+    status, title, code, detail = 422, "Unprocessable Content", "request.invalid", "请求内容有误。"
+
+
+class TooManyRequests(AppError):
+    status, title, code, detail = 429, "Too Many Requests", "rate_limited", "操作太频繁，请稍后再试。"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int, code: str | None = None):
+        super().__init__(detail, code=code, headers={"Retry-After": str(max(1, retry_after))})
+
+
+class UpstreamError(AppError):
+    status, title, code, detail = 502, "Bad Gateway", "upstream.error", "微信服务返回错误，请稍后再试。"
+
+
+class ServiceUnavailable(AppError):
+    status, title = 503, "Service Unavailable"
+    code, detail = "service.unavailable", "服务暂时不可用，请稍后再试。"
+
+
+def problem(
+    status: int,
+    *,
+    title: str,
+    code: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://xiangzhi.cn/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+_FIELD_MESSAGES = {
+    "missing": "必填",
+    "json_invalid": "不是有效的 JSON",
+    "string_too_short": "太短",
+    "string_too_long": "太长",
+    "greater_than_equal": "数值太小",
+    "less_than_equal": "数值太大",
+    "greater_than": "数值太小",
+    "less_than": "数值太大",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "bool_parsing": "应为是或否",
+    "literal_error": "取值不在允许范围内",
+    "enum": "取值不在允许范围内",
+    "string_pattern_mismatch": "格式不对",
+    "extra_forbidden": "不允许的字段",
+    "datetime_parsing": "时间格式不对",
+    "model_attributes_type": "格式不对",
+    "dict_type": "应为对象",
+    "list_type": "应为列表",
+    "string_type": "应为文字",
+}
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
+    return ".".join(parts) or str(loc[0] if loc else "")
+
+
+async def _app_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return problem(
+        exc.status,
+        title=exc.title,
+        code=exc.code,
+        detail=exc.detail,
+        headers=exc.headers,
+        **exc.extra,
+    )
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    for err in exc.errors():
+        kind = str(err.get("type", ""))
+        message = _FIELD_MESSAGES.get(kind, "格式不对")
+        errors.append({"field": _field_name(tuple(err.get("loc", ()))), "message": message})
+    detail = "请求内容有误：" + "；".join(f"{e['field']}{e['message']}" for e in errors[:5]) + "。"
+    return problem(
+        422, title="Unprocessable Content", code="request.validation", detail=detail, errors=errors
+    )
+
+
+_HTTP_DETAILS = {
+    404: ("not_found", "找不到该地址。"),
+    405: ("request.method_not_allowed", "不支持该请求方法。"),
+    413: ("request.too_large", "请求内容太大。"),
+    415: ("request.unsupported_media_type", "不支持的内容类型。"),
+}
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code, detail = _HTTP_DETAILS.get(exc.status_code, ("request.invalid", "请求有误。"))
+    headers = dict(exc.headers) if exc.headers else None
+    return problem(
+        exc.status_code, title=_title(exc.status_code), code=code, detail=detail, headers=headers
+    )
+
+
+async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
+    log.info("integrity error: %s", exc)
+    return problem(409, title="Conflict", code="conflict.duplicate", detail="该记录已存在或与其他记录冲突。")
+
+
+async def _db_error(_: Request, exc: Exception) -> JSONResponse:
+    # Values the database itself refuses (out-of-range numbers, NUL bytes) are the caller's.
+    assert isinstance(exc, DBAPIError)
+    name = type(exc.orig).__name__ if exc.orig is not None else ""
+    if "DataError" in name or "InvalidText" in name or "OutOfRange" in name:
+        return problem(422, title="Unprocessable Content", code="request.invalid_value",
+                       detail="请求中有数据库无法保存的值。")
+    log.exception("database error", exc_info=exc)
+    return problem(503, title="Service Unavailable", code="service.database",
+                   detail="数据库暂时不可用，请稍后再试。")
+
+
+async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return problem(500, title="Internal Server Error", code="server.error",
+                   detail="服务器出错了，请稍后再试。")
+
+
+def _title(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DBAPIError, _db_error)
+    app.add_exception_handler(Exception, _unhandled)

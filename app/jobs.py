@@ -1,0 +1,51 @@
+"""Background jobs and their schedule, run by ``xiangzhi worker`` on Redis (arq) or, on the
+embedded default, by the serve process itself.
+
+A job is an ``async def job(ctx)`` where ``ctx["sessionmaker"]`` opens sessions. Each job owns
+its transaction, as a request does.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from app.china_time import utcnow
+from app.db import SessionMaker
+from app.services import maintenance
+
+log = logging.getLogger("xiangzhi.jobs")
+
+Job = Callable[[dict[str, Any]], Awaitable[Any]]
+
+
+async def purge_expired(ctx: dict[str, Any]) -> dict[str, int]:
+    sessionmaker: SessionMaker = ctx["sessionmaker"]
+    async with sessionmaker() as session, session.begin():
+        purged = await maintenance.purge_expired(session, now=utcnow())
+    log.info("purged expired records", extra={"purged": purged.__dict__})
+    return dict(purged.__dict__)
+
+
+@dataclass(frozen=True, slots=True)
+class Periodic:
+    job: Job
+    every_minutes: int
+
+
+PERIODIC: tuple[Periodic, ...] = (Periodic(purge_expired, every_minutes=15),)
+
+
+async def run_in_process(ctx: dict[str, Any], *, tick_seconds: float = 60.0) -> None:
+    """The embedded default's scheduler: one process, so no locking is needed."""
+    elapsed_minutes = 0
+    while True:
+        for periodic in PERIODIC:
+            if elapsed_minutes % periodic.every_minutes == 0:
+                try:
+                    await periodic.job(ctx)
+                except Exception:  # a failed run is retried on the next tick, not fatal
+                    log.exception("periodic job failed", extra={"job": periodic.job.__name__})
+        await asyncio.sleep(tick_seconds)
+        elapsed_minutes += 1

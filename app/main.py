@@ -1,0 +1,75 @@
+"""The application factory: middleware, routers and the lifespan that owns shared clients."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
+
+from app.cache import create_cache
+from app.config import Settings, get_settings
+from app.db import create_engine, create_sessionmaker
+from app.errors import install_error_handlers
+from app.jobs import run_in_process
+from app.middleware.idempotency import IdempotencyMiddleware
+from app.middleware.request_context import RequestContextMiddleware
+from app.routers import audit, auth, health, me, roster
+from app.services.wechat import WechatGateway, create_wechat_http
+
+DESCRIPTION = """乡治：党建与乡村治理小程序的后端与管理后台 API。
+
+手机端用微信登录（`/api/v1/auth/wechat-login`），管理后台用账号密码登录
+（右上角 **Authorize**，即 `/api/v1/auth/token`）。错误均为 `application/problem+json`，
+带稳定的 `code` 与中文 `detail`。"""
+
+
+MAX_JSON_BODY = 1024 * 1024
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    engine = create_engine(settings)
+    cache = create_cache(settings.redis_url)
+    http = create_wechat_http(settings) if settings.effective_wechat_mode == "live" else None
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.cache = cache
+    app.state.wechat = WechatGateway(settings=settings, cache=cache, http=http)
+    scheduler = None
+    if settings.redis_url is None and app.state.run_jobs_in_process:
+        # No Redis, so no separate worker: this single process runs the periodic jobs itself.
+        scheduler = asyncio.create_task(run_in_process({"sessionmaker": app.state.sessionmaker}))
+    try:
+        yield
+    finally:
+        if scheduler is not None:
+            scheduler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await scheduler
+        if http is not None:
+            await http.aclose()
+        await cache.aclose()
+        await engine.dispose()
+
+
+def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = True) -> FastAPI:
+    app = FastAPIOffline(
+        title="乡治 Xiangzhi",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        swagger_ui_parameters={"persistAuthorization": True},
+        # JSON bodies are small; routes that take uploads raise their own limit.
+        max_body_size=MAX_JSON_BODY,
+    )
+    app.state.settings = settings or get_settings()
+    app.state.run_jobs_in_process = run_jobs_in_process
+    install_error_handlers(app)
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(RequestContextMiddleware)
+    for module in (health, auth, me, roster, audit):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,183 @@
+"""``Idempotency-Key`` for POSTs: the first answer is stored per user and replayed on retries.
+
+It sits in front of the routes so that a replay never runs the route again. The caller is known
+from the bearer token alone; requests without a valid token pass through untouched (the route
+answers 401 itself, and logins are single-use by nature).
+"""
+
+import asyncio
+import hashlib
+import json
+import logging
+from datetime import timedelta
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.config import Settings
+from app.db import SessionMaker
+from app.errors import AppError
+from app.services import idempotency
+from app.services.tokens import decode_access_token
+
+log = logging.getLogger("xiangzhi.idempotency")
+
+_KEPT_HEADERS = ("content-type", "location")
+_MAX_KEY = 128
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+async def _send_problem(send: Send, error: AppError) -> None:
+    body = json.dumps(
+        {
+            "type": f"https://xiangzhi.cn/problems/{error.code}",
+            "title": error.title,
+            "status": error.status,
+            "detail": error.detail,
+            "code": error.code,
+        },
+        ensure_ascii=False,
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": error.status,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class InvalidKey(AppError):
+    status, title, code = 422, "Unprocessable Content", "idempotency.key_invalid"
+    detail = "Idempotency-Key 须为 1 到 128 个可见字符。"
+
+
+class IdempotencyMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        key = _header(scope, b"idempotency-key")
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        if not (1 <= len(key) <= _MAX_KEY) or not key.isprintable():
+            await _send_problem(send, InvalidKey())
+            return
+        state = scope["app"].state
+        settings: Settings = state.settings
+        owner = _owner(settings, _header(scope, b"authorization"))
+        if owner is None:
+            await self.app(scope, receive, send)
+            return
+
+        chunks: list[bytes] = []
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        digest = hashlib.sha256()
+        for part in (scope["path"].encode(), scope.get("query_string", b""), body):
+            digest.update(len(part).to_bytes(8, "big"))
+            digest.update(part)
+
+        try:
+            outcome = await idempotency.claim(
+                state.sessionmaker,
+                owner=owner,
+                key=key,
+                request_hash=digest.hexdigest(),
+                ttl=timedelta(hours=settings.idempotency_hours),
+            )
+        except AppError as error:
+            await _send_problem(send, error)
+            return
+        if isinstance(outcome, idempotency.Replay):
+            await _replay(send, outcome)
+            return
+        await self._run_once(scope, body, send, state.sessionmaker, outcome.record_id)
+
+    async def _run_once(
+        self, scope: Scope, body: bytes, send: Send, sessionmaker: SessionMaker, record_id: int
+    ) -> None:
+        sent_body = False
+
+        async def replay_receive() -> Message:
+            nonlocal sent_body
+            if not sent_body:
+                sent_body = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await asyncio.Event().wait()  # nothing more will come; wait like a quiet client
+            return {"type": "http.disconnect"}
+
+        status = 500
+        headers: dict[str, str] = {}
+        response_body: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                for name, value in message.get("headers", []):
+                    lowered = name.decode("latin-1").lower()
+                    if lowered in _KEPT_HEADERS:
+                        headers[lowered] = value.decode("latin-1")
+            elif message["type"] == "http.response.body":
+                response_body.append(message.get("body", b""))
+            await send(message)
+
+        stored = False
+        try:
+            await self.app(scope, replay_receive, capture)
+            if status < 500 and status != 429:
+                await asyncio.shield(
+                    idempotency.complete(
+                        sessionmaker,
+                        record_id=record_id,
+                        status=status,
+                        headers=headers,
+                        body=b"".join(response_body),
+                    )
+                )
+                stored = True
+        finally:
+            if not stored:
+                await asyncio.shield(
+                    idempotency.release(sessionmaker, record_id=record_id)
+                )
+
+
+async def _replay(send: Send, replay: idempotency.Replay) -> None:
+    raw_headers = [(k.encode(), v.encode()) for k, v in replay.headers.items()]
+    raw_headers += [
+        (b"idempotent-replayed", b"true"),
+        (b"content-length", str(len(replay.body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": replay.status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": replay.body})
+
+
+def _owner(settings: Settings, authorization: str | None) -> str | None:
+    if not authorization or not authorization.lower().startswith("bearer "):
+        return None
+    try:
+        claims = decode_access_token(settings, authorization[7:].strip())
+    except AppError:
+        return None
+    return f"account:{claims.account_id}"

@@ -1,0 +1,66 @@
+"""Shared column types, constrained field types and the metadata naming convention."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field, PlainSerializer, StringConstraints
+from sqlalchemy import DateTime, MetaData
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field as ColumnField
+from sqlmodel import SQLModel
+
+from app.china_time import to_china, utcnow
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+MAX_DB_INT = 2_147_483_647
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and always hands back aware UTC (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _no_nul(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("contains NUL")
+    return text
+
+
+DbId = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(_no_nul)
+]
+ShortText = Annotated[str, StringConstraints(max_length=500), AfterValidator(_no_nul)]
+Phone = Annotated[str, StringConstraints(pattern=r"^1\d{10}$")]
+ChinaDatetime = Annotated[
+    datetime, PlainSerializer(lambda d: to_china(d).isoformat(), return_type=str)
+]
+
+
+def created_at_field() -> Any:
+    return ColumnField(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

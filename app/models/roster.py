@@ -1,0 +1,270 @@
+"""The organisation: town → villages → grids → households → people; branches; role grants.
+
+Every row carries ``town_id`` (the tenant boundary) and whichever of village, branch and grid it
+belongs to, so one scope filter serves every list.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as SchemaField
+from sqlmodel import Field, SQLModel, UniqueConstraint
+
+from app.models.base import (
+    ChinaDatetime,
+    DbId,
+    Name,
+    Phone,
+    ShortText,
+    UTCDateTime,
+    created_at_field,
+)
+
+
+class Role(StrEnum):
+    superadmin = "superadmin"
+    town_admin = "town_admin"
+    village_admin = "village_admin"
+    branch_admin = "branch_admin"
+    grid_worker = "grid_worker"
+    shop_keeper = "shop_keeper"
+
+
+class ScopeType(StrEnum):
+    global_ = "global"
+    town = "town"
+    village = "village"
+    branch = "branch"
+    grid = "grid"
+
+
+ADMIN_ROLES = frozenset({Role.superadmin, Role.town_admin, Role.village_admin, Role.branch_admin})
+
+ROLE_SCOPES: dict[Role, frozenset[ScopeType]] = {
+    Role.superadmin: frozenset({ScopeType.global_}),
+    Role.town_admin: frozenset({ScopeType.town}),
+    Role.village_admin: frozenset({ScopeType.village}),
+    Role.branch_admin: frozenset({ScopeType.branch}),
+    Role.grid_worker: frozenset({ScopeType.grid, ScopeType.village}),
+    Role.shop_keeper: frozenset({ScopeType.village}),
+}
+
+
+class Town(SQLModel, table=True):
+    __tablename__ = "towns"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    rankings_enabled: bool = Field(default=True)
+    created_at: datetime = created_at_field()
+
+
+class Village(SQLModel, table=True):
+    __tablename__ = "villages"
+    __table_args__ = (UniqueConstraint("town_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    town_id: int = Field(foreign_key="towns.id", index=True)
+    name: str = Field(max_length=100)
+    created_at: datetime = created_at_field()
+
+
+class Branch(SQLModel, table=True):
+    __tablename__ = "branches"
+    __table_args__ = (UniqueConstraint("town_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    town_id: int = Field(foreign_key="towns.id", index=True)
+    village_id: int | None = Field(default=None, foreign_key="villages.id", index=True)
+    name: str = Field(max_length=100)
+    created_at: datetime = created_at_field()
+
+
+class Grid(SQLModel, table=True):
+    __tablename__ = "grids"
+    __table_args__ = (UniqueConstraint("village_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    town_id: int = Field(foreign_key="towns.id", index=True)
+    village_id: int = Field(foreign_key="villages.id", index=True)
+    name: str = Field(max_length=100)
+    created_at: datetime = created_at_field()
+
+
+class Household(SQLModel, table=True):
+    __tablename__ = "households"
+    id: int | None = Field(default=None, primary_key=True)
+    town_id: int = Field(foreign_key="towns.id", index=True)
+    village_id: int = Field(foreign_key="villages.id", index=True)
+    grid_id: int | None = Field(default=None, foreign_key="grids.id", index=True)
+    head_name: str = Field(max_length=100)
+    address: str | None = Field(default=None, max_length=500)
+    created_at: datetime = created_at_field()
+
+
+class Person(SQLModel, table=True):
+    __tablename__ = "people"
+    id: int | None = Field(default=None, primary_key=True)
+    town_id: int | None = Field(default=None, foreign_key="towns.id", index=True)
+    village_id: int | None = Field(default=None, foreign_key="villages.id", index=True)
+    household_id: int | None = Field(default=None, foreign_key="households.id", index=True)
+    branch_id: int | None = Field(default=None, foreign_key="branches.id", index=True)
+    grid_id: int | None = Field(default=None, foreign_key="grids.id", index=True)
+    name: str = Field(max_length=100)
+    phone: str | None = Field(default=None, max_length=20, unique=True)
+    is_party_member: bool = Field(default=False)
+    is_mobile_member: bool = Field(default=False)
+    created_at: datetime = created_at_field()
+
+
+class RoleGrant(SQLModel, table=True):
+    __tablename__ = "role_grants"
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    role: str = Field(max_length=32)
+    scope_type: str = Field(max_length=16)
+    scope_id: int | None = Field(default=None)
+    # Where the scope sits, so grants list under the same filter as every other row.
+    town_id: int | None = Field(default=None, foreign_key="towns.id", index=True)
+    village_id: int | None = Field(default=None, foreign_key="villages.id")
+    branch_id: int | None = Field(default=None, foreign_key="branches.id")
+    grid_id: int | None = Field(default=None, foreign_key="grids.id")
+    granted_by_person_id: int | None = Field(default=None, foreign_key="people.id")
+    created_at: datetime = created_at_field()
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# ---- API schemas -------------------------------------------------------------------------
+
+
+class _Public(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class TownCreate(BaseModel):
+    name: Name
+
+
+class TownPublic(_Public):
+    id: int
+    name: str
+    rankings_enabled: bool
+    created_at: ChinaDatetime
+
+
+class VillageCreate(BaseModel):
+    town_id: DbId
+    name: Name
+
+
+class VillagePublic(_Public):
+    id: int
+    town_id: int
+    name: str
+    created_at: ChinaDatetime
+
+
+class BranchCreate(BaseModel):
+    town_id: DbId
+    village_id: DbId | None = None
+    name: Name
+
+
+class BranchPublic(_Public):
+    id: int
+    town_id: int
+    village_id: int | None
+    name: str
+    created_at: ChinaDatetime
+
+
+class GridCreate(BaseModel):
+    village_id: DbId
+    name: Name
+
+
+class GridPublic(_Public):
+    id: int
+    town_id: int
+    village_id: int
+    name: str
+    created_at: ChinaDatetime
+
+
+class HouseholdCreate(BaseModel):
+    village_id: DbId
+    grid_id: DbId | None = None
+    head_name: Name
+    address: ShortText | None = None
+
+
+class HouseholdPublic(_Public):
+    id: int
+    town_id: int
+    village_id: int
+    grid_id: int | None
+    head_name: str
+    address: str | None
+    created_at: ChinaDatetime
+
+
+class PersonCreate(BaseModel):
+    name: Name
+    phone: Phone
+    town_id: DbId | None = None
+    village_id: DbId | None = None
+    household_id: DbId | None = None
+    branch_id: DbId | None = None
+    grid_id: DbId | None = None
+    is_party_member: bool = False
+    is_mobile_member: bool = False
+
+
+class PersonUpdate(BaseModel):
+    name: Name | None = None
+    phone: Phone | None = None
+    village_id: DbId | None = None
+    household_id: DbId | None = None
+    branch_id: DbId | None = None
+    grid_id: DbId | None = None
+    is_party_member: bool | None = None
+    is_mobile_member: bool | None = None
+
+
+class PersonPublic(_Public):
+    id: int
+    name: str
+    phone: str | None
+    town_id: int | None
+    village_id: int | None
+    household_id: int | None
+    branch_id: int | None
+    grid_id: int | None
+    is_party_member: bool
+    is_mobile_member: bool
+    created_at: ChinaDatetime
+
+
+class RoleGrantCreate(BaseModel):
+    person_id: DbId
+    role: Role
+    scope_type: ScopeType
+    scope_id: DbId | None = None
+
+
+class RoleGrantPublic(_Public):
+    id: int
+    person_id: int
+    role: Role
+    scope_type: ScopeType
+    scope_id: int | None
+    granted_by_person_id: int | None
+    created_at: ChinaDatetime
+    revoked_at: ChinaDatetime | None
+
+
+class ConsoleLoginCreate(BaseModel):
+    username: str = SchemaField(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
+    password: str = SchemaField(min_length=8, max_length=128)
+
+
+class ConsoleLoginPublic(BaseModel):
+    person_id: int
+    username: str

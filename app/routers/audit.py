@@ -1,0 +1,29 @@
+"""The audit log, as far as the caller's scope reaches."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from app.deps import AdminUser, Cursor, Limit, SessionDep
+from app.models.audit import AuditEntryPublic
+from app.models.common import ListPage
+from app.services import audit as audit_service
+
+router = APIRouter(prefix="/api/v1/admin", tags=["admin: audit"])
+
+
+@router.get("/audit", response_model=ListPage[AuditEntryPublic], summary="操作日志")
+async def list_audit(
+    principal: AdminUser,
+    session: SessionDep,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+    action: Annotated[str | None, Query(max_length=64)] = None,
+) -> dict[str, Any]:
+    page = await audit_service.list_entries(
+        session, principal=principal, action=action, limit=limit, cursor=cursor
+    )
+    return {
+        "items": [AuditEntryPublic.model_validate(e) for e in page.items],
+        "next_cursor": page.next_cursor,
+    }

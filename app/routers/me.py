@@ -1,0 +1,14 @@
+"""The caller's own profile."""
+
+from fastapi import APIRouter
+
+from app.deps import CurrentUser, SessionDep
+from app.models.profile import MeProfile
+from app.services import profile as profile_service
+
+router = APIRouter(prefix="/api/v1", tags=["me"])
+
+
+@router.get("/me", response_model=MeProfile, summary="我的资料、角色与余额")
+async def me(principal: CurrentUser, session: SessionDep) -> MeProfile:
+    return await profile_service.profile_for(session, account_id=principal.account_id)

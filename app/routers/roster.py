@@ -1,0 +1,174 @@
+"""Admin roster: towns, villages, branches, grids, households, people, role grants."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel
+
+from app.deps import AdminUser, Cursor, Limit, SessionDep, SuperAdmin, TownAdmin, VillageAdmin
+from app.models.base import MAX_DB_INT
+from app.models.common import ListPage
+from app.models.roster import (
+    Branch,
+    BranchCreate,
+    BranchPublic,
+    ConsoleLoginCreate,
+    ConsoleLoginPublic,
+    Grid,
+    GridCreate,
+    GridPublic,
+    Household,
+    HouseholdCreate,
+    HouseholdPublic,
+    Person,
+    PersonCreate,
+    PersonPublic,
+    PersonUpdate,
+    RoleGrant,
+    RoleGrantCreate,
+    RoleGrantPublic,
+    Town,
+    TownCreate,
+    TownPublic,
+    Village,
+    VillageCreate,
+    VillagePublic,
+)
+from app.services import roster as roster_service
+from app.services.pagination import Page
+
+router = APIRouter(prefix="/api/v1/admin", tags=["admin: roster"])
+
+RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
+FilterId = Annotated[int | None, Query(ge=1, le=MAX_DB_INT)]
+
+
+def _page(page: Page[Any], schema: type[BaseModel]) -> dict[str, Any]:
+    return {
+        "items": [schema.model_validate(row) for row in page.items],
+        "next_cursor": page.next_cursor,
+    }
+
+
+def _add_reads(path: str, model: type[Any], schema: type[BaseModel], label: str) -> None:
+    """The scoped list and detail of one roster table; filters apply where the column exists."""
+
+    async def list_rows(
+        principal: AdminUser,
+        session: SessionDep,
+        limit: Limit = 20,
+        cursor: Cursor = None,
+        town_id: FilterId = None,
+        village_id: FilterId = None,
+        branch_id: FilterId = None,
+        grid_id: FilterId = None,
+        household_id: FilterId = None,
+        person_id: FilterId = None,
+    ) -> dict[str, Any]:
+        wanted = {
+            "town_id": town_id,
+            "village_id": village_id,
+            "branch_id": branch_id,
+            "grid_id": grid_id,
+            "household_id": household_id,
+            "person_id": person_id,
+        }
+        filters = [
+            getattr(model, name) == value
+            for name, value in wanted.items()
+            if value is not None and hasattr(model, name)
+        ]
+        page = await roster_service.list_in_scope(
+            session, principal, model, limit=limit, cursor=cursor, filters=filters
+        )
+        return _page(page, schema)
+
+    async def get_row(row_id: RowId, principal: AdminUser, session: SessionDep) -> Any:
+        return await roster_service.get_in_scope(session, principal, model, row_id)
+
+    router.add_api_route(
+        path, list_rows, methods=["GET"], response_model=ListPage[schema],  # type: ignore[valid-type]
+        summary=f"{label}列表", name=f"list_{model.__tablename__}",
+    )
+    router.add_api_route(
+        f"{path}/{{row_id}}", get_row, methods=["GET"], response_model=schema,
+        summary=f"{label}详情", name=f"get_{model.__tablename__}",
+    )
+
+
+@router.post("/towns", status_code=201, response_model=TownPublic, summary="新建镇")
+async def create_town(body: TownCreate, principal: SuperAdmin, session: SessionDep) -> Town:
+    return await roster_service.create_town(session, principal=principal, data=body)
+
+
+@router.post("/villages", status_code=201, response_model=VillagePublic, summary="新建村")
+async def create_village(body: VillageCreate, principal: TownAdmin, session: SessionDep) -> Village:
+    return await roster_service.create_village(session, principal=principal, data=body)
+
+
+@router.post("/branches", status_code=201, response_model=BranchPublic, summary="新建党支部")
+async def create_branch(body: BranchCreate, principal: VillageAdmin, session: SessionDep) -> Branch:
+    return await roster_service.create_branch(session, principal=principal, data=body)
+
+
+@router.post("/grids", status_code=201, response_model=GridPublic, summary="新建网格")
+async def create_grid(body: GridCreate, principal: VillageAdmin, session: SessionDep) -> Grid:
+    return await roster_service.create_grid(session, principal=principal, data=body)
+
+
+@router.post("/households", status_code=201, response_model=HouseholdPublic, summary="新建农户")
+async def create_household(
+    body: HouseholdCreate, principal: VillageAdmin, session: SessionDep
+) -> Household:
+    return await roster_service.create_household(session, principal=principal, data=body)
+
+
+@router.post("/people", status_code=201, response_model=PersonPublic, summary="登记人员")
+async def create_person(body: PersonCreate, principal: AdminUser, session: SessionDep) -> Person:
+    return await roster_service.create_person(session, principal=principal, data=body)
+
+
+@router.patch("/people/{row_id}", response_model=PersonPublic, summary="修改人员")
+async def update_person(
+    row_id: RowId, body: PersonUpdate, principal: AdminUser, session: SessionDep
+) -> Person:
+    return await roster_service.update_person(
+        session, principal=principal, person_id=row_id, data=body
+    )
+
+
+@router.post(
+    "/people/{row_id}/password", response_model=ConsoleLoginPublic, summary="设置后台登录账号"
+)
+async def set_password(
+    row_id: RowId, body: ConsoleLoginCreate, principal: AdminUser, session: SessionDep
+) -> ConsoleLoginPublic:
+    account = await roster_service.set_console_login(
+        session, principal=principal, person_id=row_id, data=body
+    )
+    return ConsoleLoginPublic(person_id=row_id, username=account.username or body.username)
+
+
+@router.post(
+    "/role-grants",
+    status_code=201,
+    response_model=RoleGrantPublic,
+    summary="授予角色",
+    responses={200: {"model": RoleGrantPublic, "description": "已有相同授权"}},
+)
+async def grant_role(
+    body: RoleGrantCreate, principal: AdminUser, session: SessionDep, response: Response
+) -> RoleGrant:
+    grant, created = await roster_service.grant_role(session, principal=principal, data=body)
+    if not created:
+        response.status_code = 200
+    return grant
+
+
+_add_reads("/towns", Town, TownPublic, "镇")
+_add_reads("/villages", Village, VillagePublic, "村")
+_add_reads("/branches", Branch, BranchPublic, "党支部")
+_add_reads("/grids", Grid, GridPublic, "网格")
+_add_reads("/households", Household, HouseholdPublic, "农户")
+_add_reads("/people", Person, PersonPublic, "人员")
+_add_reads("/role-grants", RoleGrant, RoleGrantPublic, "授权")

@@ -1,0 +1,63 @@
+"""Writes the append-only audit log. Nothing here updates or deletes an entry."""
+
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models.audit import AuditEntry
+from app.request_context import current_request_id
+from app.services.pagination import Page, keyset_page
+from app.services.scopes import Location, Principal, scope_clause
+
+
+def snapshot(row: Any) -> dict[str, Any]:
+    """A JSON-safe picture of a row, for before/after."""
+    if isinstance(row, BaseModel):
+        return row.model_dump(mode="json", exclude={"password_hash"})
+    return dict(row)
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    actor: Principal | None,
+    action: str,
+    target_type: str,
+    target_id: int | str,
+    where: Location | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        actor_account_id=actor.account_id if actor else None,
+        actor_person_id=actor.person_id if actor else None,
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id),
+        town_id=where.town_id if where else None,
+        village_id=where.village_id if where else None,
+        before=before,
+        after=after,
+        request_id=current_request_id(),
+    )
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+async def list_entries(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    action: str | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[AuditEntry]:
+    stmt = select(AuditEntry).where(scope_clause(principal, AuditEntry))
+    if action:
+        stmt = stmt.where(AuditEntry.action == action)
+    return await keyset_page(
+        session, stmt, order_by=[AuditEntry.id], limit=limit, cursor=cursor, descending=True
+    )

@@ -1,0 +1,33 @@
+"""arq worker settings: ``xiangzhi worker`` runs these jobs on Redis, safe with many workers
+(arq's cron runs each schedule once across workers through its job ids)."""
+
+from typing import Any
+
+from arq import cron
+from arq.connections import RedisSettings
+
+from app.config import get_settings
+from app.db import create_engine, create_sessionmaker
+from app.jobs import PERIODIC
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    engine = create_engine(get_settings())
+    ctx["engine"] = engine
+    ctx["sessionmaker"] = create_sessionmaker(engine)
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    await ctx["engine"].dispose()
+
+
+def _minutes(every: int) -> set[int]:
+    return set(range(0, 60, every))
+
+
+class WorkerSettings:
+    functions = [p.job for p in PERIODIC]
+    cron_jobs = [cron(p.job, minute=_minutes(p.every_minutes), unique=True) for p in PERIODIC]  # type: ignore[arg-type]
+    on_startup = startup
+    on_shutdown = shutdown
+    redis_settings = RedisSettings.from_dsn(get_settings().redis_url or "redis://127.0.0.1:6379")

@@ -1,0 +1,110 @@
+"""A fake WeChat API server on loopback: real HTTP, scripted answers."""
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+APPID = "wx-test-app"
+SECRET = "wx-test-secret"
+
+
+@dataclass
+class FakeWechat:
+    base_url: str = ""
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    busy_left: dict[str, int] = field(default_factory=dict)
+    tokens_issued: int = 0
+    stale_tokens: set[str] = field(default_factory=set)
+
+    def count(self, path: str) -> int:
+        return sum(1 for p, _ in self.calls if p == path)
+
+    async def code2session(self, request: Request) -> JSONResponse:
+        params = dict(request.query_params)
+        self.calls.append(("/sns/jscode2session", params))
+        code = params.get("js_code", "")
+        if params.get("appid") != APPID or params.get("secret") != SECRET:
+            return JSONResponse({"errcode": 40013, "errmsg": "invalid appid"})
+        if code == "slow":
+            await asyncio.sleep(3)
+        if code.startswith("busy"):
+            left = self.busy_left.setdefault(code, 1 if code == "busy-once" else 99)
+            if left > 0:
+                self.busy_left[code] = left - 1
+                return JSONResponse({"errcode": -1, "errmsg": "system error"})
+        if code == "invalid":
+            return JSONResponse({"errcode": 40029, "errmsg": "invalid code"})
+        if code == "used":
+            return JSONResponse({"errcode": 40163, "errmsg": "code been used"})
+        return JSONResponse({"openid": f"live-{code}", "session_key": "SECRET-KEY-NEVER-SHOWN"})
+
+    async def stable_token(self, request: Request) -> JSONResponse:
+        body = await request.json()
+        self.calls.append(("/cgi-bin/stable_token", body))
+        self.tokens_issued += 1
+        return JSONResponse({"access_token": f"token-{self.tokens_issued}", "expires_in": 7200})
+
+    async def phone(self, request: Request) -> JSONResponse:
+        body = await request.json()
+        token = request.query_params.get("access_token", "")
+        self.calls.append(("/wxa/business/getuserphonenumber", {**body, "access_token": token}))
+        if token in self.stale_tokens:
+            return JSONResponse({"errcode": 40001, "errmsg": "invalid credential"})
+        code = body.get("code", "")
+        if not code.startswith("phone-"):
+            return JSONResponse({"errcode": 40029, "errmsg": "invalid code"})
+        number = code.removeprefix("phone-")
+        return JSONResponse({
+            "errcode": 0,
+            "phone_info": {"phoneNumber": number, "purePhoneNumber": number, "countryCode": "86",
+                           "watermark": {"appid": APPID, "timestamp": int(time.time())}},
+        })
+
+    def app(self) -> Starlette:
+        return Starlette(routes=[
+            Route("/sns/jscode2session", self.code2session),
+            Route("/cgi-bin/stable_token", self.stable_token, methods=["POST"]),
+            Route("/wxa/business/getuserphonenumber", self.phone, methods=["POST"]),
+        ])
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def fake_wechat_server() -> Iterator[FakeWechat]:
+    fake = FakeWechat()
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(fake.app(), host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    fake.base_url = f"http://127.0.0.1:{port}"
+    yield fake
+    server.should_exit = True
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def fake_wechat(fake_wechat_server: FakeWechat) -> FakeWechat:
+    fake_wechat_server.calls.clear()
+    fake_wechat_server.busy_left.clear()
+    fake_wechat_server.stale_tokens.clear()
+    return fake_wechat_server
