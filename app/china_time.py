@@ -36,8 +36,11 @@ def day_bounds(moment: datetime) -> tuple[datetime, datetime]:
 def month_bounds(moment: datetime) -> tuple[datetime, datetime]:
     local = to_china(moment)
     first = local.date().replace(day=1)
-    following = (first.replace(year=first.year + 1, month=1) if first.month == 12
-                 else first.replace(month=first.month + 1))
+    following = (
+        first.replace(year=first.year + 1, month=1)
+        if first.month == 12
+        else first.replace(month=first.month + 1)
+    )
     return _start_of(first), _start_of(following)
 
 

@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 import uvicorn
-from alembic import command
 from alembic.config import Config
 from arq import run_worker
 from pydantic import ValidationError
 
+from alembic import command
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.logging_setup import configure_logging
@@ -20,8 +20,16 @@ from app.services.bootstrap import create_superadmin
 from app.services.demo import seed_demo
 
 
+def _project_root() -> Path:
+    """Where alembic.ini lives: the working directory (Docker, a checkout) or the source tree."""
+    for candidate in (Path.cwd(), Path(__file__).resolve().parent.parent):
+        if (candidate / "alembic.ini").is_file():
+            return candidate
+    raise SystemExit("找不到 alembic.ini：请在项目目录中运行。")
+
+
 def alembic_config(settings: Settings) -> Config:
-    here = Path(__file__).resolve().parent.parent
+    here = _project_root()
     config = Config(str(here / "alembic.ini"))
     config.set_main_option("script_location", str(here / "alembic"))
     config.attributes["database_url"] = settings.database_url
@@ -75,8 +83,10 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
 
 def _worker(settings: Settings) -> None:
     if not settings.redis_url:
-        print("worker 需要 Redis（XZ_REDIS_URL）；嵌入式默认模式下任务在 serve 进程内运行。",
-              file=sys.stderr)
+        print(
+            "worker 需要 Redis（XZ_REDIS_URL）；嵌入式默认模式下任务在 serve 进程内运行。",
+            file=sys.stderr,
+        )
         raise SystemExit(2)
     from app.worker import WorkerSettings  # reads XZ_REDIS_URL when imported
 

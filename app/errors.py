@@ -68,19 +68,40 @@ class Unprocessable(AppError):
 
 
 class TooManyRequests(AppError):
-    status, title, code, detail = 429, "Too Many Requests", "rate_limited", "操作太频繁，请稍后再试。"
+    status, title, code, detail = (
+        429,
+        "Too Many Requests",
+        "rate_limited",
+        "操作太频繁，请稍后再试。",
+    )
 
     def __init__(self, detail: str | None = None, *, retry_after: int, code: str | None = None):
         super().__init__(detail, code=code, headers={"Retry-After": str(max(1, retry_after))})
 
 
 class UpstreamError(AppError):
-    status, title, code, detail = 502, "Bad Gateway", "upstream.error", "微信服务返回错误，请稍后再试。"
+    status, title, code, detail = (
+        502,
+        "Bad Gateway",
+        "upstream.error",
+        "微信服务返回错误，请稍后再试。",
+    )
 
 
 class ServiceUnavailable(AppError):
     status, title = 503, "Service Unavailable"
     code, detail = "service.unavailable", "服务暂时不可用，请稍后再试。"
+
+
+def problem_body(error: AppError) -> dict[str, Any]:
+    return {
+        "type": f"https://xiangzhi.cn/problems/{error.code}",
+        "title": error.title,
+        "status": error.status,
+        "detail": error.detail,
+        "code": error.code,
+        **error.extra,
+    }
 
 
 def problem(
@@ -176,7 +197,9 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
     log.info("integrity error: %s", exc)
-    return problem(409, title="Conflict", code="conflict.duplicate", detail="该记录已存在或与其他记录冲突。")
+    return problem(
+        409, title="Conflict", code="conflict.duplicate", detail="该记录已存在或与其他记录冲突。"
+    )
 
 
 async def _db_error(_: Request, exc: Exception) -> JSONResponse:
@@ -184,17 +207,26 @@ async def _db_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
     name = type(exc.orig).__name__ if exc.orig is not None else ""
     if "DataError" in name or "InvalidText" in name or "OutOfRange" in name:
-        return problem(422, title="Unprocessable Content", code="request.invalid_value",
-                       detail="请求中有数据库无法保存的值。")
+        return problem(
+            422,
+            title="Unprocessable Content",
+            code="request.invalid_value",
+            detail="请求中有数据库无法保存的值。",
+        )
     log.exception("database error", exc_info=exc)
-    return problem(503, title="Service Unavailable", code="service.database",
-                   detail="数据库暂时不可用，请稍后再试。")
+    return problem(
+        503,
+        title="Service Unavailable",
+        code="service.database",
+        detail="数据库暂时不可用，请稍后再试。",
+    )
 
 
 async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
-    return problem(500, title="Internal Server Error", code="server.error",
-                   detail="服务器出错了，请稍后再试。")
+    return problem(
+        500, title="Internal Server Error", code="server.error", detail="服务器出错了，请稍后再试。"
+    )
 
 
 def _title(status: int) -> str:

@@ -8,7 +8,7 @@ its transaction, as a request does.
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from app.china_time import utcnow
@@ -24,8 +24,9 @@ async def purge_expired(ctx: dict[str, Any]) -> dict[str, int]:
     sessionmaker: SessionMaker = ctx["sessionmaker"]
     async with sessionmaker() as session, session.begin():
         purged = await maintenance.purge_expired(session, now=utcnow())
-    log.info("purged expired records", extra={"purged": purged.__dict__})
-    return dict(purged.__dict__)
+    counts = asdict(purged)
+    log.info("purged expired records", extra={"purged": counts})
+    return counts
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.errors import install_error_handlers
 from app.jobs import run_in_process
+from app.middleware.body_limit import BodyLimitMiddleware
 from app.middleware.idempotency import IdempotencyMiddleware
 from app.middleware.request_context import RequestContextMiddleware
 from app.routers import audit, auth, health, me, roster
@@ -62,13 +63,13 @@ def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = 
         description=DESCRIPTION,
         lifespan=lifespan,
         swagger_ui_parameters={"persistAuthorization": True},
-        # JSON bodies are small; routes that take uploads raise their own limit.
-        max_body_size=MAX_JSON_BODY,
     )
     app.state.settings = settings or get_settings()
     app.state.run_jobs_in_process = run_jobs_in_process
     install_error_handlers(app)
     app.add_middleware(IdempotencyMiddleware)
+    # JSON bodies are small; upload routes get their own, larger limit here.
+    app.add_middleware(BodyLimitMiddleware, default_limit=MAX_JSON_BODY)
     app.add_middleware(RequestContextMiddleware)
     for module in (health, auth, me, roster, audit):
         app.include_router(module.router)

@@ -1,7 +1,7 @@
 """arq worker settings: ``xiangzhi worker`` runs these jobs on Redis, safe with many workers
 (arq's cron runs each schedule once across workers through its job ids)."""
 
-from typing import Any
+from typing import Any, ClassVar
 
 from arq import cron
 from arq.connections import RedisSettings
@@ -26,8 +26,11 @@ def _minutes(every: int) -> set[int]:
 
 
 class WorkerSettings:
-    functions = [p.job for p in PERIODIC]
-    cron_jobs = [cron(p.job, minute=_minutes(p.every_minutes), unique=True) for p in PERIODIC]  # type: ignore[arg-type]
+    functions: ClassVar[list[Any]] = [p.job for p in PERIODIC]
+    cron_jobs: ClassVar[list[Any]] = [
+        cron(p.job, minute=_minutes(p.every_minutes), unique=True)  # type: ignore[arg-type]
+        for p in PERIODIC
+    ]
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = RedisSettings.from_dsn(get_settings().redis_url or "redis://127.0.0.1:6379")

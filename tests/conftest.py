@@ -17,11 +17,11 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from alembic import command
 from app.cli import alembic_config
 from app.config import Settings
 from app.main import create_app
 from app.models import metadata
-from alembic import command
 
 pytest_plugins = ["tests.factories", "tests.fake_wechat"]
 

@@ -65,18 +65,26 @@ class FakeWechat:
         if not code.startswith("phone-"):
             return JSONResponse({"errcode": 40029, "errmsg": "invalid code"})
         number = code.removeprefix("phone-")
-        return JSONResponse({
-            "errcode": 0,
-            "phone_info": {"phoneNumber": number, "purePhoneNumber": number, "countryCode": "86",
-                           "watermark": {"appid": APPID, "timestamp": int(time.time())}},
-        })
+        return JSONResponse(
+            {
+                "errcode": 0,
+                "phone_info": {
+                    "phoneNumber": number,
+                    "purePhoneNumber": number,
+                    "countryCode": "86",
+                    "watermark": {"appid": APPID, "timestamp": int(time.time())},
+                },
+            }
+        )
 
     def app(self) -> Starlette:
-        return Starlette(routes=[
-            Route("/sns/jscode2session", self.code2session),
-            Route("/cgi-bin/stable_token", self.stable_token, methods=["POST"]),
-            Route("/wxa/business/getuserphonenumber", self.phone, methods=["POST"]),
-        ])
+        return Starlette(
+            routes=[
+                Route("/sns/jscode2session", self.code2session),
+                Route("/cgi-bin/stable_token", self.stable_token, methods=["POST"]),
+                Route("/wxa/business/getuserphonenumber", self.phone, methods=["POST"]),
+            ]
+        )
 
 
 def _free_port() -> int:
@@ -89,8 +97,9 @@ def _free_port() -> int:
 def fake_wechat_server() -> Iterator[FakeWechat]:
     fake = FakeWechat()
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(fake.app(), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(fake.app(), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

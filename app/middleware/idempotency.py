@@ -7,7 +7,6 @@ answers 401 itself, and logins are single-use by nature).
 
 import asyncio
 import hashlib
-import json
 import logging
 from datetime import timedelta
 
@@ -16,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.config import Settings
 from app.db import SessionMaker
 from app.errors import AppError
+from app.middleware.problems import send_problem
 from app.services import idempotency
 from app.services.tokens import decode_access_token
 
@@ -30,30 +30,6 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return str(value.decode("latin-1"))
     return None
-
-
-async def _send_problem(send: Send, error: AppError) -> None:
-    body = json.dumps(
-        {
-            "type": f"https://xiangzhi.cn/problems/{error.code}",
-            "title": error.title,
-            "status": error.status,
-            "detail": error.detail,
-            "code": error.code,
-        },
-        ensure_ascii=False,
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": error.status,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 class InvalidKey(AppError):
@@ -74,7 +50,7 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         if not (1 <= len(key) <= _MAX_KEY) or not key.isprintable():
-            await _send_problem(send, InvalidKey())
+            await send_problem(send, InvalidKey())
             return
         state = scope["app"].state
         settings: Settings = state.settings
@@ -106,7 +82,7 @@ class IdempotencyMiddleware:
                 ttl=timedelta(hours=settings.idempotency_hours),
             )
         except AppError as error:
-            await _send_problem(send, error)
+            await send_problem(send, error)
             return
         if isinstance(outcome, idempotency.Replay):
             await _replay(send, outcome)
@@ -158,9 +134,7 @@ class IdempotencyMiddleware:
                 stored = True
         finally:
             if not stored:
-                await asyncio.shield(
-                    idempotency.release(sessionmaker, record_id=record_id)
-                )
+                await asyncio.shield(idempotency.release(sessionmaker, record_id=record_id))
 
 
 async def _replay(send: Send, replay: idempotency.Replay) -> None:

@@ -53,7 +53,9 @@ def _no_nul(text: str) -> str:
 
 DbId = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
 Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(_no_nul)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    AfterValidator(_no_nul),
 ]
 ShortText = Annotated[str, StringConstraints(max_length=500), AfterValidator(_no_nul)]
 Phone = Annotated[str, StringConstraints(pattern=r"^1\d{10}$")]

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.deps import CacheDep, CurrentUser, SessionDep, SettingsDep, WechatDep
 from app.models.auth import BindPhoneRequest, LogoutRequest, RefreshRequest, WechatLoginRequest
@@ -12,7 +13,6 @@ from app.services import auth as auth_service
 from app.services import profile as profile_service
 from app.services import ratelimit
 from app.services.auth import TokenPair
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 

@@ -87,12 +87,20 @@ def _add_reads(path: str, model: type[Any], schema: type[BaseModel], label: str)
         return await roster_service.get_in_scope(session, principal, model, row_id)
 
     router.add_api_route(
-        path, list_rows, methods=["GET"], response_model=ListPage[schema],  # type: ignore[valid-type]
-        summary=f"{label}列表", name=f"list_{model.__tablename__}",
+        path,
+        list_rows,
+        methods=["GET"],
+        response_model=ListPage[schema],  # type: ignore[valid-type]
+        summary=f"{label}列表",
+        name=f"list_{model.__tablename__}",
     )
     router.add_api_route(
-        f"{path}/{{row_id}}", get_row, methods=["GET"], response_model=schema,
-        summary=f"{label}详情", name=f"get_{model.__tablename__}",
+        f"{path}/{{row_id}}",
+        get_row,
+        methods=["GET"],
+        response_model=schema,
+        summary=f"{label}详情",
+        name=f"get_{model.__tablename__}",
     )
 
 

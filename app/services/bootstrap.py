@@ -33,11 +33,18 @@ async def create_superadmin(session: AsyncSession, *, username: str, password: s
     if grant is None:
         assert account.person_id is not None
         session.add(
-            RoleGrant(person_id=account.person_id, role=Role.superadmin.value,
-                      scope_type=ScopeType.global_.value)
+            RoleGrant(
+                person_id=account.person_id,
+                role=Role.superadmin.value,
+                scope_type=ScopeType.global_.value,
+            )
         )
     await audit.record(
-        session, actor=None, action="superadmin.create" if created else "superadmin.reset",
-        target_type="user_account", target_id=account.id or 0, after={"username": username},
+        session,
+        actor=None,
+        action="superadmin.create" if created else "superadmin.reset",
+        target_type="user_account",
+        target_id=account.id or 0,
+        after={"username": username},
     )
     return created

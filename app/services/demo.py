@@ -1,6 +1,7 @@
 """Demo data: a town with two villages, their branches, grids, households and people."""
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -58,14 +59,34 @@ async def seed_demo(
         await add(row)
         return row
 
-    async def grant(who: Person, role: Role, scope: ScopeType, scope_id: int | None,
-                    *, village_id: int | None = None, login: str | None = None) -> None:
+    async def grant(
+        who: Person,
+        role: Role,
+        scope: ScopeType,
+        scope_id: int | None,
+        *,
+        village_id: int | None = None,
+        login: str | None = None,
+    ) -> None:
         assert who.id is not None
-        await add(RoleGrant(person_id=who.id, role=role.value, scope_type=scope.value,
-                            scope_id=scope_id, town_id=town.id, village_id=village_id))
+        await add(
+            RoleGrant(
+                person_id=who.id,
+                role=role.value,
+                scope_type=scope.value,
+                scope_id=scope_id,
+                town_id=town.id,
+                village_id=village_id,
+            )
+        )
         if login:
-            await add(UserAccount(person_id=who.id, username=login,
-                                  password_hash=password_hasher.hash(DEMO_PASSWORD)))
+            await add(
+                UserAccount(
+                    person_id=who.id,
+                    username=login,
+                    password_hash=password_hasher.hash(DEMO_PASSWORD),
+                )
+            )
             logins.append((role.value, login, DEMO_PASSWORD))
 
     town = Town(name=DEMO_TOWN)
@@ -85,15 +106,28 @@ async def seed_demo(
         assert village.id is not None
         branch = Branch(town_id=town.id, village_id=village.id, name=f"{village_name}党支部")
         await add(branch)
-        place = {"town_id": town.id, "village_id": village.id}
+        place: dict[str, Any] = {"town_id": town.id, "village_id": village.id}
         secretary = await person(**place, branch_id=branch.id, is_party_member=True)
-        await grant(secretary, Role.village_admin, ScopeType.village, village.id,
-                    village_id=village.id, login=f"village{index}_admin")
-        await grant(secretary, Role.branch_admin, ScopeType.branch, branch.id,
-                    village_id=village.id)
+        await grant(
+            secretary,
+            Role.village_admin,
+            ScopeType.village,
+            village.id,
+            village_id=village.id,
+            login=f"village{index}_admin",
+        )
+        await grant(
+            secretary, Role.branch_admin, ScopeType.branch, branch.id, village_id=village.id
+        )
         keeper = await person(**place)
-        await grant(keeper, Role.shop_keeper, ScopeType.village, village.id,
-                    village_id=village.id, login=f"village{index}_shop")
+        await grant(
+            keeper,
+            Role.shop_keeper,
+            ScopeType.village,
+            village.id,
+            village_id=village.id,
+            login=f"village{index}_shop",
+        )
         for grid_name in grid_names:
             grid = Grid(town_id=town.id, village_id=village.id, name=grid_name)
             await add(grid)
@@ -102,24 +136,44 @@ async def seed_demo(
             await grant(worker, Role.grid_worker, ScopeType.grid, grid.id, village_id=village.id)
             for house in range(3):
                 head = next(names)
-                household = Household(town_id=town.id, village_id=village.id, grid_id=grid.id,
-                                      head_name=head, address=f"{village_name}{grid_name}{house + 1}号")
+                household = Household(
+                    town_id=town.id,
+                    village_id=village.id,
+                    grid_id=grid.id,
+                    head_name=head,
+                    address=f"{village_name}{grid_name}{house + 1}号",
+                )
                 await add(household)
                 member = house == 0
-                await add(Person(**place, grid_id=grid.id, household_id=household.id, name=head,
-                                 phone=phones.take(), is_party_member=member,
-                                 branch_id=branch.id if member else None))
+                await add(
+                    Person(
+                        **place,
+                        grid_id=grid.id,
+                        household_id=household.id,
+                        name=head,
+                        phone=phones.take(),
+                        is_party_member=member,
+                        branch_id=branch.id if member else None,
+                    )
+                )
             progress(f"  {village_name} {grid_name}：网格员与 3 户农户")
         for _ in range(2):
-            await person(town_id=town.id, branch_id=mobile.id, is_party_member=True,
-                         is_mobile_member=True)
+            await person(
+                town_id=town.id, branch_id=mobile.id, is_party_member=True, is_mobile_member=True
+            )
     admin = Person(name="系统管理员")
     await add(admin)
     assert admin.id is not None
-    await add(RoleGrant(person_id=admin.id, role=Role.superadmin.value,
-                        scope_type=ScopeType.global_.value))
-    await add(UserAccount(person_id=admin.id, username="admin",
-                          password_hash=password_hasher.hash(DEMO_PASSWORD)))
+    await add(
+        RoleGrant(
+            person_id=admin.id, role=Role.superadmin.value, scope_type=ScopeType.global_.value
+        )
+    )
+    await add(
+        UserAccount(
+            person_id=admin.id, username="admin", password_hash=password_hasher.hash(DEMO_PASSWORD)
+        )
+    )
     logins.insert(0, (Role.superadmin.value, "admin", DEMO_PASSWORD))
     count = len((await session.exec(select(Person.id))).all())
     progress(f"共 {count} 人。")

@@ -52,8 +52,12 @@ async def claim(
         now = utcnow()
         async with sessionmaker() as session:
             record = IdempotencyRecord(
-                owner=owner, key=key, request_hash=request_hash, state="in_flight",
-                created_at=now, expires_at=now + ttl,
+                owner=owner,
+                key=key,
+                request_hash=request_hash,
+                state="in_flight",
+                created_at=now,
+                expires_at=now + ttl,
             )
             session.add(record)
             try:
@@ -115,8 +119,9 @@ async def complete(
         await session.execute(
             update(IdempotencyRecord)
             .where(col(IdempotencyRecord.id) == record_id)
-            .values(state="done", response_status=status, response_headers=headers,
-                    response_body=body)
+            .values(
+                state="done", response_status=status, response_headers=headers, response_body=body
+            )
         )
         await session.commit()
 

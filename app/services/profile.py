@@ -46,7 +46,9 @@ async def build_profile(session: AsyncSession, *, account: UserAccount) -> MePro
             )
         )
         for grant in grants:
-            scope_row = await _get(session, _SCOPE_MODELS.get(grant.scope_type, Town), grant.scope_id)
+            scope_row = await _get(
+                session, _SCOPE_MODELS.get(grant.scope_type, Town), grant.scope_id
+            )
             roles.append(
                 RoleView(
                     role=Role(grant.role),

@@ -206,7 +206,9 @@ async def _place_person(
     if fields.get("town_id") is not None:
         towns.add(fields["town_id"])
     if len(towns) > 1:
-        raise Unprocessable("所填的村、党支部、网格或农户不在同一个镇。", code="person.inconsistent")
+        raise Unprocessable(
+            "所填的村、党支部、网格或农户不在同一个镇。", code="person.inconsistent"
+        )
     if household and village and household.village_id != village.id:
         raise Unprocessable("该农户不属于所填的村。", code="person.inconsistent")
     if grid and village and grid.village_id != village.id:
@@ -310,7 +312,9 @@ async def grant_role(
     person = await get_in_scope(session, principal, Person, data.person_id)
     where = await _scope_location(session, principal, data.scope_type, data.scope_id)
     widest_ok = (
-        principal.is_superadmin if data.scope_type is ScopeType.global_ else covers(principal, where)
+        principal.is_superadmin
+        if data.scope_type is ScopeType.global_
+        else covers(principal, where)
     )
     if not widest_ok:
         raise Forbidden("不能授予超出自己管理范围的权限。", code="role_grant.scope_too_wide")

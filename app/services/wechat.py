@@ -39,7 +39,9 @@ def _code_error(errcode: int) -> Exception:
     if errcode == 40226:
         return Forbidden("微信判定该账号存在风险，暂时无法登录。", code="auth.wechat_risky_user")
     if errcode == 45011:
-        return TooManyRequests("登录太频繁，请一分钟后再试。", retry_after=60, code="auth.wechat_rate_limited")
+        return TooManyRequests(
+            "登录太频繁，请一分钟后再试。", retry_after=60, code="auth.wechat_rate_limited"
+        )
     if errcode == -1:
         return WechatUnavailable()
     return UpstreamError(f"微信返回错误（{errcode}），请稍后再试。", code="wechat.error")

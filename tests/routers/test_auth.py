@@ -51,7 +51,8 @@ async def test_bind_phone_links_the_roster_person(client: httpx.AsyncClient, wor
 async def test_bind_phone_not_in_roster(client: httpx.AsyncClient) -> None:
     tokens = await wechat_login(client)
     response = await client.post(
-        "/api/v1/auth/bind-phone", json={"code": "13000000000"},
+        "/api/v1/auth/bind-phone",
+        json={"code": "13000000000"},
         headers=bearer(tokens["access_token"]),
     )
     assert response.status_code == 404
@@ -65,33 +66,38 @@ async def test_bind_phone_already_bound_to_another_wechat(
     phone = (await client.get("/api/v1/me", headers=world.auth("v1_villager"))).json()["phone"]
     first = await wechat_login(client, "first-phone")
     second = await wechat_login(client, "second-phone")
-    ok = await client.post("/api/v1/auth/bind-phone", json={"code": phone},
-                           headers=bearer(first["access_token"]))
+    ok = await client.post(
+        "/api/v1/auth/bind-phone", json={"code": phone}, headers=bearer(first["access_token"])
+    )
     assert ok.status_code == 200
-    clash = await client.post("/api/v1/auth/bind-phone", json={"code": phone},
-                              headers=bearer(second["access_token"]))
+    clash = await client.post(
+        "/api/v1/auth/bind-phone", json={"code": phone}, headers=bearer(second["access_token"])
+    )
     assert clash.status_code == 409
     assert clash.json()["code"] == "auth.already_bound"
 
 
 async def test_bind_phone_with_a_malformed_code_is_refused(client: httpx.AsyncClient) -> None:
     tokens = await wechat_login(client)
-    response = await client.post("/api/v1/auth/bind-phone", json={"code": "12ab"},
-                                 headers=bearer(tokens["access_token"]))
+    response = await client.post(
+        "/api/v1/auth/bind-phone", json={"code": "12ab"}, headers=bearer(tokens["access_token"])
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "auth.phone_code_invalid"
 
 
 async def test_refresh_rotates_and_reuse_revokes_the_family(client: httpx.AsyncClient) -> None:
     first = await wechat_login(client)
-    second = await client.post("/api/v1/auth/refresh",
-                               json={"refresh_token": first["refresh_token"]})
+    second = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}
+    )
     assert second.status_code == 200
     pair = second.json()
     assert pair["refresh_token"] != first["refresh_token"]
     # The spent token comes back (stolen, or a replayed request): the whole family dies.
-    reused = await client.post("/api/v1/auth/refresh",
-                               json={"refresh_token": first["refresh_token"]})
+    reused = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}
+    )
     assert reused.status_code == 401
     assert reused.json()["code"] == "auth.refresh_reused"
     after = await client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
@@ -110,21 +116,31 @@ async def test_logout_revokes_refresh_and_access(client: httpx.AsyncClient) -> N
     tokens = await wechat_login(client)
     out = await client.post("/api/v1/auth/logout", headers=bearer(tokens["access_token"]))
     assert out.status_code == 204
-    refresh = await client.post("/api/v1/auth/refresh",
-                                json={"refresh_token": tokens["refresh_token"]})
+    refresh = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+    )
     assert refresh.status_code == 401
     me = await client.get("/api/v1/me", headers=bearer(tokens["access_token"]))
     assert me.status_code == 401
     assert me.json()["code"] == "auth.session_revoked"
     # Another device's session is untouched.
     other = await wechat_login(client)
-    assert (await client.get("/api/v1/me", headers=bearer(other["access_token"]))).status_code == 200
+    assert (
+        await client.get("/api/v1/me", headers=bearer(other["access_token"]))
+    ).status_code == 200
 
 
 def _claims(**overrides: object) -> dict:
     now = int(time.time())
-    claims = {"sub": "1", "sid": "s", "iat": now, "exp": now + 600, "iss": "xiangzhi",
-              "aud": "xiangzhi-miniprogram", "jti": "j"}
+    claims = {
+        "sub": "1",
+        "sid": "s",
+        "iat": now,
+        "exp": now + 600,
+        "iss": "xiangzhi",
+        "aud": "xiangzhi-miniprogram",
+        "jti": "j",
+    }
     claims.update(overrides)
     return claims
 
@@ -163,12 +179,19 @@ async def test_console_password_login(client: httpx.AsyncClient, world: World) -
         headers=world.auth("town_a_admin"),
     )
     assert made.status_code == 200, made.text
-    good = await client.post("/api/v1/auth/token",
-                             data={"username": "yicun", "password": "correct-horse"})
+    good = await client.post(
+        "/api/v1/auth/token", data={"username": "yicun", "password": "correct-horse"}
+    )
     assert good.status_code == 200
     roles = good.json()["user"]["roles"]
-    assert roles == [{"role": "village_admin", "scope_type": "village",
-                      "scope_id": world.ids["v1"], "scope_name": "一村"}]
+    assert roles == [
+        {
+            "role": "village_admin",
+            "scope_type": "village",
+            "scope_id": world.ids["v1"],
+            "scope_name": "一村",
+        }
+    ]
     bad = await client.post("/api/v1/auth/token", data={"username": "yicun", "password": "wrong!"})
     assert bad.status_code == 401
     assert bad.json()["code"] == "auth.invalid_credentials"

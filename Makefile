@@ -1,0 +1,38 @@
+# Two commands matter: `make run` (demo service on the embedded default) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint openapi bench clean
+
+$(BIN)/xiangzhi: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/xiangzhi
+
+run: install
+	$(BIN)/xiangzhi migrate
+	$(BIN)/xiangzhi seed-demo
+	$(BIN)/xiangzhi serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff format --check app tests bench
+	$(BIN)/mypy app
+
+openapi: install
+	$(BIN)/xiangzhi openapi --out miniprogram_contract/openapi.json
+
+bench: install
+	$(BIN)/python -m bench.me
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache

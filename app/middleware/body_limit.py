@@ -1,0 +1,63 @@
+"""Refuses request bodies over a size limit while they stream in, as problem+json 413.
+
+Starlette's own limiter answers in plain text; phones read the ``code`` of a problem.
+"""
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors import AppError
+from app.middleware.problems import send_problem
+
+
+class BodyTooLarge(AppError):
+    status, title, code = 413, "Content Too Large", "request.too_large"
+    detail = "请求内容太大。"
+
+
+class BodyLimitMiddleware:
+    def __init__(
+        self, app: ASGIApp, *, default_limit: int, limits: dict[str, int] | None = None
+    ) -> None:
+        self.app = app
+        self.default_limit = default_limit
+        self.limits = limits or {}
+
+    def _limit_for(self, path: str) -> int:
+        for prefix, limit in self.limits.items():
+            if path.startswith(prefix):
+                return limit
+        return self.default_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self._limit_for(scope["path"])
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                await send_problem(send, BodyTooLarge())
+                return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge()
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:
+            if started:
+                raise
+            await send_problem(send, BodyTooLarge())

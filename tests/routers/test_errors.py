@@ -1,0 +1,85 @@
+"""Bad input of every kind gets a 4xx problem+json with a Chinese detail, never a 500."""
+
+import httpx
+import pytest
+
+from tests.factories import World
+
+PROBLEM = "application/problem+json"
+
+
+def _is_problem(response: httpx.Response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    assert {"type", "title", "status", "detail", "code"} <= set(body)
+    assert body["status"] == status
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in body["detail"]), body["detail"]
+    return body
+
+
+async def test_validation_errors_name_the_fields(client: httpx.AsyncClient, world: World) -> None:
+    r = await client.post(
+        "/api/v1/admin/people", json={"name": "", "phone": "123"}, headers=world.auth("superadmin")
+    )
+    body = _is_problem(r, 422)
+    assert body["code"] == "request.validation"
+    fields = {e["field"] for e in body["errors"]}
+    assert {"name", "phone"} <= fields
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs"),
+    [
+        ("POST", "/api/v1/admin/villages", {"content": b"{not json"}),
+        ("POST", "/api/v1/admin/villages", {"content": b"\xff\xfe\x00garbage"}),
+        ("POST", "/api/v1/admin/villages", {"json": [1, 2, 3]}),
+        ("POST", "/api/v1/admin/villages", {"json": {"town_id": 10**30, "name": "x"}}),
+        ("POST", "/api/v1/admin/villages", {"json": {"town_id": -1, "name": "x"}}),
+        ("POST", "/api/v1/admin/villages", {"json": {"town_id": 1, "name": "a\x00b"}}),
+        ("POST", "/api/v1/admin/villages", {"json": {"town_id": 1, "name": "长" * 5000}}),
+        ("POST", "/api/v1/admin/villages", {"json": {"town_id": "一", "name": "x"}}),
+        ("GET", "/api/v1/admin/people/99999999999999999999", {}),
+        ("GET", "/api/v1/admin/people/abc", {}),
+        ("GET", "/api/v1/admin/people", {"params": {"limit": 1000}}),
+        ("GET", "/api/v1/admin/people", {"params": {"cursor": "!!!not-a-cursor"}}),
+        ("GET", "/api/v1/admin/people", {"params": {"cursor": "WzEsMiwzXQ"}}),
+        ("GET", "/api/v1/admin/people", {"params": {"village_id": "1e99"}}),
+    ],
+)
+async def test_malformed_requests_are_4xx(
+    client: httpx.AsyncClient, world: World, method: str, path: str, kwargs: dict
+) -> None:
+    headers = {**world.auth("superadmin"), "content-type": "application/json"}
+    r = await client.request(method, path, headers=headers, **kwargs)
+    assert 400 <= r.status_code < 500, r.text
+    _is_problem(r, r.status_code)
+
+
+async def test_unknown_path_and_method(client: httpx.AsyncClient) -> None:
+    assert _is_problem(await client.get("/api/v1/nothing-here"), 404)["code"] == "not_found"
+    _is_problem(await client.delete("/api/v1/me"), 405)
+
+
+async def test_oversized_body_is_413(client: httpx.AsyncClient, world: World) -> None:
+    r = await client.post(
+        "/api/v1/admin/towns",
+        content=b"{" + b" " * (2 * 1024 * 1024) + b"}",
+        headers={**world.auth("superadmin"), "content-type": "application/json"},
+    )
+    _is_problem(r, 413)
+
+
+async def test_every_response_has_a_request_id(client: httpx.AsyncClient) -> None:
+    r = await client.get("/healthz", headers={"X-Request-ID": "phone-req-12345"})
+    assert r.headers["x-request-id"] == "phone-req-12345"
+    r = await client.get("/healthz", headers={"X-Request-ID": "bad id\twith junk"})
+    assert r.headers["x-request-id"] != "bad id\twith junk"
+    assert len(r.headers["x-request-id"]) == 32
+
+
+async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"database": "ok", "cache": "ok"}
