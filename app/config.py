@@ -21,7 +21,7 @@ class Settings(BaseSettings):
 
     env: Literal["dev", "production"] = "dev"
     database_url: str = "sqlite+aiosqlite:///./var/xiangzhi.db"
-    database_pool_size: int = 10
+    database_pool_size: int = Field(default=20, ge=1)
     redis_url: str | None = None
 
     jwt_secret: str = DEV_JWT_SECRET

@@ -44,12 +44,21 @@ def create_engine(settings: Settings) -> AsyncEngine:
         return engine
     return create_async_engine(
         url,
+        # Overflow connections are opened and closed per burst, which costs more than waiting
+        # briefly for a pooled one; keep the pool large and the overflow small.
         pool_size=settings.database_pool_size,
-        max_overflow=settings.database_pool_size,
-        pool_pre_ping=True,
+        max_overflow=max(2, settings.database_pool_size // 4),
         pool_recycle=1800,
     )
 
 
 def create_sessionmaker(engine: AsyncEngine) -> SessionMaker:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+def read_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The same pool in autocommit for GET requests on PostgreSQL; SQLite keeps transactions
+    (its BEGIN IMMEDIATE hook must always be matched by a COMMIT)."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine

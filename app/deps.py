@@ -13,6 +13,7 @@ from app.errors import AppError, Forbidden, Unauthorized
 from app.models.roster import ADMIN_ROLES, Role
 from app.services import auth as auth_service
 from app.services.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from app.services.principal import load_principal
 from app.services.scopes import Principal
 from app.services.tokens import decode_access_token
 from app.services.wechat import WechatGateway
@@ -20,24 +21,33 @@ from app.services.wechat import WechatGateway
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_cache(request: Request) -> Cache:
+async def get_cache(request: Request) -> Cache:
     cache: Cache = request.app.state.cache
     return cache
 
 
-def get_wechat(request: Request) -> WechatGateway:
+async def get_wechat(request: Request) -> WechatGateway:
     gateway: WechatGateway = request.app.state.wechat
     return gateway
 
 
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's one transaction: committed when the route returns, rolled back on error."""
-    async with request.app.state.sessionmaker() as session:
+    """The request's one transaction: committed when the route returns, rolled back on error.
+
+    Reads (GET) run without BEGIN/COMMIT where the database allows it: two round trips fewer
+    on the calls phones make most, and nothing to commit.
+    """
+    state = request.app.state
+    maker = state.read_sessionmaker if request.method in _SAFE_METHODS else state.sessionmaker
+    async with maker() as session:
         try:
             yield session
         except AppError as error:
@@ -72,7 +82,7 @@ async def get_principal(
     claims = decode_access_token(settings, token)
     if await cache.exists(auth_service.revoked_session_key(claims.session_id)):
         raise Unauthorized("您已退出登录，请重新登录。", code="auth.session_revoked")
-    principal = await auth_service.load_principal(
+    principal = await load_principal(
         session, account_id=claims.account_id, session_id=claims.session_id
     )
     if principal is None:

@@ -10,7 +10,7 @@ from fastapi_offline import FastAPIOffline
 
 from app.cache import create_cache
 from app.config import Settings, get_settings
-from app.db import create_engine, create_sessionmaker
+from app.db import create_engine, create_sessionmaker, read_engine
 from app.errors import install_error_handlers
 from app.jobs import run_in_process
 from app.middleware.body_limit import BodyLimitMiddleware
@@ -37,6 +37,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     http = create_wechat_http(settings) if settings.effective_wechat_mode == "live" else None
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.read_sessionmaker = create_sessionmaker(read_engine(engine))
     app.state.cache = cache
     app.state.wechat = WechatGateway(settings=settings, cache=cache, http=http)
     scheduler = None

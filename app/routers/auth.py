@@ -22,7 +22,8 @@ def _client_ip(request: Request) -> str:
 
 
 async def _answer(session: AsyncSession, pair: TokenPair) -> TokenResponse:
-    user = await profile_service.build_profile(session, account=pair.account)
+    assert pair.account.id is not None
+    user = await profile_service.profile_for(session, account_id=pair.account.id)
     return TokenResponse(
         access_token=pair.access_token,
         refresh_token=pair.refresh_token,

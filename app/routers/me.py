@@ -11,4 +11,4 @@ router = APIRouter(prefix="/api/v1", tags=["me"])
 
 @router.get("/me", response_model=MeProfile, summary="我的资料、角色与余额")
 async def me(principal: CurrentUser, session: SessionDep) -> MeProfile:
-    return await profile_service.profile_for(session, account_id=principal.account_id)
+    return await profile_service.profile_of(session, principal=principal)

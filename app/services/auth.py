@@ -13,8 +13,8 @@ from app.china_time import utcnow
 from app.config import Settings
 from app.errors import Conflict, NotFound, Unauthorized
 from app.models.auth import RefreshToken, UserAccount
-from app.models.roster import Person, Role, RoleGrant, ScopeType
-from app.services.scopes import Grant, Principal
+from app.models.roster import Person
+from app.services.scopes import Principal
 from app.services.tokens import (
     hash_refresh_token,
     issue_access_token,
@@ -161,25 +161,6 @@ async def logout(
             families.add(token.family_id)
     for family in sorted(families):
         await _revoke_family(session, cache, settings, family)
-
-
-async def load_principal(
-    session: AsyncSession, *, account_id: int, session_id: str
-) -> Principal | None:
-    account = await session.get(UserAccount, account_id)
-    if account is None:
-        return None
-    grants: tuple[Grant, ...] = ()
-    if account.person_id is not None:
-        rows = await session.exec(
-            select(RoleGrant).where(
-                RoleGrant.person_id == account.person_id, col(RoleGrant.revoked_at).is_(None)
-            )
-        )
-        grants = tuple(Grant(Role(r.role), ScopeType(r.scope_type), r.scope_id) for r in rows)
-    return Principal(
-        account_id=account_id, person_id=account.person_id, session_id=session_id, grants=grants
-    )
 
 
 async def bind_phone(

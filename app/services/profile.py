@@ -1,84 +1,99 @@
-"""Builds the ``/me`` profile: who I am, where I belong, what I may do."""
+"""Builds the ``/me`` profile: who I am, where I belong, what I may do.
 
-from typing import Any
+One query beyond the caller's principal (which already carries the grants and their scope
+names): the person with every place they belong to.
+"""
 
-from sqlmodel import col, select
+from sqlalchemy import bindparam, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models.auth import UserAccount
 from app.models.profile import Balances, MeProfile, PlaceRef, RoleView
-from app.models.roster import (
-    Branch,
-    Grid,
-    Household,
-    Person,
-    Role,
-    RoleGrant,
-    ScopeType,
-    Town,
-    Village,
-)
-
-_SCOPE_MODELS: dict[str, type[Any]] = {
-    ScopeType.town.value: Town,
-    ScopeType.village.value: Village,
-    ScopeType.branch.value: Branch,
-    ScopeType.grid.value: Grid,
-}
+from app.models.roster import Branch, Grid, Household, Person, Town, Village
+from app.services.principal import load_principal
+from app.services.scopes import Principal
 
 
-def _ref(row: Any, attr: str = "name") -> PlaceRef | None:
-    return PlaceRef(id=row.id, name=getattr(row, attr)) if row is not None else None
+def _ref(row_id: int | None, name: str | None) -> PlaceRef | None:
+    return PlaceRef(id=row_id, name=name) if row_id is not None and name is not None else None
 
 
-async def _get(session: AsyncSession, model: type[Any], row_id: int | None) -> Any:
-    return await session.get(model, row_id) if row_id is not None else None
-
-
-async def build_profile(session: AsyncSession, *, account: UserAccount) -> MeProfile:
-    assert account.id is not None
-    person = await _get(session, Person, account.person_id)
-    roles: list[RoleView] = []
-    if person is not None:
-        grants = await session.exec(
-            select(RoleGrant).where(
-                RoleGrant.person_id == person.id, col(RoleGrant.revoked_at).is_(None)
-            )
-        )
-        for grant in grants:
-            scope_row = await _get(
-                session, _SCOPE_MODELS.get(grant.scope_type, Town), grant.scope_id
-            )
-            roles.append(
-                RoleView(
-                    role=Role(grant.role),
-                    scope_type=ScopeType(grant.scope_type),
-                    scope_id=grant.scope_id,
-                    scope_name=scope_row.name if scope_row is not None else None,
-                )
-            )
-    return MeProfile(
-        account_id=account.id,
-        person_id=account.person_id,
-        name=person.name if person else None,
-        phone=person.phone if person else None,
-        is_bound=person is not None,
-        is_party_member=bool(person and person.is_party_member),
-        is_mobile_member=bool(person and person.is_mobile_member),
-        roles=roles,
-        town=_ref(await _get(session, Town, person.town_id if person else None)),
-        village=_ref(await _get(session, Village, person.village_id if person else None)),
-        branch=_ref(await _get(session, Branch, person.branch_id if person else None)),
-        household=_ref(
-            await _get(session, Household, person.household_id if person else None), "head_name"
-        ),
-        grid=_ref(await _get(session, Grid, person.grid_id if person else None)),
-        # The points ledger (issue 3) fills these; until then nobody has earned anything.
-        balances=Balances(),
+# Built once: /me is the mini-program's most frequent call. Plain columns, no ORM instances.
+_PROFILE = (
+    select(  # type: ignore[call-overload, misc]
+        Person.id,
+        Person.name,
+        Person.phone,
+        Person.is_party_member,
+        Person.is_mobile_member,
+        Person.town_id,
+        Town.name.label("town_name"),  # type: ignore[attr-defined]
+        Person.village_id,
+        Village.name.label("village_name"),  # type: ignore[attr-defined]
+        Person.branch_id,
+        Branch.name.label("branch_name"),  # type: ignore[attr-defined]
+        Person.household_id,
+        Household.head_name.label("household_name"),  # type: ignore[attr-defined]
+        Person.grid_id,
+        Grid.name.label("grid_name"),  # type: ignore[attr-defined]
     )
+    .select_from(Person)
+    .outerjoin(Town, col(Town.id) == Person.town_id)
+    .outerjoin(Village, col(Village.id) == Person.village_id)
+    .outerjoin(Branch, col(Branch.id) == Person.branch_id)
+    .outerjoin(Household, col(Household.id) == Person.household_id)
+    .outerjoin(Grid, col(Grid.id) == Person.grid_id)
+    .where(col(Person.id) == bindparam("person_id"))
+)
 
 
 async def profile_for(session: AsyncSession, *, account_id: int) -> MeProfile:
-    account = await session.get(UserAccount, account_id)
-    assert account is not None
-    return await build_profile(session, account=account)
+    principal = await load_principal(session, account_id=account_id, session_id="")
+    assert principal is not None
+    return await profile_of(session, principal=principal)
+
+
+async def profile_of(session: AsyncSession, *, principal: Principal) -> MeProfile:
+    person = None
+    if principal.person_id is not None:
+        result = await session.execute(_PROFILE, {"person_id": principal.person_id})
+        person = result.mappings().first()
+    if person is None:
+        return MeProfile(
+            account_id=principal.account_id,
+            person_id=None,
+            name=None,
+            phone=None,
+            is_bound=False,
+            is_party_member=False,
+            is_mobile_member=False,
+            roles=[],
+            town=None,
+            village=None,
+            branch=None,
+            household=None,
+            grid=None,
+            balances=Balances(),
+        )
+    places = {
+        place: _ref(person[f"{place}_id"], person[f"{place}_name"])
+        for place in ("town", "village", "branch", "household", "grid")
+    }
+    return MeProfile(
+        account_id=principal.account_id,
+        person_id=person["id"],
+        name=person["name"],
+        phone=person["phone"],
+        is_bound=True,
+        is_party_member=person["is_party_member"],
+        is_mobile_member=person["is_mobile_member"],
+        roles=[
+            RoleView(
+                role=g.role, scope_type=g.scope_type, scope_id=g.scope_id, scope_name=g.scope_name
+            )
+            for g in principal.grants
+        ],
+        **places,
+        # The points ledger (issue 3) fills these; until then nobody has earned anything.
+        balances=Balances(),
+    )

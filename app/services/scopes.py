@@ -30,6 +30,7 @@ class Grant:
     role: Role
     scope_type: ScopeType
     scope_id: int | None
+    scope_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,1 @@
+"""Load and speed benchmarks. Run on PostgreSQL + Redis; see README.md here."""

@@ -1,0 +1,154 @@
+"""GET /api/v1/me against a bare asyncpg baseline, on PostgreSQL + Redis with one worker each.
+
+    python -m bench.me [--seconds 10] [--concurrency 32]
+
+Creates (and drops afterwards) the database ``xz_bench``, migrates it, seeds the demo town,
+starts the service and the baseline as separate uvicorn processes, and drives each with
+``bench/load.py`` from a third process. Prints one JSON line and appends it to
+``bench/results/me.jsonl``.
+"""
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_DSN = "postgresql://postgres@127.0.0.1:5432/xz_bench"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+
+
+def _psql(sql: str) -> None:
+    subprocess.run(["psql", PG_ADMIN, "-qc", sql], check=True, capture_output=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+@contextmanager
+def _server(args: list[str], env: dict[str, str], probe: str) -> Iterator[None]:
+    proc = subprocess.Popen(
+        args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        _wait(probe)
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _load(url: str, token: str | None, concurrency: int, seconds: float) -> dict[str, Any]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "bench.load",
+        url,
+        "--concurrency",
+        str(concurrency),
+        "--seconds",
+        str(seconds),
+    ]
+    if token:
+        cmd += ["--token", token]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"load generator failed: {done.stderr[-2000:]}")
+    return dict(json.loads(done.stdout))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--concurrency", type=int, default=32)
+    args = parser.parse_args()
+
+    _psql("DROP DATABASE IF EXISTS xz_bench")
+    _psql("CREATE DATABASE xz_bench")
+    env = {
+        **os.environ,
+        "XZ_DATABASE_URL": PG_DSN.replace("postgresql://", "postgresql+asyncpg://"),
+        "XZ_REDIS_URL": REDIS_URL,
+        "XZ_LOG_LEVEL": "WARNING",
+    }
+    xiangzhi = [sys.executable, "-m", "app.cli"]
+    try:
+        subprocess.run([*xiangzhi, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
+        subprocess.run([*xiangzhi, "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
+        app_port, base_port = _free_port(), _free_port()
+        app_url = f"http://127.0.0.1:{app_port}"
+        with _server([*xiangzhi, "serve", "--port", str(app_port)], env, f"{app_url}/healthz"):
+            login = httpx.post(
+                f"{app_url}/api/v1/auth/token",
+                data={"username": "village1_admin", "password": "xiangzhi-demo"},
+            )
+            login.raise_for_status()
+            body = login.json()
+            token, account_id = body["access_token"], body["user"]["account_id"]
+            service = _load(f"{app_url}/api/v1/me", token, args.concurrency, args.seconds)
+        base_env = {**env, "BENCH_PG_DSN": PG_DSN, "BENCH_ACCOUNT_ID": str(account_id)}
+        base_url = f"http://127.0.0.1:{base_port}"
+        with _server(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "bench.baseline_app:app",
+                "--port",
+                str(base_port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            base_env,
+            base_url,
+        ):
+            baseline = _load(base_url, None, args.concurrency, args.seconds)
+    finally:
+        _psql("DROP DATABASE IF EXISTS xz_bench")
+
+    result = {
+        "bench": "GET /api/v1/me",
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "concurrency": args.concurrency,
+        "seconds": args.seconds,
+        "service": service,
+        "baseline": baseline,
+        "rps_ratio": round(service["rps"] / baseline["rps"], 3),
+    }
+    line = json.dumps(result, ensure_ascii=False)
+    print(line)
+    results = HERE / "results"
+    results.mkdir(exist_ok=True)
+    with (results / "me.jsonl").open("a", encoding="utf-8") as f:
+        f.write(line + "\n")
+
+
+if __name__ == "__main__":
+    main()
