@@ -1,0 +1,82 @@
+"""What `make run` does, as separate processes: migrate, seed-demo, serve, then use it."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XZ_")}
+    env["XZ_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
+    assert "数据库已迁移" in _cli(env, "migrate").stdout
+    seeded = _cli(env, "seed-demo").stdout
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield base, seeded
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_demo_service_end_to_end(served: tuple[str, str]) -> None:
+    base, seeded = served
+    assert "village1_admin" in seeded and "xiangzhi-demo" in seeded
+    assert httpx.get(f"{base}/readyz").json()["status"] == "ok"
+    token = httpx.post(
+        f"{base}/api/v1/auth/token",
+        data={"username": "village1_admin", "password": "xiangzhi-demo"},
+    )
+    assert token.status_code == 200
+    auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    people = httpx.get(f"{base}/api/v1/admin/people", params={"limit": 100}, headers=auth).json()
+    phone = next(p["phone"] for p in people["items"] if p["household_id"])
+    # A villager opens the mini-program (mock WeChat) and binds their phone.
+    login = httpx.post(f"{base}/api/v1/auth/wechat-login", json={"code": "e2e"}).json()
+    villager = {"Authorization": f"Bearer {login['access_token']}"}
+    bound = httpx.post(f"{base}/api/v1/auth/bind-phone", json={"code": phone}, headers=villager)
+    assert bound.status_code == 200
+    me = httpx.get(f"{base}/api/v1/me", headers=villager).json()
+    assert me["is_bound"] and me["village"]["name"] == "二十四份村"
+    assert httpx.get(f"{base}/docs").status_code == 200
