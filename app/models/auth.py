@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 from pydantic import Field as SchemaField
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from app.models.base import UTCDateTime, created_at_field
@@ -13,6 +14,16 @@ class UserAccount(SQLModel, table=True):
     """Who logged in: a WeChat openid, a console username, or both; bound to a roster person."""
 
     __tablename__ = "user_accounts"
+    # One WeChat account per roster person, enforced by the database against racing binds.
+    __table_args__ = (
+        Index(
+            "uq_user_accounts_wechat_person",
+            "person_id",
+            unique=True,
+            postgresql_where=text("openid IS NOT NULL"),
+            sqlite_where=text("openid IS NOT NULL"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     person_id: int | None = Field(default=None, foreign_key="people.id", index=True)
     openid: str | None = Field(default=None, max_length=64, unique=True)

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from pwdlib import PasswordHash
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -186,5 +187,9 @@ async def bind_phone(
     if other is not None:
         raise Conflict("该人员已绑定其他微信账号。", code="auth.already_bound")
     account.person_id = person.id
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:  # another phone bound the same person a moment ago
+        raise Conflict("该人员已绑定其他微信账号。", code="auth.already_bound") from exc
     return person

@@ -1,5 +1,6 @@
 """Login, phone binding, refresh rotation, logout and token checks, in mock WeChat mode."""
 
+import asyncio
 import base64
 import time
 
@@ -219,3 +220,21 @@ async def test_a_village_behind_one_ip_can_log_in(client: httpx.AsyncClient) -> 
     for i in range(60):
         r = await client.post("/api/v1/auth/wechat-login", json={"code": f"villager-{i}"})
         assert r.status_code == 200, (i, r.text)
+
+
+async def test_two_phones_binding_one_person_at_once(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    phone = (await client.get("/api/v1/me", headers=world.auth("v2_villager"))).json()["phone"]
+    phones = [await wechat_login(client, f"racer-{i}") for i in range(4)]
+    results = await asyncio.gather(
+        *[
+            client.post(
+                "/api/v1/auth/bind-phone", json={"code": phone}, headers=bearer(p["access_token"])
+            )
+            for p in phones
+        ]
+    )
+    statuses = sorted(r.status_code for r in results)
+    assert statuses == [200, 409, 409, 409], [r.text for r in results]
+    assert {r.json()["code"] for r in results if r.status_code == 409} == {"auth.already_bound"}
