@@ -155,13 +155,8 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 
 async def _app_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
-    return problem(
-        exc.status,
-        title=exc.title,
-        code=exc.code,
-        detail=exc.detail,
-        headers=exc.headers,
-        **exc.extra,
+    return JSONResponse(
+        problem_body(exc), status_code=exc.status, headers=exc.headers, media_type=PROBLEM_JSON
     )
 
 

@@ -177,31 +177,27 @@ async def create_household(
     return await _created(session, principal, household)
 
 
+async def _existing(session: AsyncSession, model: type[Row], row_id: int | None) -> Row | None:
+    if row_id is None:
+        return None
+    row = await session.get(model, row_id)
+    if row is None:
+        raise _not_found(model)
+    return row
+
+
 async def _place_person(
     session: AsyncSession, principal: Principal, fields: dict[str, Any]
 ) -> Location:
     """Checks that the person's village, household, branch and grid agree, and fills gaps."""
-    household = grid = branch = village = None
-    if fields.get("household_id") is not None:
-        household = await session.get(Household, fields["household_id"])
-        if household is None:
-            raise _not_found(Household)
-        if fields.get("village_id") is None:
-            fields["village_id"] = household.village_id
-    if fields.get("grid_id") is not None:
-        grid = await session.get(Grid, fields["grid_id"])
-        if grid is None:
-            raise _not_found(Grid)
-        if fields.get("village_id") is None:
-            fields["village_id"] = grid.village_id
-    if fields.get("village_id") is not None:
-        village = await session.get(Village, fields["village_id"])
-        if village is None:
-            raise _not_found(Village)
-    if fields.get("branch_id") is not None:
-        branch = await session.get(Branch, fields["branch_id"])
-        if branch is None:
-            raise _not_found(Branch)
+    household = await _existing(session, Household, fields.get("household_id"))
+    grid = await _existing(session, Grid, fields.get("grid_id"))
+    known = household or grid
+    if fields.get("village_id") is None and known is not None:
+        # A household or grid already says which village the person lives in.
+        fields["village_id"] = known.village_id
+    village = await _existing(session, Village, fields.get("village_id"))
+    branch = await _existing(session, Branch, fields.get("branch_id"))
     towns = {r.town_id for r in (village, branch, grid, household) if r is not None}
     if fields.get("town_id") is not None:
         towns.add(fields["town_id"])

@@ -38,6 +38,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
     env["XZ_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
     assert "数据库已迁移" in _cli(env, "migrate").stdout
     seeded = _cli(env, "seed-demo").stdout
+    assert "已创建" in _cli(env, "create-admin", "county", "--password", "county-pass-1").stdout
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
@@ -80,3 +81,7 @@ def test_demo_service_end_to_end(served: tuple[str, str]) -> None:
     me = httpx.get(f"{base}/api/v1/me", headers=villager).json()
     assert me["is_bound"] and me["village"]["name"] == "二十四份村"
     assert httpx.get(f"{base}/docs").status_code == 200
+    county = httpx.post(
+        f"{base}/api/v1/auth/token", data={"username": "county", "password": "county-pass-1"}
+    ).json()
+    assert [r["role"] for r in county["user"]["roles"]] == ["superadmin"]
