@@ -7,8 +7,9 @@ belongs to, so one scope filter serves every list.
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as SchemaField
+from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from app.models.base import (
@@ -56,6 +57,9 @@ class Town(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100, unique=True)
     rankings_enabled: bool = Field(default=True)
+    appeal_days: int = Field(default=7)
+    # Yearly member points for 2, 3, 4 and 5 stars (one star needs nothing).
+    member_star_points: list[int] = Field(default_factory=lambda: [40, 60, 80, 100], sa_type=JSON)
     created_at: datetime = created_at_field()
 
 
@@ -142,10 +146,26 @@ class TownCreate(BaseModel):
     name: Name
 
 
+class TownUpdate(BaseModel):
+    name: Name | None = None
+    rankings_enabled: bool | None = None
+    appeal_days: int | None = SchemaField(default=None, ge=1, le=90)
+    member_star_points: list[int] | None = SchemaField(default=None, min_length=4, max_length=4)
+
+    @field_validator("member_star_points")
+    @classmethod
+    def _ascending(cls, value: list[int] | None) -> list[int] | None:
+        if value is not None and (value != sorted(value) or len(set(value)) != 4 or value[0] < 0):
+            raise ValueError("four ascending, distinct, non-negative thresholds")
+        return value
+
+
 class TownPublic(_Public):
     id: int
     name: str
     rankings_enabled: bool
+    appeal_days: int
+    member_star_points: list[int]
     created_at: ChinaDatetime
 
 

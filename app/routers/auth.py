@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.config import Settings
 from app.deps import CacheDep, CurrentUser, SessionDep, SettingsDep, WechatDep
 from app.models.auth import BindPhoneRequest, LogoutRequest, RefreshRequest, WechatLoginRequest
 from app.models.profile import MeProfile, TokenResponse
@@ -21,9 +22,11 @@ def _client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def _answer(session: AsyncSession, pair: TokenPair) -> TokenResponse:
+async def _answer(session: AsyncSession, settings: Settings, pair: TokenPair) -> TokenResponse:
     assert pair.account.id is not None
-    user = await profile_service.profile_for(session, account_id=pair.account.id)
+    user = await profile_service.profile_for(
+        session, account_id=pair.account.id, star_hours=settings.volunteer_star_hours
+    )
     return TokenResponse(
         access_token=pair.access_token,
         refresh_token=pair.refresh_token,
@@ -47,7 +50,7 @@ async def wechat_login(
     pair = await auth_service.wechat_login(
         session, settings=settings, wechat=wechat, code=body.code
     )
-    return await _answer(session, pair)
+    return await _answer(session, settings, pair)
 
 
 @router.post("/bind-phone", response_model=MeProfile, summary="绑定手机号到花名册")
@@ -63,7 +66,9 @@ async def bind_phone(
         cache, bucket=f"bind:acct:{principal.account_id}", limit=settings.login_account_per_minute
     )
     await auth_service.bind_phone(session, wechat=wechat, principal=principal, code=body.code)
-    return await profile_service.profile_for(session, account_id=principal.account_id)
+    return await profile_service.profile_for(
+        session, account_id=principal.account_id, star_hours=settings.volunteer_star_hours
+    )
 
 
 @router.post("/refresh", response_model=TokenResponse, summary="换取新的令牌")
@@ -73,7 +78,7 @@ async def refresh(
     pair = await auth_service.refresh(
         session, settings=settings, cache=cache, raw_token=body.refresh_token
     )
-    return await _answer(session, pair)
+    return await _answer(session, settings, pair)
 
 
 @router.post("/logout", status_code=204, summary="退出登录")
@@ -113,4 +118,4 @@ async def password_token(
     pair = await auth_service.password_login(
         session, settings=settings, username=form.username, password=form.password
     )
-    return await _answer(session, pair)
+    return await _answer(session, settings, pair)

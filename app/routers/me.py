@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.deps import CurrentUser, SessionDep
+from app.deps import CurrentUser, SessionDep, SettingsDep
 from app.models.profile import MeProfile
 from app.services import profile as profile_service
 
@@ -10,5 +10,7 @@ router = APIRouter(prefix="/api/v1", tags=["me"])
 
 
 @router.get("/me", response_model=MeProfile, summary="我的资料、角色与余额")
-async def me(principal: CurrentUser, session: SessionDep) -> MeProfile:
-    return await profile_service.profile_of(session, principal=principal)
+async def me(principal: CurrentUser, session: SessionDep, settings: SettingsDep) -> MeProfile:
+    return await profile_service.profile_of(
+        session, principal=principal, star_hours=settings.volunteer_star_hours
+    )

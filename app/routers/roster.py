@@ -30,6 +30,7 @@ from app.models.roster import (
     Town,
     TownCreate,
     TownPublic,
+    TownUpdate,
     Village,
     VillageCreate,
     VillagePublic,
@@ -107,6 +108,15 @@ def _add_reads(path: str, model: type[Any], schema: type[BaseModel], label: str)
 @router.post("/towns", status_code=201, response_model=TownPublic, summary="新建镇")
 async def create_town(body: TownCreate, principal: SuperAdmin, session: SessionDep) -> Town:
     return await roster_service.create_town(session, principal=principal, data=body)
+
+
+@router.patch(
+    "/towns/{row_id}", response_model=TownPublic, summary="修改镇的设置（排行榜、申诉期、星级门槛）"
+)
+async def update_town(
+    row_id: RowId, body: TownUpdate, principal: TownAdmin, session: SessionDep
+) -> Town:
+    return await roster_service.update_town(session, principal=principal, town_id=row_id, data=body)
 
 
 @router.post("/villages", status_code=201, response_model=VillagePublic, summary="新建村")

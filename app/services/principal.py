@@ -26,6 +26,7 @@ _PRINCIPAL = (
         RoleGrant.scope_type,
         RoleGrant.scope_id,
         func.coalesce(Town.name, Village.name, Branch.name, Grid.name),
+        RoleGrant.town_id,
     )
     .select_from(UserAccount)
     .outerjoin(
@@ -51,8 +52,8 @@ async def load_principal(
     if not rows:
         return None
     grants = tuple(
-        Grant(Role(role), ScopeType(scope_type), scope_id, scope_name)
-        for _, role, scope_type, scope_id, scope_name in rows
+        Grant(Role(role), ScopeType(scope_type), scope_id, scope_name, town_id)
+        for _, role, scope_type, scope_id, scope_name, town_id in rows
         if role is not None
     )
     return Principal(

@@ -4,12 +4,17 @@ One query beyond the caller's principal (which already carries the grants and th
 names): the person with every place they belong to.
 """
 
-from sqlalchemy import bindparam, select
+from typing import Any
+
+from sqlalchemy import and_, bindparam, or_, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.china_time import to_china, utcnow
+from app.models.points import Ledger, OwnerType, PointsAccount, PointsTotal
 from app.models.profile import Balances, MeProfile, PlaceRef, RoleView
 from app.models.roster import Branch, Grid, Household, Person, Town, Village
+from app.services import stars
 from app.services.principal import load_principal
 from app.services.scopes import Principal
 
@@ -47,13 +52,66 @@ _PROFILE = (
 )
 
 
-async def profile_for(session: AsyncSession, *, account_id: int) -> MeProfile:
+async def profile_for(
+    session: AsyncSession, *, account_id: int, star_hours: list[int]
+) -> MeProfile:
     principal = await load_principal(session, account_id=account_id, session_id="")
     assert principal is not None
-    return await profile_of(session, principal=principal)
+    return await profile_of(session, principal=principal, star_hours=star_hours)
 
 
-async def profile_of(session: AsyncSession, *, principal: Principal) -> MeProfile:
+async def _balances(session: AsyncSession, person: Any, star_hours: list[int]) -> Balances:
+    year = to_china(utcnow()).year
+    mine = and_(
+        col(PointsAccount.owner_type) == OwnerType.person.value,
+        col(PointsAccount.owner_id) == person["id"],
+    )
+    if person["household_id"] is not None:
+        mine = or_(
+            mine,
+            and_(
+                col(PointsAccount.owner_type) == OwnerType.household.value,
+                col(PointsAccount.owner_id) == person["household_id"],
+            ),
+        )
+    rows = (
+        await session.execute(
+            select(PointsAccount.ledger, PointsAccount.balance, PointsTotal.earned)  # type: ignore[call-overload]
+            .outerjoin(
+                PointsTotal,
+                and_(
+                    col(PointsTotal.account_id) == PointsAccount.id,
+                    col(PointsTotal.period) == f"Y{year}",
+                ),
+            )
+            .where(mine)
+        )
+    ).all()
+    by_ledger = {Ledger(book): (balance, earned or 0) for book, balance, earned in rows}
+    member_year = by_ledger.get(Ledger.member, (0, 0))[1]
+    minutes = by_ledger.get(Ledger.volunteer, (0, 0))[0]
+    volunteer_level, _ = stars.volunteer_star(minutes, star_hours)
+    member_level = None
+    if person["is_party_member"]:
+        member_level = await stars.star_of(
+            session,
+            person_id=person["id"],
+            town_id=person["town_id"],
+            year=year,
+            points=member_year,
+        )
+    return Balances(
+        member_points_year=member_year,
+        household_points=by_ledger.get(Ledger.household, (0, 0))[0],
+        volunteer_minutes=minutes,
+        member_star_level=member_level,
+        volunteer_star_level=volunteer_level,
+    )
+
+
+async def profile_of(
+    session: AsyncSession, *, principal: Principal, star_hours: list[int]
+) -> MeProfile:
     person = None
     if principal.person_id is not None:
         result = await session.execute(_PROFILE, {"person_id": principal.person_id})
@@ -94,6 +152,5 @@ async def profile_of(session: AsyncSession, *, principal: Principal) -> MeProfil
             for g in principal.grants
         ],
         **places,
-        # The points ledger (issue 3) fills these; until then nobody has earned anything.
-        balances=Balances(),
+        balances=await _balances(session, person, star_hours),
     )

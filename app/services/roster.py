@@ -32,6 +32,7 @@ from app.models.roster import (
     ScopeType,
     Town,
     TownCreate,
+    TownUpdate,
     Village,
     VillageCreate,
 )
@@ -108,6 +109,32 @@ async def create_town(session: AsyncSession, *, principal: Principal, data: Town
     if exists is not None:
         raise Conflict("已有同名的镇。", code="town.name_taken")
     return await _created(session, principal, Town(name=data.name))
+
+
+async def update_town(
+    session: AsyncSession, *, principal: Principal, town_id: int, data: TownUpdate
+) -> Town:
+    town = await get_in_scope(session, principal, Town, town_id)
+    before = audit.snapshot(town)
+    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+    if "name" in changes and changes["name"] != town.name:
+        clash = await session.exec(select(Town).where(Town.name == changes["name"]))
+        if clash.first() is not None:
+            raise Conflict("已有同名的镇。", code="town.name_taken")
+    for key, value in changes.items():
+        setattr(town, key, value)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=principal,
+        action="town.update",
+        target_type="town",
+        target_id=town_id,
+        where=location_of(town),
+        before=before,
+        after=audit.snapshot(town),
+    )
+    return town
 
 
 async def create_village(

@@ -31,6 +31,7 @@ class Grant:
     scope_type: ScopeType
     scope_id: int | None
     scope_name: str | None = None
+    town_id: int | None = None  # the town the scope lies in (None for global)
 
 
 @dataclass(frozen=True, slots=True)

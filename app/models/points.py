@@ -1,0 +1,383 @@
+"""Scoring rules, points accounts, append-only ledger entries, period totals, appeals, reviews."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import Field as SchemaField
+from sqlalchemy import JSON, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.base import ChinaDatetime, DbId, ShortText, UTCDateTime, created_at_field
+
+
+class Ledger(StrEnum):
+    member = "member"
+    household = "household"
+    volunteer = "volunteer"
+
+
+class Unit(StrEnum):
+    once = "once"
+    hour = "hour"
+    score = "score"
+
+
+class EntryStatus(StrEnum):
+    pending = "pending"
+    posted = "posted"
+    rejected = "rejected"
+    reversed = "reversed"
+
+
+class SourceType(StrEnum):
+    manual = "manual"
+    checkin = "checkin"
+    score = "score"
+    volunteer = "volunteer"
+    redemption = "redemption"
+    reversal = "reversal"
+
+
+class OwnerType(StrEnum):
+    person = "person"
+    household = "household"
+
+
+LEDGER_OWNER = {
+    Ledger.member: OwnerType.person,
+    Ledger.volunteer: OwnerType.person,
+    Ledger.household: OwnerType.household,
+}
+
+
+class ScoringRule(SQLModel, table=True):
+    __tablename__ = "scoring_rules"
+    # village_key is the village id, or 0 for a town-wide rule, so one unique key covers both.
+    __table_args__ = (UniqueConstraint("town_id", "village_key", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    town_id: int = Field(foreign_key="towns.id", index=True)
+    village_id: int | None = Field(default=None, foreign_key="villages.id", index=True)
+    village_key: int = Field(default=0)
+    code: str = Field(max_length=64)
+    title: str = Field(max_length=100)
+    ledger: str = Field(max_length=16)
+    points: int
+    unit: str = Field(max_length=16)
+    daily_cap: int | None = None
+    monthly_cap: int | None = None
+    yearly_cap: int | None = None
+    requires_approval: bool = False
+    requires_evidence: bool = False
+    enabled: bool = True
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class PointsAccount(SQLModel, table=True):
+    """One balance per ledger and owner; the row is locked by every posting to it."""
+
+    __tablename__ = "points_accounts"
+    __table_args__ = (UniqueConstraint("ledger", "owner_type", "owner_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    ledger: str = Field(max_length=16)
+    owner_type: str = Field(max_length=16)
+    owner_id: int
+    town_id: int | None = Field(default=None, foreign_key="towns.id", index=True)
+    village_id: int | None = Field(default=None, foreign_key="villages.id", index=True)
+    balance: int = 0
+    entry_count: int = 0
+    head_hash: str | None = Field(default=None, max_length=64)
+    created_at: datetime = created_at_field()
+
+
+class LedgerEntry(SQLModel, table=True):
+    """Append-only. A pending entry gets its place in the chain (seq, balance, hash) when it is
+    approved; a posted entry is corrected only by a reversal entry that names it."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        UniqueConstraint("account_id", "seq"),
+        Index("ix_ledger_entries_account_rule_time", "account_id", "rule_code", "created_at"),
+        Index("ix_ledger_entries_status_town", "status", "town_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="points_accounts.id", index=True)
+    town_id: int | None = Field(default=None, foreign_key="towns.id")
+    village_id: int | None = Field(default=None, foreign_key="villages.id", index=True)
+    seq: int | None = None
+    status: str = Field(max_length=16)
+    points: int
+    requested_points: int
+    capped: bool = False
+    balance_after: int | None = None
+    rule_id: int | None = Field(default=None, foreign_key="scoring_rules.id")
+    rule_code: str | None = Field(default=None, max_length=64)
+    title: str = Field(max_length=100)
+    rule_points: int | None = None
+    unit: str | None = Field(default=None, max_length=16)
+    quantity: int = 1
+    source_type: str = Field(max_length=16)
+    source_id: str | None = Field(default=None, max_length=64)
+    reverses_entry_id: int | None = Field(default=None, foreign_key="ledger_entries.id")
+    actor_person_id: int | None = Field(default=None, foreign_key="people.id")
+    note: str | None = Field(default=None, max_length=500)
+    media_ids: list[int] = Field(default_factory=list, sa_type=JSON)
+    created_at: datetime = created_at_field()
+    posted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by_person_id: int | None = Field(default=None, foreign_key="people.id")
+    decision_note: str | None = Field(default=None, max_length=500)
+    prev_hash: str | None = Field(default=None, max_length=64)
+    hash: str | None = Field(default=None, max_length=64)
+
+
+class PointsTotal(SQLModel, table=True):
+    """Points earned per account and period (year, month, all time), kept at posting time so a
+    leaderboard is an index scan, not a sum over millions of entries."""
+
+    __tablename__ = "points_totals"
+    __table_args__ = (
+        UniqueConstraint("account_id", "period"),
+        Index("ix_points_totals_board_village", "ledger", "period", "village_id", "earned"),
+        Index("ix_points_totals_board_town", "ledger", "period", "town_id", "earned"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="points_accounts.id")
+    ledger: str = Field(max_length=16)
+    period: str = Field(max_length=8)  # "all", "Y2026", "M2026-11"
+    town_id: int | None = Field(default=None, foreign_key="towns.id")
+    village_id: int | None = Field(default=None, foreign_key="villages.id")
+    earned: int = 0
+
+
+class Appeal(SQLModel, table=True):
+    __tablename__ = "appeals"
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(foreign_key="ledger_entries.id", unique=True)
+    account_id: int = Field(foreign_key="points_accounts.id", index=True)
+    town_id: int | None = Field(default=None, foreign_key="towns.id", index=True)
+    village_id: int | None = Field(default=None, foreign_key="villages.id", index=True)
+    person_id: int = Field(foreign_key="people.id")
+    reason: str = Field(max_length=500)
+    status: str = Field(default="open", max_length=16)  # open | upheld | rejected
+    decision_note: str | None = Field(default=None, max_length=500)
+    decided_by_person_id: int | None = Field(default=None, foreign_key="people.id")
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reversal_entry_id: int | None = Field(default=None, foreign_key="ledger_entries.id")
+    created_at: datetime = created_at_field()
+
+
+class MemberReview(SQLModel, table=True):
+    """The democratic review grade (民主评议) of a Party member for a year."""
+
+    __tablename__ = "member_reviews"
+    __table_args__ = (UniqueConstraint("person_id", "year"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="people.id")
+    town_id: int | None = Field(default=None, foreign_key="towns.id", index=True)
+    year: int
+    grade: str = Field(max_length=16)
+    entered_by_person_id: int | None = Field(default=None, foreign_key="people.id")
+    created_at: datetime = created_at_field()
+
+
+# ---- API schemas -------------------------------------------------------------------------
+
+Code = SchemaField(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_.-]*$")
+Cap = SchemaField(default=None, ge=1, le=1_000_000)
+
+
+class ScoringRuleCreate(BaseModel):
+    code: str = Code
+    title: str = SchemaField(min_length=1, max_length=100)
+    ledger: Ledger
+    points: int = SchemaField(ge=-100_000, le=100_000)
+    unit: Unit = Unit.once
+    town_id: DbId | None = None
+    village_id: DbId | None = None
+    daily_cap: int | None = Cap
+    monthly_cap: int | None = Cap
+    yearly_cap: int | None = Cap
+    requires_approval: bool = False
+    requires_evidence: bool = False
+
+    @model_validator(mode="after")
+    def _placed(self) -> "ScoringRuleCreate":
+        if self.town_id is None and self.village_id is None:
+            raise ValueError("town_id or village_id is required")
+        if self.points == 0:
+            raise ValueError("points must not be zero")
+        return self
+
+
+class ScoringRuleUpdate(BaseModel):
+    title: str | None = SchemaField(default=None, min_length=1, max_length=100)
+    points: int | None = SchemaField(default=None, ge=-100_000, le=100_000)
+    daily_cap: int | None = Cap
+    monthly_cap: int | None = Cap
+    yearly_cap: int | None = Cap
+    requires_approval: bool | None = None
+    requires_evidence: bool | None = None
+    enabled: bool | None = None
+
+
+class ScoringRulePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    code: str
+    title: str
+    ledger: Ledger
+    points: int
+    unit: Unit
+    town_id: int
+    village_id: int | None
+    daily_cap: int | None
+    monthly_cap: int | None
+    yearly_cap: int | None
+    requires_approval: bool
+    requires_evidence: bool
+    enabled: bool
+    updated_at: ChinaDatetime
+
+
+class AccountOwner(BaseModel):
+    person_id: DbId | None = None
+    household_id: DbId | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "AccountOwner":
+        if (self.person_id is None) == (self.household_id is None):
+            raise ValueError("give exactly one of person_id and household_id")
+        return self
+
+
+class AwardCreate(BaseModel):
+    rule_code: str = Code
+    account_owner: AccountOwner
+    quantity: int | None = SchemaField(default=None, ge=1, le=10_000)
+    note: ShortText = ""
+    media_ids: list[DbId] = SchemaField(default_factory=list, max_length=9)
+
+
+class EntryPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    account_id: int
+    status: EntryStatus
+    points: int
+    requested_points: int
+    capped: bool
+    balance_after: int | None
+    rule_code: str | None
+    title: str
+    quantity: int
+    source_type: SourceType
+    source_id: str | None
+    reverses_entry_id: int | None
+    note: str | None
+    media_ids: list[int]
+    created_at: ChinaDatetime
+    posted_at: ChinaDatetime | None
+
+
+class Decision(StrEnum):
+    approve = "approve"
+    reject = "reject"
+
+
+class EntryDecision(BaseModel):
+    decision: Decision
+    note: ShortText | None = None
+
+
+class BulkDecision(BaseModel):
+    entry_ids: list[DbId] = SchemaField(min_length=1, max_length=200)
+    decision: Decision
+    note: ShortText | None = None
+
+
+class MediaRef(BaseModel):
+    id: int
+
+
+class AppealState(BaseModel):
+    id: int
+    status: str
+    decision_note: str | None
+
+
+class MyEntry(BaseModel):
+    id: int
+    points: int
+    balance_after: int | None
+    rule_code: str | None
+    title: str
+    status: EntryStatus
+    capped: bool
+    source_type: SourceType
+    source_id: str | None
+    note: str | None
+    created_at: ChinaDatetime
+    media: list[MediaRef]
+    appeal: AppealState | None
+
+
+class MyPoints(BaseModel):
+    account_id: int | None
+    ledger: Ledger
+    balance: int
+    items: list[MyEntry]
+    next_cursor: str | None
+
+
+class VerifyResult(BaseModel):
+    ok: bool
+    entries: int
+    head: str | None
+    balance: int
+    first_bad_entry_id: int | None = None
+
+
+class LeaderboardRow(BaseModel):
+    rank: int
+    account_id: int
+    owner_type: OwnerType
+    owner_id: int
+    name: str
+    points: int
+
+
+class Leaderboard(BaseModel):
+    ledger: Ledger
+    period: str
+    village_id: int | None
+    town_id: int | None
+    items: list[LeaderboardRow]
+
+
+class AppealCreate(BaseModel):
+    reason: str = SchemaField(min_length=2, max_length=500)
+
+
+class AppealDecisionKind(StrEnum):
+    uphold = "uphold"
+    reject = "reject"
+
+
+class AppealDecision(BaseModel):
+    decision: AppealDecisionKind
+    note: ShortText = ""
+
+
+class AppealPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    entry_id: int
+    account_id: int
+    person_id: int
+    reason: str
+    status: str
+    decision_note: str | None
+    reversal_entry_id: int | None
+    created_at: ChinaDatetime
+    decided_at: ChinaDatetime | None

@@ -1,0 +1,214 @@
+"""Points: scoring rules, awards and deductions, approvals, appeals, my points, leaderboards."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response
+
+from app.deps import AdminUser, CurrentUser, Cursor, Limit, SessionDep
+from app.models.base import MAX_DB_INT
+from app.models.common import ListPage
+from app.models.points import (
+    AppealCreate,
+    AppealDecision,
+    AppealPublic,
+    AwardCreate,
+    BulkDecision,
+    Decision,
+    EntryDecision,
+    EntryPublic,
+    Leaderboard,
+    Ledger,
+    MyPoints,
+    ScoringRuleCreate,
+    ScoringRulePublic,
+    ScoringRuleUpdate,
+    VerifyResult,
+)
+from app.services import appeals as appeals_service
+from app.services import leaderboard as leaderboard_service
+from app.services import points as points_service
+from app.services import scoring_rules as rules_service
+
+router = APIRouter(prefix="/api/v1", tags=["points"])
+
+RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
+FilterId = Annotated[int | None, Query(ge=1, le=MAX_DB_INT)]
+
+
+def _page(items: list[Any], schema: Any, next_cursor: str | None) -> dict[str, Any]:
+    return {"items": [schema.model_validate(i) for i in items], "next_cursor": next_cursor}
+
+
+@router.post(
+    "/admin/scoring-rules",
+    status_code=201,
+    response_model=ScoringRulePublic,
+    summary="新建积分规则",
+)
+async def create_rule(body: ScoringRuleCreate, principal: AdminUser, session: SessionDep) -> Any:
+    return await rules_service.create_rule(session, principal=principal, data=body)
+
+
+@router.patch(
+    "/admin/scoring-rules/{rule_id}",
+    response_model=ScoringRulePublic,
+    summary="修改或停用积分规则（历史记录保留当时的分值）",
+)
+async def update_rule(
+    rule_id: RowId, body: ScoringRuleUpdate, principal: AdminUser, session: SessionDep
+) -> Any:
+    return await rules_service.update_rule(session, principal=principal, rule_id=rule_id, data=body)
+
+
+@router.get(
+    "/admin/scoring-rules", response_model=ListPage[ScoringRulePublic], summary="积分规则列表"
+)
+async def list_rules(
+    principal: AdminUser,
+    session: SessionDep,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+    village_id: FilterId = None,
+) -> dict[str, Any]:
+    page = await rules_service.list_rules(
+        session, principal=principal, village_id=village_id, limit=limit, cursor=cursor
+    )
+    return _page(page.items, ScoringRulePublic, page.next_cursor)
+
+
+@router.post(
+    "/admin/points/entries", status_code=201, response_model=EntryPublic, summary="管理员加分或扣分"
+)
+async def award(body: AwardCreate, principal: AdminUser, session: SessionDep) -> Any:
+    return await points_service.award(session, principal=principal, data=body)
+
+
+@router.get("/admin/points/pending", response_model=ListPage[EntryPublic], summary="待审核积分")
+async def pending(
+    principal: AdminUser, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
+) -> dict[str, Any]:
+    page = await points_service.pending(session, principal=principal, limit=limit, cursor=cursor)
+    return _page(page.items, EntryPublic, page.next_cursor)
+
+
+@router.post(
+    "/admin/points/entries/{entry_id}/decision", response_model=EntryPublic, summary="审核一条积分"
+)
+async def decide(
+    entry_id: RowId, body: EntryDecision, principal: AdminUser, session: SessionDep
+) -> Any:
+    [entry] = await points_service.decide(
+        session,
+        principal=principal,
+        entry_ids=[entry_id],
+        approve=body.decision is Decision.approve,
+        note=body.note,
+    )
+    return entry
+
+
+@router.post(
+    "/admin/points/decisions",
+    response_model=list[EntryPublic],
+    summary="批量审核积分（全部成功或全部不变）",
+)
+async def decide_bulk(body: BulkDecision, principal: AdminUser, session: SessionDep) -> Any:
+    return await points_service.decide(
+        session,
+        principal=principal,
+        entry_ids=body.entry_ids,
+        approve=body.decision is Decision.approve,
+        note=body.note,
+    )
+
+
+@router.get("/me/points", response_model=MyPoints, summary="我的积分与明细")
+async def my_points(
+    principal: CurrentUser,
+    session: SessionDep,
+    ledger: Ledger = Ledger.household,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> MyPoints:
+    return await points_service.my_points(
+        session, principal=principal, book=ledger, limit=limit, cursor=cursor
+    )
+
+
+@router.get("/points/leaderboard", response_model=Leaderboard, summary="积分排行榜")
+async def leaderboard(
+    principal: CurrentUser,
+    session: SessionDep,
+    ledger: Ledger = Ledger.household,
+    village_id: FilterId = None,
+    town_id: FilterId = None,
+    period: leaderboard_service.Period = "year",
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> Leaderboard:
+    return await leaderboard_service.leaderboard(
+        session,
+        principal=principal,
+        book=ledger,
+        period=period,
+        village_id=village_id,
+        town_id=town_id,
+        limit=limit,
+    )
+
+
+@router.get(
+    "/points/accounts/{account_id}/verify",
+    response_model=VerifyResult,
+    summary="重新计算账户的哈希链",
+)
+async def verify(account_id: RowId, principal: CurrentUser, session: SessionDep) -> VerifyResult:
+    return await points_service.verify_account(session, principal=principal, account_id=account_id)
+
+
+@router.post(
+    "/points/entries/{entry_id}/appeals",
+    status_code=201,
+    response_model=AppealPublic,
+    summary="对一条积分提出申诉",
+    responses={200: {"model": AppealPublic, "description": "已申诉过，返回原申诉"}},
+)
+async def file_appeal(
+    entry_id: RowId,
+    body: AppealCreate,
+    principal: CurrentUser,
+    session: SessionDep,
+    response: Response,
+) -> Any:
+    appeal, created = await appeals_service.file(
+        session, principal=principal, entry_id=entry_id, data=body
+    )
+    if not created:
+        response.status_code = 200
+    return appeal
+
+
+@router.get("/admin/appeals", response_model=ListPage[AppealPublic], summary="申诉列表")
+async def list_appeals(
+    principal: AdminUser,
+    session: SessionDep,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+    status: Annotated[str | None, Query(pattern="^(open|upheld|rejected)$")] = None,
+) -> dict[str, Any]:
+    page = await appeals_service.list_appeals(
+        session, principal=principal, status=status, limit=limit, cursor=cursor
+    )
+    return _page(page.items, AppealPublic, page.next_cursor)
+
+
+@router.post(
+    "/admin/appeals/{appeal_id}/decision",
+    response_model=AppealPublic,
+    summary="处理申诉（成立则冲正）",
+)
+async def decide_appeal(
+    appeal_id: RowId, body: AppealDecision, principal: AdminUser, session: SessionDep
+) -> Any:
+    return await appeals_service.decide(
+        session, principal=principal, appeal_id=appeal_id, data=body
+    )

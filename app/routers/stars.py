@@ -1,0 +1,66 @@
+"""Member star levels, the re-education list, the reward report; my volunteer stars."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.china_time import to_china, utcnow
+from app.deps import AdminUser, SessionDep
+from app.models.base import MAX_DB_INT
+from app.models.stars import MemberStars, ReviewCreate, RewardReport, RewardRequest
+from app.services import stars as stars_service
+
+router = APIRouter(prefix="/api/v1/admin/stars", tags=["admin: stars"])
+
+Year = Annotated[int | None, Query(ge=2000, le=2100)]
+FilterId = Annotated[int | None, Query(ge=1, le=MAX_DB_INT)]
+
+
+def _year(year: int | None) -> int:
+    return year if year is not None else to_china(utcnow()).year
+
+
+@router.post("/reviews", response_model=MemberStars, summary="录入民主评议等次")
+async def enter_review(
+    body: ReviewCreate, principal: AdminUser, session: SessionDep
+) -> MemberStars:
+    review = await stars_service.enter_review(session, principal=principal, data=body)
+    return await stars_service.member_stars(
+        session, principal=principal, year=review.year, town_id=review.town_id
+    )
+
+
+@router.get("/members", response_model=MemberStars, summary="党员星级")
+async def member_stars(
+    principal: AdminUser,
+    session: SessionDep,
+    year: Year = None,
+    town_id: FilterId = None,
+    branch_id: FilterId = None,
+) -> MemberStars:
+    return await stars_service.member_stars(
+        session, principal=principal, year=_year(year), town_id=town_id, branch_id=branch_id
+    )
+
+
+@router.get("/re-education", response_model=MemberStars, summary="四星以下党员（回炉教育）")
+async def re_education(
+    principal: AdminUser,
+    session: SessionDep,
+    year: Year = None,
+    town_id: FilterId = None,
+    branch_id: FilterId = None,
+) -> MemberStars:
+    return await stars_service.member_stars(
+        session,
+        principal=principal,
+        year=_year(year),
+        town_id=town_id,
+        branch_id=branch_id,
+        below=stars_service.REEDUCATION_BELOW,
+    )
+
+
+@router.post("/rewards", response_model=RewardReport, summary="党员奖励分配表")
+async def rewards(body: RewardRequest, principal: AdminUser, session: SessionDep) -> RewardReport:
+    return await stars_service.reward_report(session, principal=principal, data=body)
