@@ -2,7 +2,7 @@
 
     python -m bench.me [--seconds 10] [--concurrency 32]
 
-Creates (and drops afterwards) the database ``xz_bench``, migrates it, seeds the demo town,
+Creates (and drops afterwards) the database ``xz_bench_me``, migrates it, seeds the demo town,
 starts the service and the baseline as separate uvicorn processes, and drives each with
 ``bench/load.py`` from a third process. Prints one JSON line and appends it to
 ``bench/results/me.jsonl``.
@@ -10,7 +10,6 @@ starts the service and the baseline as separate uvicorn processes, and drives ea
 
 import argparse
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -18,20 +17,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
-PG_DSN = "postgresql://postgres@127.0.0.1:5432/xz_bench"
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
-
-
-def _psql(sql: str) -> None:
-    subprocess.run(["psql", PG_ADMIN, "-qc", sql], check=True, capture_output=True)
+from bench.harness import ROOT, record, scratch_database
 
 
 def _free_port() -> int:
@@ -89,17 +79,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     args = parser.parse_args()
 
-    _psql("DROP DATABASE IF EXISTS xz_bench")
-    _psql("CREATE DATABASE xz_bench")
-    env = {
-        **os.environ,
-        "XZ_DATABASE_URL": PG_DSN.replace("postgresql://", "postgresql+asyncpg://"),
-        "XZ_REDIS_URL": REDIS_URL,
-        "XZ_LOG_LEVEL": "WARNING",
-    }
     xiangzhi = [sys.executable, "-m", "app.cli"]
-    try:
-        subprocess.run([*xiangzhi, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
+    with scratch_database("xz_bench_me") as env:
         subprocess.run([*xiangzhi, "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
         app_port, base_port = _free_port(), _free_port()
         app_url = f"http://127.0.0.1:{app_port}"
@@ -112,26 +93,21 @@ def main() -> None:
             body = login.json()
             token, account_id = body["access_token"], body["user"]["account_id"]
             service = _load(f"{app_url}/api/v1/me", token, args.concurrency, args.seconds)
-        base_env = {**env, "BENCH_PG_DSN": PG_DSN, "BENCH_ACCOUNT_ID": str(account_id)}
+        base_env = {**env, "BENCH_ACCOUNT_ID": str(account_id)}
         base_url = f"http://127.0.0.1:{base_port}"
-        with _server(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "bench.baseline_app:app",
-                "--port",
-                str(base_port),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-            base_env,
-            base_url,
-        ):
+        baseline_cmd = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.baseline_app:app",
+            "--port",
+            str(base_port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
+        with _server(baseline_cmd, base_env, base_url):
             baseline = _load(base_url, None, args.concurrency, args.seconds)
-    finally:
-        _psql("DROP DATABASE IF EXISTS xz_bench")
 
     result = {
         "bench": "GET /api/v1/me",
@@ -144,10 +120,7 @@ def main() -> None:
     }
     line = json.dumps(result, ensure_ascii=False)
     print(line)
-    results = HERE / "results"
-    results.mkdir(exist_ok=True)
-    with (results / "me.jsonl").open("a", encoding="utf-8") as f:
-        f.write(line + "\n")
+    record("me", line)
 
 
 if __name__ == "__main__":

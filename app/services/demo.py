@@ -19,6 +19,7 @@ from app.models.roster import (
     Village,
 )
 from app.services.auth import password_hasher
+from app.services.demo_points import seed_balances, seed_rules
 
 DEMO_TOWN = "红旗镇"
 DEMO_PASSWORD = "xiangzhi-demo"
@@ -145,6 +146,9 @@ async def seed_demo(
                 )
                 await add(household)
                 member = house == 0
+                if house == 1:
+                    # A household is a family: the spouse is on the roster too.
+                    await person(**place, grid_id=grid.id, household_id=household.id)
                 await add(
                     Person(
                         **place,
@@ -177,4 +181,6 @@ async def seed_demo(
     logins.insert(0, (Role.superadmin.value, "admin", DEMO_PASSWORD))
     count = len((await session.exec(select(Person.id))).all())
     progress(f"共 {count} 人。")
+    rules = await seed_rules(session, town_id=town.id)
+    await seed_balances(session, town_id=town.id, rules=rules, progress=progress)
     return logins

@@ -100,7 +100,7 @@ async def leaderboard(
             ),
         )
         .where(col(PointsTotal.ledger) == book.value, col(PointsTotal.period) == key, area)
-        .order_by(col(PointsTotal.earned).desc(), col(PointsTotal.account_id))
+        .order_by(col(PointsTotal.earned).desc(), col(PointsTotal.account_id).desc())
         .limit(limit)
     )
     items: list[LeaderboardRow] = []

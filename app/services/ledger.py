@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -175,26 +175,45 @@ def _periods(moment: datetime) -> tuple[str, str, str]:
     return "all", f"Y{local.year}", f"M{local.year}-{local.month:02d}"
 
 
-async def _add_to_totals(
-    session: AsyncSession, account: PointsAccount, points: int, moment: datetime
-) -> None:
-    assert account.id is not None
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    for period in _periods(moment):
+_TOTALS_UPSERT: dict[str, Any] = {}
+
+
+def _totals_upsert(dialect: str) -> Any:
+    """Built once per dialect: posting is the hot path, and building an upsert costs more than
+    running it."""
+    if dialect not in _TOTALS_UPSERT:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
         stmt = insert(PointsTotal).values(
-            account_id=account.id,
-            ledger=account.ledger,
-            period=period,
-            town_id=account.town_id,
-            village_id=account.village_id,
-            earned=points,
+            account_id=bindparam("account_id"),
+            ledger=bindparam("ledger"),
+            period=bindparam("period"),
+            town_id=bindparam("town_id"),
+            village_id=bindparam("village_id"),
+            earned=bindparam("earned"),
         )
-        stmt = stmt.on_conflict_do_update(
+        _TOTALS_UPSERT[dialect] = stmt.on_conflict_do_update(
             index_elements=["account_id", "period"],
             set_={"earned": PointsTotal.earned + stmt.excluded.earned},
         )
-        await session.execute(stmt)
+    return _TOTALS_UPSERT[dialect]
+
+
+async def _add_to_totals(
+    session: AsyncSession, account: PointsAccount, points: int, moment: datetime
+) -> None:
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    rows = [
+        {
+            "account_id": account.id,
+            "ledger": account.ledger,
+            "period": period,
+            "town_id": account.town_id,
+            "village_id": account.village_id,
+            "earned": points,
+        }
+        for period in _periods(moment)
+    ]
+    await session.execute(_totals_upsert(dialect), rows)
 
 
 async def _chain(

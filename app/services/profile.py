@@ -1,7 +1,7 @@
 """Builds the ``/me`` profile: who I am, where I belong, what I may do.
 
-One query beyond the caller's principal (which already carries the grants and their scope
-names): the person with every place they belong to.
+Two queries beyond the caller's principal (which already carries the grants and their scope
+names): the person with every place they belong to and this year's review; their balances.
 """
 
 from typing import Any
@@ -11,9 +11,10 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import to_china, utcnow
-from app.models.points import Ledger, OwnerType, PointsAccount, PointsTotal
+from app.models.points import Ledger, MemberReview, OwnerType, PointsAccount, PointsTotal
 from app.models.profile import Balances, MeProfile, PlaceRef, RoleView
 from app.models.roster import Branch, Grid, Household, Person, Town, Village
+from app.models.stars import ReviewGrade
 from app.services import stars
 from app.services.principal import load_principal
 from app.services.scopes import Principal
@@ -41,6 +42,8 @@ _PROFILE = (
         Household.head_name.label("household_name"),  # type: ignore[attr-defined]
         Person.grid_id,
         Grid.name.label("grid_name"),  # type: ignore[attr-defined]
+        Town.member_star_points,
+        MemberReview.grade.label("review_grade"),  # type: ignore[attr-defined]
     )
     .select_from(Person)
     .outerjoin(Town, col(Town.id) == Person.town_id)
@@ -48,7 +51,35 @@ _PROFILE = (
     .outerjoin(Branch, col(Branch.id) == Person.branch_id)
     .outerjoin(Household, col(Household.id) == Person.household_id)
     .outerjoin(Grid, col(Grid.id) == Person.grid_id)
+    .outerjoin(
+        MemberReview,
+        and_(col(MemberReview.person_id) == Person.id, col(MemberReview.year) == bindparam("year")),
+    )
     .where(col(Person.id) == bindparam("person_id"))
+)
+
+# The person's member and volunteer accounts and their household's, with this year's earnings.
+_BALANCES = (
+    select(PointsAccount.ledger, PointsAccount.balance, PointsTotal.earned)  # type: ignore[call-overload]
+    .outerjoin(
+        PointsTotal,
+        and_(
+            col(PointsTotal.account_id) == PointsAccount.id,
+            col(PointsTotal.period) == bindparam("year_key"),
+        ),
+    )
+    .where(
+        or_(
+            and_(
+                col(PointsAccount.owner_type) == OwnerType.person.value,
+                col(PointsAccount.owner_id) == bindparam("person_id"),
+            ),
+            and_(
+                col(PointsAccount.owner_type) == OwnerType.household.value,
+                col(PointsAccount.owner_id) == bindparam("household_id"),
+            ),
+        )
+    )
 )
 
 
@@ -60,52 +91,29 @@ async def profile_for(
     return await profile_of(session, principal=principal, star_hours=star_hours)
 
 
-async def _balances(session: AsyncSession, person: Any, star_hours: list[int]) -> Balances:
-    year = to_china(utcnow()).year
-    mine = and_(
-        col(PointsAccount.owner_type) == OwnerType.person.value,
-        col(PointsAccount.owner_id) == person["id"],
-    )
-    if person["household_id"] is not None:
-        mine = or_(
-            mine,
-            and_(
-                col(PointsAccount.owner_type) == OwnerType.household.value,
-                col(PointsAccount.owner_id) == person["household_id"],
-            ),
-        )
-    rows = (
-        await session.execute(
-            select(PointsAccount.ledger, PointsAccount.balance, PointsTotal.earned)  # type: ignore[call-overload]
-            .outerjoin(
-                PointsTotal,
-                and_(
-                    col(PointsTotal.account_id) == PointsAccount.id,
-                    col(PointsTotal.period) == f"Y{year}",
-                ),
-            )
-            .where(mine)
-        )
-    ).all()
+async def _balances(
+    session: AsyncSession, person: Any, year: int, star_hours: list[int]
+) -> Balances:
+    params = {
+        "person_id": person["id"],
+        "household_id": person["household_id"],
+        "year_key": f"Y{year}",
+    }
+    rows = (await session.execute(_BALANCES, params)).all()
     by_ledger = {Ledger(book): (balance, earned or 0) for book, balance, earned in rows}
     member_year = by_ledger.get(Ledger.member, (0, 0))[1]
     minutes = by_ledger.get(Ledger.volunteer, (0, 0))[0]
-    volunteer_level, _ = stars.volunteer_star(minutes, star_hours)
     member_level = None
     if person["is_party_member"]:
-        member_level = await stars.star_of(
-            session,
-            person_id=person["id"],
-            town_id=person["town_id"],
-            year=year,
-            points=member_year,
-        )
+        grade = ReviewGrade(person["review_grade"]) if person["review_grade"] else None
+        thresholds = person["member_star_points"] or list(stars.DEFAULT_MEMBER_STAR_POINTS)
+        member_level = stars.member_star(member_year, grade, thresholds)
     return Balances(
         member_points_year=member_year,
         household_points=by_ledger.get(Ledger.household, (0, 0))[0],
         volunteer_minutes=minutes,
         member_star_level=member_level,
-        volunteer_star_level=volunteer_level,
+        volunteer_star_level=stars.volunteer_star(minutes, star_hours)[0],
     )
 
 
@@ -113,8 +121,9 @@ async def profile_of(
     session: AsyncSession, *, principal: Principal, star_hours: list[int]
 ) -> MeProfile:
     person = None
+    year = to_china(utcnow()).year
     if principal.person_id is not None:
-        result = await session.execute(_PROFILE, {"person_id": principal.person_id})
+        result = await session.execute(_PROFILE, {"person_id": principal.person_id, "year": year})
         person = result.mappings().first()
     if person is None:
         return MeProfile(
@@ -152,5 +161,5 @@ async def profile_of(
             for g in principal.grants
         ],
         **places,
-        balances=await _balances(session, person, star_hours),
+        balances=await _balances(session, person, year, star_hours),
     )

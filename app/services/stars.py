@@ -87,20 +87,6 @@ async def _thresholds(session: AsyncSession, town_id: int | None) -> list[int]:
     return list(town.member_star_points) if town else list(DEFAULT_MEMBER_STAR_POINTS)
 
 
-async def star_of(
-    session: AsyncSession, *, person_id: int, town_id: int | None, year: int, points: int
-) -> int:
-    grade = (
-        await session.exec(
-            select(MemberReview.grade).where(
-                col(MemberReview.person_id) == person_id, col(MemberReview.year) == year
-            )
-        )
-    ).first()
-    thresholds = await _thresholds(session, town_id)
-    return member_star(points, ReviewGrade(grade) if grade else None, thresholds)
-
-
 async def member_stars(
     session: AsyncSession,
     *,

@@ -1,8 +1,8 @@
 """points ledger rules appeals reviews
 
-Revision ID: e45eb1cb2b66
+Revision ID: 8fd2cd2bde58
 Revises: 78a7eddd7abe
-Create Date: 2026-11-26 18:20:33.043822+08:00
+Create Date: 2026-11-26 18:31:15.997334+08:00
 """
 from collections.abc import Sequence
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.models.base
 
 
-revision: str = 'e45eb1cb2b66'
+revision: str = '8fd2cd2bde58'
 down_revision: str | None = '78a7eddd7abe'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -83,8 +83,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('account_id', 'period', name=op.f('uq_points_totals_account_id_period'))
     )
     with op.batch_alter_table('points_totals', schema=None) as batch_op:
-        batch_op.create_index('ix_points_totals_board_town', ['ledger', 'period', 'town_id', 'earned'], unique=False)
-        batch_op.create_index('ix_points_totals_board_village', ['ledger', 'period', 'village_id', 'earned'], unique=False)
+        batch_op.create_index('ix_points_totals_board_town', ['ledger', 'period', 'town_id', 'earned', 'account_id'], unique=False)
+        batch_op.create_index('ix_points_totals_board_village', ['ledger', 'period', 'village_id', 'earned', 'account_id'], unique=False)
 
     op.create_table('ledger_entries',
     sa.Column('id', sa.Integer(), nullable=False),
