@@ -54,8 +54,11 @@ async def test_seed_demo_makes_a_usable_town_once(app: FastAPI, client: httpx.As
     households = await client.get("/api/v1/admin/households", headers=auth)
     assert len(households.json()["items"]) == 6
     village_id = households.json()["items"][0]["village_id"]
-    board = await client.get("/api/v1/points/leaderboard",
-                             params={"village_id": village_id, "period": "all"}, headers=auth)
+    board = await client.get(
+        "/api/v1/points/leaderboard",
+        params={"village_id": village_id, "period": "all"},
+        headers=auth,
+    )
     points = [row["points"] for row in board.json()["items"]]
     assert len(points) == 6 and all(p > 0 for p in points) and len(set(points)) > 1
     pending = await client.get("/api/v1/admin/points/pending", headers=auth)

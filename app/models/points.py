@@ -139,10 +139,15 @@ class PointsTotal(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("account_id", "period"),
         # A board reads one of these backwards: highest earned first, ties by account.
-        Index("ix_points_totals_board_village", "ledger", "period", "village_id", "earned",
-              "account_id"),
-        Index("ix_points_totals_board_town", "ledger", "period", "town_id", "earned",
-              "account_id"),
+        Index(
+            "ix_points_totals_board_village",
+            "ledger",
+            "period",
+            "village_id",
+            "earned",
+            "account_id",
+        ),
+        Index("ix_points_totals_board_town", "ledger", "period", "town_id", "earned", "account_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="points_accounts.id")

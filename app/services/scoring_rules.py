@@ -7,7 +7,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
-from app.errors import Conflict, NotFound, Unprocessable
+from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.models.points import ScoringRule, ScoringRuleCreate, ScoringRuleUpdate, Unit
 from app.models.roster import ADMIN_ROLES, Town, Village
 from app.services import audit
@@ -40,6 +40,10 @@ async def create_rule(
         town_id = village.town_id
     else:
         assert data.town_id is not None
+        if data.town_id in _admin_towns(principal) and not covers(
+            principal, Location(town_id=data.town_id)
+        ):
+            raise Forbidden("只有镇管理员可以制定全镇的积分规则。", code="points.rule_scope")
         town = await get_in_scope(session, principal, Town, data.town_id)
         assert town.id is not None
         town_id = town.id
@@ -128,9 +132,13 @@ async def list_rules(
     return await keyset_page(session, stmt, order_by=[ScoringRule.id], limit=limit, cursor=cursor)
 
 
+def _admin_towns(principal: Principal) -> set[int]:
+    return {g.town_id for g in principal.grants if g.role in ADMIN_ROLES and g.town_id}
+
+
 def _town_rules_visible(principal: Principal) -> Any:
     # A village admin works under the town's rules too, so they may read (not change) them.
-    towns = {g.town_id for g in principal.grants if g.role in ADMIN_ROLES and g.town_id}
+    towns = _admin_towns(principal)
     return col(ScoringRule.village_id).is_(None) & col(ScoringRule.town_id).in_(towns)
 
 

@@ -179,3 +179,43 @@ async def test_verify_detects_a_tampered_entry(
         await connection.execute(text("UPDATE ledger_entries SET points = 500 WHERE seq = 2"))
     bad = await client.get(url, headers=world.auth("v1_admin"))
     assert bad.json()["ok"] is False
+
+
+async def test_rule_scopes(client: httpx.AsyncClient, world: World) -> None:
+    await make_rule(client, world, code="town_rule")
+    await make_rule(
+        client, world, who="v1_admin", code="v1_rule", village_id=world.ids["v1"], town_id=None
+    )
+    await make_rule(
+        client, world, who="v2_admin", code="v2_rule", village_id=world.ids["v2"], town_id=None
+    )
+    body = {
+        "code": "sneaky",
+        "title": "越权",
+        "ledger": "household",
+        "points": 1,
+        "town_id": world.ids["town_a"],
+    }
+    refused = await client.post(
+        "/api/v1/admin/scoring-rules", json=body, headers=world.auth("v1_admin")
+    )
+    assert refused.status_code == 403 and refused.json()["code"] == "points.rule_scope"
+    other_town = await client.post(
+        "/api/v1/admin/scoring-rules",
+        json={**body, "town_id": world.ids["town_b"]},
+        headers=world.auth("town_a_admin"),
+    )
+    assert other_town.status_code == 404
+    seen = await client.get("/api/v1/admin/scoring-rules", headers=world.auth("v1_admin"))
+    assert {r["code"] for r in seen.json()["items"]} == {"town_rule", "v1_rule"}
+    rule_id = next(r["id"] for r in seen.json()["items"] if r["code"] == "town_rule")
+    change = await client.patch(
+        f"/api/v1/admin/scoring-rules/{rule_id}", json={"points": 2}, headers=world.auth("v1_admin")
+    )
+    assert change.status_code == 404  # a village admin reads the town's rules, never edits them
+    duplicate = await client.post(
+        "/api/v1/admin/scoring-rules",
+        json={**body, "code": "town_rule"},
+        headers=world.auth("town_a_admin"),
+    )
+    assert duplicate.status_code == 409 and duplicate.json()["code"] == "points.rule_code_taken"
