@@ -69,7 +69,8 @@ GENERATE = [
     "INSERT INTO ledger_entries (account_id, town_id, village_id, status, points,"
     " requested_points, capped, title, quantity, source_type, media_ids, created_at, posted_at)"
     " SELECT 100000 + (g % :households) + 1, 1000, 1000 + ((g % :households) + 1) % 100 + 1,"
-    " 'posted', (g::bigint * 7919) % 20 + 1, (g::bigint * 7919) % 20 + 1, false, '基准', 1, 'manual', '[]',"
+    " 'posted', (g::bigint * 7919) % 20 + 1, (g::bigint * 7919) % 20 + 1, false, '基准', 1,"
+    " 'manual', '[]',"
     " now() - ((g % 400) || ' days')::interval, now() - ((g % 400) || ' days')::interval"
     " FROM generate_series(1, :entries) g",
     "UPDATE points_accounts a SET balance = s.total, entry_count = s.n FROM"
