@@ -16,7 +16,7 @@ from app.jobs import run_in_process
 from app.middleware.body_limit import BodyLimitMiddleware
 from app.middleware.idempotency import IdempotencyMiddleware
 from app.middleware.request_context import RequestContextMiddleware
-from app.routers import audit, auth, health, me, points, roster, stars
+from app.routers import audit, auth, events, health, me, points, roster, stars
 from app.services.wechat import WechatGateway, create_wechat_http
 
 DESCRIPTION = """乡治：党建与乡村治理小程序的后端与管理后台 API。
@@ -72,6 +72,6 @@ def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = 
     # JSON bodies are small; upload routes get their own, larger limit here.
     app.add_middleware(BodyLimitMiddleware, default_limit=MAX_JSON_BODY)
     app.add_middleware(RequestContextMiddleware)
-    for module in (health, auth, me, roster, points, stars, audit):
+    for module in (health, auth, me, roster, points, stars, events, audit):
         app.include_router(module.router)
     return app

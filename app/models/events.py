@@ -1,0 +1,289 @@
+"""Themed Party days and the other meetings of organisational life: events, attendance, leave."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import Field as SchemaField
+from sqlalchemy import JSON, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.base import ChinaDatetime, DbId, ShortText, UTCDateTime, created_at_field
+
+
+class EventKind(StrEnum):
+    party_day = "party_day"  # 主题党日
+    branch_congress = "branch_congress"  # 支部党员大会
+    branch_committee = "branch_committee"  # 支部委员会
+    group_meeting = "group_meeting"  # 党小组会
+    party_lecture = "party_lecture"  # 党课
+    org_life_meeting = "org_life_meeting"  # 组织生活会
+    member_review = "member_review"  # 民主评议党员
+    training = "training"  # 每季度轮训
+
+
+KIND_TITLES = {
+    EventKind.party_day: "主题党日",
+    EventKind.branch_congress: "支部党员大会",
+    EventKind.branch_committee: "支部委员会",
+    EventKind.group_meeting: "党小组会",
+    EventKind.party_lecture: "党课",
+    EventKind.org_life_meeting: "组织生活会",
+    EventKind.member_review: "民主评议党员",
+    EventKind.training: "轮训",
+}
+
+
+class AttendanceStatus(StrEnum):
+    present = "present"
+    late = "late"
+    pending_review = "pending_review"
+    revoked = "revoked"
+    rejected = "rejected"
+
+
+class LeaveStatus(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class PartyEvent(SQLModel, table=True):
+    __tablename__ = "party_events"
+    id: int | None = Field(default=None, primary_key=True)
+    town_id: int = Field(foreign_key="towns.id", index=True)
+    village_id: int | None = Field(default=None, foreign_key="villages.id", index=True)
+    branch_id: int = Field(foreign_key="branches.id", index=True)
+    # The mobile-member branch's monthly day is hosted by a different branch each month.
+    host_branch_id: int | None = Field(default=None, foreign_key="branches.id")
+    kind: str = Field(max_length=32)
+    title: str = Field(max_length=100)
+    theme: str | None = Field(default=None, max_length=200)
+    agenda: dict[str, object] = Field(default_factory=dict, sa_type=JSON)
+    starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    ends_at: datetime = Field(sa_type=UTCDateTime)
+    checkin_opens_at: datetime = Field(sa_type=UTCDateTime)
+    checkin_closes_at: datetime = Field(sa_type=UTCDateTime)
+    late_after_minutes: int = 10
+    venue_lat: float | None = None
+    venue_lng: float | None = None
+    venue_radius_m: int | None = None
+    rule_code: str | None = Field(default=None, max_length=64)
+    invited_branch_ids: list[int] = Field(default_factory=list, sa_type=JSON)
+    created_by_person_id: int | None = Field(default=None, foreign_key="people.id")
+    created_at: datetime = created_at_field()
+
+
+class Attendance(SQLModel, table=True):
+    """One check-in per member per event: the unique key makes a second phone's scan a repeat."""
+
+    __tablename__ = "attendances"
+    __table_args__ = (UniqueConstraint("event_id", "person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="party_events.id", index=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    town_id: int = Field(foreign_key="towns.id")
+    branch_id: int | None = Field(default=None, foreign_key="branches.id")
+    status: str = Field(max_length=16)
+    scanned_at: datetime = Field(sa_type=UTCDateTime)
+    lat: float | None = None
+    lng: float | None = None
+    accuracy_m: float | None = None
+    distance_m: float | None = None
+    queued_offline: bool = False
+    ledger_entry_id: int | None = Field(default=None, foreign_key="ledger_entries.id")
+    points: int = 0
+    note: str | None = Field(default=None, max_length=500)
+    decided_by_person_id: int | None = Field(default=None, foreign_key="people.id")
+    created_at: datetime = created_at_field()
+
+
+class LeaveRequest(SQLModel, table=True):
+    __tablename__ = "leave_requests"
+    __table_args__ = (UniqueConstraint("event_id", "person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="party_events.id", index=True)
+    person_id: int = Field(foreign_key="people.id")
+    town_id: int = Field(foreign_key="towns.id")
+    village_id: int | None = Field(default=None, foreign_key="villages.id")
+    branch_id: int = Field(foreign_key="branches.id", index=True)
+    reason: str = Field(max_length=500)
+    status: str = Field(default=LeaveStatus.pending.value, max_length=16)
+    decision_note: str | None = Field(default=None, max_length=500)
+    decided_by_person_id: int | None = Field(default=None, foreign_key="people.id")
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = created_at_field()
+
+
+# ---- API schemas -------------------------------------------------------------------------
+
+CoordType = Literal["gcj02", "wgs84"]
+
+
+class Venue(BaseModel):
+    lat: float = SchemaField(ge=-90, le=90)
+    lng: float = SchemaField(ge=-180, le=180)
+    radius_m: int = SchemaField(default=200, ge=10, le=5000)
+    coord_type: CoordType = "gcj02"
+
+
+class Agenda(BaseModel):
+    """ "1+x": the fixed theory study ("1") and the chosen items ("x")."""
+
+    fixed: str = SchemaField(default="学习习近平新时代中国特色社会主义思想", max_length=200)
+    items: list[str] = SchemaField(default_factory=list, max_length=10)
+
+
+class EventCreate(BaseModel):
+    branch_id: DbId
+    kind: EventKind
+    title: str = SchemaField(min_length=1, max_length=100)
+    theme: str | None = SchemaField(default=None, max_length=200)
+    agenda: Agenda | None = None
+    starts_at: datetime
+    ends_at: datetime
+    checkin_opens_at: datetime | None = None
+    checkin_closes_at: datetime | None = None
+    late_after_minutes: int = SchemaField(default=10, ge=0, le=240)
+    venue: Venue | None = None
+    rule_code: str | None = SchemaField(default=None, max_length=64)
+    invited_branch_ids: list[DbId] = SchemaField(default_factory=list, max_length=50)
+    host_branch_id: DbId | None = None
+
+    @model_validator(mode="after")
+    def _times(self) -> "EventCreate":
+        for moment in (self.starts_at, self.ends_at, self.checkin_opens_at, self.checkin_closes_at):
+            if moment is not None and moment.tzinfo is None:
+                raise ValueError("times need an offset, e.g. +08:00")
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        if (
+            self.checkin_opens_at
+            and self.checkin_closes_at
+            and self.checkin_closes_at <= self.checkin_opens_at
+        ):
+            raise ValueError("checkin_closes_at must be after checkin_opens_at")
+        return self
+
+
+class EventPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    town_id: int
+    village_id: int | None
+    branch_id: int
+    host_branch_id: int | None
+    kind: EventKind
+    title: str
+    theme: str | None
+    agenda: dict[str, object]
+    starts_at: ChinaDatetime
+    ends_at: ChinaDatetime
+    checkin_opens_at: ChinaDatetime
+    checkin_closes_at: ChinaDatetime
+    late_after_minutes: int
+    venue_lat: float | None
+    venue_lng: float | None
+    venue_radius_m: int | None
+    rule_code: str | None
+    invited_branch_ids: list[int]
+
+
+class QrToken(BaseModel):
+    token: str
+    expires_at: ChinaDatetime
+    rotate_seconds: int
+
+
+class CheckinCreate(BaseModel):
+    token: str = SchemaField(min_length=1, max_length=128)
+    lat: float | None = SchemaField(default=None, ge=-90, le=90)
+    lng: float | None = SchemaField(default=None, ge=-180, le=180)
+    accuracy: float | None = SchemaField(default=None, ge=0, le=100_000)
+    coord_type: CoordType = "gcj02"
+    queued_offline: bool = False
+
+
+class CheckinPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    event_id: int
+    person_id: int
+    status: AttendanceStatus
+    points: int
+    scanned_at: ChinaDatetime
+    distance_m: float | None
+    queued_offline: bool
+
+
+class RevokeCheckin(BaseModel):
+    reason: ShortText = SchemaField(min_length=2)
+
+
+class ReviewCheckin(BaseModel):
+    decision: Literal["accept", "reject"]
+    note: ShortText | None = None
+
+
+class LeaveCreate(BaseModel):
+    reason: str = SchemaField(min_length=2, max_length=500)
+
+
+class LeaveDecision(BaseModel):
+    decision: Literal["approve", "reject"]
+    note: ShortText | None = None
+
+
+class LeavePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    event_id: int
+    person_id: int
+    reason: str
+    status: LeaveStatus
+    decision_note: str | None
+    created_at: ChinaDatetime
+
+
+class AttendanceRow(BaseModel):
+    person_id: int
+    name: str
+    branch_id: int | None
+    status: Literal["present", "late", "excused", "absent", "pending_review"]
+    scanned_at: ChinaDatetime | None
+    checkin_id: int | None
+
+
+class AttendanceReport(BaseModel):
+    event_id: int
+    title: str
+    expected: int
+    present: int
+    late: int
+    excused: int
+    absent: int
+    pending_review: int
+    items: list[AttendanceRow]
+
+
+class ComplianceItem(BaseModel):
+    branch_id: int
+    branch_name: str
+    held: list[str]
+    missing: list[str]
+
+
+class ComplianceReport(BaseModel):
+    period: str
+    items: list[ComplianceItem]
+
+
+class MemberYear(BaseModel):
+    person_id: int
+    year: int
+    expected: int
+    present: int
+    late: int
+    excused: int
+    absent: int

@@ -1,0 +1,247 @@
+"""Themed Party days and meetings: events, their rotating QR codes, check-in, leave, attendance."""
+
+import io
+from typing import Annotated, Any, Literal
+
+import segno
+from fastapi import APIRouter, Path, Query, Response
+
+from app.deps import AdminUser, CurrentUser, Cursor, Limit, SessionDep, SettingsDep
+from app.models.base import MAX_DB_INT
+from app.models.common import ListPage
+from app.models.events import (
+    AttendanceReport,
+    CheckinCreate,
+    CheckinPublic,
+    ComplianceReport,
+    EventCreate,
+    EventPublic,
+    LeaveCreate,
+    LeaveDecision,
+    LeavePublic,
+    MemberYear,
+    QrToken,
+    ReviewCheckin,
+    RevokeCheckin,
+)
+from app.services import attendance as attendance_service
+from app.services import checkins as checkin_service
+from app.services import events as event_service
+from app.services import leave as leave_service
+
+router = APIRouter(prefix="/api/v1", tags=["events"])
+
+RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.post(
+    "/admin/events",
+    status_code=201,
+    response_model=EventPublic,
+    summary="新建主题党日或三会一课等活动",
+)
+async def create_event(body: EventCreate, principal: AdminUser, session: SessionDep) -> Any:
+    return await event_service.create_event(session, principal=principal, data=body)
+
+
+@router.get("/admin/events", response_model=ListPage[EventPublic], summary="活动列表")
+async def list_events(
+    principal: AdminUser,
+    session: SessionDep,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+    branch_id: Annotated[int | None, Query(ge=1, le=MAX_DB_INT)] = None,
+) -> dict[str, Any]:
+    page = await event_service.list_events(
+        session, principal=principal, limit=limit, cursor=cursor, branch_id=branch_id
+    )
+    return {
+        "items": [EventPublic.model_validate(e) for e in page.items],
+        "next_cursor": page.next_cursor,
+    }
+
+
+@router.get("/events", response_model=ListPage[EventPublic], summary="我应参加的活动")
+async def my_events(
+    principal: CurrentUser,
+    session: SessionDep,
+    scope: Annotated[Literal["mine"], Query()] = "mine",
+) -> dict[str, Any]:
+    items = await event_service.my_events(session, principal=principal)
+    return {"items": [EventPublic.model_validate(e) for e in items], "next_cursor": None}
+
+
+@router.get(
+    "/events/{event_id}/qr",
+    response_model=QrToken,
+    summary="现场大屏的轮换二维码（JSON、PNG 或 SVG）",
+    responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}},
+)
+async def event_qr(
+    event_id: RowId,
+    principal: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    format: Literal["json", "png", "svg"] = "json",
+) -> Any:
+    event = await event_service.event_for_host(session, principal, event_id)
+    token, expires = event_service.current_token(
+        event, secret=settings.qr_secret, rotate_seconds=settings.qr_rotate_seconds
+    )
+    if format == "json":
+        return QrToken(token=token, expires_at=expires, rotate_seconds=settings.qr_rotate_seconds)
+    # The screen polls this; an image must never be served from a cache after it rotated.
+    media_type = "image/png" if format == "png" else "image/svg+xml"
+    return Response(
+        _qr_image(token, format), media_type=media_type, headers={"Cache-Control": "no-store"}
+    )
+
+
+def _qr_image(text: str, kind: str) -> bytes:
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind=kind, scale=10, border=2)
+    return buffer.getvalue()
+
+
+@router.post(
+    "/events/{event_id}/checkins",
+    status_code=201,
+    response_model=CheckinPublic,
+    summary="扫码签到",
+    responses={200: {"model": CheckinPublic, "description": "已签到过，返回原记录"}},
+)
+async def check_in(
+    event_id: RowId,
+    body: CheckinCreate,
+    principal: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+) -> Any:
+    attendance, created = await checkin_service.check_in(
+        session,
+        principal=principal,
+        event_id=event_id,
+        data=body,
+        qr_secret=settings.qr_secret,
+        rotate_seconds=settings.qr_rotate_seconds,
+    )
+    if not created:
+        response.status_code = 200
+    return attendance
+
+
+@router.post(
+    "/admin/checkins/{checkin_id}/revoke",
+    response_model=CheckinPublic,
+    summary="撤销一条错误的签到（积分冲正）",
+)
+async def revoke_checkin(
+    checkin_id: RowId, body: RevokeCheckin, principal: AdminUser, session: SessionDep
+) -> Any:
+    return await checkin_service.revoke(
+        session, principal=principal, attendance_id=checkin_id, reason=body.reason
+    )
+
+
+@router.post(
+    "/admin/checkins/{checkin_id}/review",
+    response_model=CheckinPublic,
+    summary="审核离线补传的签到",
+)
+async def review_checkin(
+    checkin_id: RowId, body: ReviewCheckin, principal: AdminUser, session: SessionDep
+) -> Any:
+    return await checkin_service.review(
+        session,
+        principal=principal,
+        attendance_id=checkin_id,
+        accept=body.decision == "accept",
+        note=body.note,
+    )
+
+
+@router.post(
+    "/events/{event_id}/leave-requests",
+    status_code=201,
+    response_model=LeavePublic,
+    summary="请假",
+    responses={200: {"model": LeavePublic, "description": "已请过假"}},
+)
+async def request_leave(
+    event_id: RowId,
+    body: LeaveCreate,
+    principal: CurrentUser,
+    session: SessionDep,
+    response: Response,
+) -> Any:
+    leave, created = await leave_service.request_leave(
+        session, principal=principal, event_id=event_id, data=body
+    )
+    if not created:
+        response.status_code = 200
+    return leave
+
+
+@router.post(
+    "/admin/leave-requests/{leave_id}/decision", response_model=LeavePublic, summary="审批请假"
+)
+async def decide_leave(
+    leave_id: RowId, body: LeaveDecision, principal: AdminUser, session: SessionDep
+) -> Any:
+    return await leave_service.decide(session, principal=principal, leave_id=leave_id, data=body)
+
+
+@router.get(
+    "/admin/events/{event_id}/attendance",
+    response_model=AttendanceReport,
+    summary="活动考勤（?format=xlsx 导出表格）",
+    responses={200: {"content": {XLSX: {}}}},
+)
+async def event_attendance(
+    event_id: RowId,
+    principal: AdminUser,
+    session: SessionDep,
+    format: Literal["json", "xlsx"] = "json",
+) -> Any:
+    report = await attendance_service.event_report(session, principal=principal, event_id=event_id)
+    if format == "json":
+        return report
+    names = await attendance_service.branch_names(
+        session, {r.branch_id for r in report.items if r.branch_id}
+    )
+    return Response(
+        attendance_service.report_xlsx(report, names),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="attendance-{event_id}.xlsx"'},
+    )
+
+
+@router.get(
+    "/admin/attendance/members/{person_id}",
+    response_model=MemberYear,
+    summary="党员全年参加组织生活情况",
+)
+async def member_year(
+    person_id: RowId,
+    principal: AdminUser,
+    session: SessionDep,
+    year: Annotated[int, Query(ge=2000, le=2100)],
+) -> MemberYear:
+    return await attendance_service.member_year(
+        session, principal=principal, person_id=person_id, year=year
+    )
+
+
+@router.get(
+    "/admin/events/compliance",
+    response_model=ComplianceReport,
+    summary="三会一课落实情况（按月 YYYY-MM 或按季度 YYYY-Qn）",
+)
+async def compliance(
+    principal: AdminUser,
+    session: SessionDep,
+    period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")],
+) -> ComplianceReport:
+    return await attendance_service.compliance(session, principal=principal, period=period)
