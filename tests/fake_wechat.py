@@ -4,18 +4,24 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
+from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from app.main import create_app
+from tests.conftest import make_settings
+
 APPID = "wx-test-app"
+FAKE_PNG = b"\x89PNG\r\n\x1a\n" + b"fake mini-program code"
 SECRET = "wx-test-secret"
 
 
@@ -77,9 +83,20 @@ class FakeWechat:
             }
         )
 
+    async def wxacode(self, request: Request) -> Response:
+        body = await request.json()
+        token = request.query_params.get("access_token", "")
+        self.calls.append(("/wxa/getwxacodeunlimit", {**body, "access_token": token}))
+        if token in self.stale_tokens:
+            return JSONResponse({"errcode": 40001, "errmsg": "invalid credential"})
+        if len(body.get("scene", "")) > 32:
+            return JSONResponse({"errcode": 40169, "errmsg": "invalid scene"})
+        return Response(FAKE_PNG, media_type="image/png")
+
     def app(self) -> Starlette:
         return Starlette(
             routes=[
+                Route("/wxa/getwxacodeunlimit", self.wxacode, methods=["POST"]),
                 Route("/sns/jscode2session", self.code2session),
                 Route("/cgi-bin/stable_token", self.stable_token, methods=["POST"]),
                 Route("/wxa/business/getuserphonenumber", self.phone, methods=["POST"]),
@@ -117,3 +134,20 @@ def fake_wechat(fake_wechat_server: FakeWechat) -> FakeWechat:
     fake_wechat_server.busy_left.clear()
     fake_wechat_server.stale_tokens.clear()
     return fake_wechat_server
+
+
+@pytest.fixture
+async def live_client(fake_wechat: FakeWechat) -> AsyncIterator[httpx.AsyncClient]:
+    """The app in live WeChat mode, talking to the fake server, on the same database."""
+    settings = make_settings(
+        wechat_mode="live",
+        wechat_appid=APPID,
+        wechat_secret=SECRET,
+        wechat_api_base=fake_wechat.base_url,
+        wechat_timeout_seconds=1.0,
+    )
+    app = create_app(settings, run_jobs_in_process=False)
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client

@@ -287,3 +287,21 @@ class MemberYear(BaseModel):
     late: int
     excused: int
     absent: int
+
+
+class EventSummary(BaseModel):
+    event_id: int
+    kind: EventKind
+    title: str
+    starts_at: ChinaDatetime
+    expected: int
+    present: int
+    late: int
+    excused: int
+    absent: int
+
+
+class BranchMonth(BaseModel):
+    branch_id: int
+    period: str
+    items: list[EventSummary]

@@ -6,11 +6,12 @@ from typing import Annotated, Any, Literal
 import segno
 from fastapi import APIRouter, Path, Query, Response
 
-from app.deps import AdminUser, CurrentUser, Cursor, Limit, SessionDep, SettingsDep
+from app.deps import AdminUser, CurrentUser, Cursor, Limit, SessionDep, SettingsDep, WechatDep
 from app.models.base import MAX_DB_INT
 from app.models.common import ListPage
 from app.models.events import (
     AttendanceReport,
+    BranchMonth,
     CheckinCreate,
     CheckinPublic,
     ComplianceReport,
@@ -32,6 +33,7 @@ from app.services import leave as leave_service
 router = APIRouter(prefix="/api/v1", tags=["events"])
 
 RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
+POSTER_PAGE = "pages/checkin/index"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -96,6 +98,28 @@ async def event_qr(
     return Response(
         _qr_image(token, format), media_type=media_type, headers={"Cache-Control": "no-store"}
     )
+
+
+@router.get(
+    "/events/{event_id}/poster",
+    summary="张贴用的固定小程序码（仍须现场定位）",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}},
+)
+async def event_poster(
+    event_id: RowId,
+    principal: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    wechat: WechatDep,
+) -> Response:
+    event = await event_service.event_for_host(session, principal, event_id)
+    scene = event_service.poster_token(event, secret=settings.qr_secret)
+    if wechat.is_mock:
+        image = _qr_image(scene, "png")
+    else:
+        image = await wechat.mini_program_code(scene=scene, page=POSTER_PAGE)
+    return Response(image, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
 
 
 def _qr_image(text: str, kind: str) -> bytes:
@@ -245,3 +269,19 @@ async def compliance(
     period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")],
 ) -> ComplianceReport:
     return await attendance_service.compliance(session, principal=principal, period=period)
+
+
+@router.get(
+    "/admin/attendance/branches/{branch_id}",
+    response_model=BranchMonth,
+    summary="党支部当月各次活动的考勤",
+)
+async def branch_month(
+    branch_id: RowId,
+    principal: AdminUser,
+    session: SessionDep,
+    period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
+) -> BranchMonth:
+    return await attendance_service.branch_month(
+        session, principal=principal, branch_id=branch_id, period=period
+    )

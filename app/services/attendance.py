@@ -18,9 +18,11 @@ from app.models.events import (
     AttendanceReport,
     AttendanceRow,
     AttendanceStatus,
+    BranchMonth,
     ComplianceItem,
     ComplianceReport,
     EventKind,
+    EventSummary,
     LeaveRequest,
     LeaveStatus,
     MemberYear,
@@ -179,6 +181,45 @@ async def member_year(
         excused=counts["excused"],
         absent=counts["absent"],
     )
+
+
+async def branch_month(
+    session: AsyncSession, *, principal: Principal, branch_id: int, period: str
+) -> BranchMonth:
+    """Each event a branch held in a month, with its attendance counts."""
+    await get_in_scope(session, principal, Branch, branch_id)
+    try:
+        start, end = parse_period(period)
+    except ValueError as exc:
+        raise Unprocessable("period 应为 YYYY-MM。", code="report.bad_period") from exc
+    held = (
+        await session.exec(
+            select(PartyEvent)
+            .where(
+                col(PartyEvent.branch_id) == branch_id,
+                col(PartyEvent.starts_at) >= start,
+                col(PartyEvent.starts_at) < end,
+            )
+            .order_by(col(PartyEvent.starts_at))
+        )
+    ).all()
+    items = []
+    for event in held:
+        counts = Counter(r.status for r in await _rows(session, event))
+        items.append(
+            EventSummary(
+                event_id=event.id or 0,
+                kind=EventKind(event.kind),
+                title=event.title,
+                starts_at=event.starts_at,
+                expected=sum(counts.values()),
+                present=counts["present"],
+                late=counts["late"],
+                excused=counts["excused"],
+                absent=counts["absent"],
+            )
+        )
+    return BranchMonth(branch_id=branch_id, period=period, items=items)
 
 
 def _quarter_months(period: str) -> list[str]:

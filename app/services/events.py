@@ -160,3 +160,11 @@ def current_token(
         now=now or utcnow(),
         rotate_seconds=rotate_seconds,
     )
+
+
+def poster_token(event: PartyEvent, *, secret: str) -> str:
+    """The fixed code for printed posters: at most 32 characters, as a mini-program scene."""
+    assert event.id is not None
+    token = qr_tokens.poster(secret, qr_tokens.Purpose.event, event.id)
+    assert len(token) <= 32
+    return token

@@ -5,6 +5,7 @@ phone code is that phone number.
 """
 
 import asyncio
+import base64
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -131,6 +132,33 @@ class WechatGateway:
         finally:
             if lock:
                 await self._cache.delete(f"{key}:lock")
+
+    async def mini_program_code(self, *, scene: str, page: str, width: int = 430) -> bytes:
+        """A mini-program code image (getwxacodeunlimit). WeChat limits these calls, so each
+        scene is fetched once and kept in the cache for every worker."""
+        key = f"wechat:wxacode:{page}:{scene}"
+        cached = await self._cache.get(key)
+        if cached:
+            return base64.b64decode(cached)
+        body = {"scene": scene, "page": page, "check_path": False, "width": width}
+        for attempt in range(2):
+            token = await self.access_token(refresh=attempt > 0)
+            try:
+                response = await self._client().post(
+                    "/wxa/getwxacodeunlimit", params={"access_token": token}, json=body
+                )
+            except httpx.HTTPError as exc:
+                raise WechatUnavailable() from exc
+            if response.headers.get("content-type", "").startswith("image/"):
+                await self._cache.set(key, base64.b64encode(response.content).decode())
+                return response.content
+            try:
+                errcode = int(response.json().get("errcode") or -2)
+            except ValueError as exc:
+                raise UpstreamError("微信返回了无法识别的内容。", code="wechat.error") from exc
+            if errcode not in _TOKEN_ERRORS:
+                raise _code_error(errcode)
+        raise UpstreamError("微信小程序码生成失败，请稍后再试。", code="wechat.error")
 
     async def _with_access_token(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         token = await self.access_token()

@@ -1,31 +1,9 @@
 """Live WeChat mode against a fake WeChat server on loopback (real HTTP)."""
 
-from collections.abc import AsyncIterator
-
 import httpx
-import pytest
-from asgi_lifespan import LifespanManager
 
-from app.main import create_app
-from tests.conftest import make_settings
 from tests.factories import World
-from tests.fake_wechat import APPID, SECRET, FakeWechat
-
-
-@pytest.fixture
-async def live_client(fake_wechat: FakeWechat) -> AsyncIterator[httpx.AsyncClient]:
-    settings = make_settings(
-        wechat_mode="live",
-        wechat_appid=APPID,
-        wechat_secret=SECRET,
-        wechat_api_base=fake_wechat.base_url,
-        wechat_timeout_seconds=1.0,
-    )
-    app = create_app(settings, run_jobs_in_process=False)
-    async with LifespanManager(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
+from tests.fake_wechat import FakeWechat
 
 
 async def login(client: httpx.AsyncClient, code: str) -> httpx.Response:
