@@ -1,0 +1,243 @@
+"""A town-wide burst: 2,000 members check in to one event from 100 concurrent connections, on
+PostgreSQL + Redis with one worker, beside a bare asyncpg INSERT baseline in the same run.
+
+    python -m bench.checkin [--members 2000] [--connections 100]
+
+Needs wrk (Debian's package). Afterwards it checks that every request was answered and that
+there are exactly as many attendances and ledger entries as members.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, text
+from sqlmodel import select
+
+from app.config import Settings
+from app.db import create_engine, create_sessionmaker
+from app.models.auth import UserAccount
+from app.models.events import Attendance, PartyEvent
+from app.models.points import LedgerEntry, ScoringRule
+from app.models.roster import Branch, Person, Town, Village
+from app.services import qr_tokens
+from app.services.auth import issue_pair
+from bench.harness import ROOT, record, scratch_database
+from bench.load import _ms
+from bench.me import _free_port, _server
+
+THREADS = 2
+ROTATE = 3600  # the code must not rotate mid-run
+
+
+async def _prepare(settings: Settings, members: int, token_file: Path) -> int:
+    engine = create_engine(settings)
+    maker = create_sessionmaker(engine)
+    async with maker() as session, session.begin():
+        town = Town(name="基准镇")
+        session.add(town)
+        await session.flush()
+        village = Village(town_id=town.id or 0, name="基准村")
+        session.add(village)
+        await session.flush()
+        branch = Branch(town_id=town.id or 0, village_id=village.id, name="基准党支部")
+        session.add(branch)
+        session.add(
+            ScoringRule(
+                town_id=town.id or 0,
+                code="party_day",
+                title="参加主题党日",
+                ledger="member",
+                points=5,
+                unit="once",
+            )
+        )
+        await session.flush()
+        now = datetime.now(UTC)
+        event = PartyEvent(
+            town_id=town.id or 0,
+            village_id=village.id,
+            branch_id=branch.id or 0,
+            kind="party_day",
+            title="全镇主题党日",
+            starts_at=now + timedelta(minutes=5),
+            ends_at=now + timedelta(hours=2),
+            checkin_opens_at=now - timedelta(minutes=5),
+            checkin_closes_at=now + timedelta(hours=1),
+            rule_code="party_day",
+        )
+        session.add(event)
+        await session.flush()
+        lines = []
+        for i in range(members):
+            person = Person(
+                town_id=town.id,
+                village_id=village.id,
+                branch_id=branch.id,
+                name=f"党员{i}",
+                phone=f"1{i:010d}",
+                is_party_member=True,
+            )
+            session.add(person)
+            await session.flush()
+            account = UserAccount(person_id=person.id)
+            session.add(account)
+            await session.flush()
+            lines.append((await issue_pair(session, settings, account)).access_token)
+        tokens_text = "\n".join(lines) + "\n"
+        event_id = event.id or 0
+    await engine.dispose()
+    token_file.write_text(tokens_text)  # noqa: ASYNC240 - once, before any load
+    return event_id
+
+
+def _wrk(
+    url: str, path: str, body: str, token_file: Path, connections: int, seconds: int
+) -> dict[str, Any]:
+    env = {
+        **os.environ,
+        "BENCH_TOKENS": str(token_file),
+        "BENCH_THREADS": str(THREADS),
+        "BENCH_PATH": path,
+        "BENCH_BODY": body,
+    }
+    script = str(ROOT / "bench" / "checkin.lua")
+    out = subprocess.run(
+        [
+            "wrk",
+            f"-t{THREADS}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            script,
+            url,
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    p50 = re.search(r"^\s*50%\s+(\S+)", out, re.M)
+    p99 = re.search(r"^\s*99%\s+(\S+)", out, re.M)
+    return {
+        "non_2xx": int(bad.group(1)) if bad else 0,
+        "p50_ms": _ms(p50.group(1)) if p50 else None,
+        "p99_ms": _ms(p99.group(1)) if p99 else None,
+    }
+
+
+async def _count(settings: Settings) -> dict[str, float]:
+    engine = create_engine(settings)
+    async with create_sessionmaker(engine)() as session:
+        attendances = (await session.exec(select(func.count()).select_from(Attendance))).one()
+        entries = (
+            await session.exec(
+                select(func.count())
+                .select_from(LedgerEntry)
+                .where(LedgerEntry.source_type == "checkin")
+            )
+        ).one()
+        # Throughput as the server saw it: rows written over the span from first to last.
+        span = (
+            await session.execute(
+                text(
+                    "SELECT extract(epoch FROM max(created_at) - min(created_at)) FROM attendances"
+                )
+            )
+        ).scalar()
+        base_rows, base_span = (
+            await session.execute(
+                text("SELECT count(*), extract(epoch FROM max(at) - min(at)) FROM bench_checkins")
+            )
+        ).one()
+    await engine.dispose()
+    return {
+        "attendances": attendances,
+        "ledger_entries": entries,
+        "span_seconds": float(span or 0),
+        "baseline_rows": int(base_rows),
+        "baseline_span_seconds": float(base_span or 0),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--members", type=int, default=2000)
+    parser.add_argument("--connections", type=int, default=100)
+    args = parser.parse_args()
+    with scratch_database("xz_bench_checkin") as env, tempfile.TemporaryDirectory() as tmp:
+        env = {**env, "XZ_QR_ROTATE_SECONDS": str(ROTATE), "XZ_DATABASE_POOL_SIZE": "40"}
+        settings = Settings(database_url=env["XZ_DATABASE_URL"], qr_rotate_seconds=ROTATE)
+        token_file = Path(tmp) / "tokens.txt"
+        event_id = asyncio.run(_prepare(settings, args.members, token_file))
+        qr, _ = qr_tokens.issue(
+            settings.qr_secret,
+            qr_tokens.Purpose.event,
+            event_id,
+            now=datetime.now(UTC),
+            rotate_seconds=ROTATE,
+        )
+        body = json.dumps({"token": qr})
+        port, base_port = _free_port(), _free_port()
+        url = f"http://127.0.0.1:{port}"
+        with _server(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)], env, f"{url}/healthz"
+        ):
+            service = _wrk(
+                url,
+                f"/api/v1/events/{event_id}/checkins",
+                body,
+                token_file,
+                args.connections,
+                seconds=max(15, args.members // 40),
+            )
+        base_url = f"http://127.0.0.1:{base_port}"
+        baseline_cmd = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.baseline_insert:app",
+            "--port",
+            str(base_port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
+        with _server(baseline_cmd, env, base_url):
+            baseline = _wrk(base_url, "/", body, token_file, args.connections, seconds=10)
+        counts = asyncio.run(_count(settings))
+    service["rps"] = round(counts["attendances"] / max(counts["span_seconds"], 1e-3), 1)
+    baseline["rps"] = round(counts["baseline_rows"] / max(counts["baseline_span_seconds"], 1e-3), 1)
+    result = {
+        "bench": "check-in burst",
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "members": args.members,
+        "connections": args.connections,
+        "service": service,
+        "baseline": baseline,
+        "rps_ratio": round(service["rps"] / baseline["rps"], 3),
+        **counts,
+    }
+    line = json.dumps(result, ensure_ascii=False)
+    print(line)
+    record("checkin", line)
+    ok = (
+        counts["attendances"] == args.members
+        and counts["ledger_entries"] == args.members
+        and service["non_2xx"] == 0
+    )
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
