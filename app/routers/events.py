@@ -64,6 +64,11 @@ async def list_events(
     }
 
 
+@router.get("/admin/events/{event_id}", response_model=EventPublic, summary="活动详情")
+async def get_event(event_id: RowId, principal: AdminUser, session: SessionDep) -> Any:
+    return await event_service.event_in_scope(session, principal, event_id)
+
+
 @router.get("/events", response_model=ListPage[EventPublic], summary="我应参加的活动")
 async def my_events(
     principal: CurrentUser,

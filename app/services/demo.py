@@ -19,7 +19,7 @@ from app.models.roster import (
     Village,
 )
 from app.services.auth import password_hasher
-from app.services.demo_points import seed_balances, seed_rules
+from app.services.demo_points import seed_balances, seed_party_days, seed_rules
 
 DEMO_TOWN = "红旗镇"
 DEMO_PASSWORD = "xiangzhi-demo"
@@ -183,4 +183,5 @@ async def seed_demo(
     progress(f"共 {count} 人。")
     rules = await seed_rules(session, town_id=town.id)
     await seed_balances(session, town_id=town.id, rules=rules, progress=progress)
+    await seed_party_days(session, town_id=town.id, progress=progress)
     return logins

@@ -2,13 +2,16 @@
 posted through the ledger as the real actions would post them (caps included)."""
 
 from collections.abc import Callable
+from datetime import timedelta
 from itertools import cycle
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.china_time import utcnow
+from app.models.events import EventKind, PartyEvent
 from app.models.points import Ledger, LedgerEntry, OwnerType, ScoringRule, SourceType, Unit
-from app.models.roster import Household, Person
+from app.models.roster import Branch, Household, Person
 from app.services import ledger
 from app.services.points import posting_for
 
@@ -152,7 +155,7 @@ async def seed_balances(
     for index, member in enumerate(members):
         owner = ledger.Owner(OwnerType.person, member.id or 0, town_id, member.village_id)
         for _ in range(1 + index % 4):
-            await _give(session, rules, "party_day", owner)
+            # Party-day points are left for today's demo check-in to earn.
             await _give(session, rules, "branch_meeting", owner)
         if index % 3 == 0:
             await _give(session, rules, "party_lecture", owner)
@@ -164,3 +167,38 @@ async def seed_balances(
         await _give(session, rules, "lead_coop", owner)  # waits in the approval queue
     entries = (await session.exec(select(LedgerEntry.id))).all()
     progress(f"积分：{len(rules)} 条规则，{len(entries)} 条积分记录（含 1 条待审核）")
+
+
+async def seed_party_days(
+    session: AsyncSession, *, town_id: int, progress: Callable[[str], None]
+) -> None:
+    """Today's themed Party day in each village branch, check-in already open."""
+    branches = (
+        await session.exec(
+            select(Branch).where(Branch.town_id == town_id, col(Branch.village_id).is_not(None))
+        )
+    ).all()
+    start = utcnow() + timedelta(minutes=10)
+    for branch in branches:
+        assert branch.id is not None
+        session.add(
+            PartyEvent(
+                town_id=town_id,
+                village_id=branch.village_id,
+                branch_id=branch.id,
+                kind=EventKind.party_day.value,
+                title=f"{branch.name}主题党日",
+                theme="学习贯彻党的二十大精神",
+                agenda={
+                    "fixed": "学习习近平新时代中国特色社会主义思想",
+                    "items": ["讲党课", "宣传支部领办合作社", "志愿服务"],
+                },
+                starts_at=start,
+                ends_at=start + timedelta(hours=2),
+                checkin_opens_at=start - timedelta(minutes=30),
+                checkin_closes_at=start + timedelta(minutes=30),
+                rule_code="party_day",
+            )
+        )
+    await session.flush()
+    progress(f"主题党日：{len(branches)} 场（签到已开放）")

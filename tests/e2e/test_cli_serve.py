@@ -80,6 +80,16 @@ def test_demo_service_end_to_end(served: tuple[str, str]) -> None:
     assert bound.status_code == 200
     me = httpx.get(f"{base}/api/v1/me", headers=villager).json()
     assert me["is_bound"] and me["village"]["name"] == "二十四份村"
+    # Today's demo Party day: the member scans the screen's code and earns the rule's points.
+    events = httpx.get(f"{base}/api/v1/events", headers=villager).json()["items"]
+    assert len(events) == 1
+    qr = httpx.get(f"{base}/api/v1/events/{events[0]['id']}/qr", headers=auth).json()
+    checkin = httpx.post(
+        f"{base}/api/v1/events/{events[0]['id']}/checkins",
+        json={"token": qr["token"]},
+        headers=villager,
+    )
+    assert checkin.status_code == 201 and checkin.json()["points"] == 5
     assert httpx.get(f"{base}/docs").status_code == 200
     county = httpx.post(
         f"{base}/api/v1/auth/token", data={"username": "county", "password": "county-pass-1"}
