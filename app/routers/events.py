@@ -64,11 +64,6 @@ async def list_events(
     }
 
 
-@router.get("/admin/events/{event_id}", response_model=EventPublic, summary="活动详情")
-async def get_event(event_id: RowId, principal: AdminUser, session: SessionDep) -> Any:
-    return await event_service.event_in_scope(session, principal, event_id)
-
-
 @router.get("/events", response_model=ListPage[EventPublic], summary="我应参加的活动")
 async def my_events(
     principal: CurrentUser,
@@ -290,3 +285,9 @@ async def branch_month(
     return await attendance_service.branch_month(
         session, principal=principal, branch_id=branch_id, period=period
     )
+
+
+# After /admin/events/compliance, which this pattern would otherwise swallow.
+@router.get("/admin/events/{event_id}", response_model=EventPublic, summary="活动详情")
+async def get_event(event_id: RowId, principal: AdminUser, session: SessionDep) -> Any:
+    return await event_service.event_in_scope(session, principal, event_id)

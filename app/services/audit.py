@@ -42,8 +42,8 @@ async def record(
         after=after,
         request_id=current_request_id(),
     )
+    # Written with the rest of the transaction: nothing needs the entry's id before then.
     session.add(entry)
-    await session.flush()
     return entry
 
 

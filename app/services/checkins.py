@@ -163,7 +163,6 @@ async def check_in(
         return first, False
     if not offline:
         await award_points(session, event, attendance, principal)
-    await session.flush()
     return attendance, True
 
 

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import bindparam, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -90,20 +89,24 @@ async def account_for(session: AsyncSession, *, ledger: Ledger, owner: Owner) ->
     found = (await session.exec(stmt)).first()
     if found is not None:
         return found
-    account = PointsAccount(
-        ledger=ledger.value,
-        owner_type=owner.type.value,
-        owner_id=owner.id,
-        town_id=owner.town_id,
-        village_id=owner.village_id,
+    # Opened on first use; a racing open of the same account simply finds it there.
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(PointsAccount)
+        .values(
+            ledger=ledger.value,
+            owner_type=owner.type.value,
+            owner_id=owner.id,
+            town_id=owner.town_id,
+            village_id=owner.village_id,
+            balance=0,
+            entry_count=0,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["ledger", "owner_type", "owner_id"])
     )
-    try:
-        async with session.begin_nested():
-            session.add(account)
-            await session.flush()
-    except IntegrityError:
-        account = (await session.exec(stmt)).one()
-    return account
+    return (await session.exec(stmt)).one()
 
 
 async def _lock(session: AsyncSession, account_id: int) -> PointsAccount:

@@ -514,3 +514,11 @@ async def test_member_year_and_branch_month(
         ("十一月主题党日", 1, 0),
         ("支委会", 0, 1),
     ]
+
+
+async def test_event_detail_is_scoped(client: httpx.AsyncClient, world: World) -> None:
+    event = await make_event(client, world)
+    mine = await client.get(f"/api/v1/admin/events/{event['id']}", headers=world.auth("b1_admin"))
+    assert mine.status_code == 200 and mine.json()["agenda"]["items"] == ["讲党课", "志愿服务"]
+    theirs = await client.get(f"/api/v1/admin/events/{event['id']}", headers=world.auth("v2_admin"))
+    assert theirs.status_code == 404
