@@ -52,5 +52,8 @@ def year_bounds(moment: datetime) -> tuple[datetime, datetime]:
 def parse_period(period: str) -> tuple[datetime, datetime]:
     """``YYYY-MM`` → that China month as [start, end) in UTC; ValueError if malformed."""
     year_text, month_text = period.split("-")
-    moment = datetime(int(year_text), int(month_text), 15, tzinfo=CHINA)
+    year = int(year_text)
+    if not 2000 <= year <= 2100:
+        raise ValueError("year out of range")
+    moment = datetime(year, int(month_text), 15, tzinfo=CHINA)
     return month_bounds(moment)

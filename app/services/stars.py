@@ -153,9 +153,11 @@ async def member_stars(
 
 def split_largest_remainder(total: int, weights: list[int]) -> list[int]:
     """Shares of ``total`` in proportion to ``weights`` that add up exactly (to the fen)."""
+    if not weights:
+        return []
     weight_sum = sum(weights)
     if weight_sum <= 0:
-        base = [total // len(weights)] * len(weights) if weights else []
+        base = [total // len(weights)] * len(weights)
         for i in range(total - sum(base)):
             base[i] += 1
         return base

@@ -191,6 +191,8 @@ async def test_member_stars_reeducation_and_rewards(
 
 def test_reward_split_adds_up_to_the_fen() -> None:
     assert split_largest_remainder(100, [1, 1, 1]) == [34, 33, 33]
+    assert split_largest_remainder(100, []) == []  # nobody qualified: nothing to split
+    assert split_largest_remainder(5, [0, 0]) == [3, 2]
     shares = split_largest_remainder(1_000_01, [97, 55, 23, 23, 1])
     assert sum(shares) == 1_000_01
     assert shares == sorted(shares, reverse=True)

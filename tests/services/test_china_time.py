@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime
 
+import pytest
+
 from app.china_time import day_bounds, month_bounds, parse_period, to_china, year_bounds
 
 
@@ -23,3 +25,9 @@ def test_month_and_year_edges() -> None:
     assert y_start == datetime(2025, 12, 31, 16, tzinfo=UTC)
     assert y_end == datetime(2026, 12, 31, 16, tzinfo=UTC)
     assert parse_period("2026-02") == month_bounds(datetime(2026, 2, 10, tzinfo=UTC))
+
+
+def test_periods_outside_the_service_years_are_refused() -> None:
+    for bad in ("0001-01", "9999-12", "2026-13", "2026"):
+        with pytest.raises(ValueError):
+            parse_period(bad)
