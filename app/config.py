@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     wechat_timeout_seconds: float = 5.0
 
     media_dir: Path = Path("./var/media")
+    media_max_bytes: int = Field(default=15 * 1024 * 1024, ge=1024)
+    media_max_pixels: int = Field(default=40_000_000, ge=1_000_000)
+    # Decoding a 12 MP photo takes ~100 MB; bounding the parallel work bounds the memory.
+    media_concurrency: int = Field(default=2, ge=1)
     qr_rotate_seconds: int = Field(default=20, ge=5)
     qr_secret: str = DEV_QR_SECRET
 

@@ -16,7 +16,8 @@ from app.jobs import run_in_process
 from app.middleware.body_limit import BodyLimitMiddleware
 from app.middleware.idempotency import IdempotencyMiddleware
 from app.middleware.request_context import RequestContextMiddleware
-from app.routers import audit, auth, events, health, me, points, roster, stars
+from app.routers import audit, auth, events, health, me, media, points, roster, stars
+from app.services.storage import LocalStorage
 from app.services.wechat import WechatGateway, create_wechat_http
 
 DESCRIPTION = """乡治：党建与乡村治理小程序的后端与管理后台 API。
@@ -40,6 +41,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.read_sessionmaker = create_sessionmaker(read_engine(engine))
     app.state.cache = cache
     app.state.wechat = WechatGateway(settings=settings, cache=cache, http=http)
+    app.state.storage = LocalStorage(settings.media_dir)
+    app.state.media_gate = asyncio.Semaphore(settings.media_concurrency)
     scheduler = None
     if settings.redis_url is None and app.state.run_jobs_in_process:
         # No Redis, so no separate worker: this single process runs the periodic jobs itself.
@@ -69,9 +72,12 @@ def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = 
     app.state.run_jobs_in_process = run_jobs_in_process
     install_error_handlers(app)
     app.add_middleware(IdempotencyMiddleware)
-    # JSON bodies are small; upload routes get their own, larger limit here.
-    app.add_middleware(BodyLimitMiddleware, default_limit=MAX_JSON_BODY)
+    # JSON bodies are small; uploads get the photo limit (plus room for the multipart framing).
+    upload_limit = (app.state.settings.media_max_bytes + 64 * 1024, "media.too_large")
+    app.add_middleware(
+        BodyLimitMiddleware, default_limit=MAX_JSON_BODY, limits={"/api/v1/media": upload_limit}
+    )
     app.add_middleware(RequestContextMiddleware)
-    for module in (health, auth, me, roster, points, stars, events, audit):
+    for module in (health, auth, me, roster, points, stars, events, media, audit):
         app.include_router(module.router)
     return app

@@ -6,6 +6,7 @@ runs on a fresh SQLite file and the in-process Redis stand-in, as the embedded d
 
 import asyncio
 import os
+import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -38,6 +39,7 @@ def make_settings(**overrides: object) -> Settings:
         database_url=os.environ["XZ_TEST_RESOLVED_DB"],
         redis_url=os.environ.get("XZ_REDIS_URL") or None,
         jwt_secret=TEST_JWT_SECRET,
+        media_dir=Path(os.environ["XZ_TEST_RESOLVED_DB_DIR"]) / "media",
         wechat_mode="mock",
         env="dev",
     )
@@ -60,6 +62,7 @@ def migrated_database() -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="xz-test-") as tmp:
         url = _database_url(Path(tmp))
         os.environ["XZ_TEST_RESOLVED_DB"] = url
+        os.environ["XZ_TEST_RESOLVED_DB_DIR"] = tmp
         asyncio.run(_reset_database(url))
         config = alembic_config(make_settings())
         config.attributes["quiet_logging"] = True
@@ -94,6 +97,7 @@ async def clean_state(app: FastAPI) -> AsyncIterator[None]:
             for table in _TABLES:
                 await connection.execute(text(f"DELETE FROM {table}"))
     await app.state.cache.flushdb()
+    shutil.rmtree(app.state.storage.root, ignore_errors=True)
 
 
 @pytest.fixture

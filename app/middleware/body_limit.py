@@ -16,26 +16,31 @@ class BodyTooLarge(AppError):
 
 class BodyLimitMiddleware:
     def __init__(
-        self, app: ASGIApp, *, default_limit: int, limits: dict[str, int] | None = None
+        self,
+        app: ASGIApp,
+        *,
+        default_limit: int,
+        limits: dict[str, tuple[int, str]] | None = None,
     ) -> None:
         self.app = app
         self.default_limit = default_limit
         self.limits = limits or {}
 
-    def _limit_for(self, path: str) -> int:
-        for prefix, limit in self.limits.items():
+    def _limit_for(self, path: str) -> tuple[int, str]:
+        for prefix, (limit, code) in self.limits.items():
             if path.startswith(prefix):
-                return limit
-        return self.default_limit
+                return limit, code
+        return self.default_limit, BodyTooLarge.code
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self._limit_for(scope["path"])
+        limit, code = self._limit_for(scope["path"])
+        too_large = BodyTooLarge(code=code)
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit() and int(value) > limit:
-                await send_problem(send, BodyTooLarge())
+                await send_problem(send, too_large)
                 return
         received = 0
         started = False
@@ -46,7 +51,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise BodyTooLarge()
+                    raise too_large
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -60,4 +65,4 @@ class BodyLimitMiddleware:
         except BodyTooLarge:
             if started:
                 raise
-            await send_problem(send, BodyTooLarge())
+            await send_problem(send, too_large)

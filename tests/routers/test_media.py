@@ -1,0 +1,158 @@
+"""Photo uploads as wx.uploadFile sends them: real images made here, every refusal code."""
+
+import io
+import subprocess
+import sys
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from PIL import Image
+from sqlmodel import select
+
+from app.models.media import Media
+from tests.factories import World
+
+
+def photo(
+    *,
+    size: tuple[int, int] = (1200, 800),
+    orientation: int = 1,
+    gps: tuple[float, float] | None = None,
+    fmt: str = "JPEG",
+) -> bytes:
+    """A phone-like photo: left half red, right half blue, with EXIF as the camera writes it."""
+    image = Image.new("RGB", size, (200, 30, 30))
+    image.paste((30, 30, 200), (size[0] // 2, 0, size[0], size[1]))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    if gps:
+        gps_ifd = exif.get_ifd(0x8825)
+        gps_ifd.update({1: "N", 2: (gps[0], 0.0, 0.0), 3: "E", 4: (gps[1], 0.0, 0.0)})
+    buffer = io.BytesIO()
+    extra = {"exif": exif.tobytes()} if fmt == "JPEG" else {}
+    image.save(buffer, format=fmt, **extra)
+    return buffer.getvalue()
+
+
+async def upload(
+    client: httpx.AsyncClient,
+    world: World,
+    data: bytes,
+    *,
+    purpose: str = "evidence",
+    name: str = "wx.jpg",
+) -> httpx.Response:
+    return await client.post(
+        "/api/v1/media",
+        files={"file": (name, data, "image/jpeg")},
+        data={"purpose": purpose},
+        headers=world.auth("g1_worker"),
+    )
+
+
+async def fetch(client: httpx.AsyncClient, url: str) -> Image.Image:
+    response = await client.get(url)
+    assert response.status_code == 200
+    assert response.headers["cache-control"].startswith("public, max-age=31536000")
+    return Image.open(io.BytesIO(response.content))
+
+
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+async def test_variants_come_out_upright(
+    client: httpx.AsyncClient, world: World, orientation: int
+) -> None:
+    r = await upload(client, world, photo(orientation=orientation))
+    assert r.status_code == 201, r.text
+    body = r.json()
+    shown = await fetch(client, body["url"])
+    # Orientation 6 and 8 turn the 1200×800 sensor image on its side.
+    expected = (800, 1200) if orientation in (6, 8) else (1200, 800)
+    assert shown.size == expected == (body["width"], body["height"])
+    thumb = await fetch(client, body["thumb_url"])
+    assert max(thumb.size) <= 480
+
+
+async def test_gps_is_private(client: httpx.AsyncClient, world: World, app: FastAPI) -> None:
+    r = await upload(client, world, photo(gps=(40.0, 116.0)))
+    body = r.json()
+    for url in (body["url"], body["thumb_url"]):
+        image = await fetch(client, url)
+        assert not image.getexif(), "a public variant carries EXIF"
+        assert "exif" not in image.info
+    async with app.state.sessionmaker() as session:
+        row = (await session.exec(select(Media).where(Media.id == body["id"]))).one()
+    assert (round(row.gps_lat or 0, 3), round(row.gps_lng or 0, 3)) == (40.0, 116.0)
+    feed = await upload(client, world, photo(gps=(40.0, 116.0)), purpose="feed")
+    async with app.state.sessionmaker() as session:
+        public_row = (await session.exec(select(Media).where(Media.id == feed.json()["id"]))).one()
+    assert public_row.gps_lat is None  # a feed photo keeps no location anywhere
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
+async def test_png_and_webp(client: httpx.AsyncClient, world: World, fmt: str) -> None:
+    r = await upload(client, world, photo(fmt=fmt), name=f"x.{fmt.lower()}")
+    assert r.status_code == 201, r.text
+    assert r.json()["content_type"] == "image/jpeg"
+
+
+async def test_refusals(client: httpx.AsyncClient, world: World, app: FastAPI) -> None:
+    whole = photo()
+    cases: list[tuple[bytes, int, str]] = [
+        (whole[: len(whole) // 2], 400, "media.corrupt"),
+        (b"just some text, not a picture", 415, "media.unsupported_type"),
+        (b"", 400, "media.corrupt"),
+    ]
+    for data, status, code in cases:
+        r = await upload(client, world, data)
+        assert r.status_code == status, r.text
+        assert r.json()["code"] == code
+    async with app.state.sessionmaker() as session:
+        assert (await session.exec(select(Media))).all() == []
+    stored = [p for p in app.state.storage.root.rglob("*") if p.is_file()]
+    assert stored == []
+
+
+BOMB_CHECK = """
+import io, resource, sys
+from PIL import Image
+from app.services import images
+buffer = io.BytesIO()
+Image.new("1", (10_000, 10_000)).save(buffer, format="PNG")  # 100 MP, a few kB on disk
+data = buffer.getvalue()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    images.process(data, max_pixels=40_000_000)
+except images.ImageRejected as rejected:
+    print(rejected.code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+"""
+
+
+def test_a_pixel_bomb_is_refused_without_memory_growing() -> None:
+    # A fresh process, so its peak memory says what refusing the bomb cost and nothing else.
+    done = subprocess.run(
+        [sys.executable, "-c", BOMB_CHECK], capture_output=True, text=True, timeout=60, check=True
+    )
+    code, grown_kb = done.stdout.split()
+    assert code == "media.too_many_pixels"
+    assert int(grown_kb) < 20_000, f"peak memory grew by {grown_kb} kB"  # decoding: 100 MB+
+
+
+async def test_a_pixel_bomb_upload_is_400(client: httpx.AsyncClient, world: World) -> None:
+    buffer = io.BytesIO()
+    Image.new("1", (10_000, 10_000)).save(buffer, format="PNG")
+    r = await upload(client, world, buffer.getvalue(), name="bomb.png")
+    assert r.status_code == 400 and r.json()["code"] == "media.too_many_pixels"
+
+
+async def test_a_30mb_body_is_refused_early(client: httpx.AsyncClient, world: World) -> None:
+    r = await upload(client, world, b"\xff" * (30 * 1024 * 1024))
+    assert r.status_code == 413
+    assert r.json()["code"] == "media.too_large"
+
+
+async def test_uploads_need_a_login(client: httpx.AsyncClient) -> None:
+    r = await client.post(
+        "/api/v1/media", files={"file": ("a.jpg", photo(), "image/jpeg")}, data={"purpose": "feed"}
+    )
+    assert r.status_code == 401
