@@ -13,7 +13,7 @@ from typing import Any
 
 from app.china_time import utcnow
 from app.db import SessionMaker
-from app.services import maintenance
+from app.services import feed, maintenance
 
 log = logging.getLogger("xiangzhi.jobs")
 
@@ -29,13 +29,22 @@ async def purge_expired(ctx: dict[str, Any]) -> dict[str, int]:
     return counts
 
 
+async def flush_view_counts(ctx: dict[str, Any]) -> int:
+    sessionmaker: SessionMaker = ctx["sessionmaker"]
+    async with sessionmaker() as session, session.begin():
+        return await feed.flush_views(session, cache=ctx["cache"])
+
+
 @dataclass(frozen=True, slots=True)
 class Periodic:
     job: Job
     every_minutes: int
 
 
-PERIODIC: tuple[Periodic, ...] = (Periodic(purge_expired, every_minutes=15),)
+PERIODIC: tuple[Periodic, ...] = (
+    Periodic(purge_expired, every_minutes=15),
+    Periodic(flush_view_counts, every_minutes=1),
+)
 
 
 async def run_in_process(ctx: dict[str, Any], *, tick_seconds: float = 60.0) -> None:

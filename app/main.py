@@ -16,7 +16,7 @@ from app.jobs import run_in_process
 from app.middleware.body_limit import BodyLimitMiddleware
 from app.middleware.idempotency import IdempotencyMiddleware
 from app.middleware.request_context import RequestContextMiddleware
-from app.routers import audit, auth, events, health, me, media, points, roster, stars
+from app.routers import audit, auth, events, feed, health, me, media, points, roster, stars
 from app.services.storage import LocalStorage
 from app.services.wechat import WechatGateway, create_wechat_http
 
@@ -46,7 +46,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     scheduler = None
     if settings.redis_url is None and app.state.run_jobs_in_process:
         # No Redis, so no separate worker: this single process runs the periodic jobs itself.
-        scheduler = asyncio.create_task(run_in_process({"sessionmaker": app.state.sessionmaker}))
+        jobs_ctx = {"sessionmaker": app.state.sessionmaker, "cache": cache}
+        scheduler = asyncio.create_task(run_in_process(jobs_ctx))
     try:
         yield
     finally:
@@ -78,6 +79,6 @@ def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = 
         BodyLimitMiddleware, default_limit=MAX_JSON_BODY, limits={"/api/v1/media": upload_limit}
     )
     app.add_middleware(RequestContextMiddleware)
-    for module in (health, auth, me, roster, points, stars, events, media, audit):
+    for module in (health, auth, me, roster, points, stars, events, media, feed, audit):
         app.include_router(module.router)
     return app

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 from arq import cron
 from arq.connections import RedisSettings
 
+from app.cache import create_cache
 from app.config import get_settings
 from app.db import create_engine, create_sessionmaker
 from app.jobs import PERIODIC
@@ -15,9 +16,11 @@ async def startup(ctx: dict[str, Any]) -> None:
     engine = create_engine(get_settings())
     ctx["engine"] = engine
     ctx["sessionmaker"] = create_sessionmaker(engine)
+    ctx["cache"] = create_cache(get_settings().redis_url)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    await ctx["cache"].aclose()
     await ctx["engine"].dispose()
 
 

@@ -1,6 +1,16 @@
 """Tables and schemas; importing this package registers every table on the metadata."""
 
-from app.models import audit, auth, events, idempotency, media, points, roster
+from app.models import audit, auth, events, feed, idempotency, media, points, roster
 from app.models.base import metadata
 
-__all__ = ["audit", "auth", "events", "idempotency", "media", "metadata", "points", "roster"]
+__all__ = [
+    "audit",
+    "auth",
+    "events",
+    "feed",
+    "idempotency",
+    "media",
+    "metadata",
+    "points",
+    "roster",
+]
