@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     wechat_timeout_seconds: float = 5.0
 
     media_dir: Path = Path("./var/media")
+    # Set XZ_S3_BUCKET to keep media in an S3-compatible bucket instead of XZ_MEDIA_DIR.
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_public_base_url: str | None = None
+    s3_public_read_acl: bool = False
     media_max_bytes: int = Field(default=15 * 1024 * 1024, ge=1024)
     media_max_pixels: int = Field(default=40_000_000, ge=1_000_000)
     # Decoding a 12 MP photo takes ~100 MB; bounding the parallel work bounds the memory.

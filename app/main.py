@@ -17,7 +17,7 @@ from app.middleware.body_limit import BodyLimitMiddleware
 from app.middleware.idempotency import IdempotencyMiddleware
 from app.middleware.request_context import RequestContextMiddleware
 from app.routers import audit, auth, events, feed, health, me, media, points, roster, stars
-from app.services.storage import LocalStorage
+from app.services.storage import create_storage
 from app.services.wechat import WechatGateway, create_wechat_http
 
 DESCRIPTION = """乡治：党建与乡村治理小程序的后端与管理后台 API。
@@ -41,7 +41,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.read_sessionmaker = create_sessionmaker(read_engine(engine))
     app.state.cache = cache
     app.state.wechat = WechatGateway(settings=settings, cache=cache, http=http)
-    app.state.storage = LocalStorage(settings.media_dir)
+    app.state.storage = create_storage(settings)
     app.state.media_gate = asyncio.Semaphore(settings.media_concurrency)
     scheduler = None
     if settings.redis_url is None and app.state.run_jobs_in_process:

@@ -1,8 +1,14 @@
-"""Where media bytes live. One interface; the local folder is the embedded default."""
+"""Where media bytes live. One interface: a local folder (the embedded default) or an
+S3-compatible bucket (for several workers and machines)."""
 
 import asyncio
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
+
+import boto3
+from botocore.config import Config
+
+from app.config import Settings
 
 
 class Storage(Protocol):
@@ -42,3 +48,77 @@ class LocalStorage:
 
     def url(self, key: str) -> str:
         return f"{self.url_prefix}/{key}"
+
+
+class S3Storage:
+    """An S3-compatible bucket; public variants are read straight from ``public_base_url``."""
+
+    def __init__(
+        self,
+        *,
+        bucket: str,
+        endpoint_url: str | None,
+        region: str | None,
+        access_key: str | None,
+        secret_key: str | None,
+        public_base_url: str,
+        public_read_acl: bool = False,
+    ) -> None:
+        self.bucket = bucket
+        # Buckets that still use ACLs mark each variant public-read; buckets with ACLs disabled
+        # (AWS's default now) are made readable by a bucket policy or a CDN instead.
+        self._extra: dict[str, str] = {"ACL": "public-read"} if public_read_acl else {}
+        self.public_base_url = public_base_url.rstrip("/")
+        self._client: Any = boto3.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            region_name=region,
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key,
+            config=Config(
+                retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=3, read_timeout=10
+            ),
+        )
+
+    async def put(self, key: str, data: bytes, content_type: str) -> None:
+        # Keys are never reused, so the variants may be cached by anyone for a year.
+        await asyncio.to_thread(
+            self._client.put_object,
+            Bucket=self.bucket,
+            Key=key,
+            Body=data,
+            ContentType=content_type,
+            CacheControl="public, max-age=31536000, immutable",
+            **self._extra,
+        )
+
+    async def delete(self, key: str) -> None:
+        await asyncio.to_thread(self._client.delete_object, Bucket=self.bucket, Key=key)
+
+    def url(self, key: str) -> str:
+        return f"{self.public_base_url}/{key}"
+
+    def signed_url(self, key: str, *, seconds: int) -> str:
+        """A short-lived link for a private object (evidence originals)."""
+        url: str = self._client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=seconds
+        )
+        return url
+
+
+def create_storage(settings: Settings) -> Storage:
+    if settings.s3_bucket:
+        public = settings.s3_public_base_url or (
+            f"{(settings.s3_endpoint_url or 'https://s3.amazonaws.com').rstrip('/')}/"
+            f"{settings.s3_bucket}"
+        )
+        return S3Storage(
+            bucket=settings.s3_bucket,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key,
+            public_base_url=public,
+            public_read_acl=settings.s3_public_read_acl,
+        )
+    return LocalStorage(settings.media_dir)
