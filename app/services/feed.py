@@ -3,13 +3,12 @@
 from typing import Any
 
 from sqlalchemy import and_, or_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.cache import Cache
 from app.china_time import utcnow
+from app.db import dialect_name, upsert_insert
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.models.feed import (
     DISCLOSURES,
@@ -213,8 +212,7 @@ async def set_like(
     if post is None:
         raise PostNotFound()
     if liked:
-        dialect = session.bind.dialect.name if session.bind else "sqlite"
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        insert = upsert_insert(dialect_name(session))
         result = await session.execute(
             insert(PostLike)
             .values(post_id=post_id, account_id=principal.account_id, created_at=utcnow())

@@ -13,12 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import day_bounds, month_bounds, to_china, utcnow, year_bounds
+from app.db import dialect_name, upsert_insert
 from app.errors import Conflict, NotFound
 from app.models.points import (
     EntryStatus,
@@ -90,8 +89,7 @@ async def account_for(session: AsyncSession, *, ledger: Ledger, owner: Owner) ->
     if found is not None:
         return found
     # Opened on first use; a racing open of the same account simply finds it there.
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = upsert_insert(dialect_name(session))
     await session.execute(
         insert(PointsAccount)
         .values(
@@ -185,7 +183,7 @@ def _totals_upsert(dialect: str) -> Any:
     """Built once per dialect: posting is the hot path, and building an upsert costs more than
     running it."""
     if dialect not in _TOTALS_UPSERT:
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        insert = upsert_insert(dialect)
         stmt = insert(PointsTotal).values(
             account_id=bindparam("account_id"),
             ledger=bindparam("ledger"),
@@ -204,7 +202,7 @@ def _totals_upsert(dialect: str) -> Any:
 async def _add_to_totals(
     session: AsyncSession, account: PointsAccount, points: int, moment: datetime
 ) -> None:
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    dialect = dialect_name(session)
     rows = [
         {
             "account_id": account.id,
