@@ -306,6 +306,8 @@ class BulkDecision(BaseModel):
 
 class MediaRef(BaseModel):
     id: int
+    url: str | None = None  # None when the photo is no longer stored
+    thumb_url: str | None = None
 
 
 class AppealState(BaseModel):

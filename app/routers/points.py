@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.deps import AdminUser, CurrentUser, Cursor, Limit, SessionDep
 from app.models.base import MAX_DB_INT
@@ -126,12 +126,18 @@ async def decide_bulk(body: BulkDecision, principal: AdminUser, session: Session
 async def my_points(
     principal: CurrentUser,
     session: SessionDep,
+    request: Request,
     ledger: Ledger = Ledger.household,
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> MyPoints:
     return await points_service.my_points(
-        session, principal=principal, book=ledger, limit=limit, cursor=cursor
+        session,
+        principal=principal,
+        book=ledger,
+        limit=limit,
+        cursor=cursor,
+        storage=request.app.state.storage,
     )
 
 

@@ -7,6 +7,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import NotFound, Unprocessable
+from app.models.media import Media
 from app.models.points import (
     LEDGER_OWNER,
     Appeal,
@@ -29,6 +30,7 @@ from app.services import ledger, scoring_rules
 from app.services.pagination import Page, keyset_page
 from app.services.roster import get_in_scope
 from app.services.scopes import Location, Principal, covers, scope_clause
+from app.services.storage import Storage
 
 
 class EvidenceRequired(Unprocessable):
@@ -95,6 +97,12 @@ async def award(session: AsyncSession, *, principal: Principal, data: AwardCreat
     book = Ledger(rule.ledger)
     if LEDGER_OWNER[book] is not owner.type:
         raise OwnerMismatch()
+    if data.media_ids:
+        found = (
+            await session.exec(select(Media.id).where(col(Media.id).in_(data.media_ids)))
+        ).all()
+        if set(found) != set(data.media_ids):
+            raise Unprocessable("凭证照片不存在，请重新上传。", code="points.media_invalid")
     posting = posting_for(
         rule,
         quantity=data.quantity,
@@ -174,8 +182,29 @@ async def find_account(
     ).scalar_one_or_none()
 
 
+async def _media_refs(
+    session: AsyncSession, entries: list[LedgerEntry], storage: Storage
+) -> dict[int, MediaRef]:
+    ids = {m for e in entries for m in e.media_ids}
+    if not ids:
+        return {}
+    rows = (await session.exec(select(Media).where(col(Media.id).in_(ids)))).all()
+    return {
+        m.id or 0: MediaRef(
+            id=m.id or 0, url=storage.url(m.display_key), thumb_url=storage.url(m.thumb_key)
+        )
+        for m in rows
+    }
+
+
 async def my_points(
-    session: AsyncSession, *, principal: Principal, book: Ledger, limit: int, cursor: str | None
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    book: Ledger,
+    limit: int,
+    cursor: str | None,
+    storage: Storage,
 ) -> MyPoints:
     owner = await _my_owner(session, principal, book)
     account = await find_account(session, book=book, owner=owner) if owner else None
@@ -186,6 +215,7 @@ async def my_points(
         session, stmt, order_by=[LedgerEntry.id], limit=limit, cursor=cursor, descending=True
     )
     ids = [e.id for e in page.items]
+    photos = await _media_refs(session, page.items, storage)
     appeals = {
         a.entry_id: a
         for a in (
@@ -205,7 +235,7 @@ async def my_points(
             source_id=e.source_id,
             note=e.note,
             created_at=e.created_at,
-            media=[MediaRef(id=m) for m in e.media_ids],
+            media=[photos.get(m, MediaRef(id=m)) for m in e.media_ids],
             appeal=_appeal_state(appeals.get(e.id or 0)),
         )
         for e in page.items

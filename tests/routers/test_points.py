@@ -6,13 +6,23 @@ from sqlalchemy import text
 
 from tests.factories import World
 from tests.points_helpers import award, make_rule
+from tests.routers.test_media import photo
 
 
 async def test_award_posts_with_balance_and_my_points_show_it(
     client: httpx.AsyncClient, world: World
 ) -> None:
     await make_rule(client, world)
-    first = await award(client, world, media_ids=[7])
+    evidence = await client.post(
+        "/api/v1/media",
+        files={"file": ("e.jpg", photo(), "image/jpeg")},
+        data={"purpose": "evidence"},
+        headers=world.auth("v1_admin"),
+    )
+    photo_id = evidence.json()["id"]
+    missing = await award(client, world, media_ids=[photo_id + 1000])
+    assert missing.status_code == 422 and missing.json()["code"] == "points.media_invalid"
+    first = await award(client, world, media_ids=[photo_id])
     assert first.status_code == 201, first.text
     entry = first.json()
     assert entry["status"] == "posted" and entry["points"] == 5 and entry["balance_after"] == 5
@@ -25,7 +35,10 @@ async def test_award_posts_with_balance_and_my_points_show_it(
     body = mine.json()
     assert body["balance"] == 10 and body["account_id"] == entry["account_id"]
     assert [i["points"] for i in body["items"]] == [5, 5]
-    assert body["items"][1]["media"] == [{"id": 7}] and body["items"][1]["rule_code"] == "clean"
+    assert body["items"][1]["rule_code"] == "clean"
+    assert body["items"][1]["media"] == [
+        {"id": photo_id, "url": evidence.json()["url"], "thumb_url": evidence.json()["thumb_url"]}
+    ]
     me = (await client.get("/api/v1/me", headers=world.auth("v1_villager"))).json()
     assert me["balances"]["household_points"] == 10
     # Another village's villager has no account and sees nothing of this one.
