@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from app.deps import AdminUser, Cursor, Limit, SessionDep
 from app.models.audit import AuditEntryPublic
 from app.models.common import ListPage
+from app.routers.common import page_answer
 from app.services import audit as audit_service
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin: audit"])
@@ -23,7 +24,4 @@ async def list_audit(
     page = await audit_service.list_entries(
         session, principal=principal, action=action, limit=limit, cursor=cursor
     )
-    return {
-        "items": [AuditEntryPublic.model_validate(e) for e in page.items],
-        "next_cursor": page.next_cursor,
-    }
+    return page_answer(page, AuditEntryPublic)

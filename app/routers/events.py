@@ -4,7 +4,7 @@ import io
 from typing import Annotated, Any, Literal
 
 import segno
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from app.deps import AdminUser, CurrentUser, Cursor, Limit, SessionDep, SettingsDep, WechatDep
 from app.models.base import MAX_DB_INT
@@ -25,6 +25,7 @@ from app.models.events import (
     ReviewCheckin,
     RevokeCheckin,
 )
+from app.routers.common import RowId, page_answer
 from app.services import attendance as attendance_service
 from app.services import checkins as checkin_service
 from app.services import events as event_service
@@ -32,7 +33,6 @@ from app.services import leave as leave_service
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 
-RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
 POSTER_PAGE = "pages/checkin/index"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -58,10 +58,7 @@ async def list_events(
     page = await event_service.list_events(
         session, principal=principal, limit=limit, cursor=cursor, branch_id=branch_id
     )
-    return {
-        "items": [EventPublic.model_validate(e) for e in page.items],
-        "next_cursor": page.next_cursor,
-    }
+    return page_answer(page, EventPublic)
 
 
 @router.get("/events", response_model=ListPage[EventPublic], summary="我应参加的活动")

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from app.deps import AdminUser, CacheDep, CurrentUser, Cursor, Limit, SessionDep
 from app.models.base import MAX_DB_INT
@@ -15,11 +15,10 @@ from app.models.feed import (
     PostPublic,
     ReviewDecision,
 )
+from app.routers.common import RowId
 from app.services import feed as feed_service
 
 router = APIRouter(prefix="/api/v1", tags=["feed"])
-
-RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
 
 
 @router.post(

@@ -2,10 +2,9 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from app.deps import AdminUser, CurrentUser, Cursor, Limit, SessionDep
-from app.models.base import MAX_DB_INT
 from app.models.common import ListPage
 from app.models.points import (
     AppealCreate,
@@ -24,19 +23,13 @@ from app.models.points import (
     ScoringRuleUpdate,
     VerifyResult,
 )
+from app.routers.common import FilterId, RowId, page_answer
 from app.services import appeals as appeals_service
 from app.services import leaderboard as leaderboard_service
 from app.services import points as points_service
 from app.services import scoring_rules as rules_service
 
 router = APIRouter(prefix="/api/v1", tags=["points"])
-
-RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
-FilterId = Annotated[int | None, Query(ge=1, le=MAX_DB_INT)]
-
-
-def _page(items: list[Any], schema: Any, next_cursor: str | None) -> dict[str, Any]:
-    return {"items": [schema.model_validate(i) for i in items], "next_cursor": next_cursor}
 
 
 @router.post(
@@ -73,7 +66,7 @@ async def list_rules(
     page = await rules_service.list_rules(
         session, principal=principal, village_id=village_id, limit=limit, cursor=cursor
     )
-    return _page(page.items, ScoringRulePublic, page.next_cursor)
+    return page_answer(page, ScoringRulePublic)
 
 
 @router.post(
@@ -88,7 +81,7 @@ async def pending(
     principal: AdminUser, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
 ) -> dict[str, Any]:
     page = await points_service.pending(session, principal=principal, limit=limit, cursor=cursor)
-    return _page(page.items, EntryPublic, page.next_cursor)
+    return page_answer(page, EntryPublic)
 
 
 @router.post(
@@ -204,7 +197,7 @@ async def list_appeals(
     page = await appeals_service.list_appeals(
         session, principal=principal, status=status, limit=limit, cursor=cursor
     )
-    return _page(page.items, AppealPublic, page.next_cursor)
+    return page_answer(page, AppealPublic)
 
 
 @router.post(

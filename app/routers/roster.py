@@ -1,12 +1,11 @@
 """Admin roster: towns, villages, branches, grids, households, people, role grants."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
 from app.deps import AdminUser, Cursor, Limit, SessionDep, SuperAdmin, TownAdmin, VillageAdmin
-from app.models.base import MAX_DB_INT
 from app.models.common import ListPage
 from app.models.roster import (
     Branch,
@@ -35,20 +34,10 @@ from app.models.roster import (
     VillageCreate,
     VillagePublic,
 )
+from app.routers.common import FilterId, RowId, page_answer
 from app.services import roster as roster_service
-from app.services.pagination import Page
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin: roster"])
-
-RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
-FilterId = Annotated[int | None, Query(ge=1, le=MAX_DB_INT)]
-
-
-def _page(page: Page[Any], schema: type[BaseModel]) -> dict[str, Any]:
-    return {
-        "items": [schema.model_validate(row) for row in page.items],
-        "next_cursor": page.next_cursor,
-    }
 
 
 def _add_reads(path: str, model: type[Any], schema: type[BaseModel], label: str) -> None:
@@ -82,7 +71,7 @@ def _add_reads(path: str, model: type[Any], schema: type[BaseModel], label: str)
         page = await roster_service.list_in_scope(
             session, principal, model, limit=limit, cursor=cursor, filters=filters
         )
-        return _page(page, schema)
+        return page_answer(page, schema)
 
     async def get_row(row_id: RowId, principal: AdminUser, session: SessionDep) -> Any:
         return await roster_service.get_in_scope(session, principal, model, row_id)

@@ -6,14 +6,13 @@ from fastapi import APIRouter, Query
 
 from app.china_time import to_china, utcnow
 from app.deps import AdminUser, SessionDep
-from app.models.base import MAX_DB_INT
 from app.models.stars import MemberStars, ReviewCreate, RewardReport, RewardRequest
+from app.routers.common import FilterId
 from app.services import stars as stars_service
 
 router = APIRouter(prefix="/api/v1/admin/stars", tags=["admin: stars"])
 
 Year = Annotated[int | None, Query(ge=2000, le=2100)]
-FilterId = Annotated[int | None, Query(ge=1, le=MAX_DB_INT)]
 
 
 def _year(year: int | None) -> int:
