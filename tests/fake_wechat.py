@@ -1,7 +1,6 @@
 """A fake WeChat API server on loopback: real HTTP, scripted answers."""
 
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -19,6 +18,7 @@ from starlette.routing import Route
 
 from app.main import create_app
 from tests.conftest import make_settings
+from tests.net import free_port
 
 APPID = "wx-test-app"
 FAKE_PNG = b"\x89PNG\r\n\x1a\n" + b"fake mini-program code"
@@ -104,16 +104,10 @@ class FakeWechat:
         )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def fake_wechat_server() -> Iterator[FakeWechat]:
     fake = FakeWechat()
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(fake.app(), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     )

@@ -1,7 +1,6 @@
 """What `make run` does, as separate processes: migrate, seed-demo, serve, then use it."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,13 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.net import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -39,7 +34,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
     assert "数据库已迁移" in _cli(env, "migrate").stdout
     seeded = _cli(env, "seed-demo").stdout
     assert "已创建" in _cli(env, "create-admin", "county", "--password", "county-pass-1").stdout
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
         env=env,

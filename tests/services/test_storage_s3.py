@@ -1,6 +1,5 @@
 """S3 storage against a real S3-compatible server (moto's server mode on loopback)."""
 
-import socket
 from collections.abc import AsyncIterator, Iterator
 
 import boto3
@@ -13,6 +12,7 @@ from app.main import create_app
 from app.services.storage import S3Storage
 from tests.conftest import make_settings
 from tests.factories import World
+from tests.net import free_port
 from tests.routers.test_media import photo
 
 BUCKET = "xiangzhi-media"
@@ -20,9 +20,7 @@ BUCKET = "xiangzhi-media"
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"

@@ -1,0 +1,9 @@
+"""Loopback helpers for tests that start real servers."""
+
+import socket
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
