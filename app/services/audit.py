@@ -47,6 +47,28 @@ async def record(
     return entry
 
 
+async def record_created(
+    session: AsyncSession,
+    *,
+    actor: Principal | None,
+    row: Any,
+    target_type: str,
+    where: Location,
+) -> None:
+    """Adds a new row and logs its creation with the row as written."""
+    session.add(row)
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action=f"{target_type}.create",
+        target_type=target_type,
+        target_id=row.id,
+        where=where,
+        after=snapshot(row),
+    )
+
+
 async def list_entries(
     session: AsyncSession,
     *,

@@ -79,16 +79,8 @@ async def create_event(
         invited_branch_ids=sorted(set(data.invited_branch_ids) - {branch.id}),
         created_by_person_id=principal.person_id,
     )
-    session.add(event)
-    await session.flush()
-    await audit.record(
-        session,
-        actor=principal,
-        action="event.create",
-        target_type="event",
-        target_id=event.id or 0,
-        where=where(event),
-        after=audit.snapshot(event),
+    await audit.record_created(
+        session, actor=principal, row=event, target_type="event", where=where(event)
     )
     return event
 

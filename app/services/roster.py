@@ -87,17 +87,9 @@ async def list_in_scope(
 
 
 async def _created(session: AsyncSession, principal: Principal, row: Row) -> Row:
-    session.add(row)
-    await session.flush()
     name, _ = _LABELS[type(row)]
-    await audit.record(
-        session,
-        actor=principal,
-        action=f"{name}.create",
-        target_type=name,
-        target_id=row.id,  # type: ignore[attr-defined]
-        where=location_of(row),
-        after=audit.snapshot(row),
+    await audit.record_created(
+        session, actor=principal, row=row, target_type=name, where=location_of(row)
     )
     return row
 

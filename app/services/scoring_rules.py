@@ -64,16 +64,8 @@ async def create_rule(
         village_id=data.village_id,
         village_key=data.village_id or 0,
     )
-    session.add(rule)
-    await session.flush()
-    await audit.record(
-        session,
-        actor=principal,
-        action="scoring_rule.create",
-        target_type="scoring_rule",
-        target_id=rule.id or 0,
-        where=_where(rule),
-        after=audit.snapshot(rule),
+    await audit.record_created(
+        session, actor=principal, row=rule, target_type="scoring_rule", where=_where(rule)
     )
     return rule
 
