@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     wechat_secret: str | None = None
     wechat_api_base: str = WECHAT_API_HOST
     wechat_timeout_seconds: float = 5.0
+    # The message push (消息推送) settings from the mini-program console: the token signs every
+    # push; the EncodingAESKey (43 characters) is needed only in safe mode.
+    wechat_push_token: str | None = None
+    wechat_encoding_aes_key: str | None = Field(default=None, min_length=43, max_length=43)
+    # Where phones and WeChat reach this service, e.g. https://xz.example.cn: WeChat must be able
+    # to download a photo to check it, so local-folder media links are made absolute with it.
+    public_base_url: str | None = None
 
     media_dir: Path = Path("./var/media")
     # Set XZ_S3_BUCKET to keep media in an S3-compatible bucket instead of XZ_MEDIA_DIR.
@@ -49,6 +56,8 @@ class Settings(BaseSettings):
     media_max_pixels: int = Field(default=40_000_000, ge=1_000_000)
     # Decoding a 12 MP photo takes ~100 MB; bounding the parallel work bounds the memory.
     media_concurrency: int = Field(default=2, ge=1)
+    # Evidence originals are private: links to them work for this long.
+    media_signed_url_seconds: int = Field(default=300, ge=30, le=3600)
     qr_rotate_seconds: int = Field(default=20, ge=5)
     qr_secret: str = DEV_QR_SECRET
 

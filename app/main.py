@@ -16,7 +16,19 @@ from app.jobs import run_in_process
 from app.middleware.body_limit import BodyLimitMiddleware
 from app.middleware.idempotency import IdempotencyMiddleware
 from app.middleware.request_context import RequestContextMiddleware
-from app.routers import audit, auth, events, feed, health, me, media, points, roster, stars
+from app.routers import (
+    audit,
+    auth,
+    events,
+    feed,
+    health,
+    me,
+    media,
+    points,
+    roster,
+    stars,
+    wechat_push,
+)
 from app.services.storage import create_storage
 from app.services.wechat import WechatGateway, create_wechat_http
 
@@ -79,6 +91,18 @@ def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = 
         BodyLimitMiddleware, default_limit=MAX_JSON_BODY, limits={"/api/v1/media": upload_limit}
     )
     app.add_middleware(RequestContextMiddleware)
-    for module in (health, auth, me, roster, points, stars, events, media, feed, audit):
+    for module in (
+        health,
+        auth,
+        me,
+        roster,
+        points,
+        stars,
+        events,
+        media,
+        feed,
+        audit,
+        wechat_push,
+    ):
         app.include_router(module.router)
     return app

@@ -32,6 +32,8 @@ class FakeWechat:
     busy_left: dict[str, int] = field(default_factory=dict)
     tokens_issued: int = 0
     stale_tokens: set[str] = field(default_factory=set)
+    media_check_errcode: int = 0
+    traces_issued: int = 0
 
     def count(self, path: str) -> int:
         return sum(1 for p, _ in self.calls if p == path)
@@ -93,10 +95,38 @@ class FakeWechat:
             return JSONResponse({"errcode": 40169, "errmsg": "invalid scene"})
         return Response(FAKE_PNG, media_type="image/png")
 
+    async def msg_sec_check(self, request: Request) -> JSONResponse:
+        """Text with RISKY is risky, DOUBT needs review, NOT_OPENED is a user WeChat cannot
+        check (61010); anything else passes."""
+        body = await request.json()
+        self.calls.append(("/wxa/msg_sec_check", body))
+        content = body.get("content", "")
+        if body.get("version") != 2 or not body.get("openid"):
+            return JSONResponse({"errcode": 47001, "errmsg": "data format error"})
+        if "NOT_OPENED" in content:
+            return JSONResponse({"errcode": 61010, "errmsg": "user not active"})
+        suggest = "risky" if "RISKY" in content else "review" if "DOUBT" in content else "pass"
+        label = 20001 if suggest == "risky" else 100
+        return JSONResponse(
+            {"errcode": 0, "errmsg": "ok", "result": {"suggest": suggest, "label": label}}
+        )
+
+    async def media_check_async(self, request: Request) -> JSONResponse:
+        body = await request.json()
+        self.calls.append(("/wxa/media_check_async", body))
+        if self.media_check_errcode:
+            return JSONResponse({"errcode": self.media_check_errcode, "errmsg": "error"})
+        self.traces_issued += 1
+        return JSONResponse(
+            {"errcode": 0, "errmsg": "ok", "trace_id": f"trace-{self.traces_issued}"}
+        )
+
     def app(self) -> Starlette:
         return Starlette(
             routes=[
                 Route("/wxa/getwxacodeunlimit", self.wxacode, methods=["POST"]),
+                Route("/wxa/msg_sec_check", self.msg_sec_check, methods=["POST"]),
+                Route("/wxa/media_check_async", self.media_check_async, methods=["POST"]),
                 Route("/sns/jscode2session", self.code2session),
                 Route("/cgi-bin/stable_token", self.stable_token, methods=["POST"]),
                 Route("/wxa/business/getuserphonenumber", self.phone, methods=["POST"]),
@@ -127,6 +157,8 @@ def fake_wechat(fake_wechat_server: FakeWechat) -> FakeWechat:
     fake_wechat_server.calls.clear()
     fake_wechat_server.busy_left.clear()
     fake_wechat_server.stale_tokens.clear()
+    fake_wechat_server.media_check_errcode = 0
+    fake_wechat_server.traces_issued = 0
     return fake_wechat_server
 
 

@@ -6,7 +6,7 @@ from enum import StrEnum
 from pydantic import BaseModel
 from sqlmodel import Field, SQLModel
 
-from app.models.base import UTCDateTime, created_at_field
+from app.models.base import ChinaDatetime, UTCDateTime, created_at_field
 
 
 class Purpose(StrEnum):
@@ -19,6 +19,23 @@ class Purpose(StrEnum):
 # Where the photo was taken matters to cadres checking a grid report or evidence, never to the
 # public: these purposes keep GPS and capture time in private columns.
 KEEPS_LOCATION = frozenset({Purpose.grid, Purpose.evidence})
+# Evidence decides points: its original, as the phone sent it, is kept privately for checking.
+KEEPS_ORIGINAL = frozenset({Purpose.evidence})
+# Shown to everyone, so checked by WeChat's content safety in live mode.
+PUBLIC_PURPOSES = frozenset({Purpose.feed, Purpose.avatar})
+
+
+class Moderation(StrEnum):
+    none = "none"  # not checked: mock mode, or a photo only admins see
+    checking = "checking"  # sent to WeChat, verdict not yet pushed back
+    unchecked = "unchecked"  # live mode but WeChat could not take it: humans decide
+    passed = "pass"
+    review = "review"
+    risky = "risky"
+
+
+# A post carrying one of these goes to a human even when an admin wrote it.
+NEEDS_HUMAN = frozenset({Moderation.unchecked.value, Moderation.review.value})
 
 
 class Media(SQLModel, table=True):
@@ -40,7 +57,10 @@ class Media(SQLModel, table=True):
     gps_lat: float | None = None
     gps_lng: float | None = None
     taken_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    moderation: str = Field(default="none", max_length=16)
+    original_key: str | None = Field(default=None, max_length=200)
+    moderation: str = Field(default=Moderation.none.value, max_length=16)
+    moderation_trace_id: str | None = Field(default=None, max_length=64, index=True)
+    moderation_label: str | None = Field(default=None, max_length=32)
     created_at: datetime = created_at_field()
 
 
@@ -52,3 +72,20 @@ class MediaPublic(BaseModel):
     height: int
     content_type: str
     sha256: str
+
+
+class MediaPrivate(MediaPublic):
+    """What an admin of the photo's village sees: where and when it was taken, WeChat's
+    verdict, and a short-lived link to the original of evidence photos."""
+
+    purpose: Purpose
+    uploader_person_id: int | None
+    village_id: int | None
+    gps_lat: float | None
+    gps_lng: float | None
+    taken_at: ChinaDatetime | None
+    moderation: Moderation
+    moderation_label: str | None
+    original_url: str | None
+    original_expires_in: int | None
+    created_at: ChinaDatetime

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from app.deps import AdminUser, CacheDep, CurrentUser, Cursor, Limit, SessionDep
+from app.deps import AdminUser, CacheDep, CurrentUser, Cursor, Limit, SessionDep, WechatDep
 from app.models.base import MAX_DB_INT
 from app.models.common import ListPage
 from app.models.feed import (
@@ -28,9 +28,13 @@ router = APIRouter(prefix="/api/v1", tags=["feed"])
     summary="发布信息（管理员直接发布，其他人待审核）",
 )
 async def create_post(
-    body: PostCreate, principal: CurrentUser, session: SessionDep, request: Request
+    body: PostCreate,
+    principal: CurrentUser,
+    session: SessionDep,
+    wechat: WechatDep,
+    request: Request,
 ) -> PostPublic:
-    post = await feed_service.create_post(session, principal=principal, data=body)
+    post = await feed_service.create_post(session, principal=principal, wechat=wechat, data=body)
     [answer] = await feed_service.present(session, [post], request.app.state.storage)
     return answer
 

@@ -1,15 +1,19 @@
 """Photo uploads as wx.uploadFile sends them, and the public variants."""
 
+from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse
 
-from app.deps import CurrentUser, SessionDep, SettingsDep
+from app.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, WechatDep
 from app.errors import NotFound
-from app.models.media import MediaPublic, Purpose
+from app.models.media import MediaPrivate, MediaPublic, Purpose
+from app.routers.common import RowId
 from app.services import media as media_service
-from app.services.storage import LocalStorage
+from app.services.storage import PRIVATE_PREFIX, LocalStorage
+
+_CONTENT_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 
 router = APIRouter(tags=["media"])
 
@@ -20,6 +24,7 @@ async def upload(
     principal: CurrentUser,
     session: SessionDep,
     settings: SettingsDep,
+    wechat: WechatDep,
     file: Annotated[UploadFile, File(description="照片（JPEG、PNG、WebP）")],
     purpose: Annotated[Purpose, Form()],
 ) -> MediaPublic:
@@ -30,6 +35,8 @@ async def upload(
         principal=principal,
         storage=storage,
         gate=request.app.state.media_gate,
+        wechat=wechat,
+        public_base_url=settings.public_base_url,
         purpose=purpose,
         data=data,
         max_bytes=settings.media_max_bytes,
@@ -38,10 +45,30 @@ async def upload(
     return media_service.public(media, storage)
 
 
-@router.get("/media/{key:path}", include_in_schema=False)
-async def serve(key: str, request: Request) -> FileResponse:
+@router.get(
+    "/api/v1/admin/media/{media_id}",
+    response_model=MediaPrivate,
+    summary="照片详情（拍摄位置、时间、审核结果、证据原图的临时链接）",
+)
+async def private_view(
+    media_id: RowId,
+    principal: AdminUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    request: Request,
+) -> MediaPrivate:
+    return await media_service.private_view(
+        session,
+        principal=principal,
+        storage=request.app.state.storage,
+        media_id=media_id,
+        link_seconds=settings.media_signed_url_seconds,
+    )
+
+
+def _local_file(request: Request, key: str) -> tuple[LocalStorage, Path]:
     storage = request.app.state.storage
-    if not isinstance(storage, LocalStorage) or not key.endswith(".jpg"):
+    if not isinstance(storage, LocalStorage) or Path(key).suffix not in _CONTENT_TYPES:
         raise NotFound("找不到该图片。", code="media.not_found")
     try:
         path = storage.path(key)
@@ -49,9 +76,30 @@ async def serve(key: str, request: Request) -> FileResponse:
         raise NotFound("找不到该图片。", code="media.not_found") from exc
     if not path.is_file():
         raise NotFound("找不到该图片。", code="media.not_found")
+    return storage, path
+
+
+@router.get("/media/{key:path}", include_in_schema=False)
+async def serve(
+    key: str,
+    request: Request,
+    expires: Annotated[int | None, Query()] = None,
+    sig: Annotated[str | None, Query(max_length=64)] = None,
+) -> FileResponse:
+    if key.startswith(PRIVATE_PREFIX):
+        storage, path = _local_file(request, key)
+        # A wrong, missing or expired signature looks like a missing file.
+        if expires is None or sig is None or not storage.signature_valid(key, expires, sig):
+            raise NotFound("链接无效或已过期。", code="media.not_found")
+        return FileResponse(
+            path,
+            media_type=_CONTENT_TYPES[path.suffix],
+            headers={"Cache-Control": "private, no-store"},
+        )
+    _, path = _local_file(request, key)
     # Keys are never reused, so a variant can be cached for good.
     return FileResponse(
         path,
-        media_type="image/jpeg",
+        media_type=_CONTENT_TYPES[path.suffix],
         headers={"Cache-Control": "public, max-age=31536000, immutable"},
     )

@@ -23,12 +23,13 @@ from app.models.feed import (
     PostStatus,
     ReviewDecision,
 )
-from app.models.media import Media
+from app.models.media import NEEDS_HUMAN, Media, Moderation
 from app.models.roster import Person, Village
-from app.services import audit, personal_data
+from app.services import audit, content_safety, personal_data
 from app.services.pagination import Page, keyset_page
 from app.services.scopes import Location, Principal, covers, scope_clause
 from app.services.storage import Storage
+from app.services.wechat import WechatGateway
 
 
 class PostNotFound(NotFound):
@@ -44,7 +45,22 @@ def views_key(post_id: int) -> str:
     return f"post:views:{post_id}"
 
 
-async def create_post(session: AsyncSession, *, principal: Principal, data: PostCreate) -> Post:
+class ContentRisky(Unprocessable):
+    code = "post.content_risky"
+    detail = "内容未通过微信内容安全检测，请修改后再发布。"
+
+
+class MediaRisky(Unprocessable):
+    code = "post.media_risky"
+    detail = "有照片未通过微信内容安全检测，请换一张。"
+
+
+BLOCKED_REASON = "照片未通过微信内容安全检测，已自动下架。"
+
+
+async def create_post(
+    session: AsyncSession, *, principal: Principal, wechat: WechatGateway, data: PostCreate
+) -> Post:
     person = await session.get(Person, principal.person_id) if principal.person_id else None
     if person is None or person.town_id is None:
         raise Forbidden("请先绑定手机号，再发布信息。", code="auth.not_bound")
@@ -73,7 +89,20 @@ async def create_post(session: AsyncSession, *, principal: Principal, data: Post
             code="post.personal_data",
             extra={"kinds": list(kinds)},
         )
-    await _own_media(session, principal, data.media_ids)
+    photos = await _own_media(session, principal, data.media_ids)
+    if any(m.moderation == Moderation.risky.value for m in photos):
+        raise MediaRisky()
+    verdict = await content_safety.check_text(
+        session,
+        wechat=wechat,
+        account_id=principal.account_id,
+        text=f"{title.masked}\n{body.masked}",
+    )
+    if verdict == Moderation.risky:
+        raise ContentRisky()
+    # WeChat's doubts, or a check that could not be made, go to a human even for an admin.
+    doubtful = verdict.value in NEEDS_HUMAN or any(m.moderation in NEEDS_HUMAN for m in photos)
+    publish = is_admin and not doubtful
     now = utcnow()
     post = Post(
         town_id=person.town_id,
@@ -86,9 +115,9 @@ async def create_post(session: AsyncSession, *, principal: Principal, data: Post
         disclosure_period=data.disclosure_period,
         media_ids=list(data.media_ids),
         # An admin's own post in their scope goes out at once; everyone else's is reviewed.
-        status=(PostStatus.published if is_admin else PostStatus.pending_review).value,
+        status=(PostStatus.published if publish else PostStatus.pending_review).value,
         pin_rank=1 if data.pinned and is_admin else 0,
-        published_at=now if is_admin else None,
+        published_at=now if publish else None,
     )
     session.add(post)
     await session.flush()
@@ -104,13 +133,60 @@ async def create_post(session: AsyncSession, *, principal: Principal, data: Post
     return post
 
 
-async def _own_media(session: AsyncSession, principal: Principal, media_ids: list[int]) -> None:
+async def _own_media(
+    session: AsyncSession, principal: Principal, media_ids: list[int]
+) -> list[Media]:
     if not media_ids:
-        return
+        return []
     rows = (await session.exec(select(Media).where(col(Media.id).in_(media_ids)))).all()
-    mine = {m.id for m in rows if m.uploader_account_id == principal.account_id}
-    if mine != set(media_ids):
+    mine = [m for m in rows if m.uploader_account_id == principal.account_id]
+    if {m.id for m in mine} != set(media_ids):
         raise Unprocessable("只能使用自己上传的照片。", code="post.media_invalid")
+    return mine
+
+
+async def apply_media_verdict(session: AsyncSession, media: Media) -> list[int]:
+    """A risky photo takes every post carrying it down; a doubtful one sends published posts
+    back to the review queue. Returns the ids of the posts changed."""
+    if media.moderation not in (Moderation.risky.value, Moderation.review.value):
+        return []
+    # Posts carry only their author's photos, so the author's posts are the candidates.
+    candidates = (
+        await session.exec(
+            select(Post)
+            .where(
+                col(Post.author_account_id) == media.uploader_account_id,
+                col(Post.status) != PostStatus.rejected.value,
+            )
+            .with_for_update()
+        )
+    ).all()
+    changed = []
+    for post in candidates:
+        if media.id not in post.media_ids:
+            continue
+        before = post.status
+        if media.moderation == Moderation.risky.value:
+            post.status = PostStatus.rejected.value
+            post.review_reason = BLOCKED_REASON
+        elif post.status == PostStatus.published.value:
+            post.status = PostStatus.pending_review.value
+        else:
+            continue
+        post.published_at = None
+        changed.append(post.id or 0)
+        await audit.record(
+            session,
+            actor=None,
+            action="post.moderated",
+            target_type="post",
+            target_id=post.id or 0,
+            where=where(post),
+            before={"status": before},
+            after={"status": post.status, "media_id": media.id, "label": media.moderation_label},
+        )
+    await session.flush()
+    return changed
 
 
 async def review(
@@ -122,6 +198,17 @@ async def review(
     if post.status != PostStatus.pending_review.value:
         raise Conflict("该信息已经审核过。", code="post.already_reviewed")
     approve = data.decision == "approve"
+    if approve and post.media_ids:
+        risky = (
+            await session.exec(
+                select(Media.id).where(
+                    col(Media.id).in_(post.media_ids),
+                    col(Media.moderation) == Moderation.risky.value,
+                )
+            )
+        ).first()
+        if risky is not None:
+            raise Conflict(MediaRisky.detail, code=MediaRisky.code)
     post.status = (PostStatus.published if approve else PostStatus.rejected).value
     post.published_at = utcnow() if approve else None
     post.review_reason = data.reason
@@ -301,7 +388,7 @@ async def present(session: AsyncSession, posts: list[Post], storage: Storage) ->
                 thumb_url=storage.url(media[m].thumb_key),
             )
             for m in post.media_ids
-            if m in media
+            if m in media and media[m].moderation != Moderation.risky.value
         ]
         answers.append(
             PostPublic(

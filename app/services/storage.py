@@ -2,6 +2,9 @@
 S3-compatible bucket (for several workers and machines)."""
 
 import asyncio
+import hashlib
+import hmac
+import time
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -9,6 +12,9 @@ import boto3
 from botocore.config import Config
 
 from app.config import Settings
+
+# Objects under this prefix are never public: they are reached only through signed links.
+PRIVATE_PREFIX = "private/"
 
 
 class Storage(Protocol):
@@ -18,13 +24,16 @@ class Storage(Protocol):
 
     def url(self, key: str) -> str: ...
 
+    def signed_url(self, key: str, *, seconds: int) -> str: ...
+
 
 class LocalStorage:
     """Files under ``XZ_MEDIA_DIR``, served by the app at ``/media/{key}``."""
 
-    def __init__(self, root: Path, *, url_prefix: str = "/media") -> None:
+    def __init__(self, root: Path, *, secret: str, url_prefix: str = "/media") -> None:
         self.root = root.resolve()
         self.url_prefix = url_prefix
+        self._secret = hashlib.sha256(f"media-links:{secret}".encode()).digest()
 
     def path(self, key: str) -> Path:
         target = (self.root / key).resolve()
@@ -48,6 +57,18 @@ class LocalStorage:
 
     def url(self, key: str) -> str:
         return f"{self.url_prefix}/{key}"
+
+    def _signature(self, key: str, expires: int) -> str:
+        return hmac.new(self._secret, f"{key}:{expires}".encode(), hashlib.sha256).hexdigest()
+
+    def signed_url(self, key: str, *, seconds: int) -> str:
+        expires = int(time.time()) + seconds
+        return f"{self.url_prefix}/{key}?expires={expires}&sig={self._signature(key, expires)}"
+
+    def signature_valid(self, key: str, expires: int, sig: str) -> bool:
+        if expires < time.time():
+            return False
+        return hmac.compare_digest(self._signature(key, expires), sig)
 
 
 class S3Storage:
@@ -81,6 +102,7 @@ class S3Storage:
         )
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:
+        private = key.startswith(PRIVATE_PREFIX)
         # Keys are never reused, so the variants may be cached by anyone for a year.
         await asyncio.to_thread(
             self._client.put_object,
@@ -88,8 +110,8 @@ class S3Storage:
             Key=key,
             Body=data,
             ContentType=content_type,
-            CacheControl="public, max-age=31536000, immutable",
-            **self._extra,
+            CacheControl="private, no-store" if private else "public, max-age=31536000, immutable",
+            **({} if private else self._extra),
         )
 
     async def delete(self, key: str) -> None:
@@ -121,4 +143,4 @@ def create_storage(settings: Settings) -> Storage:
             public_base_url=public,
             public_read_acl=settings.s3_public_read_acl,
         )
-    return LocalStorage(settings.media_dir)
+    return LocalStorage(settings.media_dir, secret=settings.jwt_secret)

@@ -156,3 +156,38 @@ async def test_uploads_need_a_login(client: httpx.AsyncClient) -> None:
         "/api/v1/media", files={"file": ("a.jpg", photo(), "image/jpeg")}, data={"purpose": "feed"}
     )
     assert r.status_code == 401
+
+
+async def test_evidence_originals_are_private_behind_short_lived_links(
+    client: httpx.AsyncClient, world: World, app: FastAPI
+) -> None:
+    original = photo(gps=(40.0, 116.0))
+    r = await upload(client, world, original)
+    media_id = r.json()["id"]
+    seen = await client.get(f"/api/v1/admin/media/{media_id}", headers=world.auth("v1_admin"))
+    assert seen.status_code == 200, seen.text
+    view = seen.json()
+    assert (round(view["gps_lat"], 3), round(view["gps_lng"], 3)) == (40.0, 116.0)
+    assert view["purpose"] == "evidence" and view["original_expires_in"] == 300
+    got = await client.get(view["original_url"])
+    assert got.status_code == 200 and got.content == original  # as the phone sent it
+    assert got.headers["cache-control"] == "private, no-store"
+    # Without the signature, with another, or after it ran out, the original is not there.
+    bare = view["original_url"].split("?")[0]
+    assert (await client.get(bare)).status_code == 404
+    assert (await client.get(view["original_url"][:-4] + "0000")).status_code == 404
+    stale = app.state.storage.signed_url(bare.removeprefix("/media/"), seconds=-1)
+    assert (await client.get(stale)).status_code == 404
+    # Admins of other villages and villagers do not see it at all.
+    other = await client.get(f"/api/v1/admin/media/{media_id}", headers=world.auth("v2_admin"))
+    assert other.status_code == 404
+    villager = await client.get(
+        f"/api/v1/admin/media/{media_id}", headers=world.auth("v1_villager")
+    )
+    assert villager.status_code == 403
+
+
+async def test_public_photos_keep_no_original(client: httpx.AsyncClient, world: World) -> None:
+    r = await upload(client, world, photo(gps=(40.0, 116.0)), purpose="feed")
+    view = await client.get(f"/api/v1/admin/media/{r.json()['id']}", headers=world.auth("v1_admin"))
+    assert view.json()["original_url"] is None and view.json()["gps_lat"] is None

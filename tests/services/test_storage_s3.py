@@ -90,3 +90,25 @@ async def test_uploads_land_in_the_bucket(s3_client: httpx.AsyncClient, world: W
             assert url.startswith("http://127.0.0.1:")
             fetched = await web.get(url)
             assert fetched.status_code == 200 and fetched.content[:2] == b"\xff\xd8"
+
+
+async def test_evidence_originals_are_signed_links_into_the_bucket(
+    s3_client: httpx.AsyncClient, world: World
+) -> None:
+    original = photo(gps=(40.0, 116.0))
+    r = await s3_client.post(
+        "/api/v1/media",
+        files={"file": ("a.jpg", original, "image/jpeg")},
+        data={"purpose": "evidence"},
+        headers=world.auth("g1_worker"),
+    )
+    view = await s3_client.get(
+        f"/api/v1/admin/media/{r.json()['id']}", headers=world.auth("v1_admin")
+    )
+    link = view.json()["original_url"]
+    assert "/private/" in link and "Signature" in link and "Expires" in link
+    async with httpx.AsyncClient() as web:
+        fetched = await web.get(link)
+    assert fetched.status_code == 200 and fetched.content == original
+    # Marked so that no shared cache keeps a copy of it.
+    assert fetched.headers["cache-control"] == "private, no-store"
