@@ -201,7 +201,9 @@ async def _db_error(_: Request, exc: Exception) -> JSONResponse:
     # Values the database itself refuses (out-of-range numbers, NUL bytes) are the caller's.
     assert isinstance(exc, DBAPIError)
     name = type(exc.orig).__name__ if exc.orig is not None else ""
-    if "DataError" in name or "InvalidText" in name or "OutOfRange" in name:
+    # SQLSTATE class 22 is "data exception" (NUL bytes, bad encodings, out-of-range values).
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+    if sqlstate.startswith("22") or "DataError" in name or "OutOfRange" in name:
         return problem(
             422,
             title="Unprocessable Content",
