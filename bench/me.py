@@ -10,67 +10,13 @@ starts the service and the baseline as separate uvicorn processes, and drives ea
 
 import argparse
 import json
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 
-from bench.harness import ROOT, record, scratch_database
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1).status_code < 500:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up")
-
-
-@contextmanager
-def _server(args: list[str], env: dict[str, str], probe: str) -> Iterator[None]:
-    proc = subprocess.Popen(
-        args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        _wait(probe)
-        yield
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-def _load(url: str, token: str | None, concurrency: int, seconds: float) -> dict[str, Any]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "bench.load",
-        url,
-        "--concurrency",
-        str(concurrency),
-        "--seconds",
-        str(seconds),
-    ]
-    if token:
-        cmd += ["--token", token]
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"load generator failed: {done.stderr[-2000:]}")
-    return dict(json.loads(done.stdout))
+from bench.harness import ROOT, free_port, load, record, scratch_database, server
 
 
 def main() -> None:
@@ -82,9 +28,9 @@ def main() -> None:
     xiangzhi = [sys.executable, "-m", "app.cli"]
     with scratch_database("xz_bench_me") as env:
         subprocess.run([*xiangzhi, "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
-        app_port, base_port = _free_port(), _free_port()
+        app_port, base_port = free_port(), free_port()
         app_url = f"http://127.0.0.1:{app_port}"
-        with _server([*xiangzhi, "serve", "--port", str(app_port)], env, f"{app_url}/healthz"):
+        with server([*xiangzhi, "serve", "--port", str(app_port)], env, f"{app_url}/healthz"):
             login = httpx.post(
                 f"{app_url}/api/v1/auth/token",
                 data={"username": "village1_admin", "password": "xiangzhi-demo"},
@@ -92,7 +38,7 @@ def main() -> None:
             login.raise_for_status()
             body = login.json()
             token, account_id = body["access_token"], body["user"]["account_id"]
-            service = _load(f"{app_url}/api/v1/me", token, args.concurrency, args.seconds)
+            service = load(f"{app_url}/api/v1/me", token, args.concurrency, args.seconds)
         base_env = {**env, "BENCH_ACCOUNT_ID": str(account_id)}
         base_url = f"http://127.0.0.1:{base_port}"
         baseline_cmd = [
@@ -106,8 +52,8 @@ def main() -> None:
             "warning",
             "--no-access-log",
         ]
-        with _server(baseline_cmd, base_env, base_url):
-            baseline = _load(base_url, None, args.concurrency, args.seconds)
+        with server(baseline_cmd, base_env, base_url):
+            baseline = load(base_url, None, args.concurrency, args.seconds)
 
     result = {
         "bench": "GET /api/v1/me",

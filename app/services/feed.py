@@ -27,7 +27,7 @@ from app.models.media import NEEDS_HUMAN, Media, Moderation
 from app.models.roster import Person, Village
 from app.services import audit, content_safety, personal_data
 from app.services.pagination import Page, keyset_page
-from app.services.scopes import Location, Principal, covers, scope_clause
+from app.services.scopes import Location, Principal, covers, scope_clause, scope_towns
 from app.services.storage import Storage
 from app.services.wechat import WechatGateway
 
@@ -235,9 +235,16 @@ async def _readable(session: AsyncSession, principal: Principal) -> Any:
             col(Post.town_id) == person.town_id,
             or_(col(Post.village_id).is_(None), col(Post.village_id) == person.village_id),
         )
-    return and_(
+    readable = and_(
         col(Post.status) == PostStatus.published.value, or_(mine, scope_clause(principal, Post))
     )
+    towns = scope_towns(principal)
+    if towns is None:
+        return readable
+    if person is not None and person.town_id is not None:
+        towns.add(person.town_id)
+    # Implied by the clause above, but stated so the feed index (town first) can be used.
+    return and_(col(Post.town_id).in_(sorted(towns)), readable)
 
 
 async def feed(

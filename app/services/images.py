@@ -8,6 +8,7 @@ private record of grid and evidence photos.
 
 import hashlib
 import io
+import math
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
@@ -95,7 +96,7 @@ def _flatten(image: Image.Image) -> Image.Image:
         background = Image.new("RGB", rgba.size, (255, 255, 255))
         background.paste(rgba, mask=rgba.getchannel("A"))
         return background
-    return image.convert("RGB")
+    return image if image.mode == "RGB" else image.convert("RGB")
 
 
 def process(data: bytes, *, max_pixels: int) -> Processed:
@@ -119,16 +120,20 @@ def process(data: bytes, *, max_pixels: int) -> Processed:
         content_type = FORMATS[image.format or ""]
         exif = image.getexif()
         gps, taken_at = _gps(exif), _taken_at(exif)
-        if image.format == "JPEG":
-            # DCT scaling while decoding: a 12 MP photo is read at a quarter of the work.
-            image.draft("RGB", (DISPLAY_EDGE, DISPLAY_EDGE))
+        shrink = DISPLAY_EDGE / max(image.size)
+        if image.format == "JPEG" and shrink < 1:
+            # DCT scaling while decoding: a 12 MP photo is decoded at half size, a quarter of
+            # the pixels, still at least DISPLAY_EDGE on its long side. The box must be the
+            # photo's own shape, or the short side would forbid any scaling.
+            image.draft("RGB", (math.ceil(image.width * shrink), math.ceil(image.height * shrink)))
         try:
             image.load()
+            # Shrunk before it is turned upright and flattened, so those copies are small.
+            image.thumbnail((DISPLAY_EDGE, DISPLAY_EDGE), Image.Resampling.LANCZOS)
             upright = ImageOps.exif_transpose(image)
         except (OSError, ValueError, SyntaxError) as exc:
             raise ImageRejected("media.corrupt", "图片文件已损坏，请重新拍摄或选择。") from exc
     rgb = _flatten(upright)
-    rgb.thumbnail((DISPLAY_EDGE, DISPLAY_EDGE), Image.Resampling.LANCZOS)
     display = _encode(rgb)
     thumb_image = rgb.copy()
     thumb_image.thumbnail((THUMB_EDGE, THUMB_EDGE), Image.Resampling.LANCZOS)
