@@ -75,9 +75,7 @@ def wait_until_up(url: str) -> None:
 
 
 @contextmanager
-def server(
-    args: list[str], env: dict[str, str], probe: str
-) -> Iterator[subprocess.Popen[bytes]]:
+def server(args: list[str], env: dict[str, str], probe: str) -> Iterator[subprocess.Popen[bytes]]:
     proc = subprocess.Popen(
         args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
