@@ -109,6 +109,7 @@ VillageAdmin = Annotated[
     Principal, Depends(require_roles(Role.superadmin, Role.town_admin, Role.village_admin))
 ]
 SuperAdmin = Annotated[Principal, Depends(require_roles(Role.superadmin))]
+GridUser = Annotated[Principal, Depends(require_roles(*ADMIN_ROLES, Role.grid_worker))]
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="每页条数")]
 Cursor = Annotated[str | None, Query(max_length=512, description="上一页返回的 next_cursor")]

@@ -21,6 +21,7 @@ from app.routers import (
     auth,
     events,
     feed,
+    grid,
     health,
     me,
     media,
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = 
         events,
         media,
         feed,
+        grid,
         audit,
         wechat_push,
     ):

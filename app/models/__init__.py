@@ -1,6 +1,6 @@
 """Tables and schemas; importing this package registers every table on the metadata."""
 
-from app.models import audit, auth, events, feed, idempotency, media, points, roster
+from app.models import audit, auth, events, feed, grid, idempotency, media, points, roster
 from app.models.base import metadata
 
 __all__ = [
@@ -8,6 +8,7 @@ __all__ = [
     "auth",
     "events",
     "feed",
+    "grid",
     "idempotency",
     "media",
     "metadata",

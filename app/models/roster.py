@@ -6,6 +6,7 @@ belongs to, so one scope filter serves every list.
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as SchemaField
@@ -60,6 +61,10 @@ class Town(SQLModel, table=True):
     appeal_days: int = Field(default=7)
     # Yearly member points for 2, 3, 4 and 5 stars (one star needs nothing).
     member_star_points: list[int] = Field(default_factory=lambda: [40, 60, 80, 100], sa_type=JSON)
+    # Hours from a grid task's report to its due time, per priority.
+    grid_due_hours: dict[str, int] = Field(
+        default_factory=lambda: {"urgent": 4, "high": 24, "normal": 72, "low": 168}, sa_type=JSON
+    )
     created_at: datetime = created_at_field()
 
 
@@ -151,6 +156,18 @@ class TownUpdate(BaseModel):
     rankings_enabled: bool | None = None
     appeal_days: int | None = SchemaField(default=None, ge=1, le=90)
     member_star_points: list[int] | None = SchemaField(default=None, min_length=4, max_length=4)
+    grid_due_hours: dict[Literal["urgent", "high", "normal", "low"], int] | None = SchemaField(
+        default=None, description="各优先级网格任务的办理时限（小时）"
+    )
+
+    @field_validator("grid_due_hours")
+    @classmethod
+    def _hours(cls, value: dict[str, int] | None) -> dict[str, int] | None:
+        if value is not None and (
+            len(value) != 4 or any(not 1 <= h <= 24 * 90 for h in value.values())
+        ):
+            raise ValueError("hours for all four priorities, each 1 to 2160")
+        return value
 
     @field_validator("member_star_points")
     @classmethod
@@ -166,6 +183,7 @@ class TownPublic(_Public):
     rankings_enabled: bool
     appeal_days: int
     member_star_points: list[int]
+    grid_due_hours: dict[str, int]
     created_at: ChinaDatetime
 
 

@@ -12,6 +12,9 @@ RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
 FilterId = Annotated[int | None, Query(ge=1, le=MAX_DB_INT)]
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def page_answer(page: Page[Any], schema: type[BaseModel]) -> dict[str, Any]:
     """A service page shaped as ``{"items": [...], "next_cursor": ...}``."""
     return {

@@ -25,7 +25,7 @@ from app.models.events import (
     ReviewCheckin,
     RevokeCheckin,
 )
-from app.routers.common import RowId, page_answer
+from app.routers.common import XLSX, RowId, page_answer
 from app.services import attendance as attendance_service
 from app.services import checkins as checkin_service
 from app.services import events as event_service
@@ -34,7 +34,6 @@ from app.services import leave as leave_service
 router = APIRouter(prefix="/api/v1", tags=["events"])
 
 POSTER_PAGE = "pages/checkin/index"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.post(

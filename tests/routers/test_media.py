@@ -1,6 +1,7 @@
 """Photo uploads as wx.uploadFile sends them: real images made here, every refusal code."""
 
 import io
+import random
 import subprocess
 import sys
 
@@ -20,10 +21,19 @@ def photo(
     orientation: int = 1,
     gps: tuple[float, float] | None = None,
     fmt: str = "JPEG",
+    seed: int | None = None,
 ) -> bytes:
-    """A phone-like photo: left half red, right half blue, with EXIF as the camera writes it."""
+    """A phone-like photo: left half red, right half blue, with EXIF as the camera writes it;
+    with a seed, a scene of random blocks instead, different for every seed."""
     image = Image.new("RGB", size, (200, 30, 30))
     image.paste((30, 30, 200), (size[0] // 2, 0, size[0], size[1]))
+    if seed is not None:
+        rng = random.Random(seed)
+        for _ in range(40):
+            x, y = rng.randrange(size[0]), rng.randrange(size[1])
+            w, h = rng.randrange(50, size[0] // 2), rng.randrange(50, size[1] // 2)
+            shade = tuple(rng.randrange(256) for _ in range(3))
+            image.paste(shade, (x, y, min(size[0], x + w), min(size[1], y + h)))
     exif = Image.Exif()
     exif[0x0112] = orientation
     if gps:
