@@ -1,14 +1,13 @@
 """The bare baseline: a minimal ASGI app doing /me's database reads with asyncpg, nothing else."""
 
-import json
 import os
 from typing import Any
 
 import asyncpg
 
-DSN = os.environ["BENCH_PG_DSN"]
+from bench.baseline_asgi import baseline
+
 ACCOUNT_ID = int(os.environ.get("BENCH_ACCOUNT_ID", "1"))
-_pool: asyncpg.Pool | None = None
 
 
 # The same three reads /me makes, written by hand.
@@ -44,13 +43,12 @@ WHERE (a.owner_type = 'person' AND a.owner_id = $1)
 """
 
 
-async def _me() -> dict[str, Any]:
-    assert _pool is not None
-    async with _pool.acquire() as conn:
+async def _me(pool: asyncpg.Pool, scope: dict[str, Any]) -> tuple[int, Any]:
+    async with pool.acquire() as conn:
         grants = await conn.fetch(_PRINCIPAL, ACCOUNT_ID)
         person = await conn.fetchrow(_PROFILE, grants[0]["person_id"])
         balances = await conn.fetch(_BALANCES, person["id"], person["household_id"])
-    return {
+    return 200, {
         "account_id": ACCOUNT_ID,
         "name": person["name"],
         "village": person["village"],
@@ -59,25 +57,4 @@ async def _me() -> dict[str, Any]:
     }
 
 
-async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    global _pool
-    if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                _pool = await asyncpg.create_pool(DSN, min_size=5, max_size=10)
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                if _pool is not None:
-                    await _pool.close()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-    body = json.dumps(await _me(), ensure_ascii=False).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", b"application/json")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+app = baseline(_me)

@@ -6,10 +6,10 @@ from typing import Any
 
 import asyncpg
 
-DSN = os.environ["BENCH_PG_DSN"]
+from bench.baseline_asgi import baseline
+
 TOWN_ID = int(os.environ["BENCH_TOWN_ID"])
 VILLAGE_ID = int(os.environ["BENCH_VILLAGE_ID"])
-_pool: asyncpg.Pool | None = None
 
 # What the service reads for a village admin's first page: published posts of the town (town-wide
 # or their village), pinned first, newest first, one more than the page to know if there is a next.
@@ -24,9 +24,8 @@ LIMIT 21
 _MEDIA = "SELECT id, display_key, thumb_key, moderation FROM media WHERE id = ANY($1::int[])"
 
 
-async def _feed() -> dict[str, Any]:
-    assert _pool is not None
-    async with _pool.acquire() as conn:
+async def _feed(pool: asyncpg.Pool, scope: dict[str, Any]) -> tuple[int, Any]:
+    async with pool.acquire() as conn:
         posts = await conn.fetch(_POSTS, TOWN_ID, VILLAGE_ID)
         ids = sorted({m for p in posts for m in json.loads(p["media_ids"])})
         media = {m["id"]: m for m in await conn.fetch(_MEDIA, ids)}
@@ -48,28 +47,7 @@ async def _feed() -> dict[str, Any]:
                 "published_at": p["published_at"].isoformat(),
             }
         )
-    return {"items": items, "next_cursor": "x" if len(posts) > 20 else None}
+    return 200, {"items": items, "next_cursor": "x" if len(posts) > 20 else None}
 
 
-async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    global _pool
-    if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                _pool = await asyncpg.create_pool(DSN, min_size=5, max_size=10)
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                if _pool is not None:
-                    await _pool.close()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-    body = json.dumps(await _feed(), ensure_ascii=False).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", b"application/json")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+app = baseline(_feed)

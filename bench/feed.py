@@ -8,14 +8,22 @@ published posts with three photos each across its villages, then drives the serv
 """
 
 import argparse
-import json
 import subprocess
 import sys
-from datetime import UTC, datetime
 
 import httpx
 
-from bench.harness import ROOT, free_port, load, psql, record, scratch_database, server
+from bench.harness import (
+    ROOT,
+    baseline_load,
+    console_login,
+    free_port,
+    load,
+    psql,
+    record_comparison,
+    scratch_database,
+    server,
+)
 
 SEED = """
 INSERT INTO media (uploader_account_id, town_id, village_id, purpose, content_type, width, height,
@@ -58,15 +66,10 @@ def main() -> None:
     with scratch_database("xz_bench_feed") as env:
         subprocess.run([*xiangzhi, "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
         psql(SEED.format(posts=args.posts), database="xz_bench_feed")
-        app_port, base_port = free_port(), free_port()
+        app_port = free_port()
         app_url = f"http://127.0.0.1:{app_port}"
         with server([*xiangzhi, "serve", "--port", str(app_port)], env, f"{app_url}/healthz"):
-            login = httpx.post(
-                f"{app_url}/api/v1/auth/token",
-                data={"username": "village1_admin", "password": "xiangzhi-demo"},
-            )
-            login.raise_for_status()
-            token = login.json()["access_token"]
+            token = console_login(app_url)["access_token"]
             me = httpx.get(f"{app_url}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
             first = httpx.get(
                 f"{app_url}/api/v1/feed", headers={"Authorization": f"Bearer {token}"}
@@ -76,34 +79,17 @@ def main() -> None:
             town_id = first["items"][0]["town_id"]
             service = load(f"{app_url}/api/v1/feed", token, args.concurrency, args.seconds)
         base_env = {**env, "BENCH_TOWN_ID": str(town_id), "BENCH_VILLAGE_ID": str(village_id)}
-        base_url = f"http://127.0.0.1:{base_port}"
-        baseline_cmd = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.baseline_feed:app",
-            "--port",
-            str(base_port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ]
-        with server(baseline_cmd, base_env, base_url):
-            baseline = load(base_url, None, args.concurrency, args.seconds)
+        baseline = baseline_load("baseline_feed", base_env, args.concurrency, args.seconds)
 
-    result = {
-        "bench": "GET /api/v1/feed first page",
-        "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "posts": args.posts,
-        "concurrency": args.concurrency,
-        "seconds": args.seconds,
-        "service": service,
-        "baseline": baseline,
-        "rps_ratio": round(service["rps"] / baseline["rps"], 3),
-    }
-    line = json.dumps(result, ensure_ascii=False)
-    print(line)
-    record("feed", line)
+    record_comparison(
+        "feed",
+        "GET /api/v1/feed first page",
+        service,
+        baseline,
+        posts=args.posts,
+        concurrency=args.concurrency,
+        seconds=args.seconds,
+    )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -104,3 +105,50 @@ def load(url: str, token: str | None, concurrency: int, seconds: float) -> dict[
     if done.returncode != 0:
         raise RuntimeError(f"load generator failed: {done.stderr[-2000:]}")
     return dict(json.loads(done.stdout))
+
+
+def console_login(url: str, username: str = "village1_admin") -> dict[str, Any]:
+    """Logs a demo console account in; the token answer."""
+    answer = httpx.post(
+        f"{url}/api/v1/auth/token", data={"username": username, "password": "xiangzhi-demo"}
+    )
+    answer.raise_for_status()
+    return dict(answer.json())
+
+
+def baseline_load(
+    module: str, env: dict[str, str], concurrency: int, seconds: float
+) -> dict[str, Any]:
+    """Starts a bare baseline app (``bench.<module>:app``) and drives it like the service."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        f"bench.{module}:app",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    with server(command, env, url):
+        return load(url, None, concurrency, seconds)
+
+
+def record_comparison(
+    name: str, title: str, service: dict[str, Any], baseline: dict[str, Any], **fields: Any
+) -> None:
+    """Prints and keeps one service-versus-baseline result as a JSON line."""
+    result = {
+        "bench": title,
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **fields,
+        "service": service,
+        "baseline": baseline,
+        "rps_ratio": round(service["rps"] / baseline["rps"], 3),
+    }
+    line = json.dumps(result, ensure_ascii=False)
+    print(line)
+    record(name, line)

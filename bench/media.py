@@ -28,7 +28,7 @@ import httpx
 from PIL import Image
 
 from app.services import images
-from bench.harness import ROOT, free_port, record, server
+from bench.harness import ROOT, console_login, free_port, record, server
 
 SIZE = (4000, 3000)  # 12 MP, as a mid-range phone takes it
 
@@ -109,16 +109,10 @@ def upload_memory(data: bytes, rounds: int) -> dict[str, Any]:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         with server([*xiangzhi, "serve", "--port", str(port)], env, f"{url}/healthz") as proc:
-            login = httpx.post(
-                f"{url}/api/v1/auth/token",
-                data={"username": "village1_admin", "password": "xiangzhi-demo"},
-            )
-            login.raise_for_status()
+            token = console_login(url)["access_token"]
             idle = peak_rss_mb(proc.pid)
             started = time.perf_counter()
-            statuses = asyncio.run(
-                concurrent_uploads(url, login.json()["access_token"], data, rounds)
-            )
+            statuses = asyncio.run(concurrent_uploads(url, token, data, rounds))
             wall = time.perf_counter() - started
             peak = peak_rss_mb(proc.pid)
     return {

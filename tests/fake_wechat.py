@@ -4,6 +4,7 @@ import asyncio
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -162,18 +163,25 @@ def fake_wechat(fake_wechat_server: FakeWechat) -> FakeWechat:
     return fake_wechat_server
 
 
-@pytest.fixture
-async def live_client(fake_wechat: FakeWechat) -> AsyncIterator[httpx.AsyncClient]:
-    """The app in live WeChat mode, talking to the fake server, on the same database."""
-    settings = make_settings(
+@asynccontextmanager
+async def live_app(fake: FakeWechat, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app in live WeChat mode, talking to the fake server, on the same
+    database; ``settings`` adds to or overrides the live ones."""
+    live = make_settings(
         wechat_mode="live",
         wechat_appid=APPID,
         wechat_secret=SECRET,
-        wechat_api_base=fake_wechat.base_url,
+        wechat_api_base=fake.base_url,
         wechat_timeout_seconds=1.0,
-    )
-    app = create_app(settings, run_jobs_in_process=False)
+    ).model_copy(update=settings)
+    app = create_app(live, run_jobs_in_process=False)
     async with LifespanManager(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
+
+
+@pytest.fixture
+async def live_client(fake_wechat: FakeWechat) -> AsyncIterator[httpx.AsyncClient]:
+    async with live_app(fake_wechat) as client:
+        yield client

@@ -140,18 +140,7 @@ async def create_task(session: AsyncSession, *, principal: Principal, data: Task
     session.add(task)
     await session.flush()
     assert task.id is not None
-    session.add(
-        GridTaskTransition(
-            task_id=task.id,
-            action=data.origin.value,
-            from_status=None,
-            to_status=task.status,
-            actor_account_id=principal.account_id,
-            actor_person_id=principal.person_id,
-            media_ids=task.media_ids,
-            created_at=now,
-        )
-    )
+    _step(session, principal, task, data.origin.value, None, photos, None)
     evidence.record_uses(
         session,
         village_id=grid.village_id,
@@ -169,6 +158,31 @@ async def create_task(session: AsyncSession, *, principal: Principal, data: Task
         after={"title": task.title, "status": task.status, "needs_review": task.needs_review},
     )
     return task
+
+
+def _step(
+    session: AsyncSession,
+    principal: Principal,
+    task: GridTask,
+    action: str,
+    before: str | None,
+    photos: list[Media],
+    note: str | None,
+) -> None:
+    """Keeps one step of the task's history: who did what, from which status, with what."""
+    session.add(
+        GridTaskTransition(
+            task_id=task.id or 0,
+            action=action,
+            from_status=before,
+            to_status=task.status,
+            actor_account_id=principal.account_id,
+            actor_person_id=principal.person_id,
+            note=note,
+            media_ids=[p.id or 0 for p in photos],
+            created_at=task.updated_at,
+        )
+    )
 
 
 async def _visible(
@@ -221,19 +235,7 @@ async def transition(
     if found:
         task.needs_review = True
         task.resembles = [*task.resembles, *found]
-    session.add(
-        GridTaskTransition(
-            task_id=task.id,
-            action=data.action.value,
-            from_status=before,
-            to_status=target.value,
-            actor_account_id=principal.account_id,
-            actor_person_id=principal.person_id,
-            note=data.note,
-            media_ids=[p.id or 0 for p in photos],
-            created_at=now,
-        )
-    )
+    _step(session, principal, task, data.action.value, before, photos, data.note)
     evidence.record_uses(
         session,
         village_id=task.village_id,

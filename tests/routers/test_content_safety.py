@@ -11,20 +11,17 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from fastapi import FastAPI
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from app.main import create_app
 from app.models.audit import AuditEntry
 from app.models.auth import UserAccount
 from app.models.media import Media
-from tests.conftest import make_settings
 from tests.factories import World
-from tests.fake_wechat import APPID, SECRET, FakeWechat
+from tests.fake_wechat import APPID, FakeWechat, live_app
 from tests.routers.test_media import photo
 
 TOKEN = "AAAAA"
@@ -45,21 +42,13 @@ async def safe_client(
                 .where(col(UserAccount.person_id) == world.ids[name])
                 .values(openid=f"live-{name}")
             )
-    settings = make_settings(
-        wechat_mode="live",
-        wechat_appid=APPID,
-        wechat_secret=SECRET,
-        wechat_api_base=fake_wechat.base_url,
-        wechat_timeout_seconds=1.0,
+    async with live_app(
+        fake_wechat,
         wechat_push_token=TOKEN,
         wechat_encoding_aes_key=AES_KEY,
         public_base_url=PUBLIC_BASE,
-    )
-    live = create_app(settings, run_jobs_in_process=False)
-    async with LifespanManager(live):
-        transport = httpx.ASGITransport(app=live)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
+    ) as client:
+        yield client
 
 
 def sign(*parts: str) -> str:
