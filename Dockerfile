@@ -8,6 +8,9 @@ RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     XZ_MEDIA_DIR=/srv/xiangzhi/var/media XZ_MIGRATE_ON_START=0 XZ_WORKERS=2
+# The volunteer certificate is drawn in this CJK font.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 xiangzhi
 WORKDIR /srv/xiangzhi
 COPY --from=build /wheels /wheels

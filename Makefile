@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint openapi bench clean
+.PHONY: install fonts run test lint openapi bench clean
 
 $(BIN)/xiangzhi: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,11 @@ $(BIN)/xiangzhi: pyproject.toml
 	touch $@
 
 install: $(BIN)/xiangzhi
+
+# The CJK font the volunteer certificate is drawn in (Debian/Ubuntu; needs root).
+CJK_FONT ?= /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+fonts:
+	@test -f $(CJK_FONT) || (apt-get update -q && apt-get install -y -q fonts-wqy-microhei)
 
 run: install
 	$(BIN)/xiangzhi migrate

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     login_ip_per_minute: int = 300
     login_account_per_minute: int = 10
 
+    # A CJK font for the volunteer certificate; by default the first system one found.
+    cjk_font: str | None = None
+
     # Volunteer star levels (中国志愿服务联合会): hours for one to five stars.
     volunteer_star_hours: list[int] = Field(default_factory=lambda: [100, 300, 600, 1000, 1500])
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from app.china_time import utcnow
 from app.db import SessionMaker
-from app.services import feed, maintenance
+from app.services import feed, maintenance, volunteer
 
 log = logging.getLogger("xiangzhi.jobs")
 
@@ -35,6 +35,15 @@ async def flush_view_counts(ctx: dict[str, Any]) -> int:
         return await feed.flush_views(session, cache=ctx["cache"])
 
 
+async def close_finished_volunteering(ctx: dict[str, Any]) -> int:
+    sessionmaker: SessionMaker = ctx["sessionmaker"]
+    async with sessionmaker() as session, session.begin():
+        closed = await volunteer.close_finished(session)
+    if closed:
+        log.info("closed volunteer records left signed in", extra={"closed": closed})
+    return closed
+
+
 @dataclass(frozen=True, slots=True)
 class Periodic:
     job: Job
@@ -44,6 +53,7 @@ class Periodic:
 PERIODIC: tuple[Periodic, ...] = (
     Periodic(purge_expired, every_minutes=15),
     Periodic(flush_view_counts, every_minutes=1),
+    Periodic(close_finished_volunteering, every_minutes=5),
 )
 
 

@@ -28,6 +28,7 @@ from app.routers import (
     points,
     roster,
     stars,
+    volunteer,
     wechat_push,
 )
 from app.services.storage import create_storage
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = 
         feed,
         grid,
         audit,
+        volunteer,
         wechat_push,
     ):
         app.include_router(module.router)

@@ -1,6 +1,17 @@
 """Tables and schemas; importing this package registers every table on the metadata."""
 
-from app.models import audit, auth, events, feed, grid, idempotency, media, points, roster
+from app.models import (
+    audit,
+    auth,
+    events,
+    feed,
+    grid,
+    idempotency,
+    media,
+    points,
+    roster,
+    volunteer,
+)
 from app.models.base import metadata
 
 __all__ = [
@@ -14,4 +25,5 @@ __all__ = [
     "metadata",
     "points",
     "roster",
+    "volunteer",
 ]

@@ -1,7 +1,9 @@
 """What every router shares: id parameters that the database can hold, and list answers."""
 
+import io
 from typing import Annotated, Any
 
+import segno
 from fastapi import Path, Query
 from pydantic import BaseModel
 
@@ -10,6 +12,13 @@ from app.services.pagination import Page
 
 RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
 FilterId = Annotated[int | None, Query(ge=1, le=MAX_DB_INT)]
+
+
+def qr_image(text: str, kind: str) -> bytes:
+    """A QR code of ``text`` as PNG or SVG (segno), sized for a screen or a print-out."""
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind=kind, scale=10, border=2)
+    return buffer.getvalue()
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -1,9 +1,7 @@
 """Themed Party days and meetings: events, their rotating QR codes, check-in, leave, attendance."""
 
-import io
 from typing import Annotated, Any, Literal
 
-import segno
 from fastapi import APIRouter, Query, Response
 
 from app.deps import AdminUser, CurrentUser, Cursor, Limit, SessionDep, SettingsDep, WechatDep
@@ -25,7 +23,7 @@ from app.models.events import (
     ReviewCheckin,
     RevokeCheckin,
 )
-from app.routers.common import XLSX, RowId, page_answer
+from app.routers.common import XLSX, RowId, page_answer, qr_image
 from app.services import attendance as attendance_service
 from app.services import checkins as checkin_service
 from app.services import events as event_service
@@ -92,7 +90,7 @@ async def event_qr(
     # The screen polls this; an image must never be served from a cache after it rotated.
     media_type = "image/png" if format == "png" else "image/svg+xml"
     return Response(
-        _qr_image(token, format), media_type=media_type, headers={"Cache-Control": "no-store"}
+        qr_image(token, format), media_type=media_type, headers={"Cache-Control": "no-store"}
     )
 
 
@@ -112,16 +110,10 @@ async def event_poster(
     event = await event_service.event_for_host(session, principal, event_id)
     scene = event_service.poster_token(event, secret=settings.qr_secret)
     if wechat.is_mock:
-        image = _qr_image(scene, "png")
+        image = qr_image(scene, "png")
     else:
         image = await wechat.mini_program_code(scene=scene, page=POSTER_PAGE)
     return Response(image, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
-
-
-def _qr_image(text: str, kind: str) -> bytes:
-    buffer = io.BytesIO()
-    segno.make(text, error="m").save(buffer, kind=kind, scale=10, border=2)
-    return buffer.getvalue()
 
 
 @router.post(

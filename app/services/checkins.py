@@ -13,12 +13,11 @@ from app.models.events import Attendance, AttendanceStatus, CheckinCreate, Party
 from app.models.points import Ledger, OwnerType, SourceType
 from app.models.roster import Person
 from app.services import audit, events, ledger, qr_tokens, scoring_rules
-from app.services.geo import distance_m, to_gcj02
+from app.services.geo import outside_venue
 from app.services.points import posting_for
 from app.services.scopes import Principal
 
 # A phone claiming worse accuracy than this is not trusted to be at the venue.
-MAX_TRUSTED_ACCURACY_M = 1000.0
 
 
 class CheckinError(BadRequest):
@@ -55,10 +54,15 @@ def _check_location(event: PartyEvent, data: CheckinCreate, *, poster: bool) -> 
         return None
     if data.lat is None or data.lng is None:
         raise _refuse("location_required", "请允许小程序获取位置后再签到。")
-    lat, lng = to_gcj02(data.lat, data.lng, data.coord_type)
-    distance = distance_m(lat, lng, event.venue_lat, event.venue_lng)
-    slack = min(data.accuracy or 0.0, MAX_TRUSTED_ACCURACY_M)
-    if distance > event.venue_radius_m + slack:
+    distance, outside = outside_venue(
+        venue=(event.venue_lat, event.venue_lng),
+        radius_m=event.venue_radius_m,
+        lat=data.lat,
+        lng=data.lng,
+        coord_type=data.coord_type,
+        accuracy=data.accuracy,
+    )
+    if outside:
         raise _refuse("out_of_range", f"您离活动场地约 {round(distance)} 米，请到场后再签到。")
     return round(distance, 1)
 

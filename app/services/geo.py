@@ -7,6 +7,8 @@ from typing import Literal
 from coordTransform import wgs84_to_gcj02
 
 EARTH_RADIUS_M = 6_371_000.0
+# A phone reporting a worse accuracy than this is not given that much slack at a venue.
+MAX_TRUSTED_ACCURACY_M = 1000.0
 
 
 def to_gcj02(lat: float, lng: float, coord_type: Literal["gcj02", "wgs84"]) -> tuple[float, float]:
@@ -22,3 +24,20 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     dp, dl = p2 - p1, math.radians(lng2 - lng1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def outside_venue(
+    *,
+    venue: tuple[float, float],
+    radius_m: int,
+    lat: float,
+    lng: float,
+    coord_type: Literal["gcj02", "wgs84"],
+    accuracy: float | None,
+) -> tuple[float, bool]:
+    """The distance from the venue (GCJ-02) and whether it is beyond the radius plus the
+    phone's own accuracy."""
+    here = to_gcj02(lat, lng, coord_type)
+    distance = distance_m(here[0], here[1], venue[0], venue[1])
+    slack = min(accuracy or 0.0, MAX_TRUSTED_ACCURACY_M)
+    return distance, distance > radius_m + slack

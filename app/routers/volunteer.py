@@ -1,0 +1,224 @@
+"""Volunteer service: activities, their sign-in and sign-out codes, scans, the organiser's
+records and confirmation, what volunteers see, and the reports."""
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from app.deps import AdminUser, CurrentUser, SessionDep, SettingsDep
+from app.models.events import QrToken
+from app.models.volunteer import (
+    ActivityCreate,
+    ActivityPublic,
+    HandEntry,
+    MyVolunteer,
+    RecordIds,
+    RecordPublic,
+    ScanCreate,
+    ScanKind,
+    VolunteerReport,
+)
+from app.routers.common import XLSX, FilterId, RowId, qr_image
+from app.services import certificates, volunteer_view
+from app.services import volunteer as volunteer_service
+
+router = APIRouter(prefix="/api/v1", tags=["volunteer"])
+
+Period = Annotated[str | None, Query(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+
+
+@router.post(
+    "/admin/activities", status_code=201, response_model=ActivityPublic, summary="发布志愿活动"
+)
+async def create_activity(body: ActivityCreate, principal: AdminUser, session: SessionDep) -> Any:
+    return await volunteer_service.create_activity(session, principal=principal, data=body)
+
+
+@router.get(
+    "/activities/{activity_id}/qr",
+    response_model=QrToken,
+    summary="组织者出示的轮换签到码或签退码（JSON、PNG 或 SVG）",
+    responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}},
+)
+async def activity_qr(
+    activity_id: RowId,
+    principal: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    kind: ScanKind = ScanKind.sign_in,
+    format: Literal["json", "png", "svg"] = "json",
+) -> Any:
+    activity = await volunteer_service.organised(session, principal, activity_id)
+    token, expires = volunteer_service.current_token(
+        activity, kind, secret=settings.qr_secret, rotate_seconds=settings.qr_rotate_seconds
+    )
+    if format == "json":
+        return QrToken(token=token, expires_at=expires, rotate_seconds=settings.qr_rotate_seconds)
+    media_type = "image/png" if format == "png" else "image/svg+xml"
+    return Response(
+        qr_image(token, format), media_type=media_type, headers={"Cache-Control": "no-store"}
+    )
+
+
+@router.post(
+    "/activities/{activity_id}/enrolments",
+    status_code=201,
+    summary="报名志愿活动（重复报名返回原报名）",
+)
+async def enrol(activity_id: RowId, principal: CurrentUser, session: SessionDep) -> dict[str, int]:
+    enrolment = await volunteer_service.enrol(session, principal=principal, activity_id=activity_id)
+    return {"id": enrolment.id or 0, "activity_id": activity_id, "person_id": enrolment.person_id}
+
+
+@router.post(
+    "/activities/{activity_id}/scans",
+    response_model=RecordPublic,
+    summary="扫码签到或签退（同一接口，按二维码区分）",
+)
+async def scan(
+    activity_id: RowId,
+    body: ScanCreate,
+    principal: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Any:
+    return await volunteer_service.scan(
+        session,
+        principal=principal,
+        activity_id=activity_id,
+        data=body,
+        secret=settings.qr_secret,
+        rotate_seconds=settings.qr_rotate_seconds,
+    )
+
+
+@router.get(
+    "/admin/activities/{activity_id}/records",
+    response_model=list[RecordPublic],
+    summary="活动的签到签退记录",
+)
+async def records(activity_id: RowId, principal: AdminUser, session: SessionDep) -> Any:
+    return await volunteer_service.records(session, principal=principal, activity_id=activity_id)
+
+
+@router.post(
+    "/admin/activities/{activity_id}/records",
+    status_code=201,
+    response_model=RecordPublic,
+    summary="补录或更正一条记录（须写明原因）",
+)
+async def enter_by_hand(
+    activity_id: RowId, body: HandEntry, principal: AdminUser, session: SessionDep
+) -> Any:
+    return await volunteer_service.enter_by_hand(
+        session, principal=principal, activity_id=activity_id, data=body
+    )
+
+
+@router.post(
+    "/admin/activities/{activity_id}/confirm",
+    response_model=list[RecordPublic],
+    summary="确认时长（记入志愿时长，并按规则记积分；重复确认不重复记）",
+)
+async def confirm(
+    activity_id: RowId, body: RecordIds, principal: AdminUser, session: SessionDep
+) -> Any:
+    return await volunteer_service.confirm(
+        session, principal=principal, activity_id=activity_id, record_ids=body.record_ids
+    )
+
+
+@router.post(
+    "/admin/activities/{activity_id}/reject",
+    response_model=list[RecordPublic],
+    summary="驳回记录",
+)
+async def reject(
+    activity_id: RowId, body: RecordIds, principal: AdminUser, session: SessionDep
+) -> Any:
+    return await volunteer_service.reject(
+        session,
+        principal=principal,
+        activity_id=activity_id,
+        record_ids=body.record_ids,
+        note=body.note,
+    )
+
+
+@router.get("/me/volunteer", response_model=MyVolunteer, summary="我的志愿时长、星级与记录")
+async def my_volunteer(principal: CurrentUser, session: SessionDep, settings: SettingsDep) -> Any:
+    return await volunteer_view.mine(
+        session, principal=principal, star_hours=settings.volunteer_star_hours
+    )
+
+
+@router.get(
+    "/me/volunteer/certificate",
+    summary="志愿服务证明（PNG）",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}},
+)
+async def my_certificate(
+    principal: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> Response:
+    facts = await volunteer_view.certificate(
+        session, principal=principal, date_from=date_from, date_to=date_to
+    )
+    font = certificates.find_font(settings.cjk_font)
+    return Response(
+        certificates.render(facts, font),
+        media_type="image/png",
+        headers={"Content-Disposition": 'inline; filename="volunteer-certificate.png"'},
+    )
+
+
+def _answer(report: VolunteerReport, format: str, name: str) -> Any:
+    if format == "json":
+        return report
+    return Response(
+        volunteer_view.report_xlsx(report),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )
+
+
+@router.get(
+    "/admin/activities/{activity_id}/report",
+    response_model=VolunteerReport,
+    summary="一次活动的志愿者与时长（?format=xlsx 导出）",
+    responses={200: {"content": {XLSX: {}}}},
+)
+async def activity_report(
+    activity_id: RowId,
+    principal: AdminUser,
+    session: SessionDep,
+    format: Literal["json", "xlsx"] = "json",
+) -> Any:
+    report = await volunteer_view.report(
+        session, principal=principal, period=None, village_id=None, activity_id=activity_id
+    )
+    return _answer(report, format, f"activity-{activity_id}")
+
+
+@router.get(
+    "/admin/volunteer/reports",
+    response_model=VolunteerReport,
+    summary="各村每月志愿服务统计（?format=xlsx 导出）",
+    responses={200: {"content": {XLSX: {}}}},
+)
+async def monthly_report(
+    principal: AdminUser,
+    session: SessionDep,
+    period: Period = None,
+    village_id: FilterId = None,
+    format: Literal["json", "xlsx"] = "json",
+) -> Any:
+    report = await volunteer_view.report(
+        session, principal=principal, period=period, village_id=village_id, activity_id=None
+    )
+    return _answer(report, format, f"volunteer-{period or 'all'}")
