@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     login_ip_per_minute: int = 300
     login_account_per_minute: int = 10
 
+    # Days a points-shop reservation waits at the counter before its points and stock go back.
+    shop_reservation_days: int = Field(default=7, ge=1, le=90)
+
     # A CJK font for the volunteer certificate; by default the first system one found.
     cjk_font: str | None = None
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from app.china_time import utcnow
 from app.db import SessionMaker
-from app.services import feed, maintenance, volunteer
+from app.services import feed, maintenance, shop, volunteer
 
 log = logging.getLogger("xiangzhi.jobs")
 
@@ -44,6 +44,15 @@ async def close_finished_volunteering(ctx: dict[str, Any]) -> int:
     return closed
 
 
+async def expire_reservations(ctx: dict[str, Any]) -> int:
+    sessionmaker: SessionMaker = ctx["sessionmaker"]
+    async with sessionmaker() as session, session.begin():
+        expired = await shop.expire(session)
+    if expired:
+        log.info("expired shop reservations", extra={"expired": expired})
+    return expired
+
+
 @dataclass(frozen=True, slots=True)
 class Periodic:
     job: Job
@@ -54,6 +63,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic(purge_expired, every_minutes=15),
     Periodic(flush_view_counts, every_minutes=1),
     Periodic(close_finished_volunteering, every_minutes=5),
+    Periodic(expire_reservations, every_minutes=5),
 )
 
 

@@ -27,6 +27,7 @@ from app.routers import (
     media,
     points,
     roster,
+    shop,
     stars,
     volunteer,
     wechat_push,
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = 
         grid,
         audit,
         volunteer,
+        shop,
         wechat_push,
     ):
         app.include_router(module.router)

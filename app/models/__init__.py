@@ -10,6 +10,7 @@ from app.models import (
     media,
     points,
     roster,
+    shop,
     volunteer,
 )
 from app.models.base import metadata
@@ -25,5 +26,6 @@ __all__ = [
     "metadata",
     "points",
     "roster",
+    "shop",
     "volunteer",
 ]

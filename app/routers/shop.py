@@ -1,0 +1,149 @@
+"""The points shop: goods, redemptions, the counter, and the monthly report."""
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from app.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, require_roles
+from app.models.roster import ADMIN_ROLES, Role, Village
+from app.models.shop import (
+    Fulfil,
+    GoodsCreate,
+    GoodsPublic,
+    GoodsUpdate,
+    RedemptionCreate,
+    RedemptionPublic,
+    Restock,
+    ShopReport,
+)
+from app.routers.common import XLSX, FilterId, RowId, qr_image
+from app.services import shop as shop_service
+from app.services import shop_reports
+from app.services.scopes import Principal
+
+router = APIRouter(prefix="/api/v1", tags=["shop"])
+
+CounterUser = Annotated[Principal, Depends(require_roles(*ADMIN_ROLES, Role.shop_keeper))]
+Period = Annotated[str, Query(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+
+
+@router.post("/admin/shop/goods", status_code=201, response_model=GoodsPublic, summary="上架商品")
+async def create_goods(
+    body: GoodsCreate, principal: AdminUser, session: SessionDep, request: Request
+) -> Any:
+    goods = await shop_service.create_goods(session, principal=principal, data=body)
+    return (await shop_service.present(session, [goods], request.app.state.storage))[0]
+
+
+@router.patch(
+    "/admin/shop/goods/{goods_id}", response_model=GoodsPublic, summary="修改商品、上下架"
+)
+async def update_goods(
+    goods_id: RowId, body: GoodsUpdate, principal: AdminUser, session: SessionDep, request: Request
+) -> Any:
+    goods = await shop_service.update_goods(
+        session, principal=principal, goods_id=goods_id, data=body
+    )
+    return (await shop_service.present(session, [goods], request.app.state.storage))[0]
+
+
+@router.post(
+    "/admin/shop/goods/{goods_id}/restock",
+    response_model=GoodsPublic,
+    summary="进货（记录数量和采购金额）",
+)
+async def restock(
+    goods_id: RowId, body: Restock, principal: AdminUser, session: SessionDep, request: Request
+) -> Any:
+    goods = await shop_service.restock(session, principal=principal, goods_id=goods_id, data=body)
+    return (await shop_service.present(session, [goods], request.app.state.storage))[0]
+
+
+@router.get("/shop/goods", response_model=list[GoodsPublic], summary="本村积分超市商品")
+async def list_goods(
+    principal: CurrentUser, session: SessionDep, request: Request, village_id: FilterId = None
+) -> Any:
+    goods = await shop_service.list_goods(session, principal=principal, village_id=village_id)
+    return await shop_service.present(session, goods, request.app.state.storage)
+
+
+@router.post(
+    "/shop/redemptions",
+    status_code=201,
+    response_model=RedemptionPublic,
+    summary="兑换（积分和库存立即扣除，凭兑换码到柜台领取）",
+)
+async def redeem(
+    body: RedemptionCreate, principal: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> Any:
+    return await shop_service.redeem(
+        session, principal=principal, data=body, reservation_days=settings.shop_reservation_days
+    )
+
+
+@router.get("/me/redemptions", response_model=list[RedemptionPublic], summary="我家的兑换记录")
+async def my_redemptions(principal: CurrentUser, session: SessionDep) -> Any:
+    return await shop_service.my_redemptions(session, principal=principal)
+
+
+@router.get(
+    "/shop/redemptions/{redemption_id}/qr",
+    summary="兑换码的二维码（柜台扫码核销）",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}},
+)
+async def redemption_qr(
+    redemption_id: RowId,
+    principal: CurrentUser,
+    session: SessionDep,
+    format: Literal["png", "svg"] = "png",
+) -> Response:
+    redemption = await shop_service.readable_redemption(
+        session, principal=principal, redemption_id=redemption_id
+    )
+    media_type = "image/png" if format == "png" else "image/svg+xml"
+    return Response(qr_image(redemption.code, format), media_type=media_type)
+
+
+@router.post(
+    "/shop/redemptions/fulfil",
+    response_model=RedemptionPublic,
+    summary="柜台核销（本村积分超市管理员，凭兑换码）",
+)
+async def fulfil(body: Fulfil, principal: CounterUser, session: SessionDep) -> Any:
+    return await shop_service.fulfil(session, principal=principal, code=body.code)
+
+
+@router.post(
+    "/shop/redemptions/{redemption_id}/cancel",
+    response_model=RedemptionPublic,
+    summary="取消兑换（积分和库存退回）",
+)
+async def cancel(redemption_id: RowId, principal: CurrentUser, session: SessionDep) -> Any:
+    return await shop_service.cancel(session, principal=principal, redemption_id=redemption_id)
+
+
+@router.get(
+    "/admin/shop/reports",
+    response_model=ShopReport,
+    summary="积分超市月报（?format=xlsx 导出）",
+    responses={200: {"content": {XLSX: {}}}},
+)
+async def monthly_report(
+    principal: CounterUser,
+    session: SessionDep,
+    period: Period,
+    village_id: Annotated[int, Query(ge=1, le=2**31 - 1)],
+    format: Literal["json", "xlsx"] = "json",
+) -> Any:
+    report = await shop_reports.report(
+        session, principal=principal, period=period, village_id=village_id
+    )
+    if format == "json":
+        return report
+    village = await session.get(Village, village_id)
+    return Response(
+        shop_reports.report_xlsx(report, village.name if village else ""),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="shop-{period}.xlsx"'},
+    )

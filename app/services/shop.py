@@ -1,0 +1,476 @@
+"""The points shop: goods and restocking, redemptions that take points and stock at once,
+fulfilment at the counter exactly once, and cancellation or expiry that gives both back.
+
+Stock moves only by conditional UPDATEs (``stock >= n``) and points only through the ledger,
+which locks the account: two households racing for the last item, or one household's phones
+racing for its balance, cannot both win. Each household's redemptions are serialised by a lock
+on its row, so the monthly limit holds too.
+"""
+
+import secrets
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.china_time import month_bounds, utcnow
+from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.models.media import Media
+from app.models.points import Ledger, LedgerEntry, OwnerType, SourceType
+from app.models.roster import ADMIN_ROLES, Household, Person, Role, Village
+from app.models.shop import (
+    GoodsCreate,
+    GoodsPublic,
+    GoodsUpdate,
+    RedemptionCreate,
+    RedemptionStatus,
+    Restock,
+    ShopGoods,
+    ShopRedemption,
+    ShopRestock,
+)
+from app.services import audit, ledger
+from app.services.ledger import InsufficientPoints
+from app.services.scopes import Location, Principal, covers, location_of, scope_clause
+from app.services.storage import Storage
+
+COUNTER_ROLES = ADMIN_ROLES | {Role.shop_keeper}
+OPEN = RedemptionStatus.reserved.value
+
+
+class GoodsNotFound(NotFound):
+    code, detail = "shop.goods_not_found", "找不到该商品。"
+
+
+class RedemptionNotFound(NotFound):
+    code, detail = "shop.redemption_not_found", "找不到该兑换记录。"
+
+
+def goods_where(goods: ShopGoods) -> Location:
+    return Location(town_id=goods.town_id, village_id=goods.village_id)
+
+
+def redemption_where(redemption: ShopRedemption) -> Location:
+    return Location(town_id=redemption.town_id, village_id=redemption.village_id)
+
+
+# ---- goods -------------------------------------------------------------------------------
+
+
+async def _check_photo(session: AsyncSession, principal: Principal, media_id: int | None) -> None:
+    if media_id is None:
+        return
+    media = await session.get(Media, media_id)
+    if media is None or media.uploader_account_id != principal.account_id:
+        raise Unprocessable("只能使用自己上传的照片。", code="shop.media_invalid")
+
+
+async def create_goods(
+    session: AsyncSession, *, principal: Principal, data: GoodsCreate
+) -> ShopGoods:
+    village = await session.get(Village, data.village_id)
+    if village is None or not covers(principal, location_of(village)):
+        raise NotFound("找不到该村。", code="village.not_found")
+    await _check_photo(session, principal, data.media_id)
+    goods = ShopGoods(town_id=village.town_id, **data.model_dump())
+    await audit.record_created(
+        session, actor=principal, row=goods, target_type="shop_goods", where=location_of(village)
+    )
+    return goods
+
+
+async def managed_goods(
+    session: AsyncSession, principal: Principal, goods_id: int, *, lock: bool = False
+) -> ShopGoods:
+    goods = await session.get(ShopGoods, goods_id, with_for_update=lock or None)
+    if goods is None or not covers(principal, goods_where(goods)):
+        raise GoodsNotFound()
+    return goods
+
+
+async def update_goods(
+    session: AsyncSession, *, principal: Principal, goods_id: int, data: GoodsUpdate
+) -> ShopGoods:
+    goods = await managed_goods(session, principal, goods_id, lock=True)
+    changes = data.model_dump(exclude_unset=True)
+    await _check_photo(session, principal, changes.get("media_id"))
+    before = audit.snapshot(goods)
+    for key, value in changes.items():
+        if value is not None or key in ("monthly_limit", "media_id"):
+            setattr(goods, key, value)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=principal,
+        action="shop_goods.update",
+        target_type="shop_goods",
+        target_id=goods_id,
+        where=goods_where(goods),
+        before=before,
+        after=audit.snapshot(goods),
+    )
+    return goods
+
+
+async def restock(
+    session: AsyncSession, *, principal: Principal, goods_id: int, data: Restock
+) -> ShopGoods:
+    goods = await managed_goods(session, principal, goods_id)
+    await session.execute(
+        update(ShopGoods)
+        .where(col(ShopGoods.id) == goods_id)
+        .values(stock=ShopGoods.stock + data.quantity)
+    )
+    cost_fen = int((data.cost_yuan * 100).to_integral_value())
+    row = ShopRestock(
+        goods_id=goods_id,
+        village_id=goods.village_id,
+        quantity=data.quantity,
+        cost_fen=cost_fen,
+        note=data.note,
+        person_id=principal.person_id,
+    )
+    await audit.record_created(
+        session, actor=principal, row=row, target_type="shop_restock", where=goods_where(goods)
+    )
+    await session.refresh(goods)
+    return goods
+
+
+async def list_goods(
+    session: AsyncSession, *, principal: Principal, village_id: int | None
+) -> list[ShopGoods]:
+    """Villagers see their village's goods on the shelf; admins and keepers all they cover."""
+    person = await session.get(Person, principal.person_id) if principal.person_id else None
+    own: Any = col(ShopGoods.id).is_(None)
+    if person is not None and person.village_id is not None:
+        own = (col(ShopGoods.village_id) == person.village_id) & col(ShopGoods.on_shelf)
+    stmt: Any = select(ShopGoods).where(own | scope_clause(principal, ShopGoods, COUNTER_ROLES))
+    if village_id is not None:
+        stmt = stmt.where(col(ShopGoods.village_id) == village_id)
+    return list((await session.exec(stmt.order_by(col(ShopGoods.id)))).all())
+
+
+async def present(
+    session: AsyncSession, goods: list[ShopGoods], storage: Storage
+) -> list[GoodsPublic]:
+    """Goods with their photo's link."""
+    photo_ids = [g.media_id for g in goods if g.media_id]
+    photos = (
+        {
+            m.id: m
+            for m in (await session.exec(select(Media).where(col(Media.id).in_(photo_ids)))).all()
+        }
+        if photo_ids
+        else {}
+    )
+    return [
+        GoodsPublic.model_validate(g).model_copy(
+            update={
+                "photo_url": storage.url(photos[g.media_id].display_key)
+                if g.media_id in photos
+                else None
+            }
+        )
+        for g in goods
+    ]
+
+
+# ---- redemptions ---------------------------------------------------------------------------
+
+
+async def _household(session: AsyncSession, principal: Principal) -> tuple[Person, Household]:
+    person = await session.get(Person, principal.person_id) if principal.person_id else None
+    if person is None or person.household_id is None:
+        raise Forbidden("积分超市按农户兑换，请先在村里登记所在农户。", code="shop.no_household")
+    # Every redemption of this household waits for the one before: the monthly limit and the
+    # balance are then read by one request at a time.
+    household = await session.get(Household, person.household_id, with_for_update=True)
+    assert household is not None
+    return person, household
+
+
+async def _redeemed_this_month(
+    session: AsyncSession, household_id: int, goods_id: int, now: datetime
+) -> int:
+    start, end = month_bounds(now)
+    total = (
+        await session.exec(
+            select(func.coalesce(func.sum(ShopRedemption.quantity), 0)).where(
+                col(ShopRedemption.household_id) == household_id,
+                col(ShopRedemption.goods_id) == goods_id,
+                col(ShopRedemption.status).in_(
+                    [RedemptionStatus.reserved.value, RedemptionStatus.fulfilled.value]
+                ),
+                col(ShopRedemption.created_at) >= start,
+                col(ShopRedemption.created_at) < end,
+            )
+        )
+    ).one()
+    return int(total)
+
+
+async def redeem(
+    session: AsyncSession, *, principal: Principal, data: RedemptionCreate, reservation_days: int
+) -> ShopRedemption:
+    person, household = await _household(session, principal)
+    goods = await session.get(ShopGoods, data.goods_id)
+    if goods is None or goods.village_id != household.village_id or not goods.on_shelf:
+        raise GoodsNotFound()
+    now = utcnow()
+    if goods.monthly_limit is not None:
+        already = await _redeemed_this_month(session, household.id or 0, data.goods_id, now)
+        if already + data.quantity > goods.monthly_limit:
+            raise Conflict(
+                f"「{goods.name}」每户每月限兑 {goods.monthly_limit} 件，本月已兑 {already} 件。",
+                code="shop.monthly_limit",
+            )
+    taken = await session.execute(
+        update(ShopGoods)
+        .where(
+            col(ShopGoods.id) == goods.id,
+            col(ShopGoods.stock) >= data.quantity,
+            col(ShopGoods.on_shelf),
+        )
+        .values(stock=ShopGoods.stock - data.quantity)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(f"「{goods.name}」库存不足。", code="shop.out_of_stock")
+    # The redemption first, so the ledger entry can name it; both stand or fall together.
+    redemption = await _with_code(
+        session,
+        ShopRedemption(
+            code="",
+            goods_id=goods.id or 0,
+            town_id=goods.town_id,
+            village_id=goods.village_id,
+            household_id=household.id or 0,
+            person_id=person.id,
+            quantity=data.quantity,
+            points=goods.points * data.quantity,
+            status=OPEN,
+            expires_at=now + timedelta(days=reservation_days),
+        ),
+    )
+    account = await ledger.account_for(
+        session,
+        ledger=Ledger.household,
+        owner=ledger.Owner(
+            OwnerType.household, household.id or 0, household.town_id, household.village_id
+        ),
+    )
+    try:
+        entry = await ledger.post(
+            session,
+            account=account,
+            posting=ledger.Posting(
+                title=f"兑换：{goods.name}",
+                points_each=-goods.points,
+                quantity=data.quantity,
+                source_type=SourceType.redemption,
+                source_id=str(redemption.id),
+                allow_overdraft=False,
+            ),
+            actor=principal,
+        )
+    except InsufficientPoints as exc:
+        # The request's transaction rolls back: the stock and the redemption go with it.
+        raise Conflict(exc.detail, code="shop.insufficient_points") from exc
+    redemption.entry_id = entry.id
+    await session.flush()
+    await audit.record(
+        session,
+        actor=principal,
+        action="shop.redeem",
+        target_type="shop_redemption",
+        target_id=redemption.id or 0,
+        where=redemption_where(redemption),
+        after={"goods_id": goods.id, "quantity": data.quantity, "points": redemption.points},
+    )
+    return redemption
+
+
+async def _with_code(session: AsyncSession, redemption: ShopRedemption) -> ShopRedemption:
+    """Saves the redemption under a fresh 8-digit code, trying again on the rare clash."""
+    for _ in range(8):
+        redemption.code = f"{secrets.randbelow(10**8):08d}"
+        try:
+            async with session.begin_nested():
+                session.add(redemption)
+                await session.flush()
+            return redemption
+        except IntegrityError:
+            session.expunge(redemption)
+            redemption = ShopRedemption.model_validate(redemption.model_dump(exclude={"id"}))
+    raise Conflict("兑换码生成失败，请重试。", code="shop.code_busy")
+
+
+async def _give_back(
+    session: AsyncSession,
+    redemption: ShopRedemption,
+    *,
+    status: RedemptionStatus,
+    actor: Principal | None,
+    reason: str,
+) -> None:
+    """Points back through a reversal entry, stock back by an UPDATE, the redemption closed."""
+    entry = await session.get(LedgerEntry, redemption.entry_id) if redemption.entry_id else None
+    assert entry is not None
+    refund = await ledger.reverse(
+        session,
+        entry=entry,
+        actor=actor,
+        reason=reason,
+        source_type=SourceType.redemption,
+        source_id=str(redemption.id),
+    )
+    await session.execute(
+        update(ShopGoods)
+        .where(col(ShopGoods.id) == redemption.goods_id)
+        .values(stock=ShopGoods.stock + redemption.quantity)
+    )
+    redemption.status = status.value
+    redemption.refund_entry_id = refund.id
+    redemption.closed_at = utcnow()
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action=f"shop.{status.value}",
+        target_type="shop_redemption",
+        target_id=redemption.id or 0,
+        where=redemption_where(redemption),
+        after={"points_back": redemption.points, "stock_back": redemption.quantity},
+    )
+
+
+async def _locked(session: AsyncSession, redemption_id: int) -> ShopRedemption | None:
+    return await session.get(ShopRedemption, redemption_id, with_for_update=True)
+
+
+def _not_open(redemption: ShopRedemption) -> Conflict:
+    words = {
+        RedemptionStatus.fulfilled.value: (
+            "shop.already_fulfilled",
+            "该兑换已领取，不能重复领取。",
+        ),
+        RedemptionStatus.cancelled.value: ("shop.cancelled", "该兑换已取消。"),
+        RedemptionStatus.expired.value: ("shop.expired", "该兑换已过期，积分已退回。"),
+    }
+    code, detail = words[redemption.status]
+    return Conflict(detail, code=code)
+
+
+async def cancel(
+    session: AsyncSession, *, principal: Principal, redemption_id: int
+) -> ShopRedemption:
+    redemption = await _locked(session, redemption_id)
+    person = await session.get(Person, principal.person_id) if principal.person_id else None
+    own = (
+        person is not None
+        and redemption is not None
+        and person.household_id == redemption.household_id
+    )
+    if redemption is None or not (
+        own or covers(principal, redemption_where(redemption), COUNTER_ROLES)
+    ):
+        raise RedemptionNotFound()
+    if redemption.status != OPEN:
+        raise _not_open(redemption)
+    await _give_back(
+        session, redemption, status=RedemptionStatus.cancelled, actor=principal, reason="取消兑换"
+    )
+    return redemption
+
+
+async def fulfil(session: AsyncSession, *, principal: Principal, code: str) -> ShopRedemption:
+    found = (
+        await session.exec(select(ShopRedemption.id).where(col(ShopRedemption.code) == code))
+    ).first()
+    redemption = await _locked(session, found) if found is not None else None
+    if redemption is None:
+        raise NotFound("兑换码不存在，请核对后再试。", code="shop.code_not_found")
+    if not covers(principal, redemption_where(redemption), COUNTER_ROLES):
+        raise Forbidden("该兑换码不是本村积分超市的，不能在这里领取。", code="shop.wrong_village")
+    if redemption.status == OPEN and redemption.expires_at < utcnow():
+        # The expiry job gives the points and stock back; the counter must not hand it over.
+        raise Conflict("该兑换已过期，积分将自动退回。", code="shop.expired")
+    if redemption.status != OPEN:
+        raise _not_open(redemption)
+    redemption.status = RedemptionStatus.fulfilled.value
+    redemption.fulfilled_at = redemption.closed_at = utcnow()
+    redemption.fulfilled_by_person_id = principal.person_id
+    await session.flush()
+    await audit.record(
+        session,
+        actor=principal,
+        action="shop.fulfil",
+        target_type="shop_redemption",
+        target_id=redemption.id or 0,
+        where=redemption_where(redemption),
+        after={"code": code, "quantity": redemption.quantity},
+    )
+    return redemption
+
+
+async def expire(session: AsyncSession, *, now: datetime | None = None) -> int:
+    """Reservations not collected in time give their points and stock back."""
+    moment = now or utcnow()
+    due = (
+        await session.exec(
+            select(ShopRedemption.id).where(
+                col(ShopRedemption.status) == OPEN, col(ShopRedemption.expires_at) < moment
+            )
+        )
+    ).all()
+    expired = 0
+    for redemption_id in due:
+        redemption = await _locked(session, redemption_id or 0)
+        if redemption is None or redemption.status != OPEN:
+            continue  # collected or cancelled meanwhile
+        await _give_back(
+            session, redemption, status=RedemptionStatus.expired, actor=None, reason="兑换过期"
+        )
+        expired += 1
+    return expired
+
+
+async def readable_redemption(
+    session: AsyncSession, *, principal: Principal, redemption_id: int
+) -> ShopRedemption:
+    redemption = await session.get(ShopRedemption, redemption_id)
+    person = await session.get(Person, principal.person_id) if principal.person_id else None
+    own = (
+        person is not None
+        and redemption is not None
+        and person.household_id == redemption.household_id
+    )
+    if redemption is None or not (
+        own or covers(principal, redemption_where(redemption), COUNTER_ROLES)
+    ):
+        raise RedemptionNotFound()
+    return redemption
+
+
+async def my_redemptions(session: AsyncSession, *, principal: Principal) -> list[ShopRedemption]:
+    person = await session.get(Person, principal.person_id) if principal.person_id else None
+    if person is None or person.household_id is None:
+        return []
+    return list(
+        (
+            await session.exec(
+                select(ShopRedemption)
+                .where(col(ShopRedemption.household_id) == person.household_id)
+                .order_by(col(ShopRedemption.id).desc())
+                .limit(100)
+            )
+        ).all()
+    )
+
+
+def yuan(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
