@@ -19,6 +19,7 @@ from app.models.roster import (
     Village,
 )
 from app.services.auth import password_hasher
+from app.services.demo_governance import seed_governance
 from app.services.demo_points import seed_balances, seed_party_days, seed_rules
 
 DEMO_TOWN = "红旗镇"
@@ -173,15 +174,17 @@ async def seed_demo(
             person_id=admin.id, role=Role.superadmin.value, scope_type=ScopeType.global_.value
         )
     )
-    await add(
-        UserAccount(
-            person_id=admin.id, username="admin", password_hash=password_hasher.hash(DEMO_PASSWORD)
-        )
+    admin_account = UserAccount(
+        person_id=admin.id, username="admin", password_hash=password_hasher.hash(DEMO_PASSWORD)
     )
+    await add(admin_account)
     logins.insert(0, (Role.superadmin.value, "admin", DEMO_PASSWORD))
     count = len((await session.exec(select(Person.id))).all())
     progress(f"共 {count} 人。")
     rules = await seed_rules(session, town_id=town.id)
     await seed_balances(session, town_id=town.id, rules=rules, progress=progress)
     await seed_party_days(session, town_id=town.id, progress=progress)
+    await seed_governance(
+        session, town_id=town.id, author_account_id=admin_account.id or 0, progress=progress
+    )
     return logins
