@@ -368,17 +368,9 @@ def _not_open(redemption: ShopRedemption) -> Conflict:
 async def cancel(
     session: AsyncSession, *, principal: Principal, redemption_id: int
 ) -> ShopRedemption:
-    redemption = await _locked(session, redemption_id)
-    person = await session.get(Person, principal.person_id) if principal.person_id else None
-    own = (
-        person is not None
-        and redemption is not None
-        and person.household_id == redemption.household_id
+    redemption = await readable_redemption(
+        session, principal=principal, redemption_id=redemption_id, lock=True
     )
-    if redemption is None or not (
-        own or covers(principal, redemption_where(redemption), COUNTER_ROLES)
-    ):
-        raise RedemptionNotFound()
     if redemption.status != OPEN:
         raise _not_open(redemption)
     await _give_back(
@@ -440,9 +432,10 @@ async def expire(session: AsyncSession, *, now: datetime | None = None) -> int:
 
 
 async def readable_redemption(
-    session: AsyncSession, *, principal: Principal, redemption_id: int
+    session: AsyncSession, *, principal: Principal, redemption_id: int, lock: bool = False
 ) -> ShopRedemption:
-    redemption = await session.get(ShopRedemption, redemption_id)
+    """The household's own redemption, or one at a counter the caller keeps."""
+    redemption = await session.get(ShopRedemption, redemption_id, with_for_update=lock or None)
     person = await session.get(Person, principal.person_id) if principal.person_id else None
     own = (
         person is not None
