@@ -1,5 +1,5 @@
-"""The points shop: goods and restocking, redemptions that take points and stock at once,
-fulfilment at the counter exactly once, and cancellation or expiry that gives both back.
+"""Redemptions that take points and stock at once, fulfilment at the counter exactly once,
+and cancellation or expiry that gives both back.
 
 Stock moves only by conditional UPDATEs (``stock >= n``) and points only through the ledger,
 which locks the account: two households racing for the last item, or one household's phones
@@ -9,8 +9,6 @@ on its row, so the monthly limit holds too.
 
 import secrets
 from datetime import datetime, timedelta
-from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -18,169 +16,25 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import month_bounds, utcnow
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable
-from app.models.media import Media
+from app.errors import Conflict, Forbidden, NotFound
 from app.models.points import Ledger, LedgerEntry, OwnerType, SourceType
-from app.models.roster import ADMIN_ROLES, Household, Person, Role, Village
+from app.models.roster import Household, Person
 from app.models.shop import (
-    GoodsCreate,
-    GoodsPublic,
-    GoodsUpdate,
     RedemptionCreate,
     RedemptionStatus,
-    Restock,
     ShopGoods,
     ShopRedemption,
-    ShopRestock,
 )
 from app.services import audit, ledger
 from app.services.ledger import InsufficientPoints
-from app.services.scopes import Location, Principal, covers, location_of, scope_clause
-from app.services.storage import Storage
-
-COUNTER_ROLES = ADMIN_ROLES | {Role.shop_keeper}
-OPEN = RedemptionStatus.reserved.value
-
-
-class GoodsNotFound(NotFound):
-    code, detail = "shop.goods_not_found", "找不到该商品。"
-
-
-class RedemptionNotFound(NotFound):
-    code, detail = "shop.redemption_not_found", "找不到该兑换记录。"
-
-
-def goods_where(goods: ShopGoods) -> Location:
-    return Location(town_id=goods.town_id, village_id=goods.village_id)
-
-
-def redemption_where(redemption: ShopRedemption) -> Location:
-    return Location(town_id=redemption.town_id, village_id=redemption.village_id)
-
-
-# ---- goods -------------------------------------------------------------------------------
-
-
-async def _check_photo(session: AsyncSession, principal: Principal, media_id: int | None) -> None:
-    if media_id is None:
-        return
-    media = await session.get(Media, media_id)
-    if media is None or media.uploader_account_id != principal.account_id:
-        raise Unprocessable("只能使用自己上传的照片。", code="shop.media_invalid")
-
-
-async def create_goods(
-    session: AsyncSession, *, principal: Principal, data: GoodsCreate
-) -> ShopGoods:
-    village = await session.get(Village, data.village_id)
-    if village is None or not covers(principal, location_of(village)):
-        raise NotFound("找不到该村。", code="village.not_found")
-    await _check_photo(session, principal, data.media_id)
-    goods = ShopGoods(town_id=village.town_id, **data.model_dump())
-    await audit.record_created(
-        session, actor=principal, row=goods, target_type="shop_goods", where=location_of(village)
-    )
-    return goods
-
-
-async def managed_goods(
-    session: AsyncSession, principal: Principal, goods_id: int, *, lock: bool = False
-) -> ShopGoods:
-    goods = await session.get(ShopGoods, goods_id, with_for_update=lock or None)
-    if goods is None or not covers(principal, goods_where(goods)):
-        raise GoodsNotFound()
-    return goods
-
-
-async def update_goods(
-    session: AsyncSession, *, principal: Principal, goods_id: int, data: GoodsUpdate
-) -> ShopGoods:
-    goods = await managed_goods(session, principal, goods_id, lock=True)
-    changes = data.model_dump(exclude_unset=True)
-    await _check_photo(session, principal, changes.get("media_id"))
-    before = audit.snapshot(goods)
-    for key, value in changes.items():
-        if value is not None or key in ("monthly_limit", "media_id"):
-            setattr(goods, key, value)
-    await session.flush()
-    await audit.record(
-        session,
-        actor=principal,
-        action="shop_goods.update",
-        target_type="shop_goods",
-        target_id=goods_id,
-        where=goods_where(goods),
-        before=before,
-        after=audit.snapshot(goods),
-    )
-    return goods
-
-
-async def restock(
-    session: AsyncSession, *, principal: Principal, goods_id: int, data: Restock
-) -> ShopGoods:
-    goods = await managed_goods(session, principal, goods_id)
-    await session.execute(
-        update(ShopGoods)
-        .where(col(ShopGoods.id) == goods_id)
-        .values(stock=ShopGoods.stock + data.quantity)
-    )
-    cost_fen = int((data.cost_yuan * 100).to_integral_value())
-    row = ShopRestock(
-        goods_id=goods_id,
-        village_id=goods.village_id,
-        quantity=data.quantity,
-        cost_fen=cost_fen,
-        note=data.note,
-        person_id=principal.person_id,
-    )
-    await audit.record_created(
-        session, actor=principal, row=row, target_type="shop_restock", where=goods_where(goods)
-    )
-    await session.refresh(goods)
-    return goods
-
-
-async def list_goods(
-    session: AsyncSession, *, principal: Principal, village_id: int | None
-) -> list[ShopGoods]:
-    """Villagers see their village's goods on the shelf; admins and keepers all they cover."""
-    person = await session.get(Person, principal.person_id) if principal.person_id else None
-    own: Any = col(ShopGoods.id).is_(None)
-    if person is not None and person.village_id is not None:
-        own = (col(ShopGoods.village_id) == person.village_id) & col(ShopGoods.on_shelf)
-    stmt: Any = select(ShopGoods).where(own | scope_clause(principal, ShopGoods, COUNTER_ROLES))
-    if village_id is not None:
-        stmt = stmt.where(col(ShopGoods.village_id) == village_id)
-    return list((await session.exec(stmt.order_by(col(ShopGoods.id)))).all())
-
-
-async def present(
-    session: AsyncSession, goods: list[ShopGoods], storage: Storage
-) -> list[GoodsPublic]:
-    """Goods with their photo's link."""
-    photo_ids = [g.media_id for g in goods if g.media_id]
-    photos = (
-        {
-            m.id: m
-            for m in (await session.exec(select(Media).where(col(Media.id).in_(photo_ids)))).all()
-        }
-        if photo_ids
-        else {}
-    )
-    return [
-        GoodsPublic.model_validate(g).model_copy(
-            update={
-                "photo_url": storage.url(photos[g.media_id].display_key)
-                if g.media_id in photos
-                else None
-            }
-        )
-        for g in goods
-    ]
-
-
-# ---- redemptions ---------------------------------------------------------------------------
+from app.services.scopes import Principal, covers
+from app.services.shop.common import (
+    COUNTER_ROLES,
+    OPEN,
+    GoodsNotFound,
+    RedemptionNotFound,
+    redemption_where,
+)
 
 
 async def _household(session: AsyncSession, principal: Principal) -> tuple[Person, Household]:
@@ -463,7 +317,3 @@ async def my_redemptions(session: AsyncSession, *, principal: Principal) -> list
             )
         ).all()
     )
-
-
-def yuan(fen: int) -> Decimal:
-    return (Decimal(fen) / 100).quantize(Decimal("0.01"))

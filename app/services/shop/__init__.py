@@ -1,0 +1,39 @@
+"""The points shop: goods and restocking; redemptions that take points and stock at once,
+fulfilment at the counter exactly once, cancellation and expiry that give both back."""
+
+from app.services.shop.common import COUNTER_ROLES, GoodsNotFound, RedemptionNotFound, yuan
+from app.services.shop.goods import (
+    create_goods,
+    list_goods,
+    managed_goods,
+    present,
+    restock,
+    update_goods,
+)
+from app.services.shop.redemptions import (
+    cancel,
+    expire,
+    fulfil,
+    my_redemptions,
+    readable_redemption,
+    redeem,
+)
+
+__all__ = [
+    "COUNTER_ROLES",
+    "GoodsNotFound",
+    "RedemptionNotFound",
+    "cancel",
+    "create_goods",
+    "expire",
+    "fulfil",
+    "list_goods",
+    "managed_goods",
+    "my_redemptions",
+    "present",
+    "readable_redemption",
+    "redeem",
+    "restock",
+    "update_goods",
+    "yuan",
+]

@@ -1,0 +1,35 @@
+"""What the shop modules share: who may work the counter, errors, locations, money."""
+
+from decimal import Decimal
+
+from app.errors import NotFound
+from app.models.roster import ADMIN_ROLES, Role
+from app.models.shop import (
+    RedemptionStatus,
+    ShopGoods,
+    ShopRedemption,
+)
+from app.services.scopes import Location
+
+COUNTER_ROLES = ADMIN_ROLES | {Role.shop_keeper}
+OPEN = RedemptionStatus.reserved.value
+
+
+class GoodsNotFound(NotFound):
+    code, detail = "shop.goods_not_found", "找不到该商品。"
+
+
+class RedemptionNotFound(NotFound):
+    code, detail = "shop.redemption_not_found", "找不到该兑换记录。"
+
+
+def goods_where(goods: ShopGoods) -> Location:
+    return Location(town_id=goods.town_id, village_id=goods.village_id)
+
+
+def redemption_where(redemption: ShopRedemption) -> Location:
+    return Location(town_id=redemption.town_id, village_id=redemption.village_id)
+
+
+def yuan(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(Decimal("0.01"))

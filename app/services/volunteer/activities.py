@@ -1,0 +1,132 @@
+"""Activities: the organiser creates them, shows their rotating codes, takes enrolments."""
+
+from datetime import datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.china_time import utcnow
+from app.errors import Conflict, Forbidden, NotFound
+from app.models.roster import Branch, Village
+from app.models.volunteer import (
+    ActivityCreate,
+    ScanKind,
+    VolunteerActivity,
+    VolunteerEnrolment,
+)
+from app.services import audit, geo, qr_tokens, scoring_rules
+from app.services.scopes import Location, Principal, covers
+from app.services.volunteer.common import (
+    PURPOSES,
+    ActivityNotFound,
+    bound_person,
+    refuse,
+    where,
+)
+
+
+async def create_activity(
+    session: AsyncSession, *, principal: Principal, data: ActivityCreate
+) -> VolunteerActivity:
+    town_id, village_id, branch_id = data.town_id, data.village_id, data.branch_id
+    if branch_id is not None:
+        branch = await session.get(Branch, branch_id)
+        if branch is None:
+            raise NotFound("找不到该党支部。", code="branch.not_found")
+        town_id, village_id = branch.town_id, branch.village_id
+    elif village_id is not None:
+        village = await session.get(Village, village_id)
+        if village is None:
+            raise NotFound("找不到该村。", code="village.not_found")
+        town_id = village.town_id
+    assert town_id is not None
+    place = Location(town_id=town_id, village_id=village_id, branch_id=branch_id)
+    if not covers(principal, place):
+        raise Forbidden("只能在自己管理的范围内组织志愿活动。", code="volunteer.scope")
+    if data.rule_code is not None:
+        await scoring_rules.resolve(
+            session, code=data.rule_code, town_id=town_id, village_id=village_id
+        )
+    venue = None
+    if data.venue is not None:
+        venue = geo.to_gcj02(data.venue.lat, data.venue.lng, data.venue.coord_type)
+    activity = VolunteerActivity(
+        town_id=town_id,
+        village_id=village_id,
+        branch_id=branch_id,
+        title=data.title,
+        category=data.category,
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        venue_lat=venue[0] if venue else None,
+        venue_lng=venue[1] if venue else None,
+        venue_radius_m=data.venue.radius_m if data.venue else None,
+        capacity=data.capacity,
+        enrolment_required=data.enrolment_required,
+        round_minutes=data.round_minutes,
+        max_minutes=data.max_minutes,
+        min_share=data.min_share,
+        rule_code=data.rule_code,
+        created_by_person_id=principal.person_id,
+    )
+    await audit.record_created(
+        session, actor=principal, row=activity, target_type="volunteer_activity", where=place
+    )
+    return activity
+
+
+async def organised(
+    session: AsyncSession, principal: Principal, activity_id: int, *, lock: bool = False
+) -> VolunteerActivity:
+    """An activity the caller organises (admins of its town, village or branch)."""
+    activity = await session.get(VolunteerActivity, activity_id, with_for_update=lock or None)
+    if activity is None or not covers(principal, where(activity)):
+        raise ActivityNotFound()
+    return activity
+
+
+def current_token(
+    activity: VolunteerActivity, kind: ScanKind, *, secret: str, rotate_seconds: int
+) -> tuple[str, datetime]:
+    assert activity.id is not None
+    return qr_tokens.issue(
+        secret, PURPOSES[kind], activity.id, now=utcnow(), rotate_seconds=rotate_seconds
+    )
+
+
+async def enrol(
+    session: AsyncSession, *, principal: Principal, activity_id: int
+) -> VolunteerEnrolment:
+    # Locked so that two volunteers taking the last place cannot both get it.
+    activity = await session.get(VolunteerActivity, activity_id, with_for_update=True)
+    if activity is None:
+        raise ActivityNotFound()
+    person = await bound_person(session, principal)
+    existing = (
+        await session.exec(
+            select(VolunteerEnrolment).where(
+                col(VolunteerEnrolment.activity_id) == activity_id,
+                col(VolunteerEnrolment.person_id) == person.id,
+            )
+        )
+    ).first()
+    if existing is not None:
+        return existing
+    if utcnow() > activity.ends_at:
+        raise refuse("closed", "活动已结束，不能再报名。")
+    if activity.capacity is not None:
+        taken = len(
+            (
+                await session.exec(
+                    select(VolunteerEnrolment.id).where(
+                        col(VolunteerEnrolment.activity_id) == activity_id
+                    )
+                )
+            ).all()
+        )
+        if taken >= activity.capacity:
+            raise refuse("full", "报名人数已满。", Conflict)
+    enrolment = VolunteerEnrolment(activity_id=activity_id, person_id=person.id or 0)
+    session.add(enrolment)
+    await session.flush()
+    return enrolment

@@ -1,0 +1,256 @@
+"""The organiser's records: hand entries, confirmation posted once, rejection; my records."""
+
+from collections.abc import Sequence
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.china_time import utcnow
+from app.errors import Conflict, NotFound, Unprocessable
+from app.models.points import LEDGER_OWNER, Ledger, OwnerType, SourceType
+from app.models.roster import Person
+from app.models.volunteer import (
+    HandEntry,
+    RecordStatus,
+    VolunteerActivity,
+    VolunteerRecord,
+)
+from app.services import audit, ledger, points, scoring_rules
+from app.services.scopes import Principal
+from app.services.volunteer.activities import organised
+from app.services.volunteer.common import (
+    credited_minutes,
+    locked_record,
+    refuse,
+    where,
+)
+
+
+async def records(
+    session: AsyncSession, *, principal: Principal, activity_id: int
+) -> Sequence[VolunteerRecord]:
+    await organised(session, principal, activity_id)
+    return (
+        await session.exec(
+            select(VolunteerRecord)
+            .where(col(VolunteerRecord.activity_id) == activity_id)
+            .order_by(col(VolunteerRecord.id))
+        )
+    ).all()
+
+
+async def enter_by_hand(
+    session: AsyncSession, *, principal: Principal, activity_id: int, data: HandEntry
+) -> VolunteerRecord:
+    """补录 or a correction: the organiser's times, credited by the same rule, marked as theirs."""
+    activity = await organised(session, principal, activity_id)
+    person = await session.get(Person, data.person_id)
+    if person is None or person.town_id != activity.town_id:
+        raise NotFound("找不到该志愿者。", code="person.not_found")
+    record = await locked_record(session, activity_id, data.person_id)
+    before = audit.snapshot(record) if record else None
+    if record is not None and record.status == RecordStatus.confirmed.value:
+        raise refuse("already_confirmed", "该记录已确认，时长已记入，不能再改。", Conflict)
+    if record is None:
+        record = VolunteerRecord(
+            activity_id=activity_id,
+            person_id=data.person_id,
+            town_id=activity.town_id,
+            village_id=person.village_id or activity.village_id,
+            status=RecordStatus.pending_confirmation.value,
+        )
+        session.add(record)
+    # Never more than the activity itself: times outside it do not count.
+    record.sign_in_at = max(data.sign_in_at, activity.starts_at)
+    record.sign_out_at = min(data.sign_out_at, activity.ends_at)
+    if record.sign_out_at <= record.sign_in_at:
+        raise Unprocessable("补录的时间不在活动时间内。", code="volunteer.outside_activity")
+    record.minutes = credited_minutes(activity, record.sign_in_at, record.sign_out_at)
+    record.status = RecordStatus.pending_confirmation.value
+    record.entered_by_hand = True
+    record.no_sign_out = False
+    record.note = data.note
+    record.entered_by_person_id = principal.person_id
+    await session.flush()
+    await audit.record(
+        session,
+        actor=principal,
+        action="volunteer_record.hand_entry",
+        target_type="volunteer_record",
+        target_id=record.id or 0,
+        where=where(activity),
+        before=before,
+        after=audit.snapshot(record),
+    )
+    return record
+
+
+async def _locked_records(
+    session: AsyncSession, activity_id: int, record_ids: Sequence[int]
+) -> list[VolunteerRecord]:
+    rows = (
+        await session.exec(
+            select(VolunteerRecord)
+            .where(
+                col(VolunteerRecord.id).in_(record_ids),
+                col(VolunteerRecord.activity_id) == activity_id,
+            )
+            .order_by(col(VolunteerRecord.id))
+            .with_for_update()
+        )
+    ).all()
+    if {r.id for r in rows} != set(record_ids):
+        raise NotFound("有记录不属于本活动。", code="volunteer.record_not_found")
+    return list(rows)
+
+
+async def confirm(
+    session: AsyncSession, *, principal: Principal, activity_id: int, record_ids: Sequence[int]
+) -> list[VolunteerRecord]:
+    """Posts each record's minutes (and points by the activity's rule) once. Records already
+    confirmed are left as they are, so a repeat changes nothing; any record not waiting for
+    confirmation refuses the whole batch."""
+    activity = await organised(session, principal, activity_id, lock=True)
+    rows = await _locked_records(session, activity_id, record_ids)
+    waiting = [r for r in rows if r.status == RecordStatus.pending_confirmation.value]
+    blocked = [
+        r
+        for r in rows
+        if r.status not in (RecordStatus.pending_confirmation.value, RecordStatus.confirmed.value)
+    ]
+    if blocked:
+        raise refuse(
+            "not_pending",
+            f"有 {len(blocked)} 条记录尚未签退或已被驳回，本次未做任何确认。",
+            Conflict,
+        )
+    now = utcnow()
+    for record in waiting:
+        person = await session.get(Person, record.person_id)
+        assert person is not None and record.id is not None
+        if record.minutes > 0:
+            account = await ledger.account_for(
+                session,
+                ledger=Ledger.volunteer,
+                owner=ledger.Owner(
+                    OwnerType.person, person.id or 0, person.town_id, person.village_id
+                ),
+            )
+            entry = await ledger.post(
+                session,
+                account=account,
+                posting=ledger.Posting(
+                    title=activity.title,
+                    points_each=record.minutes,
+                    source_type=SourceType.volunteer,
+                    source_id=str(record.id),
+                ),
+                actor=principal,
+            )
+            record.entry_id = entry.id
+            record.points_entry_id = await _points_by_rule(
+                session, activity, record, person, principal
+            )
+        record.status = RecordStatus.confirmed.value
+        record.decided_by_person_id = principal.person_id
+        record.decided_at = now
+        await audit.record(
+            session,
+            actor=principal,
+            action="volunteer_record.confirm",
+            target_type="volunteer_record",
+            target_id=record.id,
+            where=where(activity),
+            after={"minutes": record.minutes, "entry_id": record.entry_id},
+        )
+    await session.flush()
+    return rows
+
+
+async def _points_by_rule(
+    session: AsyncSession,
+    activity: VolunteerActivity,
+    record: VolunteerRecord,
+    person: Person,
+    principal: Principal,
+) -> int | None:
+    """The activity's rule turns confirmed hours into member or household points."""
+    if activity.rule_code is None:
+        return None
+    rule = await scoring_rules.resolve(
+        session, code=activity.rule_code, town_id=activity.town_id, village_id=activity.village_id
+    )
+    book = Ledger(rule.ledger)
+    if LEDGER_OWNER[book] is OwnerType.household:
+        if person.household_id is None:
+            return None
+        owner = ledger.Owner(
+            OwnerType.household, person.household_id, person.town_id, person.village_id
+        )
+    elif book is Ledger.member and person.is_party_member:
+        owner = ledger.Owner(OwnerType.person, person.id or 0, person.town_id, person.village_id)
+    else:
+        return None
+    hours = record.minutes // 60
+    if rule.unit == "hour" and hours == 0:
+        return None
+    quantity = min(hours, 24) if rule.unit == "hour" else None
+    posting = points.posting_for(
+        rule,
+        quantity=quantity,
+        note=f"志愿服务 {record.minutes} 分钟",
+        media_ids=[],
+        source_type=SourceType.volunteer,
+        source_id=str(record.id),
+    )
+    account = await ledger.account_for(session, ledger=book, owner=owner)
+    entry = await ledger.post(session, account=account, posting=posting, actor=principal)
+    return entry.id
+
+
+async def reject(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    activity_id: int,
+    record_ids: Sequence[int],
+    note: str | None,
+) -> list[VolunteerRecord]:
+    activity = await organised(session, principal, activity_id, lock=True)
+    rows = await _locked_records(session, activity_id, record_ids)
+    if any(r.status == RecordStatus.confirmed.value for r in rows):
+        raise refuse("already_confirmed", "已确认的记录不能驳回。", Conflict)
+    now = utcnow()
+    for record in rows:
+        record.status = RecordStatus.rejected.value
+        record.note = note or record.note
+        record.decided_by_person_id = principal.person_id
+        record.decided_at = now
+        await audit.record(
+            session,
+            actor=principal,
+            action="volunteer_record.reject",
+            target_type="volunteer_record",
+            target_id=record.id or 0,
+            where=where(activity),
+            after={"note": note},
+        )
+    await session.flush()
+    return rows
+
+
+async def my_records(
+    session: AsyncSession, *, principal: Principal, limit: int = 50
+) -> list[VolunteerRecord]:
+    if principal.person_id is None:
+        return []
+    return list(
+        (
+            await session.exec(
+                select(VolunteerRecord)
+                .where(col(VolunteerRecord.person_id) == principal.person_id)
+                .order_by(col(VolunteerRecord.id).desc())
+                .limit(limit)
+            )
+        ).all()
+    )
