@@ -1,0 +1,46 @@
+"""The mini-program's JavaScript client (miniprogram_contract/) against the demo service run as
+`make run` runs it: node's own test runner drives it through a `wx` made of fetch."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.test_cli_serve import ROOT, served  # noqa: F401  (the fixture)
+from tests.routers.test_media import photo
+
+NODE = shutil.which("node")
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_the_client_against_the_demo_service(
+    served: tuple[str, str],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    base, _ = served
+    admin = httpx.post(
+        f"{base}/api/v1/auth/token",
+        data={"username": "village1_admin", "password": "xiangzhi-demo"},
+    ).json()
+    people = httpx.get(
+        f"{base}/api/v1/admin/people",
+        params={"limit": 100},
+        headers={"Authorization": f"Bearer {admin['access_token']}"},
+    ).json()["items"]
+    phone = next(p["phone"] for p in people if p["household_id"])
+    jpeg = tmp_path / "wx.jpg"
+    jpeg.write_bytes(photo(seed=9))
+    assert NODE is not None
+    done = subprocess.run(
+        [NODE, "--test", "miniprogram_contract/test/client.test.js"],
+        cwd=ROOT,
+        env={**os.environ, "XZ_BASE_URL": base, "XZ_PHONE": phone, "XZ_PHOTO": str(jpeg)},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert "# fail 0" in done.stdout and "# pass 7" in done.stdout
