@@ -344,3 +344,18 @@ async def test_the_monthly_report_on_a_known_month(
     book = load_workbook(io.BytesIO(sheet.content))
     rows = list(book.active.iter_rows(values_only=True))
     assert rows[3] == ("洗衣液", 3, 2, 60, 10, 125.5, 7)
+
+
+async def test_a_code_clash_draws_another_code(
+    client: httpx.AsyncClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await fund(client, world, "h1", 100)
+    item = await goods(client, world, points=10)
+    villager = world.auth("v1_villager")
+    first = (await redeem(client, villager, item["id"])).json()
+    # The next draw repeats the code already at the counter, the one after is fresh.
+    draws = iter([int(first["code"]), 12345678])
+    monkeypatch.setattr("app.services.shop.redemptions.secrets.randbelow", lambda _: next(draws))
+    second = await redeem(client, villager, item["id"])
+    assert second.status_code == 201, second.text
+    assert second.json()["code"] == "12345678" and await balance(client, villager) == 80

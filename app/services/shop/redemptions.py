@@ -9,6 +9,7 @@ on its row, so the monthly limit holds too.
 
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -97,18 +98,15 @@ async def redeem(
     # The redemption first, so the ledger entry can name it; both stand or fall together.
     redemption = await _with_code(
         session,
-        ShopRedemption(
-            code="",
-            goods_id=goods.id or 0,
-            town_id=goods.town_id,
-            village_id=goods.village_id,
-            household_id=household.id or 0,
-            person_id=person.id,
-            quantity=data.quantity,
-            points=goods.points * data.quantity,
-            status=OPEN,
-            expires_at=now + timedelta(days=reservation_days),
-        ),
+        goods_id=goods.id or 0,
+        town_id=goods.town_id,
+        village_id=goods.village_id,
+        household_id=household.id or 0,
+        person_id=person.id,
+        quantity=data.quantity,
+        points=goods.points * data.quantity,
+        status=OPEN,
+        expires_at=now + timedelta(days=reservation_days),
     )
     account = await ledger.account_for(
         session,
@@ -148,18 +146,18 @@ async def redeem(
     return redemption
 
 
-async def _with_code(session: AsyncSession, redemption: ShopRedemption) -> ShopRedemption:
-    """Saves the redemption under a fresh 8-digit code, trying again on the rare clash."""
+async def _with_code(session: AsyncSession, **fields: Any) -> ShopRedemption:
+    """Saves a redemption under a fresh 8-digit code, trying again on the rare clash (a
+    savepoint, so the clash does not spoil the request's transaction)."""
     for _ in range(8):
-        redemption.code = f"{secrets.randbelow(10**8):08d}"
+        redemption = ShopRedemption(code=f"{secrets.randbelow(10**8):08d}", **fields)
         try:
             async with session.begin_nested():
                 session.add(redemption)
                 await session.flush()
-            return redemption
         except IntegrityError:
-            session.expunge(redemption)
-            redemption = ShopRedemption.model_validate(redemption.model_dump(exclude={"id"}))
+            continue
+        return redemption
     raise Conflict("兑换码生成失败，请重试。", code="shop.code_busy")
 
 
