@@ -92,7 +92,9 @@ class VolunteerRecord(SQLModel, table=True):
 class ActivityCreate(BaseModel):
     title: str = SchemaField(min_length=1, max_length=100)
     category: str = SchemaField(default="其他", min_length=1, max_length=20)
-    town_id: DbId | None = SchemaField(default=None, description="镇组织的活动填镇")
+    town_id: DbId | None = SchemaField(
+        default=None, description="镇组织的活动填镇；镇、村、支部都不填时为发布者自己管理的范围"
+    )
     village_id: DbId | None = None
     branch_id: DbId | None = None
     starts_at: datetime
@@ -113,8 +115,6 @@ class ActivityCreate(BaseModel):
             raise ValueError("ends_at must be after starts_at")
         if self.ends_at - self.starts_at > _MAX_LENGTH:
             raise ValueError("an activity lasts at most 7 days")
-        if self.village_id is None and self.town_id is None and self.branch_id is None:
-            raise ValueError("give the organiser: town_id, village_id or branch_id")
         return self
 
 

@@ -69,6 +69,23 @@ async def _grid_for_report(
     return grid
 
 
+async def _only_grid_of(session: AsyncSession, person_id: int) -> int:
+    """The grid a grid worker serves, when the job does not name one."""
+    grids = (
+        await session.exec(
+            select(RoleGrant.scope_id).where(
+                col(RoleGrant.person_id) == person_id,
+                col(RoleGrant.role) == Role.grid_worker.value,
+                col(RoleGrant.scope_type) == ScopeType.grid.value,
+                col(RoleGrant.revoked_at).is_(None),
+            )
+        )
+    ).all()
+    if len(set(grids)) != 1 or grids[0] is None:
+        raise Unprocessable("请填写派单到哪个网格（grid_id）。", code="grid.grid_required")
+    return grids[0]
+
+
 async def _check_assignee(session: AsyncSession, grid: Grid, person_id: int) -> None:
     grants = (
         await session.exec(
@@ -91,11 +108,12 @@ async def _check_assignee(session: AsyncSession, grid: Grid, person_id: int) -> 
 async def create_task(session: AsyncSession, *, principal: Principal, data: TaskCreate) -> GridTask:
     assigned = data.origin is TaskOrigin.assigned
     if assigned:
-        if data.grid_id is None or data.assignee_person_id is None:
+        if data.assignee_person_id is None:
             raise Unprocessable(
-                "派单须填写网格 grid_id 和网格员 assignee_person_id。", code="grid.assignee_invalid"
+                "派单须填写网格员 assignee_person_id。", code="grid.assignee_invalid"
             )
-        grid = await session.get(Grid, data.grid_id)
+        grid_id = data.grid_id or await _only_grid_of(session, data.assignee_person_id)
+        grid = await session.get(Grid, grid_id)
         if grid is None or not covers(principal, _grid_location(grid), TASK_ROLES):
             raise NotFound("找不到该网格。", code="grid.not_found")
         if not covers(principal, _grid_location(grid)):

@@ -294,6 +294,10 @@ async def test_assigned_jobs_and_due_times(client: httpx.AsyncClient, world: Wor
     assert (await act(client, world, task["id"], "start", "g1_worker")).status_code == 200
     by_worker = await client.post("/api/v1/grid/tasks", json=job, headers=world.auth("g1_worker"))
     assert by_worker.status_code == 403 and by_worker.json()["code"] == "grid.action_forbidden"
+    # Without a grid the job goes to the one grid the worker serves.
+    unnamed = {k: v for k, v in job.items() if k != "grid_id"}
+    inferred = await client.post("/api/v1/grid/tasks", json=unnamed, headers=world.auth("v1_admin"))
+    assert inferred.status_code == 201 and inferred.json()["grid_id"] == world.ids["g1"]
     to_villager = {**job, "assignee_person_id": world.ids["v1_villager"]}
     bad = await client.post("/api/v1/grid/tasks", json=to_villager, headers=world.auth("v1_admin"))
     assert bad.status_code == 422 and bad.json()["code"] == "grid.assignee_invalid"

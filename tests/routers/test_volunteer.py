@@ -369,3 +369,33 @@ async def test_reports_on_a_known_month(client: httpx.AsyncClient, world: World)
         "/api/v1/admin/volunteer/reports", params=params, headers=world.auth("v2_admin")
     )
     assert elsewhere.status_code == 404
+
+
+async def test_an_activity_without_a_named_organiser_is_the_organisers_own(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    begin = utcnow() + timedelta(days=1)
+    body = {
+        "title": "全镇义诊志愿服务",
+        "starts_at": begin.isoformat(),
+        "ends_at": (begin + timedelta(hours=3)).isoformat(),
+    }
+    town = await client.post(
+        "/api/v1/admin/activities", json=body, headers=world.auth("town_a_admin")
+    )
+    assert town.status_code == 201, town.text
+    assert (town.json()["town_id"], town.json()["village_id"]) == (world.ids["town_a"], None)
+    village = await client.post(
+        "/api/v1/admin/activities", json=body, headers=world.auth("v1_admin")
+    )
+    assert village.json()["village_id"] == world.ids["v1"]
+    anywhere = await client.post(
+        "/api/v1/admin/activities", json=body, headers=world.auth("superadmin")
+    )
+    assert anywhere.status_code == 422 and anywhere.json()["code"] == "volunteer.scope_required"
+    elsewhere = await client.post(
+        "/api/v1/admin/activities",
+        json={**body, "village_id": world.ids["v2"]},
+        headers=world.auth("v1_admin"),
+    )
+    assert elsewhere.status_code == 403 and elsewhere.json()["code"] == "volunteer.scope"

@@ -6,8 +6,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
-from app.errors import Conflict, Forbidden, NotFound
-from app.models.roster import Branch, Village
+from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.models.roster import ADMIN_ROLES, Branch, ScopeType, Village
 from app.models.volunteer import (
     ActivityCreate,
     ScanKind,
@@ -25,10 +25,32 @@ from app.services.volunteer.common import (
 )
 
 
+def _own_scope(principal: Principal) -> tuple[int | None, int | None, int | None]:
+    """The organiser's own town, village or branch, when the activity names none."""
+    scopes = {
+        (g.scope_type, g.scope_id)
+        for g in principal.grants
+        if g.role in ADMIN_ROLES and g.scope_type is not ScopeType.global_
+    }
+    if len(scopes) != 1:
+        raise Unprocessable(
+            "请指明组织活动的镇、村或党支部（town_id、village_id 或 branch_id）。",
+            code="volunteer.scope_required",
+        )
+    [(kind, scope_id)] = scopes
+    return (
+        scope_id if kind is ScopeType.town else None,
+        scope_id if kind is ScopeType.village else None,
+        scope_id if kind is ScopeType.branch else None,
+    )
+
+
 async def create_activity(
     session: AsyncSession, *, principal: Principal, data: ActivityCreate
 ) -> VolunteerActivity:
     town_id, village_id, branch_id = data.town_id, data.village_id, data.branch_id
+    if town_id is None and village_id is None and branch_id is None:
+        town_id, village_id, branch_id = _own_scope(principal)
     if branch_id is not None:
         branch = await session.get(Branch, branch_id)
         if branch is None:
