@@ -140,6 +140,14 @@ class ActivityPublic(BaseModel):
     created_at: ChinaDatetime
 
 
+class EnrolmentPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    activity_id: int
+    person_id: int
+    created_at: ChinaDatetime
+
+
 class ScanCreate(BaseModel):
     token: str = SchemaField(min_length=1, max_length=128)
     lat: float | None = SchemaField(default=None, ge=-90, le=90)

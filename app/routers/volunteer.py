@@ -11,6 +11,7 @@ from app.models.events import QrToken
 from app.models.volunteer import (
     ActivityCreate,
     ActivityPublic,
+    EnrolmentPublic,
     HandEntry,
     MyVolunteer,
     RecordIds,
@@ -64,17 +65,27 @@ async def activity_qr(
 @router.post(
     "/activities/{activity_id}/enrolments",
     status_code=201,
-    summary="报名志愿活动（重复报名返回原报名）",
+    response_model=EnrolmentPublic,
+    summary="报名志愿活动",
+    responses={200: {"model": EnrolmentPublic, "description": "已报名过，返回原报名"}},
 )
-async def enrol(activity_id: RowId, principal: CurrentUser, session: SessionDep) -> dict[str, int]:
-    enrolment = await volunteer_service.enrol(session, principal=principal, activity_id=activity_id)
-    return {"id": enrolment.id or 0, "activity_id": activity_id, "person_id": enrolment.person_id}
+async def enrol(
+    activity_id: RowId, principal: CurrentUser, session: SessionDep, response: Response
+) -> Any:
+    enrolment, created = await volunteer_service.enrol(
+        session, principal=principal, activity_id=activity_id
+    )
+    if not created:
+        response.status_code = 200
+    return enrolment
 
 
 @router.post(
     "/activities/{activity_id}/scans",
+    status_code=201,
     response_model=RecordPublic,
     summary="扫码签到或签退（同一接口，按二维码区分）",
+    responses={200: {"model": RecordPublic, "description": "签退：返回更新后的记录"}},
 )
 async def scan(
     activity_id: RowId,
@@ -82,8 +93,9 @@ async def scan(
     principal: CurrentUser,
     session: SessionDep,
     settings: SettingsDep,
+    response: Response,
 ) -> Any:
-    return await volunteer_service.scan(
+    record, created = await volunteer_service.scan(
         session,
         principal=principal,
         activity_id=activity_id,
@@ -91,6 +103,9 @@ async def scan(
         secret=settings.qr_secret,
         rotate_seconds=settings.qr_rotate_seconds,
     )
+    if not created:
+        response.status_code = 200
+    return record
 
 
 @router.get(

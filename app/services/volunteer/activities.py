@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
@@ -118,7 +118,8 @@ def current_token(
 
 async def enrol(
     session: AsyncSession, *, principal: Principal, activity_id: int
-) -> VolunteerEnrolment:
+) -> tuple[VolunteerEnrolment, bool]:
+    """The enrolment and whether this call made it (a repeat answers the first)."""
     # Locked so that two volunteers taking the last place cannot both get it.
     activity = await session.get(VolunteerActivity, activity_id, with_for_update=True)
     if activity is None:
@@ -133,22 +134,20 @@ async def enrol(
         )
     ).first()
     if existing is not None:
-        return existing
+        return existing, False
     if utcnow() > activity.ends_at:
         raise refuse("closed", "活动已结束，不能再报名。")
     if activity.capacity is not None:
-        taken = len(
-            (
-                await session.exec(
-                    select(VolunteerEnrolment.id).where(
-                        col(VolunteerEnrolment.activity_id) == activity_id
-                    )
-                )
-            ).all()
-        )
+        taken = (
+            await session.exec(
+                select(func.count())
+                .select_from(VolunteerEnrolment)
+                .where(col(VolunteerEnrolment.activity_id) == activity_id)
+            )
+        ).one()
         if taken >= activity.capacity:
             raise refuse("full", "报名人数已满。", Conflict)
     enrolment = VolunteerEnrolment(activity_id=activity_id, person_id=person.id or 0)
     session.add(enrolment)
     await session.flush()
-    return enrolment
+    return enrolment, True

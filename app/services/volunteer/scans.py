@@ -78,7 +78,8 @@ async def scan(
     data: ScanCreate,
     secret: str,
     rotate_seconds: int,
-) -> VolunteerRecord:
+) -> tuple[VolunteerRecord, bool]:
+    """The record, and whether this scan created it (a sign-in) rather than updated it."""
     activity = await session.get(VolunteerActivity, activity_id)
     if activity is None:
         raise ActivityNotFound()
@@ -100,7 +101,7 @@ async def scan(
         record.minutes = credited_minutes(activity, record.sign_in_at, record.sign_out_at)
         record.status = RecordStatus.pending_confirmation.value
         await session.flush()
-        return record
+        return record, False
     if record is not None:
         raise refuse("already_signed_in", "您已经签到过了。", Conflict)
     if at > activity.ends_at:
@@ -130,7 +131,7 @@ async def scan(
             await session.flush()
     except IntegrityError as exc:
         raise refuse("already_signed_in", "您已经签到过了。", Conflict) from exc
-    return record
+    return record, True
 
 
 async def close_finished(session: AsyncSession, *, now: datetime | None = None) -> int:
