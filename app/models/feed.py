@@ -93,6 +93,10 @@ class PostMedia(BaseModel):
     id: int
     url: str
     thumb_url: str
+    moderation: str = SchemaField(
+        default="none",
+        description="微信内容安全：none 未送检、checking 检测中、unchecked 未能送检、pass、review",
+    )
 
 
 class PostPublic(BaseModel):

@@ -393,6 +393,7 @@ async def present(session: AsyncSession, posts: list[Post], storage: Storage) ->
                 id=m,
                 url=storage.url(media[m].display_key),
                 thumb_url=storage.url(media[m].thumb_key),
+                moderation=media[m].moderation,
             )
             for m in post.media_ids
             if m in media and media[m].moderation != Moderation.risky.value

@@ -186,7 +186,9 @@ async def test_a_doubtful_photo_in_safe_mode_sends_the_post_back_to_review(
     answer = await push(safe_client, verdict("trace-1", "review", 100), safe=True)
     assert answer.status_code == 200 and answer.text == "success"
     queue = await safe_client.get("/api/v1/admin/posts", headers=world.auth("v1_admin"))
-    assert published.json()["id"] in [p["id"] for p in queue.json()["items"]]
+    [held] = [p for p in queue.json()["items"] if p["id"] == published.json()["id"]]
+    # The reviewer sees which photo WeChat doubted.
+    assert [m["moderation"] for m in held["media"]] == ["review"]
 
 
 async def test_forged_and_unreadable_pushes_change_nothing(
