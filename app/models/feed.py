@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 from pydantic import Field as SchemaField
 from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -52,6 +52,7 @@ class Post(SQLModel, table=True):
     status: str = Field(max_length=16)
     pin_rank: int = 0  # 1 pinned, 0 not: an integer so it orders and pages like the rest
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    publish_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # asked-for time
     review_reason: str | None = Field(default=None, max_length=500)
     reviewed_by_person_id: int | None = Field(default=None, foreign_key="people.id")
     like_count: int = 0
@@ -79,6 +80,9 @@ class PostCreate(BaseModel):
     media_ids: list[DbId] = SchemaField(default_factory=list, max_length=9)
     disclosure_period: str | None = SchemaField(default=None, pattern=r"^20\d{2}-(0[1-9]|1[0-2])$")
     pinned: bool = False
+    publish_at: AwareDatetime | None = SchemaField(
+        default=None, description="定时发布：到这个时间才出现在信息流里（带时区）"
+    )
     mask_personal_data: bool = SchemaField(
         default=False, description="把身份证号、手机号、银行卡号打码后发布，而不是拒绝"
     )

@@ -1,5 +1,6 @@
 """Posts: who may publish what, review, the feed, likes, view counts, disclosure compliance."""
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, update
@@ -117,7 +118,8 @@ async def create_post(
         # An admin's own post in their scope goes out at once; everyone else's is reviewed.
         status=(PostStatus.published if publish else PostStatus.pending_review).value,
         pin_rank=1 if data.pinned and is_admin else 0,
-        published_at=now if publish else None,
+        publish_at=data.publish_at,
+        published_at=_publish_time(now, data.publish_at) if publish else None,
     )
     session.add(post)
     await session.flush()
@@ -210,7 +212,7 @@ async def review(
         if risky is not None:
             raise Conflict(MediaRisky.detail, code=MediaRisky.code)
     post.status = (PostStatus.published if approve else PostStatus.rejected).value
-    post.published_at = utcnow() if approve else None
+    post.published_at = _publish_time(utcnow(), post.publish_at) if approve else None
     post.review_reason = data.reason
     post.reviewed_by_person_id = principal.person_id
     await session.flush()
@@ -226,6 +228,11 @@ async def review(
     return post
 
 
+def _publish_time(now: datetime, asked: datetime | None) -> datetime:
+    """Now, or the later time the author asked for (a scheduled post)."""
+    return max(now, asked) if asked is not None else now
+
+
 async def _readable(session: AsyncSession, principal: Principal) -> Any:
     """Published posts of my town (town-wide or my village), or anything an admin covers."""
     person = await session.get(Person, principal.person_id) if principal.person_id else None
@@ -236,7 +243,9 @@ async def _readable(session: AsyncSession, principal: Principal) -> Any:
             or_(col(Post.village_id).is_(None), col(Post.village_id) == person.village_id),
         )
     readable = and_(
-        col(Post.status) == PostStatus.published.value, or_(mine, scope_clause(principal, Post))
+        col(Post.status) == PostStatus.published.value,
+        col(Post.published_at) <= utcnow(),  # scheduled posts wait for their time
+        or_(mine, scope_clause(principal, Post)),
     )
     towns = scope_towns(principal)
     if towns is None:
@@ -357,6 +366,7 @@ async def disclosure_compliance(
         await session.exec(
             select(Post.village_id, Post.category).where(
                 col(Post.status) == PostStatus.published.value,
+                col(Post.published_at) <= utcnow(),
                 col(Post.disclosure_period) == period,
                 col(Post.village_id).in_([v.id for v in villages]),
             )

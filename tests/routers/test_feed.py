@@ -1,12 +1,17 @@
 """The publicity feed: review, scopes, the personal-data guard, pagination, likes, views,
 and the monthly disclosure compliance."""
 
+from datetime import datetime, timedelta
+
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import update
+from sqlmodel import col
 
 from app.china_time import to_china, utcnow
 from app.jobs import flush_view_counts
+from app.models.feed import Post
 from app.services.personal_data import luhn, scan, valid_id_number
 from tests.factories import World
 
@@ -167,3 +172,45 @@ async def test_other_villages_cannot_like_or_read(
     assert (
         await client.post(f"/api/v1/posts/{made['id']}/like", headers=world.auth(who))
     ).status_code == 404
+
+
+async def test_scheduled_posts_appear_at_their_time(
+    client: httpx.AsyncClient, world: World, app: FastAPI
+) -> None:
+    later = (utcnow() + timedelta(hours=2)).isoformat()
+    admin = await client.post(
+        "/api/v1/posts", json=post("春节通知", publish_at=later), headers=world.auth("v1_admin")
+    )
+    assert admin.status_code == 201 and admin.json()["status"] == "published"
+    assert admin.json()["published_at"] is not None
+
+    async def feed_ids() -> list[int]:
+        r = await client.get("/api/v1/feed", headers=world.auth("v1_villager"))
+        return [p["id"] for p in r.json()["items"]]
+
+    assert admin.json()["id"] not in await feed_ids()
+    # A villager's scheduled post keeps its time through review.
+    mine = await client.post(
+        "/api/v1/posts", json=post("年货节", publish_at=later), headers=world.auth("v1_villager")
+    )
+    approved = await client.post(
+        f"/api/v1/admin/posts/{mine.json()['id']}/review",
+        json={"decision": "approve"},
+        headers=world.auth("v1_admin"),
+    )
+    scheduled = datetime.fromisoformat(approved.json()["published_at"])
+    assert abs(scheduled - datetime.fromisoformat(later)) < timedelta(seconds=1)
+    async with app.state.sessionmaker() as s, s.begin():
+        await s.execute(
+            update(Post)
+            .where(col(Post.id).in_([admin.json()["id"], mine.json()["id"]]))
+            .values(published_at=utcnow() - timedelta(minutes=1))
+        )
+    shown = await feed_ids()
+    assert admin.json()["id"] in shown and mine.json()["id"] in shown
+    naive = await client.post(
+        "/api/v1/posts",
+        json=post("无时区", publish_at="2026-12-01T08:00:00"),
+        headers=world.auth("v1_admin"),
+    )
+    assert naive.status_code == 422
