@@ -150,7 +150,8 @@ _FIELD_MESSAGES = {
 
 def _field_name(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
-    return ".".join(parts) or str(loc[0] if loc else "")
+    # A check across several fields (a model validator) names no single field.
+    return ".".join(parts)
 
 
 async def _app_error(_: Request, exc: Exception) -> JSONResponse:
@@ -166,8 +167,20 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     for err in exc.errors():
         kind = str(err.get("type", ""))
         message = _FIELD_MESSAGES.get(kind, "格式不对")
-        errors.append({"field": _field_name(tuple(err.get("loc", ()))), "message": message})
-    detail = "请求内容有误：" + "；".join(f"{e['field']}{e['message']}" for e in errors[:5]) + "。"
+        if kind == "value_error":
+            # Our validators raise ValueError with a Chinese sentence meant for the user.
+            message = str((err.get("ctx") or {}).get("error") or message)
+        field = _field_name(tuple(err.get("loc", ()))) or (
+            "" if kind == "value_error" else "请求体"
+        )
+        errors.append({"field": field, "message": message})
+    detail = (
+        "请求内容有误："
+        + "；".join(
+            f"{e['field']}{e['message']}" if e["field"] else e["message"] for e in errors[:5]
+        )
+        + "。"
+    )
     return problem(
         422, title="Unprocessable Content", code="request.validation", detail=detail, errors=errors
     )

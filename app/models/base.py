@@ -47,7 +47,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def _no_nul(text: str) -> str:
     if "\x00" in text:
-        raise ValueError("contains NUL")
+        raise ValueError("含有不可见的空字符")
     return text
 
 

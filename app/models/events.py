@@ -155,15 +155,15 @@ class EventCreate(BaseModel):
     def _times(self) -> "EventCreate":
         for moment in (self.starts_at, self.ends_at, self.checkin_opens_at, self.checkin_closes_at):
             if moment is not None and moment.tzinfo is None:
-                raise ValueError("times need an offset, e.g. +08:00")
+                raise ValueError("时间须带时区，如 +08:00")
         if self.ends_at <= self.starts_at:
-            raise ValueError("ends_at must be after starts_at")
+            raise ValueError("结束时间 ends_at 须晚于开始时间 starts_at")
         if (
             self.checkin_opens_at
             and self.checkin_closes_at
             and self.checkin_closes_at <= self.checkin_opens_at
         ):
-            raise ValueError("checkin_closes_at must be after checkin_opens_at")
+            raise ValueError("签到截止 checkin_closes_at 须晚于签到开始 checkin_opens_at")
         return self
 
 

@@ -179,7 +179,7 @@ class TaskCreate(BaseModel):
     @model_validator(mode="after")
     def _both_or_neither(self) -> "TaskCreate":
         if (self.lat is None) != (self.lng is None):
-            raise ValueError("lat and lng come together")
+            raise ValueError("lat 和 lng 须同时填写")
         return self
 
 

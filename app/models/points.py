@@ -212,9 +212,9 @@ class ScoringRuleCreate(BaseModel):
     @model_validator(mode="after")
     def _placed(self) -> "ScoringRuleCreate":
         if self.town_id is None and self.village_id is None:
-            raise ValueError("town_id or village_id is required")
+            raise ValueError("须填写 town_id 或 village_id")
         if self.points == 0:
-            raise ValueError("points must not be zero")
+            raise ValueError("分值 points 不能为 0")
         return self
 
 
@@ -255,7 +255,7 @@ class AccountOwner(BaseModel):
     @model_validator(mode="after")
     def _exactly_one(self) -> "AccountOwner":
         if (self.person_id is None) == (self.household_id is None):
-            raise ValueError("give exactly one of person_id and household_id")
+            raise ValueError("person_id 和 household_id 须填且只填一个")
         return self
 
 

@@ -166,14 +166,14 @@ class TownUpdate(BaseModel):
         if value is not None and (
             len(value) != 4 or any(not 1 <= h <= 24 * 90 for h in value.values())
         ):
-            raise ValueError("hours for all four priorities, each 1 to 2160")
+            raise ValueError("须给出四个优先级的办理时限，每个 1 到 2160 小时")
         return value
 
     @field_validator("member_star_points")
     @classmethod
     def _ascending(cls, value: list[int] | None) -> list[int] | None:
         if value is not None and (value != sorted(value) or len(set(value)) != 4 or value[0] < 0):
-            raise ValueError("four ascending, distinct, non-negative thresholds")
+            raise ValueError("须为四个递增、不重复、不小于 0 的分数线")
         return value
 
 

@@ -110,11 +110,11 @@ class ActivityCreate(BaseModel):
     @model_validator(mode="after")
     def _times(self) -> "ActivityCreate":
         if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
-            raise ValueError("times need a UTC offset, e.g. 2026-11-28T09:00:00+08:00")
+            raise ValueError("时间须带时区，如 2026-11-28T09:00:00+08:00")
         if self.ends_at <= self.starts_at:
-            raise ValueError("ends_at must be after starts_at")
+            raise ValueError("结束时间 ends_at 须晚于开始时间 starts_at")
         if self.ends_at - self.starts_at > _MAX_LENGTH:
-            raise ValueError("an activity lasts at most 7 days")
+            raise ValueError("一次活动最长 7 天")
         return self
 
 
@@ -181,9 +181,9 @@ class HandEntry(BaseModel):
     @model_validator(mode="after")
     def _order(self) -> "HandEntry":
         if self.sign_in_at.tzinfo is None or self.sign_out_at.tzinfo is None:
-            raise ValueError("times need a UTC offset")
+            raise ValueError("时间须带时区，如 +08:00")
         if self.sign_out_at <= self.sign_in_at:
-            raise ValueError("sign_out_at must be after sign_in_at")
+            raise ValueError("签退时间 sign_out_at 须晚于签到时间 sign_in_at")
         return self
 
 

@@ -90,3 +90,22 @@ async def test_a_nul_byte_in_a_login_form_is_4xx(client: httpx.AsyncClient) -> N
     # outage (found by the schemathesis run).
     r = await client.post("/api/v1/auth/token", data={"username": "a\x00b", "password": "x"})
     assert 400 <= r.status_code < 500, r.text
+
+
+async def test_checks_across_fields_explain_themselves_in_chinese(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    body = {
+        "title": "清扫村道",
+        "village_id": world.ids["v1"],
+        "starts_at": "2026-12-01T09:00:00+08:00",
+        "ends_at": "2026-12-01T08:00:00+08:00",
+    }
+    r = await client.post("/api/v1/admin/activities", json=body, headers=world.auth("v1_admin"))
+    assert r.status_code == 422
+    assert r.json()["detail"] == "请求内容有误：结束时间 ends_at 须晚于开始时间 starts_at。"
+    assert r.json()["errors"] == [
+        {"field": "", "message": "结束时间 ends_at 须晚于开始时间 starts_at"}
+    ]
+    empty = await client.post("/api/v1/admin/activities", headers=world.auth("v1_admin"))
+    assert empty.json()["errors"][0]["field"] == "请求体"
