@@ -156,6 +156,7 @@ class GoodsLine(BaseModel):
 class ShopReport(BaseModel):
     period: str
     village_id: int
+    village_name: str
     redemptions: int
     points_spent: int
     goods_given: int

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, require_roles
-from app.models.roster import ADMIN_ROLES, Role, Village
+from app.models.roster import ADMIN_ROLES, Role
 from app.models.shop import (
     Fulfil,
     GoodsCreate,
@@ -141,9 +141,8 @@ async def monthly_report(
     )
     if format == "json":
         return report
-    village = await session.get(Village, village_id)
     return Response(
-        shop_reports.report_xlsx(report, village.name if village else ""),
+        shop_reports.report_xlsx(report),
         media_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="shop-{period}.xlsx"'},
     )

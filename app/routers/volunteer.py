@@ -21,8 +21,8 @@ from app.models.volunteer import (
     VolunteerReport,
 )
 from app.routers.common import XLSX, FilterId, RowId, qr_image
-from app.services import certificates, volunteer_view
 from app.services import volunteer as volunteer_service
+from app.services import volunteer_view
 
 router = APIRouter(prefix="/api/v1", tags=["volunteer"])
 
@@ -181,12 +181,15 @@ async def my_certificate(
     date_from: date | None = None,
     date_to: date | None = None,
 ) -> Response:
-    facts = await volunteer_view.certificate(
-        session, principal=principal, date_from=date_from, date_to=date_to
+    image = await volunteer_view.certificate_png(
+        session,
+        principal=principal,
+        date_from=date_from,
+        date_to=date_to,
+        font=settings.cjk_font,
     )
-    font = certificates.find_font(settings.cjk_font)
     return Response(
-        certificates.render(facts, font),
+        image,
         media_type="image/png",
         headers={"Content-Disposition": 'inline; filename="volunteer-certificate.png"'},
     )

@@ -78,6 +78,7 @@ async def report(
     return ShopReport(
         period=period,
         village_id=village_id,
+        village_name=village.name,
         redemptions=sum(1 for r in redemptions if r.status in SPENT),
         points_spent=sum(line.points_spent for line in lines),
         goods_given=sum(line.given for line in lines),
@@ -86,11 +87,11 @@ async def report(
     )
 
 
-def report_xlsx(data: ShopReport, village_name: str) -> bytes:
+def report_xlsx(data: ShopReport) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "积分超市"
-    sheet.append([f"{village_name} {data.period} 积分超市月报"])
+    sheet.append([f"{data.village_name} {data.period} 积分超市月报"])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append(
         [

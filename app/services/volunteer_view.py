@@ -23,7 +23,7 @@ from app.models.volunteer import (
     VolunteerRecord,
     VolunteerReport,
 )
-from app.services import stars, volunteer
+from app.services import certificates, stars, volunteer
 from app.services.certificates import Certificate
 from app.services.scopes import Principal, covers, location_of, scope_clause
 
@@ -54,6 +54,19 @@ async def mine(
 
 def _china_day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=CHINA)
+
+
+async def certificate_png(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    date_from: date | None,
+    date_to: date | None,
+    font: str | None,
+) -> bytes:
+    """The certificate of this volunteer's confirmed hours in the period, as a PNG."""
+    facts = await certificate(session, principal=principal, date_from=date_from, date_to=date_to)
+    return certificates.render(facts, certificates.find_font(font))
 
 
 async def certificate(
