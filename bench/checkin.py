@@ -30,9 +30,8 @@ from app.models.points import LedgerEntry, ScoringRule
 from app.models.roster import Branch, Person, Town, Village
 from app.services import qr_tokens
 from app.services.auth import issue_pair
-from bench.harness import ROOT, record, scratch_database
+from bench.harness import ROOT, free_port, record, scratch_database, server
 from bench.load import _ms
-from bench.me import _free_port, _server
 
 THREADS = 2
 ROTATE = 3600  # the code must not rotate mid-run
@@ -188,9 +187,9 @@ def main() -> None:
             rotate_seconds=ROTATE,
         )
         body = json.dumps({"token": qr})
-        port, base_port = _free_port(), _free_port()
+        port, base_port = free_port(), free_port()
         url = f"http://127.0.0.1:{port}"
-        with _server(
+        with server(
             [sys.executable, "-m", "app.cli", "serve", "--port", str(port)], env, f"{url}/healthz"
         ):
             service = _wrk(
@@ -213,7 +212,7 @@ def main() -> None:
             "warning",
             "--no-access-log",
         ]
-        with _server(baseline_cmd, env, base_url):
+        with server(baseline_cmd, env, base_url):
             baseline = _wrk(base_url, "/", body, token_file, args.connections, seconds=10)
         counts = asyncio.run(_count(settings))
     service["rps"] = round(counts["attendances"] / max(counts["span_seconds"], 1e-3), 1)
