@@ -1,5 +1,6 @@
 """Writes the append-only audit log. Nothing here updates or deletes an entry."""
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
@@ -65,6 +66,33 @@ async def record_created(
         target_type=target_type,
         target_id=row.id,
         where=where,
+        after=snapshot(row),
+    )
+
+
+async def record_updated(
+    session: AsyncSession,
+    *,
+    actor: Principal | None,
+    row: Any,
+    changes: dict[str, Any],
+    target_type: str,
+    where: Callable[[Any], Location],
+) -> None:
+    """Applies ``changes`` to a row and logs it with the row before and after; ``where`` is
+    read after the change, since a change may move the row."""
+    before = snapshot(row)
+    for key, value in changes.items():
+        setattr(row, key, value)
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action=f"{target_type}.update",
+        target_type=target_type,
+        target_id=row.id,
+        where=where(row),
+        before=before,
         after=snapshot(row),
     )
 

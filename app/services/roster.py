@@ -107,24 +107,13 @@ async def update_town(
     session: AsyncSession, *, principal: Principal, town_id: int, data: TownUpdate
 ) -> Town:
     town = await get_in_scope(session, principal, Town, town_id)
-    before = audit.snapshot(town)
     changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
     if "name" in changes and changes["name"] != town.name:
         clash = await session.exec(select(Town).where(Town.name == changes["name"]))
         if clash.first() is not None:
             raise Conflict("已有同名的镇。", code="town.name_taken")
-    for key, value in changes.items():
-        setattr(town, key, value)
-    await session.flush()
-    await audit.record(
-        session,
-        actor=principal,
-        action="town.update",
-        target_type="town",
-        target_id=town_id,
-        where=location_of(town),
-        before=before,
-        after=audit.snapshot(town),
+    await audit.record_updated(
+        session, actor=principal, row=town, changes=changes, target_type="town", where=location_of
     )
     return town
 
@@ -263,7 +252,6 @@ async def update_person(
     session: AsyncSession, *, principal: Principal, person_id: int, data: PersonUpdate
 ) -> Person:
     person = await get_in_scope(session, principal, Person, person_id)
-    before = audit.snapshot(person)
     keys = ("village_id", "household_id", "branch_id", "grid_id")
     # null clears a placement; for name, phone and flags it means "leave as is".
     changes = {
@@ -274,18 +262,13 @@ async def update_person(
     await _place_person(session, principal, placement)
     if changes.get("phone"):
         await _phone_free(session, changes["phone"], person.id)
-    for key, value in {**changes, **placement}.items():
-        setattr(person, key, value)
-    await session.flush()
-    await audit.record(
+    await audit.record_updated(
         session,
         actor=principal,
-        action="person.update",
+        row=person,
+        changes={**changes, **placement},
         target_type="person",
-        target_id=person_id,
-        where=location_of(person),
-        before=before,
-        after=audit.snapshot(person),
+        where=location_of,
     )
     return person
 

@@ -88,20 +88,13 @@ async def update_rule(
             del changes[key]
     if changes.get("points") == 0:
         raise Unprocessable("分值不能为 0。", code="points.rule_invalid")
-    before = audit.snapshot(rule)
-    for key, value in changes.items():
-        setattr(rule, key, value)
-    rule.updated_at = utcnow()
-    await session.flush()
-    await audit.record(
+    await audit.record_updated(
         session,
         actor=principal,
-        action="scoring_rule.update",
+        row=rule,
+        changes={**changes, "updated_at": utcnow()},
         target_type="scoring_rule",
-        target_id=rule_id,
-        where=_where(rule),
-        before=before,
-        after=audit.snapshot(rule),
+        where=_where,
     )
     return rule
 

@@ -60,20 +60,15 @@ async def update_goods(
     goods = await managed_goods(session, principal, goods_id, lock=True)
     changes = data.model_dump(exclude_unset=True)
     await _check_photo(session, principal, changes.get("media_id"))
-    before = audit.snapshot(goods)
-    for key, value in changes.items():
-        if value is not None or key in ("monthly_limit", "media_id"):
-            setattr(goods, key, value)
-    await session.flush()
-    await audit.record(
+    # null clears the limit or the photo; for the rest it means "leave as is".
+    kept = {k: v for k, v in changes.items() if v is not None or k in ("monthly_limit", "media_id")}
+    await audit.record_updated(
         session,
         actor=principal,
-        action="shop_goods.update",
+        row=goods,
+        changes=kept,
         target_type="shop_goods",
-        target_id=goods_id,
-        where=goods_where(goods),
-        before=before,
-        after=audit.snapshot(goods),
+        where=goods_where,
     )
     return goods
 
