@@ -1,17 +1,28 @@
 """What every router shares: id parameters that the database can hold, and list answers."""
 
 import io
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import segno
-from fastapi import Path, Query
+from fastapi import Path, Query, Response
 from pydantic import BaseModel
 
 from app.models.base import MAX_DB_INT
 from app.services.pagination import Page
 
+T = TypeVar("T")
+
 RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
 FilterId = Annotated[int | None, Query(ge=1, le=MAX_DB_INT)]
+
+
+def created_or_found(response: Response, answer: tuple[T, bool]) -> T:
+    """201 for a row this call made, 200 for the one an earlier call made (the contract's rule
+    for naturally unique writes)."""
+    row, created = answer
+    if not created:
+        response.status_code = 200
+    return row
 
 
 def qr_image(text: str, kind: str) -> bytes:

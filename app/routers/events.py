@@ -23,7 +23,7 @@ from app.models.events import (
     ReviewCheckin,
     RevokeCheckin,
 )
-from app.routers.common import XLSX, RowId, page_answer, qr_image
+from app.routers.common import XLSX, RowId, created_or_found, page_answer, qr_image
 from app.services import attendance as attendance_service
 from app.services import checkins as checkin_service
 from app.services import events as event_service
@@ -131,17 +131,17 @@ async def check_in(
     settings: SettingsDep,
     response: Response,
 ) -> Any:
-    attendance, created = await checkin_service.check_in(
-        session,
-        principal=principal,
-        event_id=event_id,
-        data=body,
-        qr_secret=settings.qr_secret,
-        rotate_seconds=settings.qr_rotate_seconds,
+    return created_or_found(
+        response,
+        await checkin_service.check_in(
+            session,
+            principal=principal,
+            event_id=event_id,
+            data=body,
+            qr_secret=settings.qr_secret,
+            rotate_seconds=settings.qr_rotate_seconds,
+        ),
     )
-    if not created:
-        response.status_code = 200
-    return attendance
 
 
 @router.post(
@@ -188,12 +188,12 @@ async def request_leave(
     session: SessionDep,
     response: Response,
 ) -> Any:
-    leave, created = await leave_service.request_leave(
-        session, principal=principal, event_id=event_id, data=body
+    return created_or_found(
+        response,
+        await leave_service.request_leave(
+            session, principal=principal, event_id=event_id, data=body
+        ),
     )
-    if not created:
-        response.status_code = 200
-    return leave
 
 
 @router.post(

@@ -23,7 +23,7 @@ from app.models.points import (
     ScoringRuleUpdate,
     VerifyResult,
 )
-from app.routers.common import FilterId, RowId, page_answer
+from app.routers.common import FilterId, RowId, created_or_found, page_answer
 from app.services import appeals as appeals_service
 from app.services import leaderboard as leaderboard_service
 from app.services import points as points_service
@@ -178,12 +178,10 @@ async def file_appeal(
     session: SessionDep,
     response: Response,
 ) -> Any:
-    appeal, created = await appeals_service.file(
-        session, principal=principal, entry_id=entry_id, data=body
+    return created_or_found(
+        response,
+        await appeals_service.file(session, principal=principal, entry_id=entry_id, data=body),
     )
-    if not created:
-        response.status_code = 200
-    return appeal
 
 
 @router.get("/admin/appeals", response_model=ListPage[AppealPublic], summary="申诉列表")

@@ -34,7 +34,7 @@ from app.models.roster import (
     VillageCreate,
     VillagePublic,
 )
-from app.routers.common import FilterId, RowId, page_answer
+from app.routers.common import FilterId, RowId, created_or_found, page_answer
 from app.services import roster as roster_service
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin: roster"])
@@ -166,10 +166,9 @@ async def set_password(
 async def grant_role(
     body: RoleGrantCreate, principal: AdminUser, session: SessionDep, response: Response
 ) -> RoleGrant:
-    grant, created = await roster_service.grant_role(session, principal=principal, data=body)
-    if not created:
-        response.status_code = 200
-    return grant
+    return created_or_found(
+        response, await roster_service.grant_role(session, principal=principal, data=body)
+    )
 
 
 _add_reads("/towns", Town, TownPublic, "镇")

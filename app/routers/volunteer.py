@@ -20,7 +20,7 @@ from app.models.volunteer import (
     ScanKind,
     VolunteerReport,
 )
-from app.routers.common import XLSX, FilterId, RowId, qr_image
+from app.routers.common import XLSX, FilterId, RowId, created_or_found, qr_image
 from app.services import volunteer as volunteer_service
 from app.services import volunteer_view
 
@@ -72,12 +72,10 @@ async def activity_qr(
 async def enrol(
     activity_id: RowId, principal: CurrentUser, session: SessionDep, response: Response
 ) -> Any:
-    enrolment, created = await volunteer_service.enrol(
-        session, principal=principal, activity_id=activity_id
+    return created_or_found(
+        response,
+        await volunteer_service.enrol(session, principal=principal, activity_id=activity_id),
     )
-    if not created:
-        response.status_code = 200
-    return enrolment
 
 
 @router.post(
@@ -95,17 +93,17 @@ async def scan(
     settings: SettingsDep,
     response: Response,
 ) -> Any:
-    record, created = await volunteer_service.scan(
-        session,
-        principal=principal,
-        activity_id=activity_id,
-        data=body,
-        secret=settings.qr_secret,
-        rotate_seconds=settings.qr_rotate_seconds,
+    return created_or_found(
+        response,
+        await volunteer_service.scan(
+            session,
+            principal=principal,
+            activity_id=activity_id,
+            data=body,
+            secret=settings.qr_secret,
+            rotate_seconds=settings.qr_rotate_seconds,
+        ),
     )
-    if not created:
-        response.status_code = 200
-    return record
 
 
 @router.get(
