@@ -31,13 +31,13 @@ from bench.harness import record, scratch_database
 
 TASKS = (
     "INSERT INTO grid_tasks (town_id, village_id, grid_id, origin, category, title, description,"
-    " priority, due_at, status, media_ids, needs_review, resembles, created_at, updated_at)"
+    " priority, due_at, status, media_ids, resembles, created_at, updated_at)"
     " SELECT 2000, v, 2000 + (v - 2001) * 10 + g % 10 + 1, 'reported',"
     " (ARRAY['sanitation','safety_hazard','dispute','livelihood','errand','other'])[g % 6 + 1],"
     " '基准任务 ' || g, '村口有垃圾', 'normal',"
     " now() - (g || ' minutes')::interval + interval '72 hours',"
     " (ARRAY['reported','accepted','in_progress','resolved','closed','rejected'])[g % 7 % 6 + 1],"
-    " '[]', false, '[]', now() - (g || ' minutes')::interval, now() - (g || ' minutes')::interval"
+    " '[]', '[]', now() - (g || ' minutes')::interval, now() - (g || ' minutes')::interval"
     " FROM (SELECT g, {village} AS v FROM generate_series(1, :tasks) g) s"
 )
 GENERATE = [

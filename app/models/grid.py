@@ -103,7 +103,7 @@ class GridTask(SQLModel, table=True):
     reporter_person_id: int | None = Field(default=None, foreign_key="people.id")
     assignee_person_id: int | None = Field(default=None, foreign_key="people.id")
     media_ids: list[int] = Field(default_factory=list, sa_type=JSON)
-    needs_review: bool = False
+    # Earlier evidence its photos resemble; any makes the task need a cadre's look.
     resembles: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -140,7 +140,6 @@ class GridScore(SQLModel, table=True):
     scorer_account_id: int = Field(foreign_key="user_accounts.id")
     rule_code: str = Field(max_length=64)
     points: int
-    needs_review: bool = False
     resembles: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     created_at: datetime = created_at_field()
 

@@ -150,7 +150,6 @@ async def create_task(session: AsyncSession, *, principal: Principal, data: Task
         reporter_person_id=principal.person_id,
         assignee_person_id=data.assignee_person_id if assigned else principal.person_id,
         media_ids=[p.id or 0 for p in photos],
-        needs_review=bool(found),
         resembles=found,
         created_at=now,
         updated_at=now,
@@ -173,7 +172,7 @@ async def create_task(session: AsyncSession, *, principal: Principal, data: Task
         target_type="grid_task",
         target_id=task.id,
         where=where(task),
-        after={"title": task.title, "status": task.status, "needs_review": task.needs_review},
+        after={"title": task.title, "status": task.status, "needs_review": bool(task.resembles)},
     )
     return task
 
@@ -251,7 +250,6 @@ async def transition(
     elif data.action is TaskAction.reopen:
         task.resolved_at = task.closed_at = None
     if found:
-        task.needs_review = True
         task.resembles = [*task.resembles, *found]
     _step(session, principal, task, data.action.value, before, photos, data.note)
     evidence.record_uses(
@@ -270,7 +268,7 @@ async def transition(
         target_id=task.id,
         where=where(task),
         before={"status": before},
-        after={"status": task.status, "note": data.note, "needs_review": task.needs_review},
+        after={"status": task.status, "note": data.note, "needs_review": bool(task.resembles)},
     )
     return task
 
@@ -399,7 +397,7 @@ async def present(
                 reporter_person_id=task.reporter_person_id,
                 assignee_person_id=task.assignee_person_id,
                 media=_media(task.media_ids, media, storage),
-                needs_review=task.needs_review,
+                needs_review=bool(task.resembles),
                 resembles=[Resemblance.model_validate(r) for r in task.resembles],
                 resolved_at=task.resolved_at,
                 closed_at=task.closed_at,

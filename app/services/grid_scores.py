@@ -60,7 +60,6 @@ async def score(
         scorer_account_id=principal.account_id,
         rule_code=rule.code,
         points=entry.requested_points,
-        needs_review=bool(found),
         resembles=found,
     )
     session.add(record)
@@ -81,6 +80,6 @@ def present(entry: LedgerEntry, record: GridScore) -> ScorePublic:
         **EntryPublic.model_validate(entry).model_dump(),
         household_id=record.household_id,
         grid_id=record.grid_id,
-        needs_review=record.needs_review,
+        needs_review=bool(record.resembles),
         resembles=[Resemblance.model_validate(r) for r in record.resembles],
     )
