@@ -125,9 +125,17 @@ async def confirm(
             Conflict,
         )
     now = utcnow()
+    people = {
+        p.id: p
+        for p in (
+            await session.exec(
+                select(Person).where(col(Person.id).in_([r.person_id for r in waiting]))
+            )
+        ).all()
+    }
     for record in waiting:
-        person = await session.get(Person, record.person_id)
-        assert person is not None and record.id is not None
+        person = people[record.person_id]
+        assert record.id is not None
         if record.minutes > 0:
             account = await ledger.account_for(
                 session,
