@@ -66,3 +66,7 @@ ChinaDatetime = Annotated[
 
 def created_at_field() -> Any:
     return ColumnField(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+# A China month as "YYYY-MM", for disclosure periods and monthly reports.
+MONTH_PATTERN = r"^20\d{2}-(0[1-9]|1[0-2])$"

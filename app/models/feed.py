@@ -8,7 +8,7 @@ from pydantic import Field as SchemaField
 from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import ChinaDatetime, DbId, UTCDateTime, created_at_field
+from app.models.base import MONTH_PATTERN, ChinaDatetime, DbId, UTCDateTime, created_at_field
 
 
 class Category(StrEnum):
@@ -78,7 +78,7 @@ class PostCreate(BaseModel):
     category: Category
     village_id: DbId | None = None
     media_ids: list[DbId] = SchemaField(default_factory=list, max_length=9)
-    disclosure_period: str | None = SchemaField(default=None, pattern=r"^20\d{2}-(0[1-9]|1[0-2])$")
+    disclosure_period: str | None = SchemaField(default=None, pattern=MONTH_PATTERN)
     pinned: bool = False
     publish_at: AwareDatetime | None = SchemaField(
         default=None, description="定时发布：到这个时间才出现在信息流里（带时区）"

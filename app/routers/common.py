@@ -7,10 +7,13 @@ import segno
 from fastapi import Path, Query, Response
 from pydantic import BaseModel
 
-from app.models.base import MAX_DB_INT
+from app.models.base import MAX_DB_INT, MONTH_PATTERN
 from app.services.pagination import Page
 
 T = TypeVar("T")
+
+Month = Annotated[str, Query(pattern=MONTH_PATTERN, description="YYYY-MM")]
+OptionalMonth = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM")]
 
 RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
 FilterId = Annotated[int | None, Query(ge=1, le=MAX_DB_INT)]

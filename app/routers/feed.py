@@ -15,7 +15,7 @@ from app.models.feed import (
     PostPublic,
     ReviewDecision,
 )
-from app.routers.common import RowId
+from app.routers.common import Month, RowId
 from app.services import feed as feed_service
 
 router = APIRouter(prefix="/api/v1", tags=["feed"])
@@ -124,6 +124,6 @@ async def review(
 async def disclosure_compliance(
     principal: AdminUser,
     session: SessionDep,
-    period: Annotated[str, Query(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$")],
+    period: Month,
 ) -> DisclosureCompliance:
     return await feed_service.disclosure_compliance(session, principal=principal, period=period)

@@ -17,14 +17,13 @@ from app.models.grid import (
     TaskStatus,
     TransitionCreate,
 )
-from app.routers.common import XLSX, RowId
+from app.routers.common import XLSX, Month, RowId
 from app.services import grid as grid_service
 from app.services import grid_reports, grid_scores
 
 router = APIRouter(prefix="/api/v1", tags=["grid"])
 
 OptionalId = Annotated[int | None, Query(ge=1, le=MAX_DB_INT)]
-Period = Annotated[str, Query(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 
 
 @router.post(
@@ -123,7 +122,7 @@ async def score(body: ScoreCreate, principal: GridUser, session: SessionDep) -> 
 async def monthly_report(
     principal: AdminUser,
     session: SessionDep,
-    period: Period,
+    period: Month,
     village_id: OptionalId = None,
     grid_id: OptionalId = None,
     format: Literal["json", "xlsx"] = "json",

@@ -16,7 +16,7 @@ from app.models.shop import (
     Restock,
     ShopReport,
 )
-from app.routers.common import XLSX, FilterId, RowId, qr_image
+from app.routers.common import XLSX, FilterId, Month, RowId, qr_image
 from app.services import shop as shop_service
 from app.services import shop_reports
 from app.services.scopes import Principal
@@ -24,7 +24,6 @@ from app.services.scopes import Principal
 router = APIRouter(prefix="/api/v1", tags=["shop"])
 
 CounterUser = Annotated[Principal, Depends(require_roles(*ADMIN_ROLES, Role.shop_keeper))]
-Period = Annotated[str, Query(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 
 
 @router.post("/admin/shop/goods", status_code=201, response_model=GoodsPublic, summary="上架商品")
@@ -132,7 +131,7 @@ async def cancel(redemption_id: RowId, principal: CurrentUser, session: SessionD
 async def monthly_report(
     principal: CounterUser,
     session: SessionDep,
-    period: Period,
+    period: Month,
     village_id: Annotated[int, Query(ge=1, le=2**31 - 1)],
     format: Literal["json", "xlsx"] = "json",
 ) -> Any:

@@ -2,9 +2,9 @@
 records and confirmation, what volunteers see, and the reports."""
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from app.deps import AdminUser, CurrentUser, SessionDep, SettingsDep
 from app.models.events import QrToken
@@ -20,13 +20,11 @@ from app.models.volunteer import (
     ScanKind,
     VolunteerReport,
 )
-from app.routers.common import XLSX, FilterId, RowId, created_or_found, qr_image
+from app.routers.common import XLSX, FilterId, OptionalMonth, RowId, created_or_found, qr_image
 from app.services import volunteer as volunteer_service
 from app.services import volunteer_view
 
 router = APIRouter(prefix="/api/v1", tags=["volunteer"])
-
-Period = Annotated[str | None, Query(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 
 
 @router.post(
@@ -230,7 +228,7 @@ async def activity_report(
 async def monthly_report(
     principal: AdminUser,
     session: SessionDep,
-    period: Period = None,
+    period: OptionalMonth = None,
     village_id: FilterId = None,
     format: Literal["json", "xlsx"] = "json",
 ) -> Any:
