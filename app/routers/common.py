@@ -1,6 +1,7 @@
 """What every router shares: id parameters that the database can hold, and list answers."""
 
 import io
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import segno
@@ -8,6 +9,7 @@ from fastapi import Path, Query, Response
 from pydantic import BaseModel
 
 from app.models.base import MAX_DB_INT, MONTH_PATTERN
+from app.models.events import QrToken
 from app.services.pagination import Page
 
 T = TypeVar("T")
@@ -26,6 +28,25 @@ def created_or_found(response: Response, answer: tuple[T, bool]) -> T:
     if not created:
         response.status_code = 200
     return row
+
+
+def spreadsheet(data: bytes, name: str) -> Response:
+    """An xlsx report as a download named ``name``.xlsx."""
+    return Response(
+        data,
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )
+
+
+def rotating_code(token: str, expires: datetime, rotate_seconds: int, format: str) -> Any:
+    """A rotating QR code as JSON, PNG or SVG; screens poll it, so images are never cached."""
+    if format == "json":
+        return QrToken(token=token, expires_at=expires, rotate_seconds=rotate_seconds)
+    media_type = "image/png" if format == "png" else "image/svg+xml"
+    return Response(
+        qr_image(token, format), media_type=media_type, headers={"Cache-Control": "no-store"}
+    )
 
 
 def qr_image(text: str, kind: str) -> bytes:

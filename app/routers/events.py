@@ -23,7 +23,15 @@ from app.models.events import (
     ReviewCheckin,
     RevokeCheckin,
 )
-from app.routers.common import XLSX, RowId, created_or_found, page_answer, qr_image
+from app.routers.common import (
+    XLSX,
+    RowId,
+    created_or_found,
+    page_answer,
+    qr_image,
+    rotating_code,
+    spreadsheet,
+)
 from app.services import attendance as attendance_service
 from app.services import checkins as checkin_service
 from app.services import events as event_service
@@ -85,13 +93,7 @@ async def event_qr(
     token, expires = event_service.current_token(
         event, secret=settings.qr_secret, rotate_seconds=settings.qr_rotate_seconds
     )
-    if format == "json":
-        return QrToken(token=token, expires_at=expires, rotate_seconds=settings.qr_rotate_seconds)
-    # The screen polls this; an image must never be served from a cache after it rotated.
-    media_type = "image/png" if format == "png" else "image/svg+xml"
-    return Response(
-        qr_image(token, format), media_type=media_type, headers={"Cache-Control": "no-store"}
-    )
+    return rotating_code(token, expires, settings.qr_rotate_seconds, format)
 
 
 @router.get(
@@ -223,11 +225,7 @@ async def event_attendance(
     names = await attendance_service.branch_names(
         session, {r.branch_id for r in report.items if r.branch_id}
     )
-    return Response(
-        attendance_service.report_xlsx(report, names),
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="attendance-{event_id}.xlsx"'},
-    )
+    return spreadsheet(attendance_service.report_xlsx(report, names), f"attendance-{event_id}")
 
 
 @router.get(

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Request
 
 from app.deps import AdminUser, Cursor, GridUser, Limit, SessionDep
 from app.models.base import MAX_DB_INT
@@ -17,7 +17,7 @@ from app.models.grid import (
     TaskStatus,
     TransitionCreate,
 )
-from app.routers.common import XLSX, Month, RowId
+from app.routers.common import XLSX, Month, RowId, spreadsheet
 from app.services import grid as grid_service
 from app.services import grid_reports, grid_scores
 
@@ -132,8 +132,4 @@ async def monthly_report(
     )
     if format == "json":
         return report
-    return Response(
-        grid_reports.report_xlsx(report),
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="grid-{period}.xlsx"'},
-    )
+    return spreadsheet(grid_reports.report_xlsx(report), f"grid-{period}")

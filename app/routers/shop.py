@@ -16,7 +16,7 @@ from app.models.shop import (
     Restock,
     ShopReport,
 )
-from app.routers.common import XLSX, FilterId, Month, RowId, qr_image
+from app.routers.common import XLSX, FilterId, Month, RowId, qr_image, spreadsheet
 from app.services import shop as shop_service
 from app.services import shop_reports
 from app.services.scopes import Principal
@@ -140,8 +140,4 @@ async def monthly_report(
     )
     if format == "json":
         return report
-    return Response(
-        shop_reports.report_xlsx(report),
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="shop-{period}.xlsx"'},
-    )
+    return spreadsheet(shop_reports.report_xlsx(report), f"shop-{period}")

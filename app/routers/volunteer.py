@@ -20,7 +20,15 @@ from app.models.volunteer import (
     ScanKind,
     VolunteerReport,
 )
-from app.routers.common import XLSX, FilterId, OptionalMonth, RowId, created_or_found, qr_image
+from app.routers.common import (
+    XLSX,
+    FilterId,
+    OptionalMonth,
+    RowId,
+    created_or_found,
+    rotating_code,
+    spreadsheet,
+)
 from app.services import volunteer as volunteer_service
 from app.services import volunteer_view
 
@@ -52,12 +60,7 @@ async def activity_qr(
     token, expires = volunteer_service.current_token(
         activity, kind, secret=settings.qr_secret, rotate_seconds=settings.qr_rotate_seconds
     )
-    if format == "json":
-        return QrToken(token=token, expires_at=expires, rotate_seconds=settings.qr_rotate_seconds)
-    media_type = "image/png" if format == "png" else "image/svg+xml"
-    return Response(
-        qr_image(token, format), media_type=media_type, headers={"Cache-Control": "no-store"}
-    )
+    return rotating_code(token, expires, settings.qr_rotate_seconds, format)
 
 
 @router.post(
@@ -194,11 +197,7 @@ async def my_certificate(
 def _answer(report: VolunteerReport, format: str, name: str) -> Any:
     if format == "json":
         return report
-    return Response(
-        volunteer_view.report_xlsx(report),
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-    )
+    return spreadsheet(volunteer_view.report_xlsx(report), name)
 
 
 @router.get(
