@@ -16,8 +16,8 @@ from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.logging_setup import configure_logging
 from app.main import create_app
-from app.services.bootstrap import create_superadmin
 from app.services.demo import seed_demo
+from app.services.roster import create_superadmin
 
 
 def _project_root() -> Path:

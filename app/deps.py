@@ -11,12 +11,9 @@ from app.cache import Cache
 from app.config import Settings
 from app.errors import AppError, Forbidden, Unauthorized
 from app.models.roster import ADMIN_ROLES, Role
-from app.services import auth as auth_service
-from app.services.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from app.services.principal import load_principal
-from app.services.scopes import Principal
-from app.services.tokens import decode_access_token
-from app.services.wechat import WechatGateway
+from app.services.identity import Principal, decode_access_token, load_principal
+from app.services.identity import auth as auth_service
+from app.services.kit import DEFAULT_LIMIT, MAX_LIMIT, WechatGateway
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from app.china_time import utcnow
 from app.db import SessionMaker
-from app.services import feed, maintenance, shop, volunteer
+from app.services import feed, shop, volunteer
+from app.services.identity import maintenance
 
 log = logging.getLogger("xiangzhi.jobs")
 

@@ -32,8 +32,7 @@ from app.routers import (
     volunteer,
     wechat_push,
 )
-from app.services.storage import create_storage
-from app.services.wechat import WechatGateway, create_wechat_http
+from app.services.kit import WechatGateway, create_storage, create_wechat_http
 
 DESCRIPTION = """乡治：党建与乡村治理小程序的后端与管理后台 API。
 

@@ -28,8 +28,8 @@ from app.models.auth import UserAccount
 from app.models.events import Attendance, PartyEvent
 from app.models.points import LedgerEntry, ScoringRule
 from app.models.roster import Branch, Person, Town, Village
-from app.services import qr_tokens
-from app.services.auth import issue_pair
+from app.services.identity.auth import issue_pair
+from app.services.kit import qr_tokens
 from bench.harness import ROOT, free_port, record, scratch_database, server
 from bench.load import _ms
 

@@ -23,10 +23,10 @@ from app.config import Settings
 from app.db import create_engine, create_sessionmaker
 from app.models.grid import TaskStatus
 from app.models.roster import Role, ScopeType
-from app.services import grid
-from app.services.pagination import encode_cursor
-from app.services.scopes import Grant, Principal
-from app.services.storage import LocalStorage
+from app.services.grid import tasks as grid
+from app.services.identity.scopes import Grant, Principal
+from app.services.kit.pagination import encode_cursor
+from app.services.kit.storage import LocalStorage
 from bench.harness import record, scratch_database
 
 TASKS = (

@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 from PIL import Image
 
-from app.services import images
+from app.services.kit import images
 from bench.harness import ROOT, console_login, free_port, record, server
 
 SIZE = (4000, 3000)  # 12 MP, as a mid-range phone takes it

@@ -23,9 +23,9 @@ from app.config import Settings
 from app.db import create_engine, create_sessionmaker
 from app.models.points import Ledger, OwnerType, PointsAccount, SourceType
 from app.models.roster import Role, ScopeType
-from app.services import ledger
-from app.services.leaderboard import leaderboard, period_key
-from app.services.scopes import Grant, Principal
+from app.services.identity.scopes import Grant, Principal
+from app.services.points import ledger
+from app.services.points.leaderboard import leaderboard, period_key
 from bench.harness import record, scratch_database
 
 CONCURRENCY = 32

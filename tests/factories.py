@@ -20,7 +20,7 @@ from app.models.roster import (
     Town,
     Village,
 )
-from app.services.auth import issue_pair
+from app.services.identity.auth import issue_pair
 
 _phones = count(13900000000)
 

@@ -10,7 +10,7 @@ from app.china_time import utcnow
 from app.jobs import purge_expired
 from app.models.idempotency import IdempotencyRecord
 from app.models.roster import Person, Village
-from app.services.demo import DEMO_PASSWORD, seed_demo
+from app.services.demo.town import DEMO_PASSWORD, seed_demo
 
 
 async def test_purge_forgets_only_expired_idempotency_records(app: FastAPI) -> None:

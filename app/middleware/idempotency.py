@@ -16,8 +16,8 @@ from app.config import Settings
 from app.db import SessionMaker
 from app.errors import AppError
 from app.middleware.problems import send_problem
-from app.services import idempotency
-from app.services.tokens import decode_access_token
+from app.services.identity import decode_access_token
+from app.services.kit import idempotency
 
 log = logging.getLogger("xiangzhi.idempotency")
 

@@ -10,10 +10,10 @@ from app.config import Settings
 from app.deps import CacheDep, CurrentUser, SessionDep, SettingsDep, WechatDep
 from app.models.auth import BindPhoneRequest, LogoutRequest, RefreshRequest, WechatLoginRequest
 from app.models.profile import MeProfile, TokenResponse
-from app.services import auth as auth_service
-from app.services import profile as profile_service
-from app.services import ratelimit
-from app.services.auth import TokenPair
+from app.services.identity import TokenPair
+from app.services.identity import auth as auth_service
+from app.services.kit import ratelimit
+from app.services.me import profile as profile_service
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 

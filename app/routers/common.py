@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from app.models.base import MAX_DB_INT, MONTH_PATTERN
 from app.models.events import QrToken
-from app.services.pagination import Page
+from app.services.kit import Page
 
 T = TypeVar("T")
 

@@ -32,10 +32,10 @@ from app.routers.common import (
     rotating_code,
     spreadsheet,
 )
-from app.services import attendance as attendance_service
-from app.services import checkins as checkin_service
-from app.services import events as event_service
-from app.services import leave as leave_service
+from app.services.events import attendance as attendance_service
+from app.services.events import checkins as checkin_service
+from app.services.events import events as event_service
+from app.services.events import leave as leave_service
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 

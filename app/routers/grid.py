@@ -18,8 +18,9 @@ from app.models.grid import (
     TransitionCreate,
 )
 from app.routers.common import XLSX, Month, RowId, spreadsheet
-from app.services import grid as grid_service
-from app.services import grid_reports, grid_scores
+from app.services.grid import reports as grid_reports
+from app.services.grid import scores as grid_scores
+from app.services.grid import tasks as grid_service
 
 router = APIRouter(prefix="/api/v1", tags=["grid"])
 

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from app.deps import CurrentUser, SessionDep, SettingsDep
 from app.models.profile import MeProfile
-from app.services import profile as profile_service
+from app.services.me import profile as profile_service
 
 router = APIRouter(prefix="/api/v1", tags=["me"])
 

@@ -11,7 +11,7 @@ from app.errors import NotFound
 from app.models.media import MediaPrivate, MediaPublic, Purpose
 from app.routers.common import RowId
 from app.services import media as media_service
-from app.services.storage import PRIVATE_PREFIX, LocalStorage
+from app.services.kit import PRIVATE_PREFIX, LocalStorage
 
 _CONTENT_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 

@@ -24,10 +24,10 @@ from app.models.points import (
     VerifyResult,
 )
 from app.routers.common import FilterId, RowId, created_or_found, page_answer
-from app.services import appeals as appeals_service
-from app.services import leaderboard as leaderboard_service
-from app.services import points as points_service
-from app.services import scoring_rules as rules_service
+from app.services.points import appeals as appeals_service
+from app.services.points import awards as points_service
+from app.services.points import leaderboard as leaderboard_service
+from app.services.points import scoring_rules as rules_service
 
 router = APIRouter(prefix="/api/v1", tags=["points"])
 

@@ -18,8 +18,8 @@ from app.models.shop import (
 )
 from app.routers.common import XLSX, FilterId, Month, RowId, qr_image, spreadsheet
 from app.services import shop as shop_service
-from app.services import shop_reports
-from app.services.scopes import Principal
+from app.services.identity import Principal
+from app.services.shop import reports as shop_reports
 
 router = APIRouter(prefix="/api/v1", tags=["shop"])
 

@@ -8,7 +8,7 @@ from app.china_time import to_china, utcnow
 from app.deps import AdminUser, SessionDep
 from app.models.stars import MemberStars, ReviewCreate, RewardReport, RewardRequest
 from app.routers.common import FilterId
-from app.services import stars as stars_service
+from app.services.points import stars as stars_service
 
 router = APIRouter(prefix="/api/v1/admin/stars", tags=["admin: stars"])
 

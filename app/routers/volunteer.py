@@ -30,7 +30,7 @@ from app.routers.common import (
     spreadsheet,
 )
 from app.services import volunteer as volunteer_service
-from app.services import volunteer_view
+from app.services.volunteer import view as volunteer_view
 
 router = APIRouter(prefix="/api/v1", tags=["volunteer"])
 

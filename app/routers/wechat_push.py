@@ -8,8 +8,8 @@ from fastapi.responses import PlainTextResponse
 from app.config import Settings
 from app.deps import SessionDep, SettingsDep
 from app.errors import AppError, BadRequest, Forbidden, NotFound
-from app.services import push
-from app.services.wechat_push import PushRejected
+from app.services.feed import push
+from app.services.kit import PushRejected
 
 router = APIRouter(prefix="/api/v1/wechat", tags=["wechat"])
 

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 
 from app.main import create_app
-from app.services.demo import DEMO_PASSWORD, seed_demo
+from app.services.demo.town import DEMO_PASSWORD, seed_demo
 from tests.conftest import make_settings
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from app.china_time import to_china, utcnow
 from app.models.points import LedgerEntry
-from app.services.stars import split_largest_remainder, volunteer_star
+from app.services.points.stars import split_largest_remainder, volunteer_star
 from tests.factories import World
 from tests.points_helpers import award, make_rule
 

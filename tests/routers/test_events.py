@@ -13,7 +13,7 @@ from coordTransform import gcj02_to_wgs84
 from openpyxl import load_workbook
 
 from app.china_time import to_china, utcnow
-from app.services import qr_tokens
+from app.services.kit import qr_tokens
 from tests.conftest import make_settings
 from tests.factories import Login, World
 from tests.fake_wechat import FAKE_PNG, FakeWechat

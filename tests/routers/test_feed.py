@@ -12,7 +12,7 @@ from sqlmodel import col
 from app.china_time import to_china, utcnow
 from app.jobs import flush_view_counts
 from app.models.feed import Post
-from app.services.personal_data import luhn, scan, valid_id_number
+from app.services.kit.personal_data import luhn, scan, valid_id_number
 from tests.factories import World
 
 ID_NUMBER = "11010519491231002X"  # the checksum example of GB 11643

@@ -126,7 +126,7 @@ async def test_refusals(client: httpx.AsyncClient, world: World, app: FastAPI) -
 BOMB_CHECK = """
 import io, resource, sys
 from PIL import Image
-from app.services import images
+from app.services.kit import images
 buffer = io.BytesIO()
 Image.new("1", (10_000, 10_000)).save(buffer, format="PNG")  # 100 MP, a few kB on disk
 data = buffer.getvalue()

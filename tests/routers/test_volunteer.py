@@ -18,8 +18,8 @@ from sqlmodel import col
 from app.china_time import to_china, utcnow
 from app.jobs import close_finished_volunteering
 from app.models.volunteer import VolunteerActivity
-from app.services import qr_tokens
-from app.services.certificates import FONT_CANDIDATES
+from app.services.kit import qr_tokens
+from app.services.volunteer.certificates import FONT_CANDIDATES
 from tests.conftest import make_settings
 from tests.factories import World
 from tests.points_helpers import make_rule

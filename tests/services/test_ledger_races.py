@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from app.china_time import day_bounds, utcnow
 from app.models.points import Ledger, LedgerEntry, OwnerType, ScoringRule, SourceType
-from app.services import ledger
+from app.services.points import ledger
 from tests.factories import World
 from tests.points_helpers import award, make_rule
 

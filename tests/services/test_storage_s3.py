@@ -9,7 +9,7 @@ from asgi_lifespan import LifespanManager
 from moto.server import ThreadedMotoServer
 
 from app.main import create_app
-from app.services.storage import S3Storage
+from app.services.kit.storage import S3Storage
 from tests.conftest import make_settings
 from tests.factories import World
 from tests.net import free_port

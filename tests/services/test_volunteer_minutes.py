@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from app.china_time import CHINA
-from app.services.volunteer_minutes import credited
+from app.services.volunteer.minutes import credited
 
 START = datetime(2026, 11, 28, 9, 0, tzinfo=CHINA)
 END = START + timedelta(hours=3)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from app.services import wechat_push
-from app.services.wechat_push import PushRejected
+from app.services.kit import wechat_push
+from app.services.kit.wechat_push import PushRejected
 from tests.fake_wechat import APPID
 from tests.routers.test_content_safety import AES_KEY, wechat_encrypt
 

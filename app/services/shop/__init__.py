@@ -1,6 +1,7 @@
 """The points shop: goods and restocking; redemptions that take points and stock at once,
 fulfilment at the counter exactly once, cancellation and expiry that give both back."""
 
+from app.services.shop import reports
 from app.services.shop.common import COUNTER_ROLES, GoodsNotFound, RedemptionNotFound, yuan
 from app.services.shop.goods import (
     create_goods,
@@ -33,6 +34,7 @@ __all__ = [
     "present",
     "readable_redemption",
     "redeem",
+    "reports",
     "restock",
     "update_goods",
     "yuan",

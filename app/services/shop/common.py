@@ -9,7 +9,7 @@ from app.models.shop import (
     ShopGoods,
     ShopRedemption,
 )
-from app.services.scopes import Location
+from app.services.identity import Location
 
 COUNTER_ROLES = ADMIN_ROLES | {Role.shop_keeper}
 OPEN = RedemptionStatus.reserved.value

@@ -18,9 +18,9 @@ from app.models.shop import (
     ShopRestock,
 )
 from app.services import audit
-from app.services.scopes import Principal, covers, location_of, scope_clause
+from app.services.identity import Principal, covers, location_of, scope_clause
+from app.services.kit import Storage
 from app.services.shop.common import COUNTER_ROLES, GoodsNotFound, goods_where
-from app.services.storage import Storage
 
 
 async def _check_photo(session: AsyncSession, principal: Principal, media_id: int | None) -> None:

@@ -26,9 +26,9 @@ from app.models.shop import (
     ShopGoods,
     ShopRedemption,
 )
-from app.services import audit, ledger
-from app.services.ledger import InsufficientPoints
-from app.services.scopes import Principal, covers
+from app.services import audit
+from app.services.identity import Principal, covers
+from app.services.points import InsufficientPoints, ledger
 from app.services.shop.common import (
     COUNTER_ROLES,
     OPEN,

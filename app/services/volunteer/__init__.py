@@ -1,15 +1,10 @@
 """Volunteer activities: the organiser's activity and codes, scanning in and out, records left
 open, hand entries, and confirmation that posts minutes (and points by rule) exactly once."""
 
+from app.services.volunteer import view
 from app.services.volunteer.activities import create_activity, current_token, enrol, organised
 from app.services.volunteer.common import SCAN_GRACE, ActivityNotFound, where
-from app.services.volunteer.records import (
-    confirm,
-    enter_by_hand,
-    my_records,
-    records,
-    reject,
-)
+from app.services.volunteer.records import confirm, enter_by_hand, my_records, records, reject
 from app.services.volunteer.scans import close_finished, scan
 
 __all__ = [
@@ -26,5 +21,6 @@ __all__ = [
     "records",
     "reject",
     "scan",
+    "view",
     "where",
 ]

@@ -14,15 +14,11 @@ from app.models.volunteer import (
     VolunteerActivity,
     VolunteerEnrolment,
 )
-from app.services import audit, geo, qr_tokens, scoring_rules
-from app.services.scopes import Location, Principal, covers
-from app.services.volunteer.common import (
-    PURPOSES,
-    ActivityNotFound,
-    bound_person,
-    refuse,
-    where,
-)
+from app.services import audit
+from app.services.identity import Location, Principal, covers
+from app.services.kit import geo, qr_tokens
+from app.services.points import scoring_rules
+from app.services.volunteer.common import PURPOSES, ActivityNotFound, bound_person, refuse, where
 
 
 def _own_scope(principal: Principal) -> tuple[int | None, int | None, int | None]:

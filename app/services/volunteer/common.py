@@ -12,8 +12,9 @@ from app.models.volunteer import (
     VolunteerActivity,
     VolunteerRecord,
 )
-from app.services import qr_tokens, volunteer_minutes
-from app.services.scopes import Location, Principal
+from app.services.identity import Location, Principal
+from app.services.kit import qr_tokens
+from app.services.volunteer import minutes as volunteer_minutes
 
 # Volunteers may scan in a little before the start and out a little after the end.
 SCAN_GRACE = timedelta(minutes=30)

@@ -15,15 +15,12 @@ from app.models.volunteer import (
     VolunteerActivity,
     VolunteerRecord,
 )
-from app.services import audit, ledger, points, scoring_rules
-from app.services.scopes import Principal
+from app.services import audit
+from app.services.identity import Principal
+from app.services.points import awards as points
+from app.services.points import ledger, scoring_rules
 from app.services.volunteer.activities import organised
-from app.services.volunteer.common import (
-    credited_minutes,
-    locked_record,
-    refuse,
-    where,
-)
+from app.services.volunteer.common import credited_minutes, locked_record, refuse, where
 
 
 async def records(

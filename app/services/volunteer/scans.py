@@ -16,8 +16,8 @@ from app.models.volunteer import (
     VolunteerEnrolment,
     VolunteerRecord,
 )
-from app.services import geo, qr_tokens
-from app.services.scopes import Principal
+from app.services.identity import Principal
+from app.services.kit import geo, qr_tokens
 from app.services.volunteer.common import (
     PURPOSES,
     SCAN_GRACE,

@@ -1,0 +1,5 @@
+"""The audit log: every admin write and every point movement, with before and after."""
+
+from app.services.audit.trail import list_entries, record, record_created, record_updated, snapshot
+
+__all__ = ["list_entries", "record", "record_created", "record_updated", "snapshot"]

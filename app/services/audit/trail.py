@@ -1,0 +1,113 @@
+"""Writes the append-only audit log. Nothing here updates or deletes an entry."""
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models.audit import AuditEntry
+from app.request_context import current_request_id
+from app.services.identity import Location, Principal, scope_clause
+from app.services.kit import Page, keyset_page
+
+
+def snapshot(row: Any) -> dict[str, Any]:
+    """A JSON-safe picture of a row, for before/after."""
+    if isinstance(row, BaseModel):
+        return row.model_dump(mode="json", exclude={"password_hash"})
+    return dict(row)
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    actor: Principal | None,
+    action: str,
+    target_type: str,
+    target_id: int | str,
+    where: Location | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        actor_account_id=actor.account_id if actor else None,
+        actor_person_id=actor.person_id if actor else None,
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id),
+        town_id=where.town_id if where else None,
+        village_id=where.village_id if where else None,
+        before=before,
+        after=after,
+        request_id=current_request_id(),
+    )
+    # Written with the rest of the transaction: nothing needs the entry's id before then.
+    session.add(entry)
+    return entry
+
+
+async def record_created(
+    session: AsyncSession,
+    *,
+    actor: Principal | None,
+    row: Any,
+    target_type: str,
+    where: Location,
+) -> None:
+    """Adds a new row and logs its creation with the row as written."""
+    session.add(row)
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action=f"{target_type}.create",
+        target_type=target_type,
+        target_id=row.id,
+        where=where,
+        after=snapshot(row),
+    )
+
+
+async def record_updated(
+    session: AsyncSession,
+    *,
+    actor: Principal | None,
+    row: Any,
+    changes: dict[str, Any],
+    target_type: str,
+    where: Callable[[Any], Location],
+) -> None:
+    """Applies ``changes`` to a row and logs it with the row before and after; ``where`` is
+    read after the change, since a change may move the row."""
+    before = snapshot(row)
+    for key, value in changes.items():
+        setattr(row, key, value)
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action=f"{target_type}.update",
+        target_type=target_type,
+        target_id=row.id,
+        where=where(row),
+        before=before,
+        after=snapshot(row),
+    )
+
+
+async def list_entries(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    action: str | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[AuditEntry]:
+    stmt = select(AuditEntry).where(scope_clause(principal, AuditEntry))
+    if action:
+        stmt = stmt.where(AuditEntry.action == action)
+    return await keyset_page(
+        session, stmt, order_by=[AuditEntry.id], limit=limit, cursor=cursor, descending=True
+    )

@@ -1,0 +1,283 @@
+"""Attendance: per event (with a spreadsheet), per member per year, and the 三会一课
+compliance of each branch for a month or a quarter."""
+
+import io
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.china_time import CHINA, parse_period, to_china, year_bounds
+from app.errors import Unprocessable
+from app.models.events import (
+    Attendance,
+    AttendanceReport,
+    AttendanceRow,
+    AttendanceStatus,
+    BranchMonth,
+    ComplianceItem,
+    ComplianceReport,
+    EventKind,
+    EventSummary,
+    LeaveRequest,
+    LeaveStatus,
+    MemberYear,
+    PartyEvent,
+)
+from app.models.roster import Branch, Person
+from app.services.events import events
+from app.services.identity import Principal, scope_clause
+from app.services.roster import get_in_scope
+
+MONTHLY = (EventKind.party_day, EventKind.branch_committee, EventKind.group_meeting)
+QUARTERLY = (EventKind.branch_congress, EventKind.party_lecture)
+_STATUS_TITLES = {
+    "present": "出席",
+    "late": "迟到",
+    "excused": "请假",
+    "absent": "缺席",
+    "pending_review": "待审核",
+}
+
+
+async def _rows(session: AsyncSession, event: PartyEvent) -> list[AttendanceRow]:
+    members = (
+        await session.exec(
+            select(Person)
+            .where(
+                col(Person.is_party_member).is_(True),
+                col(Person.branch_id).in_(events.expected_branches(event)),
+            )
+            .order_by(col(Person.branch_id), col(Person.id))
+        )
+    ).all()
+    checkins = {
+        a.person_id: a
+        for a in (await session.exec(select(Attendance).where(Attendance.event_id == event.id)))
+    }
+    excused = set(
+        (
+            await session.exec(
+                select(LeaveRequest.person_id).where(
+                    LeaveRequest.event_id == event.id,
+                    LeaveRequest.status == LeaveStatus.approved.value,
+                )
+            )
+        ).all()
+    )
+    rows = []
+    for person in members:
+        found = checkins.get(person.id or 0)
+        counted = found is not None and found.status in (
+            AttendanceStatus.present,
+            AttendanceStatus.late,
+            AttendanceStatus.pending_review,
+        )
+        status: Any = (
+            found.status if counted and found else "excused" if person.id in excused else "absent"
+        )
+        rows.append(
+            AttendanceRow(
+                person_id=person.id or 0,
+                name=person.name,
+                branch_id=person.branch_id,
+                status=status,
+                scanned_at=found.scanned_at if counted and found else None,
+                checkin_id=found.id if found else None,
+            )
+        )
+    return rows
+
+
+async def event_report(
+    session: AsyncSession, *, principal: Principal, event_id: int
+) -> AttendanceReport:
+    event = await events.event_for_host(session, principal, event_id)
+    rows = await _rows(session, event)
+    counts = Counter(r.status for r in rows)
+    return AttendanceReport(
+        event_id=event_id,
+        title=event.title,
+        expected=len(rows),
+        present=counts["present"],
+        late=counts["late"],
+        excused=counts["excused"],
+        absent=counts["absent"],
+        pending_review=counts["pending_review"],
+        items=rows,
+    )
+
+
+def report_xlsx(report: AttendanceReport, branch_names: dict[int, str]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "考勤"
+    sheet.append([f"{report.title} 考勤表"])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=4)
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    sheet.append(
+        [
+            f"应到 {report.expected} 人，出席 {report.present}，迟到 {report.late}，"
+            f"请假 {report.excused}，缺席 {report.absent}，待审核 {report.pending_review}"
+        ]
+    )
+    sheet.append(["姓名", "党支部", "状态", "签到时间"])
+    for cell in sheet[3]:
+        cell.font = Font(bold=True)
+    for row in report.items:
+        scanned = to_china(row.scanned_at).strftime("%Y-%m-%d %H:%M") if row.scanned_at else ""
+        sheet.append(
+            [
+                row.name,
+                branch_names.get(row.branch_id or 0, ""),
+                _STATUS_TITLES[row.status],
+                scanned,
+            ]
+        )
+    for column, width in zip("ABCD", (14, 24, 10, 18), strict=True):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+async def branch_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    rows = (await session.exec(select(Branch).where(col(Branch.id).in_(ids)))).all()
+    return {b.id or 0: b.name for b in rows}
+
+
+async def member_year(
+    session: AsyncSession, *, principal: Principal, person_id: int, year: int
+) -> MemberYear:
+    person = await get_in_scope(session, principal, Person, person_id)
+    start, end = year_bounds(datetime(year, 7, 1, tzinfo=CHINA))
+    held = (
+        await session.exec(
+            select(PartyEvent).where(
+                col(PartyEvent.town_id) == person.town_id,
+                col(PartyEvent.starts_at) >= start,
+                col(PartyEvent.starts_at) < end,
+            )
+        )
+    ).all()
+    counts: Counter[str] = Counter()
+    for event in held:
+        if person.branch_id not in events.expected_branches(event):
+            continue
+        row = next((r for r in await _rows(session, event) if r.person_id == person_id), None)
+        if row is not None:
+            counts[row.status] += 1
+    return MemberYear(
+        person_id=person_id,
+        year=year,
+        expected=sum(counts.values()),
+        present=counts["present"],
+        late=counts["late"],
+        excused=counts["excused"],
+        absent=counts["absent"],
+    )
+
+
+async def branch_month(
+    session: AsyncSession, *, principal: Principal, branch_id: int, period: str
+) -> BranchMonth:
+    """Each event a branch held in a month, with its attendance counts."""
+    await get_in_scope(session, principal, Branch, branch_id)
+    try:
+        start, end = parse_period(period)
+    except ValueError as exc:
+        raise Unprocessable("period 应为 YYYY-MM。", code="report.bad_period") from exc
+    held = (
+        await session.exec(
+            select(PartyEvent)
+            .where(
+                col(PartyEvent.branch_id) == branch_id,
+                col(PartyEvent.starts_at) >= start,
+                col(PartyEvent.starts_at) < end,
+            )
+            .order_by(col(PartyEvent.starts_at))
+        )
+    ).all()
+    items = []
+    for event in held:
+        counts = Counter(r.status for r in await _rows(session, event))
+        items.append(
+            EventSummary(
+                event_id=event.id or 0,
+                kind=EventKind(event.kind),
+                title=event.title,
+                starts_at=event.starts_at,
+                expected=sum(counts.values()),
+                present=counts["present"],
+                late=counts["late"],
+                excused=counts["excused"],
+                absent=counts["absent"],
+            )
+        )
+    return BranchMonth(branch_id=branch_id, period=period, items=items)
+
+
+def _quarter_months(period: str) -> list[str]:
+    year_text, quarter_text = period.split("-Q")
+    quarter = int(quarter_text)
+    if not 1 <= quarter <= 4:
+        raise ValueError("quarter")
+    return [f"{year_text}-{m:02d}" for m in range(3 * quarter - 2, 3 * quarter + 1)]
+
+
+async def compliance(
+    session: AsyncSession, *, principal: Principal, period: str
+) -> ComplianceReport:
+    """Which of 三会一课 each branch held: monthly kinds in every month of the period, and the
+    quarterly ones in the quarter holding it."""
+    try:
+        months = _quarter_months(period) if "-Q" in period else [period]
+        bounds = [parse_period(m) for m in months]
+        year = int(months[0][:4])
+        quarter = (int(months[0][5:7]) - 1) // 3 + 1
+        quarter_bounds = (
+            parse_period(f"{year}-{3 * quarter - 2:02d}")[0],
+            parse_period(f"{year}-{3 * quarter:02d}")[1],
+        )
+    except (ValueError, IndexError) as exc:
+        raise Unprocessable("period 应为 YYYY-MM 或 YYYY-Qn。", code="report.bad_period") from exc
+    branches = (
+        await session.exec(
+            select(Branch).where(scope_clause(principal, Branch)).order_by(col(Branch.id))
+        )
+    ).all()
+    held_events = (
+        await session.exec(
+            select(PartyEvent).where(
+                col(PartyEvent.branch_id).in_([b.id for b in branches]),
+                col(PartyEvent.starts_at) >= min(quarter_bounds[0], bounds[0][0]),
+                col(PartyEvent.starts_at) < max(quarter_bounds[1], bounds[-1][1]),
+            )
+        )
+    ).all()
+    items = []
+    for branch in branches:
+        mine = [e for e in held_events if e.branch_id == branch.id]
+        held: list[str] = []
+        missing: list[str] = []
+        for month, (start, end) in zip(months, bounds, strict=True):
+            kinds = {e.kind for e in mine if start <= e.starts_at < end}
+            for kind in MONTHLY:
+                label = kind.value if len(months) == 1 else f"{kind.value}:{month}"
+                (held if kind.value in kinds else missing).append(label)
+        quarter_kinds = {
+            e.kind for e in mine if quarter_bounds[0] <= e.starts_at < quarter_bounds[1]
+        }
+        for kind in QUARTERLY:
+            (held if kind.value in quarter_kinds else missing).append(kind.value)
+        items.append(
+            ComplianceItem(
+                branch_id=branch.id or 0, branch_name=branch.name, held=held, missing=missing
+            )
+        )
+    return ComplianceReport(period=period, items=items)

@@ -1,0 +1,91 @@
+"""Leave requests (请假): asked before the event starts, decided by the branch admin; approved
+leave counts as excused, not absent."""
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.china_time import utcnow
+from app.errors import BadRequest, Conflict, Forbidden, NotFound
+from app.models.events import LeaveCreate, LeaveDecision, LeaveRequest, LeaveStatus, PartyEvent
+from app.models.roster import Person
+from app.services import audit
+from app.services.events import events
+from app.services.identity import Location, Principal, covers
+
+
+async def request_leave(
+    session: AsyncSession, *, principal: Principal, event_id: int, data: LeaveCreate
+) -> tuple[LeaveRequest, bool]:
+    event = await session.get(PartyEvent, event_id)
+    if event is None:
+        raise events.EventNotFound()
+    person = await session.get(Person, principal.person_id) if principal.person_id else None
+    if (
+        person is None
+        or not person.is_party_member
+        or person.branch_id not in events.expected_branches(event)
+    ):
+        raise Forbidden("您不在本次活动的参加名单中。", code="checkin.not_invited")
+    existing = (
+        await session.exec(
+            select(LeaveRequest).where(
+                col(LeaveRequest.event_id) == event_id, col(LeaveRequest.person_id) == person.id
+            )
+        )
+    ).first()
+    if existing is not None:
+        return existing, False
+    if utcnow() >= event.starts_at:
+        raise BadRequest("活动已经开始，不能再请假。", code="leave.too_late")
+    assert person.id is not None and person.branch_id is not None
+    leave = LeaveRequest(
+        event_id=event_id,
+        person_id=person.id,
+        town_id=event.town_id,
+        village_id=person.village_id,
+        branch_id=person.branch_id,
+        reason=data.reason,
+    )
+    session.add(leave)
+    await session.flush()
+    return leave, True
+
+
+async def decide(
+    session: AsyncSession, *, principal: Principal, leave_id: int, data: LeaveDecision
+) -> LeaveRequest:
+    leave = await session.get(LeaveRequest, leave_id, with_for_update=True)
+    event = await session.get(PartyEvent, leave.event_id) if leave else None
+    allowed = (
+        leave is not None
+        and event is not None
+        and (
+            covers(principal, events.where(event))
+            or covers(principal, Location(town_id=leave.town_id, branch_id=leave.branch_id))
+        )
+    )
+    if leave is None or not allowed:
+        raise NotFound("找不到该请假申请。", code="leave.not_found")
+    if leave.status != LeaveStatus.pending.value:
+        raise Conflict("该请假申请已经处理过。", code="leave.already_decided")
+    before = audit.snapshot(leave)
+    leave.status = (
+        LeaveStatus.approved if data.decision == "approve" else LeaveStatus.rejected
+    ).value
+    leave.decision_note = data.note
+    leave.decided_by_person_id = principal.person_id
+    leave.decided_at = utcnow()
+    await session.flush()
+    await audit.record(
+        session,
+        actor=principal,
+        action=f"leave.{leave.status}",
+        target_type="leave_request",
+        target_id=leave_id,
+        where=Location(
+            town_id=leave.town_id, village_id=leave.village_id, branch_id=leave.branch_id
+        ),
+        before=before,
+        after=audit.snapshot(leave),
+    )
+    return leave

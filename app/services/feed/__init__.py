@@ -1,0 +1,29 @@
+"""The publicity feed: posts and their review, likes and views, disclosures, content safety
+and WeChat's verdicts on photos."""
+
+from app.services.feed import content_safety, push
+from app.services.feed.posts import (
+    create_post,
+    disclosure_compliance,
+    feed,
+    flush_views,
+    present,
+    read,
+    review,
+    review_queue,
+    set_like,
+)
+
+__all__ = [
+    "content_safety",
+    "create_post",
+    "disclosure_compliance",
+    "feed",
+    "flush_views",
+    "present",
+    "push",
+    "read",
+    "review",
+    "review_queue",
+    "set_like",
+]

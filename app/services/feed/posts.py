@@ -1,0 +1,428 @@
+"""Posts: who may publish what, review, the feed, likes, view counts, disclosure compliance."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.cache import Cache
+from app.china_time import utcnow
+from app.db import dialect_name, upsert_insert
+from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.models.feed import (
+    DISCLOSURES,
+    Category,
+    DisclosureCompliance,
+    DisclosureItem,
+    Post,
+    PostCreate,
+    PostLike,
+    PostMedia,
+    PostPublic,
+    PostStatus,
+    ReviewDecision,
+)
+from app.models.media import NEEDS_HUMAN, Media, Moderation
+from app.models.roster import Person, Village
+from app.services import audit
+from app.services.feed import content_safety
+from app.services.identity import Location, Principal, covers, scope_clause, scope_towns
+from app.services.kit import Page, Storage, WechatGateway, keyset_page, personal_data
+
+
+class PostNotFound(NotFound):
+    code = "post.not_found"
+    detail = "找不到该信息。"
+
+
+def where(post: Post) -> Location:
+    return Location(town_id=post.town_id, village_id=post.village_id)
+
+
+def views_key(post_id: int) -> str:
+    return f"post:views:{post_id}"
+
+
+class ContentRisky(Unprocessable):
+    code = "post.content_risky"
+    detail = "内容未通过微信内容安全检测，请修改后再发布。"
+
+
+class MediaRisky(Unprocessable):
+    code = "post.media_risky"
+    detail = "有照片未通过微信内容安全检测，请换一张。"
+
+
+BLOCKED_REASON = "照片未通过微信内容安全检测，已自动下架。"
+
+
+async def create_post(
+    session: AsyncSession, *, principal: Principal, wechat: WechatGateway, data: PostCreate
+) -> Post:
+    person = await session.get(Person, principal.person_id) if principal.person_id else None
+    if person is None or person.town_id is None:
+        raise Forbidden("请先绑定手机号，再发布信息。", code="auth.not_bound")
+    village_id = data.village_id if data.village_id is not None else person.village_id
+    if village_id is not None:
+        village = await session.get(Village, village_id)
+        if village is None or village.town_id != person.town_id:
+            raise NotFound("找不到该村。", code="village.not_found")
+    target = Location(town_id=person.town_id, village_id=village_id)
+    is_admin = covers(principal, target)
+    is_disclosure = data.category in DISCLOSURES
+    if is_disclosure and not is_admin:
+        raise Forbidden("只有村（镇）管理员可以发布公开信息。", code="post.disclosure_admin_only")
+    if is_disclosure != (data.disclosure_period is not None):
+        raise Unprocessable(
+            "公开类信息须填写公开月份 disclosure_period（YYYY-MM），其他信息不填。",
+            code="post.disclosure_period",
+        )
+    if is_disclosure and village_id is None:
+        raise Unprocessable("公开信息须属于一个村。", code="post.disclosure_village")
+    title, body = personal_data.scan(data.title), personal_data.scan(data.body)
+    kinds = tuple(dict.fromkeys(title.kinds + body.kinds))
+    if kinds and not data.mask_personal_data:
+        raise Unprocessable(
+            f"内容含有{'、'.join(kinds)}，为保护村民隐私不能公开发布；可以删去，或选择打码后发布。",
+            code="post.personal_data",
+            extra={"kinds": list(kinds)},
+        )
+    photos = await _own_media(session, principal, data.media_ids)
+    if any(m.moderation == Moderation.risky.value for m in photos):
+        raise MediaRisky()
+    verdict = await content_safety.check_text(
+        session,
+        wechat=wechat,
+        account_id=principal.account_id,
+        text=f"{title.masked}\n{body.masked}",
+    )
+    if verdict == Moderation.risky:
+        raise ContentRisky()
+    # WeChat's doubts, or a check that could not be made, go to a human even for an admin.
+    doubtful = verdict.value in NEEDS_HUMAN or any(m.moderation in NEEDS_HUMAN for m in photos)
+    publish = is_admin and not doubtful
+    now = utcnow()
+    post = Post(
+        town_id=person.town_id,
+        village_id=village_id,
+        author_account_id=principal.account_id,
+        author_person_id=principal.person_id,
+        title=title.masked,
+        body=body.masked,
+        category=data.category.value,
+        disclosure_period=data.disclosure_period,
+        media_ids=list(data.media_ids),
+        # An admin's own post in their scope goes out at once; everyone else's is reviewed.
+        status=(PostStatus.published if publish else PostStatus.pending_review).value,
+        pin_rank=1 if data.pinned and is_admin else 0,
+        publish_at=data.publish_at,
+        published_at=_publish_time(now, data.publish_at) if publish else None,
+    )
+    session.add(post)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=principal,
+        action="post.create",
+        target_type="post",
+        target_id=post.id or 0,
+        where=where(post),
+        after={"title": post.title, "status": post.status},
+    )
+    return post
+
+
+async def _own_media(
+    session: AsyncSession, principal: Principal, media_ids: list[int]
+) -> list[Media]:
+    if not media_ids:
+        return []
+    rows = (await session.exec(select(Media).where(col(Media.id).in_(media_ids)))).all()
+    mine = [m for m in rows if m.uploader_account_id == principal.account_id]
+    if {m.id for m in mine} != set(media_ids):
+        raise Unprocessable("只能使用自己上传的照片。", code="post.media_invalid")
+    return mine
+
+
+async def apply_media_verdict(session: AsyncSession, media: Media) -> list[int]:
+    """A risky photo takes every post carrying it down; a doubtful one sends published posts
+    back to the review queue. Returns the ids of the posts changed."""
+    if media.moderation not in (Moderation.risky.value, Moderation.review.value):
+        return []
+    # Posts carry only their author's photos, so the author's posts are the candidates.
+    candidates = (
+        await session.exec(
+            select(Post)
+            .where(
+                col(Post.author_account_id) == media.uploader_account_id,
+                col(Post.status) != PostStatus.rejected.value,
+            )
+            .with_for_update()
+        )
+    ).all()
+    changed = []
+    for post in candidates:
+        if media.id not in post.media_ids:
+            continue
+        before = post.status
+        if media.moderation == Moderation.risky.value:
+            post.status = PostStatus.rejected.value
+            post.review_reason = BLOCKED_REASON
+        elif post.status == PostStatus.published.value:
+            post.status = PostStatus.pending_review.value
+        else:
+            continue
+        post.published_at = None
+        changed.append(post.id or 0)
+        await audit.record(
+            session,
+            actor=None,
+            action="post.moderated",
+            target_type="post",
+            target_id=post.id or 0,
+            where=where(post),
+            before={"status": before},
+            after={"status": post.status, "media_id": media.id, "label": media.moderation_label},
+        )
+    await session.flush()
+    return changed
+
+
+async def review(
+    session: AsyncSession, *, principal: Principal, post_id: int, data: ReviewDecision
+) -> Post:
+    post = await session.get(Post, post_id, with_for_update=True)
+    if post is None or not covers(principal, where(post)):
+        raise PostNotFound()
+    if post.status != PostStatus.pending_review.value:
+        raise Conflict("该信息已经审核过。", code="post.already_reviewed")
+    approve = data.decision == "approve"
+    if approve and post.media_ids:
+        risky = (
+            await session.exec(
+                select(Media.id).where(
+                    col(Media.id).in_(post.media_ids),
+                    col(Media.moderation) == Moderation.risky.value,
+                )
+            )
+        ).first()
+        if risky is not None:
+            raise Conflict(MediaRisky.detail, code=MediaRisky.code)
+    post.status = (PostStatus.published if approve else PostStatus.rejected).value
+    post.published_at = _publish_time(utcnow(), post.publish_at) if approve else None
+    post.review_reason = data.reason
+    post.reviewed_by_person_id = principal.person_id
+    await session.flush()
+    await audit.record(
+        session,
+        actor=principal,
+        action=f"post.{post.status}",
+        target_type="post",
+        target_id=post_id,
+        where=where(post),
+        after={"status": post.status, "reason": data.reason},
+    )
+    return post
+
+
+def _publish_time(now: datetime, asked: datetime | None) -> datetime:
+    """Now, or the later time the author asked for (a scheduled post)."""
+    return max(now, asked) if asked is not None else now
+
+
+async def _readable(session: AsyncSession, principal: Principal) -> Any:
+    """Published posts of my town (town-wide or my village), or anything an admin covers."""
+    person = await session.get(Person, principal.person_id) if principal.person_id else None
+    mine: Any = col(Post.id).is_(None)
+    if person is not None and person.town_id is not None:
+        mine = and_(
+            col(Post.town_id) == person.town_id,
+            or_(col(Post.village_id).is_(None), col(Post.village_id) == person.village_id),
+        )
+    readable = and_(
+        col(Post.status) == PostStatus.published.value,
+        col(Post.published_at) <= utcnow(),  # scheduled posts wait for their time
+        or_(mine, scope_clause(principal, Post)),
+    )
+    towns = scope_towns(principal)
+    if towns is None:
+        return readable
+    if person is not None and person.town_id is not None:
+        towns.add(person.town_id)
+    # Implied by the clause above, but stated so the feed index (town first) can be used.
+    return and_(col(Post.town_id).in_(sorted(towns)), readable)
+
+
+async def feed(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    category: Category | None,
+    village_id: int | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[Post]:
+    stmt: Any = select(Post).where(await _readable(session, principal))
+    if category is not None:
+        stmt = stmt.where(col(Post.category) == category.value)
+    if village_id is not None:
+        stmt = stmt.where(col(Post.village_id) == village_id)
+    return await keyset_page(
+        session,
+        stmt,
+        order_by=[Post.pin_rank, Post.published_at, Post.id],
+        limit=limit,
+        cursor=cursor,
+        descending=True,
+    )
+
+
+async def review_queue(
+    session: AsyncSession, *, principal: Principal, limit: int, cursor: str | None
+) -> Page[Post]:
+    stmt: Any = select(Post).where(
+        col(Post.status) == PostStatus.pending_review.value, scope_clause(principal, Post)
+    )
+    return await keyset_page(session, stmt, order_by=[Post.id], limit=limit, cursor=cursor)
+
+
+async def read(session: AsyncSession, *, principal: Principal, cache: Cache, post_id: int) -> Post:
+    post = (
+        await session.exec(
+            select(Post).where(col(Post.id) == post_id, await _readable(session, principal))
+        )
+    ).first()
+    if post is None:
+        raise PostNotFound()
+    # Counted in Redis and written to the database in batches, not once per read.
+    pending = await cache.incr(views_key(post_id))
+    post.view_count += int(pending)
+    session.expunge(post)  # the added views are for this answer only
+    return post
+
+
+async def set_like(
+    session: AsyncSession, *, principal: Principal, post_id: int, liked: bool
+) -> tuple[int, bool]:
+    post = (
+        await session.exec(
+            select(Post).where(col(Post.id) == post_id, await _readable(session, principal))
+        )
+    ).first()
+    if post is None:
+        raise PostNotFound()
+    if liked:
+        insert = upsert_insert(dialect_name(session))
+        result = await session.execute(
+            insert(PostLike)
+            .values(post_id=post_id, account_id=principal.account_id, created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["post_id", "account_id"])
+        )
+        delta = result.rowcount  # type: ignore[attr-defined]
+    else:
+        result = await session.execute(
+            PostLike.__table__.delete().where(  # type: ignore[attr-defined]
+                PostLike.__table__.c.post_id == post_id,  # type: ignore[attr-defined]
+                PostLike.__table__.c.account_id == principal.account_id,  # type: ignore[attr-defined]
+            )
+        )
+        delta = -result.rowcount  # type: ignore[attr-defined]
+    if delta:
+        await session.execute(
+            update(Post).where(col(Post.id) == post_id).values(like_count=Post.like_count + delta)
+        )
+    count = (await session.exec(select(Post.like_count).where(col(Post.id) == post_id))).one()
+    return count, liked
+
+
+async def flush_views(session: AsyncSession, *, cache: Cache) -> int:
+    """Moves the view counts gathered in Redis into the posts table."""
+    moved = 0
+    async for key in cache.scan_iter(match="post:views:*", count=500):
+        count = int(await cache.getdel(key) or 0)
+        if count:
+            post_id = int(str(key).rsplit(":", 1)[1])
+            await session.execute(
+                update(Post)
+                .where(col(Post.id) == post_id)
+                .values(view_count=Post.view_count + count)
+            )
+            moved += count
+    return moved
+
+
+async def disclosure_compliance(
+    session: AsyncSession, *, principal: Principal, period: str
+) -> DisclosureCompliance:
+    villages = (
+        await session.exec(
+            select(Village).where(scope_clause(principal, Village)).order_by(col(Village.id))
+        )
+    ).all()
+    published = (
+        await session.exec(
+            select(Post.village_id, Post.category).where(
+                col(Post.status) == PostStatus.published.value,
+                col(Post.published_at) <= utcnow(),
+                col(Post.disclosure_period) == period,
+                col(Post.village_id).in_([v.id for v in villages]),
+            )
+        )
+    ).all()
+    done: dict[int, set[str]] = {}
+    for village_id, category in published:
+        done.setdefault(village_id or 0, set()).add(category)
+    items = []
+    for village in villages:
+        have = done.get(village.id or 0, set())
+        items.append(
+            DisclosureItem(
+                village_id=village.id or 0,
+                village_name=village.name,
+                published=[c for c in DISCLOSURES if c.value in have],
+                missing=[c for c in DISCLOSURES if c.value not in have],
+            )
+        )
+    return DisclosureCompliance(period=period, items=items)
+
+
+async def present(session: AsyncSession, posts: list[Post], storage: Storage) -> list[PostPublic]:
+    ids = {m for p in posts for m in p.media_ids}
+    media = (
+        {m.id: m for m in (await session.exec(select(Media).where(col(Media.id).in_(ids)))).all()}
+        if ids
+        else {}
+    )
+    answers = []
+    for post in posts:
+        shown = [
+            PostMedia(
+                id=m,
+                url=storage.url(media[m].display_key),
+                thumb_url=storage.url(media[m].thumb_key),
+                moderation=media[m].moderation,
+            )
+            for m in post.media_ids
+            if m in media and media[m].moderation != Moderation.risky.value
+        ]
+        answers.append(
+            PostPublic(
+                id=post.id or 0,
+                town_id=post.town_id,
+                village_id=post.village_id,
+                title=post.title,
+                body=post.body,
+                category=Category(post.category),
+                disclosure_period=post.disclosure_period,
+                status=PostStatus(post.status),
+                pinned=bool(post.pin_rank),
+                like_count=post.like_count,
+                view_count=post.view_count,
+                media=shown,
+                published_at=post.published_at,
+                created_at=post.created_at,
+            )
+        )
+    return answers

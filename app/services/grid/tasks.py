@@ -1,0 +1,410 @@
+"""Grid tasks: reporting, assigning, moving through the state machine, listing by scope."""
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.china_time import utcnow
+from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.models.grid import (
+    GridTask,
+    GridTaskTransition,
+    Priority,
+    Resemblance,
+    TaskAction,
+    TaskCategory,
+    TaskCreate,
+    TaskMedia,
+    TaskOrigin,
+    TaskPublic,
+    TaskStatus,
+    TransitionCreate,
+    TransitionPublic,
+)
+from app.models.media import Media
+from app.models.roster import ADMIN_ROLES, Grid, Role, RoleGrant, ScopeType, Town
+from app.services import audit
+from app.services.grid import evidence
+from app.services.grid import flow as grid_flow
+from app.services.identity import Location, Principal, covers, scope_clause
+from app.services.kit import Page, Storage, geo, keyset_page
+
+WORKER_ROLES = frozenset({Role.grid_worker})
+TASK_ROLES = ADMIN_ROLES | WORKER_ROLES
+
+
+class TaskNotFound(NotFound):
+    code, detail = "grid.task_not_found", "找不到该网格任务。"
+
+
+class InvalidTransition(Conflict):
+    code, detail = "grid.invalid_transition", "当前状态不能执行该操作。"
+
+
+def where(task: GridTask) -> Location:
+    return Location(town_id=task.town_id, village_id=task.village_id, grid_id=task.grid_id)
+
+
+def _grid_location(grid: Grid) -> Location:
+    return Location(town_id=grid.town_id, village_id=grid.village_id, grid_id=grid.id)
+
+
+async def _grid_for_report(
+    session: AsyncSession, principal: Principal, grid_id: int | None
+) -> Grid:
+    if grid_id is None:
+        mine = {
+            g.scope_id
+            for g in principal.grants
+            if g.role is Role.grid_worker and g.scope_type is ScopeType.grid
+        }
+        if len(mine) != 1:
+            raise Unprocessable("请选择上报到哪个网格（grid_id）。", code="grid.grid_required")
+        grid_id = mine.pop()
+    grid = await session.get(Grid, grid_id)
+    if grid is None or not covers(principal, _grid_location(grid), TASK_ROLES):
+        raise NotFound("找不到该网格。", code="grid.not_found")
+    return grid
+
+
+async def _only_grid_of(session: AsyncSession, person_id: int) -> int:
+    """The grid a grid worker serves, when the job does not name one."""
+    grids = (
+        await session.exec(
+            select(RoleGrant.scope_id).where(
+                col(RoleGrant.person_id) == person_id,
+                col(RoleGrant.role) == Role.grid_worker.value,
+                col(RoleGrant.scope_type) == ScopeType.grid.value,
+                col(RoleGrant.revoked_at).is_(None),
+            )
+        )
+    ).all()
+    if len(set(grids)) != 1 or grids[0] is None:
+        raise Unprocessable("请填写派单到哪个网格（grid_id）。", code="grid.grid_required")
+    return grids[0]
+
+
+async def _check_assignee(session: AsyncSession, grid: Grid, person_id: int) -> None:
+    grants = (
+        await session.exec(
+            select(RoleGrant).where(
+                col(RoleGrant.person_id) == person_id,
+                col(RoleGrant.role) == Role.grid_worker.value,
+                col(RoleGrant.revoked_at).is_(None),
+            )
+        )
+    ).all()
+    serves = any(
+        (g.scope_type == ScopeType.grid.value and g.scope_id == grid.id)
+        or (g.scope_type == ScopeType.village.value and g.scope_id == grid.village_id)
+        for g in grants
+    )
+    if not serves:
+        raise Unprocessable("派单对象不是该网格的网格员。", code="grid.assignee_invalid")
+
+
+async def create_task(session: AsyncSession, *, principal: Principal, data: TaskCreate) -> GridTask:
+    assigned = data.origin is TaskOrigin.assigned
+    if assigned:
+        if data.assignee_person_id is None:
+            raise Unprocessable(
+                "派单须填写网格员 assignee_person_id。", code="grid.assignee_invalid"
+            )
+        grid_id = data.grid_id or await _only_grid_of(session, data.assignee_person_id)
+        grid = await session.get(Grid, grid_id)
+        if grid is None or not covers(principal, _grid_location(grid), TASK_ROLES):
+            raise NotFound("找不到该网格。", code="grid.not_found")
+        if not covers(principal, _grid_location(grid)):
+            raise Forbidden("只有村（镇）管理员可以派单。", code="grid.action_forbidden")
+        await _check_assignee(session, grid, data.assignee_person_id)
+    else:
+        grid = await _grid_for_report(session, principal, data.grid_id)
+        if not data.media_ids:
+            raise Unprocessable("上报须附 1 到 9 张现场照片。", code="grid.photo_required")
+    photos = await evidence.own_photos(session, principal, data.media_ids)
+    town = await session.get(Town, grid.town_id)
+    hours = (town.grid_due_hours if town else {}).get(data.priority.value, 72)
+    lat, lng = (
+        geo.to_gcj02(data.lat, data.lng, data.coord_type)
+        if data.lat is not None and data.lng is not None
+        else (None, None)
+    )
+    now = utcnow()
+    found = await evidence.resemblances(session, village_id=grid.village_id, photos=photos)
+    task = GridTask(
+        town_id=grid.town_id,
+        village_id=grid.village_id,
+        grid_id=grid.id or 0,
+        origin=data.origin.value,
+        category=data.category.value,
+        title=data.title,
+        description=data.description,
+        lat=lat,
+        lng=lng,
+        priority=data.priority.value,
+        due_at=now + timedelta(hours=hours),
+        # An admin's job is accepted as it is given; a report waits for the village to take it.
+        status=(TaskStatus.accepted if assigned else TaskStatus.reported).value,
+        reporter_person_id=principal.person_id,
+        assignee_person_id=data.assignee_person_id if assigned else principal.person_id,
+        media_ids=[p.id or 0 for p in photos],
+        resembles=found,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(task)
+    await session.flush()
+    assert task.id is not None
+    _step(session, principal, task, data.origin.value, None, photos, None)
+    evidence.record_uses(
+        session,
+        village_id=grid.village_id,
+        photos=photos,
+        record_type="grid_task",
+        record_id=task.id,
+    )
+    await audit.record(
+        session,
+        actor=principal,
+        action=f"grid_task.{data.origin.value}",
+        target_type="grid_task",
+        target_id=task.id,
+        where=where(task),
+        after={"title": task.title, "status": task.status, "needs_review": bool(task.resembles)},
+    )
+    return task
+
+
+def _step(
+    session: AsyncSession,
+    principal: Principal,
+    task: GridTask,
+    action: str,
+    before: str | None,
+    photos: list[Media],
+    note: str | None,
+) -> None:
+    """Keeps one step of the task's history: who did what, from which status, with what."""
+    session.add(
+        GridTaskTransition(
+            task_id=task.id or 0,
+            action=action,
+            from_status=before,
+            to_status=task.status,
+            actor_account_id=principal.account_id,
+            actor_person_id=principal.person_id,
+            note=note,
+            media_ids=[p.id or 0 for p in photos],
+            created_at=task.updated_at,
+        )
+    )
+
+
+async def _visible(
+    session: AsyncSession, principal: Principal, task_id: int, *, lock: bool
+) -> GridTask:
+    task = await session.get(GridTask, task_id, with_for_update=lock or None)
+    if task is None or not covers(principal, where(task), TASK_ROLES):
+        raise TaskNotFound()
+    return task
+
+
+async def get_task(session: AsyncSession, *, principal: Principal, task_id: int) -> GridTask:
+    return await _visible(session, principal, task_id, lock=False)
+
+
+async def transition(
+    session: AsyncSession, *, principal: Principal, task_id: int, data: TransitionCreate
+) -> GridTask:
+    # The row lock makes a second admin acting at the same moment wait, then find the task
+    # already moved: exactly one of them wins, the other gets grid.invalid_transition.
+    task = await _visible(session, principal, task_id, lock=True)
+    if data.action in grid_flow.ADMIN_ONLY and not covers(principal, where(task)):
+        raise Forbidden(
+            f"只有村（镇）管理员可以{grid_flow.ACTION_TITLES[data.action]}网格任务。",
+            code="grid.action_forbidden",
+        )
+    current = TaskStatus(task.status)
+    target = grid_flow.next_status(current, data.action)
+    if target is None:
+        raise InvalidTransition(
+            f"任务{_STATUS_WORDS[current]}，不能{grid_flow.ACTION_TITLES[data.action]}。"
+        )
+    if data.action is TaskAction.resolve and not data.media_ids:
+        raise Unprocessable("办结须上传处理后的现场照片。", code="grid.after_photo_required")
+    photos = await evidence.own_photos(session, principal, data.media_ids)
+    assert task.id is not None
+    found = await evidence.resemblances(
+        session, village_id=task.village_id, photos=photos, record=("grid_task", task.id)
+    )
+    now = utcnow()
+    before = task.status
+    task.status = target.value
+    task.updated_at = now
+    if target is TaskStatus.resolved:
+        task.resolved_at = now
+    elif target is TaskStatus.closed:
+        task.closed_at = now
+    elif data.action is TaskAction.reopen:
+        task.resolved_at = task.closed_at = None
+    if found:
+        task.resembles = [*task.resembles, *found]
+    _step(session, principal, task, data.action.value, before, photos, data.note)
+    evidence.record_uses(
+        session,
+        village_id=task.village_id,
+        photos=photos,
+        record_type="grid_task",
+        record_id=task.id,
+    )
+    await session.flush()
+    await audit.record(
+        session,
+        actor=principal,
+        action=f"grid_task.{data.action.value}",
+        target_type="grid_task",
+        target_id=task.id,
+        where=where(task),
+        before={"status": before},
+        after={"status": task.status, "note": data.note, "needs_review": bool(task.resembles)},
+    )
+    return task
+
+
+_STATUS_WORDS = {
+    TaskStatus.reported: "刚上报、尚未受理",
+    TaskStatus.accepted: "已受理、尚未开始",
+    TaskStatus.in_progress: "正在办理",
+    TaskStatus.resolved: "已办结",
+    TaskStatus.closed: "已关闭",
+    TaskStatus.rejected: "已驳回",
+}
+
+
+async def list_tasks(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    status: TaskStatus | None,
+    grid_id: int | None,
+    village_id: int | None,
+    category: TaskCategory | None,
+    overdue: bool | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[GridTask]:
+    stmt: Any = select(GridTask).where(scope_clause(principal, GridTask, TASK_ROLES))
+    if status is not None:
+        stmt = stmt.where(col(GridTask.status) == status.value)
+    if grid_id is not None:
+        stmt = stmt.where(col(GridTask.grid_id) == grid_id)
+    if village_id is not None:
+        stmt = stmt.where(col(GridTask.village_id) == village_id)
+    if category is not None:
+        stmt = stmt.where(col(GridTask.category) == category.value)
+    if overdue is not None:
+        late = and_(
+            col(GridTask.status).in_([s.value for s in grid_flow.OPEN]),
+            col(GridTask.due_at) < utcnow(),
+        )
+        stmt = stmt.where(late if overdue else ~late)
+    return await keyset_page(
+        session,
+        stmt,
+        order_by=[GridTask.created_at, GridTask.id],
+        limit=limit,
+        cursor=cursor,
+        descending=True,
+    )
+
+
+def is_overdue(task: GridTask) -> bool:
+    return TaskStatus(task.status) in grid_flow.OPEN and task.due_at < utcnow()
+
+
+def _media(ids: list[int], media: dict[int, Media], storage: Storage) -> list[TaskMedia]:
+    return [
+        TaskMedia(
+            id=i, url=storage.url(media[i].display_key), thumb_url=storage.url(media[i].thumb_key)
+        )
+        for i in ids
+        if i in media
+    ]
+
+
+async def present(
+    session: AsyncSession,
+    tasks: list[GridTask],
+    storage: Storage,
+    *,
+    with_transitions: bool = False,
+) -> list[TaskPublic]:
+    steps: list[GridTaskTransition] = []
+    if with_transitions and tasks:
+        steps = list(
+            (
+                await session.exec(
+                    select(GridTaskTransition)
+                    .where(col(GridTaskTransition.task_id).in_([t.id for t in tasks]))
+                    .order_by(col(GridTaskTransition.id))
+                )
+            ).all()
+        )
+    ids = {m for t in tasks for m in t.media_ids} | {m for s in steps for m in s.media_ids}
+    media = (
+        {
+            m.id or 0: m
+            for m in (await session.exec(select(Media).where(col(Media.id).in_(ids)))).all()
+        }
+        if ids
+        else {}
+    )
+    answers = []
+    for task in tasks:
+        transitions = None
+        if with_transitions:
+            transitions = [
+                TransitionPublic(
+                    action=s.action,
+                    from_status=TaskStatus(s.from_status) if s.from_status else None,
+                    to_status=TaskStatus(s.to_status),
+                    actor_person_id=s.actor_person_id,
+                    note=s.note,
+                    media=_media(s.media_ids, media, storage),
+                    created_at=s.created_at,
+                )
+                for s in steps
+                if s.task_id == task.id
+            ]
+        answers.append(
+            TaskPublic(
+                id=task.id or 0,
+                origin=TaskOrigin(task.origin),
+                category=TaskCategory(task.category),
+                title=task.title,
+                description=task.description,
+                lat=task.lat,
+                lng=task.lng,
+                priority=Priority(task.priority),
+                due_at=task.due_at,
+                overdue=is_overdue(task),
+                status=TaskStatus(task.status),
+                town_id=task.town_id,
+                village_id=task.village_id,
+                grid_id=task.grid_id,
+                reporter_person_id=task.reporter_person_id,
+                assignee_person_id=task.assignee_person_id,
+                media=_media(task.media_ids, media, storage),
+                needs_review=bool(task.resembles),
+                resembles=[Resemblance.model_validate(r) for r in task.resembles],
+                resolved_at=task.resolved_at,
+                closed_at=task.closed_at,
+                created_at=task.created_at,
+                updated_at=task.updated_at,
+                transitions=transitions,
+            )
+        )
+    return answers

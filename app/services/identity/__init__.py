@@ -1,0 +1,31 @@
+"""Who is asking: WeChat and console logins, access and refresh tokens, the principal with its
+grants, and the scope rules that decide what each grant covers. Every domain stands on this
+package, so it imports none of them."""
+
+from app.services.identity import auth, maintenance
+from app.services.identity.auth import TokenPair, password_hasher
+from app.services.identity.principal import load_principal
+from app.services.identity.scopes import (
+    Location,
+    Principal,
+    covers,
+    location_of,
+    scope_clause,
+    scope_towns,
+)
+from app.services.identity.tokens import decode_access_token
+
+__all__ = [
+    "Location",
+    "Principal",
+    "TokenPair",
+    "auth",
+    "covers",
+    "decode_access_token",
+    "load_principal",
+    "location_of",
+    "maintenance",
+    "password_hasher",
+    "scope_clause",
+    "scope_towns",
+]

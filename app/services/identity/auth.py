@@ -1,0 +1,201 @@
+"""Logins, token pairs, refresh rotation with reuse detection, logout, phone binding."""
+
+import asyncio
+from dataclasses import dataclass
+from datetime import timedelta
+
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.cache import Cache
+from app.china_time import utcnow
+from app.config import Settings
+from app.errors import Conflict, NotFound, Unauthorized
+from app.models.auth import RefreshToken, UserAccount
+from app.models.roster import Person
+from app.services.identity.scopes import Principal
+from app.services.identity.tokens import (
+    hash_refresh_token,
+    issue_access_token,
+    new_family_id,
+    new_refresh_token,
+)
+from app.services.kit import WechatGateway
+
+# OWASP's argon2id setting (19 MiB, 2 passes) rather than pwdlib's 64 MiB default: every
+# login holds that memory while it hashes, and ten cadres logging in at once on a small server
+# should not need 640 MB. Hashes made with other settings still verify.
+password_hasher = PasswordHash((Argon2Hasher(memory_cost=19 * 1024, time_cost=2, parallelism=1),))
+# Verifying against this when the username is unknown keeps both answers equally slow.
+_DUMMY_HASH = password_hasher.hash("not-a-real-password")
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    account: UserAccount
+
+
+class RefreshInvalid(Unauthorized):
+    code = "auth.refresh_invalid"
+    detail = "登录凭证无效或已过期，请重新登录。"
+
+
+class RefreshReused(Unauthorized):
+    code = "auth.refresh_reused"
+    detail = "登录凭证已被使用过，为了安全已退出所有设备，请重新登录。"
+    keeps_changes = True
+
+
+def revoked_session_key(session_id: str) -> str:
+    return f"auth:revoked_sid:{session_id}"
+
+
+async def issue_pair(
+    session: AsyncSession, settings: Settings, account: UserAccount, *, family_id: str | None = None
+) -> TokenPair:
+    assert account.id is not None
+    family = family_id or new_family_id()
+    raw = new_refresh_token()
+    session.add(
+        RefreshToken(
+            account_id=account.id,
+            family_id=family,
+            token_hash=hash_refresh_token(raw),
+            expires_at=utcnow() + timedelta(days=settings.refresh_token_days),
+        )
+    )
+    await session.flush()
+    access = issue_access_token(settings, account_id=account.id, session_id=family)
+    return TokenPair(access, raw, settings.access_token_seconds, account)
+
+
+async def wechat_login(
+    session: AsyncSession, *, settings: Settings, wechat: WechatGateway, code: str
+) -> TokenPair:
+    identity = await wechat.code_to_session(code)
+    account = (
+        await session.exec(select(UserAccount).where(UserAccount.openid == identity.openid))
+    ).first()
+    if account is None:
+        account = UserAccount(openid=identity.openid, unionid=identity.unionid)
+        session.add(account)
+    elif identity.unionid and account.unionid != identity.unionid:
+        account.unionid = identity.unionid
+    account.last_login_at = utcnow()
+    await session.flush()
+    return await issue_pair(session, settings, account)
+
+
+async def password_login(
+    session: AsyncSession, *, settings: Settings, username: str, password: str
+) -> TokenPair:
+    account = (
+        await session.exec(select(UserAccount).where(UserAccount.username == username))
+    ).first()
+    stored = account.password_hash if account and account.password_hash else _DUMMY_HASH
+    # Hashing takes tens of milliseconds of CPU: off the event loop, so other requests go on.
+    valid = await asyncio.to_thread(password_hasher.verify, password, stored)
+    if account is None or not account.password_hash or not valid:
+        raise Unauthorized("用户名或密码错误。", code="auth.invalid_credentials")
+    account.last_login_at = utcnow()
+    await session.flush()
+    return await issue_pair(session, settings, account)
+
+
+async def _revoke_family(
+    session: AsyncSession, cache: Cache, settings: Settings, family_id: str
+) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
+    # Access tokens of the family stay valid until they expire unless we remember the revocation.
+    await cache.set(revoked_session_key(family_id), "1", ex=settings.access_token_seconds + 60)
+
+
+async def refresh(
+    session: AsyncSession, *, settings: Settings, cache: Cache, raw_token: str
+) -> TokenPair:
+    token = (
+        await session.exec(
+            select(RefreshToken).where(RefreshToken.token_hash == hash_refresh_token(raw_token))
+        )
+    ).first()
+    now = utcnow()
+    if token is None or token.revoked_at is not None or token.expires_at <= now:
+        raise RefreshInvalid()
+    spent = token.used_at is not None
+    if not spent:
+        claimed = await session.execute(
+            update(RefreshToken)
+            .where(col(RefreshToken.id) == token.id, col(RefreshToken.used_at).is_(None))
+            .values(used_at=now)
+        )
+        spent = claimed.rowcount != 1  # type: ignore[attr-defined]
+    if spent:
+        await _revoke_family(session, cache, settings, token.family_id)
+        raise RefreshReused()
+    account = await session.get(UserAccount, token.account_id)
+    if account is None:
+        raise RefreshInvalid()
+    return await issue_pair(session, settings, account, family_id=token.family_id)
+
+
+async def logout(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    cache: Cache,
+    principal: Principal,
+    raw_token: str | None,
+) -> None:
+    families = {principal.session_id}
+    if raw_token:
+        token = (
+            await session.exec(
+                select(RefreshToken).where(RefreshToken.token_hash == hash_refresh_token(raw_token))
+            )
+        ).first()
+        if token is not None and token.account_id == principal.account_id:
+            families.add(token.family_id)
+    for family in sorted(families):
+        await _revoke_family(session, cache, settings, family)
+
+
+async def bind_phone(
+    session: AsyncSession, *, wechat: WechatGateway, principal: Principal, code: str
+) -> Person:
+    phone = await wechat.phone_number(code)
+    person = (await session.exec(select(Person).where(Person.phone == phone))).first()
+    if person is None:
+        raise NotFound("花名册中没有这个手机号，请联系村里登记。", code="auth.not_in_roster")
+    account = await session.get(UserAccount, principal.account_id)
+    assert account is not None
+    if account.person_id is not None and account.person_id != person.id:
+        raise Conflict("该微信已绑定其他人员。", code="auth.already_bound")
+    other = (
+        await session.exec(
+            select(UserAccount).where(
+                UserAccount.person_id == person.id,
+                col(UserAccount.openid).is_not(None),
+                UserAccount.id != account.id,
+            )
+        )
+    ).first()
+    if other is not None:
+        raise Conflict("该人员已绑定其他微信账号。", code="auth.already_bound")
+    account.person_id = person.id
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:  # another phone bound the same person a moment ago
+        raise Conflict("该人员已绑定其他微信账号。", code="auth.already_bound") from exc
+    return person

@@ -1,0 +1,61 @@
+"""Who is calling: the account, its roster person and their grants, in one query.
+
+It runs on every authenticated request, so the statement is built once and carries the names of
+the granted scopes too, which spares ``/me`` a second trip.
+"""
+
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, select
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models.auth import UserAccount
+from app.models.roster import Branch, Grid, Role, RoleGrant, ScopeType, Town, Village
+from app.services.identity.scopes import Grant, Principal
+
+
+def _scope_join(model: Any, scope: ScopeType) -> Any:
+    return and_(col(RoleGrant.scope_type) == scope.value, RoleGrant.scope_id == model.id)
+
+
+_PRINCIPAL = (
+    select(  # type: ignore[call-overload]
+        UserAccount.person_id,
+        RoleGrant.role,
+        RoleGrant.scope_type,
+        RoleGrant.scope_id,
+        func.coalesce(Town.name, Village.name, Branch.name, Grid.name),
+        RoleGrant.town_id,
+    )
+    .select_from(UserAccount)
+    .outerjoin(
+        RoleGrant,
+        and_(
+            col(RoleGrant.person_id) == UserAccount.person_id,
+            col(RoleGrant.revoked_at).is_(None),
+        ),
+    )
+    .outerjoin(Town, _scope_join(Town, ScopeType.town))
+    .outerjoin(Village, _scope_join(Village, ScopeType.village))
+    .outerjoin(Branch, _scope_join(Branch, ScopeType.branch))
+    .outerjoin(Grid, _scope_join(Grid, ScopeType.grid))
+    .where(col(UserAccount.id) == bindparam("account_id"))
+    .order_by(RoleGrant.id)
+)
+
+
+async def load_principal(
+    session: AsyncSession, *, account_id: int, session_id: str
+) -> Principal | None:
+    rows = (await session.execute(_PRINCIPAL, {"account_id": account_id})).all()
+    if not rows:
+        return None
+    grants = tuple(
+        Grant(Role(role), ScopeType(scope_type), scope_id, scope_name, town_id)
+        for _, role, scope_type, scope_id, scope_name, town_id in rows
+        if role is not None
+    )
+    return Principal(
+        account_id=account_id, person_id=rows[0][0], session_id=session_id, grants=grants
+    )

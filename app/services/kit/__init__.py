@@ -1,0 +1,41 @@
+"""Adapters that know no domain: the WeChat gateway and its pushes, storage, images, QR
+tokens, geo, pagination, rate limits, the personal-data scan, the idempotency store.
+Nothing here imports a domain package."""
+
+from app.services.kit import (
+    geo,
+    idempotency,
+    images,
+    personal_data,
+    qr_tokens,
+    ratelimit,
+    wechat_push,
+)
+from app.services.kit.geo import outside_venue, to_gcj02
+from app.services.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, keyset_page
+from app.services.kit.storage import PRIVATE_PREFIX, LocalStorage, Storage, create_storage
+from app.services.kit.wechat import WechatGateway, create_wechat_http
+from app.services.kit.wechat_push import PushRejected
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "PRIVATE_PREFIX",
+    "LocalStorage",
+    "Page",
+    "PushRejected",
+    "Storage",
+    "WechatGateway",
+    "create_storage",
+    "create_wechat_http",
+    "geo",
+    "idempotency",
+    "images",
+    "keyset_page",
+    "outside_venue",
+    "personal_data",
+    "qr_tokens",
+    "ratelimit",
+    "to_gcj02",
+    "wechat_push",
+]

@@ -1,0 +1,17 @@
+"""Integral points: the one ledger every point moves through, scoring rules, awards and
+reviews, appeals, leaderboards and stars."""
+
+from app.services.points import appeals, awards, leaderboard, ledger, scoring_rules, stars
+from app.services.points.awards import posting_for
+from app.services.points.ledger import InsufficientPoints
+
+__all__ = [
+    "InsufficientPoints",
+    "appeals",
+    "awards",
+    "leaderboard",
+    "ledger",
+    "posting_for",
+    "scoring_rules",
+    "stars",
+]

@@ -1,0 +1,277 @@
+"""Admin awards and deductions, the approval queue, and what a villager sees of their points."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.errors import NotFound, Unprocessable
+from app.models.media import Media
+from app.models.points import (
+    LEDGER_OWNER,
+    Appeal,
+    AppealState,
+    AwardCreate,
+    EntryStatus,
+    Ledger,
+    LedgerEntry,
+    MediaRef,
+    MyEntry,
+    MyPoints,
+    OwnerType,
+    PointsAccount,
+    ScoringRule,
+    SourceType,
+    VerifyResult,
+)
+from app.models.roster import Household, Person
+from app.services.identity import Location, Principal, covers, scope_clause
+from app.services.kit import Page, Storage, keyset_page
+from app.services.points import ledger, scoring_rules
+from app.services.roster import get_in_scope
+
+
+class EvidenceRequired(Unprocessable):
+    code = "points.evidence_required"
+    detail = "这条积分规则需要上传照片作为凭证。"
+
+
+class OwnerMismatch(Unprocessable):
+    code = "points.owner_mismatch"
+    detail = "该积分规则记到农户或个人的账户上，与所填对象不符。"
+
+
+async def owner_in_scope(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    person_id: int | None,
+    household_id: int | None,
+) -> ledger.Owner:
+    if person_id is not None:
+        person = await get_in_scope(session, principal, Person, person_id)
+        return ledger.Owner(OwnerType.person, person_id, person.town_id, person.village_id)
+    assert household_id is not None
+    household = await get_in_scope(session, principal, Household, household_id)
+    return ledger.Owner(OwnerType.household, household_id, household.town_id, household.village_id)
+
+
+def posting_for(
+    rule: ScoringRule,
+    *,
+    quantity: int | None,
+    note: str | None,
+    media_ids: Sequence[int],
+    source_type: SourceType,
+    source_id: str | None,
+) -> ledger.Posting:
+    """Turns a rule and what was done into a posting: the checks every awarding path shares."""
+    amount = scoring_rules.check_quantity(rule, quantity)
+    if rule.requires_evidence and not media_ids:
+        raise EvidenceRequired(f"「{rule.title}」需要上传照片作为凭证。")
+    return ledger.Posting(
+        title=rule.title,
+        points_each=rule.points,
+        quantity=amount,
+        rule=rule,
+        source_type=source_type,
+        source_id=source_id,
+        note=note,
+        media_ids=list(media_ids),
+        pending=rule.requires_approval,
+    )
+
+
+async def award(session: AsyncSession, *, principal: Principal, data: AwardCreate) -> LedgerEntry:
+    owner = await owner_in_scope(
+        session,
+        principal,
+        person_id=data.account_owner.person_id,
+        household_id=data.account_owner.household_id,
+    )
+    rule = await scoring_rules.resolve(
+        session, code=data.rule_code, town_id=owner.town_id, village_id=owner.village_id
+    )
+    book = Ledger(rule.ledger)
+    if LEDGER_OWNER[book] is not owner.type:
+        raise OwnerMismatch()
+    if data.media_ids:
+        found = (
+            await session.exec(select(Media.id).where(col(Media.id).in_(data.media_ids)))
+        ).all()
+        if set(found) != set(data.media_ids):
+            raise Unprocessable("凭证照片不存在，请重新上传。", code="points.media_invalid")
+    posting = posting_for(
+        rule,
+        quantity=data.quantity,
+        note=data.note or None,
+        media_ids=data.media_ids,
+        source_type=SourceType.manual,
+        source_id=None,
+    )
+    account = await ledger.account_for(session, ledger=book, owner=owner)
+    return await ledger.post(session, account=account, posting=posting, actor=principal)
+
+
+def _entry_where(entry: LedgerEntry) -> Location:
+    return Location(town_id=entry.town_id, village_id=entry.village_id)
+
+
+async def entry_in_scope(session: AsyncSession, principal: Principal, entry_id: int) -> LedgerEntry:
+    entry = await session.get(LedgerEntry, entry_id)
+    if entry is None or not covers(principal, _entry_where(entry)):
+        raise NotFound("找不到该积分记录。", code="points.entry_not_found")
+    return entry
+
+
+async def pending(
+    session: AsyncSession, *, principal: Principal, limit: int, cursor: str | None
+) -> Page[LedgerEntry]:
+    stmt: Any = select(LedgerEntry).where(
+        col(LedgerEntry.status) == EntryStatus.pending.value,
+        scope_clause(principal, LedgerEntry),
+    )
+    return await keyset_page(session, stmt, order_by=[LedgerEntry.id], limit=limit, cursor=cursor)
+
+
+async def decide(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    entry_ids: Sequence[int],
+    approve: bool,
+    note: str | None,
+) -> list[LedgerEntry]:
+    """All or nothing: one entry out of scope or already decided refuses the whole batch."""
+    decided = []
+    for entry_id in dict.fromkeys(entry_ids):
+        entry = await entry_in_scope(session, principal, entry_id)
+        decided.append(
+            await ledger.decide(session, entry=entry, approve=approve, actor=principal, note=note)
+        )
+    return decided
+
+
+async def _my_owner(
+    session: AsyncSession, principal: Principal, book: Ledger
+) -> ledger.Owner | None:
+    if principal.person_id is None:
+        return None
+    person = await session.get(Person, principal.person_id)
+    assert person is not None
+    if LEDGER_OWNER[book] is OwnerType.person:
+        return ledger.Owner(OwnerType.person, person.id or 0, person.town_id, person.village_id)
+    if person.household_id is None:
+        return None
+    return ledger.Owner(OwnerType.household, person.household_id, person.town_id, person.village_id)
+
+
+async def find_account(
+    session: AsyncSession, *, book: Ledger, owner: ledger.Owner
+) -> PointsAccount | None:
+    return (
+        await session.execute(
+            select(PointsAccount).where(
+                col(PointsAccount.ledger) == book.value,
+                col(PointsAccount.owner_type) == owner.type.value,
+                col(PointsAccount.owner_id) == owner.id,
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def _media_refs(
+    session: AsyncSession, entries: list[LedgerEntry], storage: Storage
+) -> dict[int, MediaRef]:
+    ids = {m for e in entries for m in e.media_ids}
+    if not ids:
+        return {}
+    rows = (await session.exec(select(Media).where(col(Media.id).in_(ids)))).all()
+    return {
+        m.id or 0: MediaRef(
+            id=m.id or 0, url=storage.url(m.display_key), thumb_url=storage.url(m.thumb_key)
+        )
+        for m in rows
+    }
+
+
+async def my_points(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    book: Ledger,
+    limit: int,
+    cursor: str | None,
+    storage: Storage,
+) -> MyPoints:
+    owner = await _my_owner(session, principal, book)
+    account = await find_account(session, book=book, owner=owner) if owner else None
+    if account is None:
+        return MyPoints(account_id=None, ledger=book, balance=0, items=[], next_cursor=None)
+    stmt: Any = select(LedgerEntry).where(col(LedgerEntry.account_id) == account.id)
+    page = await keyset_page(
+        session, stmt, order_by=[LedgerEntry.id], limit=limit, cursor=cursor, descending=True
+    )
+    ids = [e.id for e in page.items]
+    photos = await _media_refs(session, page.items, storage)
+    appeals = {
+        a.entry_id: a
+        for a in (
+            await session.execute(select(Appeal).where(col(Appeal.entry_id).in_(ids)))
+        ).scalars()
+    }
+    items = [
+        MyEntry(
+            id=e.id or 0,
+            points=e.points,
+            balance_after=e.balance_after,
+            rule_code=e.rule_code,
+            title=e.title,
+            status=EntryStatus(e.status),
+            capped=e.capped,
+            source_type=SourceType(e.source_type),
+            source_id=e.source_id,
+            note=e.note,
+            created_at=e.created_at,
+            media=[photos.get(m, MediaRef(id=m)) for m in e.media_ids],
+            appeal=_appeal_state(appeals.get(e.id or 0)),
+        )
+        for e in page.items
+    ]
+    return MyPoints(
+        account_id=account.id,
+        ledger=book,
+        balance=account.balance,
+        items=items,
+        next_cursor=page.next_cursor,
+    )
+
+
+def _appeal_state(appeal: Appeal | None) -> AppealState | None:
+    if appeal is None:
+        return None
+    return AppealState(id=appeal.id or 0, status=appeal.status, decision_note=appeal.decision_note)
+
+
+async def may_see_account(
+    session: AsyncSession, principal: Principal, account: PointsAccount
+) -> bool:
+    """The owner (or a member of the owning household) and admins over its village."""
+    if covers(principal, Location(town_id=account.town_id, village_id=account.village_id)):
+        return True
+    if principal.person_id is None:
+        return False
+    if account.owner_type == OwnerType.person.value:
+        return account.owner_id == principal.person_id
+    person = await session.get(Person, principal.person_id)
+    return person is not None and person.household_id == account.owner_id
+
+
+async def verify_account(
+    session: AsyncSession, *, principal: Principal, account_id: int
+) -> VerifyResult:
+    account = await session.get(PointsAccount, account_id)
+    if account is None or not await may_see_account(session, principal, account):
+        raise NotFound("找不到该积分账户。", code="points.account_not_found")
+    return await ledger.verify(session, account=account)

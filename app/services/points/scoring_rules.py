@@ -1,0 +1,168 @@
+"""Scoring rules (积分规则): per town, overridden per village by a rule with the same code."""
+
+from typing import Any
+
+from sqlalchemy import or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.china_time import utcnow
+from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.models.points import ScoringRule, ScoringRuleCreate, ScoringRuleUpdate, Unit
+from app.models.roster import ADMIN_ROLES, Town, Village
+from app.services import audit
+from app.services.identity import Location, Principal, covers, scope_clause
+from app.services.kit import Page, keyset_page
+from app.services.roster import get_in_scope
+
+
+class RuleUnknown(Unprocessable):
+    code = "points.rule_unknown"
+    detail = "没有这条积分规则。"
+
+
+class RuleDisabled(Unprocessable):
+    code = "points.rule_disabled"
+    detail = "这条积分规则已停用。"
+
+
+def _where(rule: ScoringRule) -> Location:
+    return Location(town_id=rule.town_id, village_id=rule.village_id)
+
+
+async def create_rule(
+    session: AsyncSession, *, principal: Principal, data: ScoringRuleCreate
+) -> ScoringRule:
+    if data.village_id is not None:
+        village = await get_in_scope(session, principal, Village, data.village_id)
+        if data.town_id is not None and data.town_id != village.town_id:
+            raise Unprocessable("该村不属于所填的镇。", code="points.rule_village_mismatch")
+        town_id = village.town_id
+    else:
+        assert data.town_id is not None
+        if data.town_id in _admin_towns(principal) and not covers(
+            principal, Location(town_id=data.town_id)
+        ):
+            raise Forbidden("只有镇管理员可以制定全镇的积分规则。", code="points.rule_scope")
+        town = await get_in_scope(session, principal, Town, data.town_id)
+        assert town.id is not None
+        town_id = town.id
+    clash = await session.execute(
+        select(ScoringRule.id).where(
+            col(ScoringRule.town_id) == town_id,
+            col(ScoringRule.village_key) == (data.village_id or 0),
+            col(ScoringRule.code) == data.code,
+        )
+    )
+    if clash.first() is not None:
+        raise Conflict("同一范围内已有相同代码的积分规则。", code="points.rule_code_taken")
+    rule = ScoringRule(
+        **data.model_dump(exclude={"town_id", "village_id", "ledger", "unit"}),
+        ledger=data.ledger.value,
+        unit=data.unit.value,
+        town_id=town_id,
+        village_id=data.village_id,
+        village_key=data.village_id or 0,
+    )
+    await audit.record_created(
+        session, actor=principal, row=rule, target_type="scoring_rule", where=_where(rule)
+    )
+    return rule
+
+
+async def _rule_in_scope(session: AsyncSession, principal: Principal, rule_id: int) -> ScoringRule:
+    rule = await session.get(ScoringRule, rule_id)
+    if rule is None or not covers(principal, _where(rule)):
+        raise NotFound("找不到该积分规则。", code="points.rule_not_found")
+    return rule
+
+
+async def update_rule(
+    session: AsyncSession, *, principal: Principal, rule_id: int, data: ScoringRuleUpdate
+) -> ScoringRule:
+    """Changes apply from now on: every entry keeps the points that applied when it was made."""
+    rule = await _rule_in_scope(session, principal, rule_id)
+    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items()}
+    for key in ("title", "points", "requires_approval", "requires_evidence", "enabled"):
+        if key in changes and changes[key] is None:
+            del changes[key]
+    if changes.get("points") == 0:
+        raise Unprocessable("分值不能为 0。", code="points.rule_invalid")
+    await audit.record_updated(
+        session,
+        actor=principal,
+        row=rule,
+        changes={**changes, "updated_at": utcnow()},
+        target_type="scoring_rule",
+        where=_where,
+    )
+    return rule
+
+
+async def list_rules(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    village_id: int | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[ScoringRule]:
+    stmt: Any = select(ScoringRule).where(
+        or_(scope_clause(principal, ScoringRule), _town_rules_visible(principal))
+    )
+    if village_id is not None:
+        stmt = stmt.where(
+            or_(col(ScoringRule.village_id) == village_id, col(ScoringRule.village_id).is_(None))
+        )
+    return await keyset_page(session, stmt, order_by=[ScoringRule.id], limit=limit, cursor=cursor)
+
+
+def _admin_towns(principal: Principal) -> set[int]:
+    return {g.town_id for g in principal.grants if g.role in ADMIN_ROLES and g.town_id}
+
+
+def _town_rules_visible(principal: Principal) -> Any:
+    # A village admin works under the town's rules too, so they may read (not change) them.
+    towns = _admin_towns(principal)
+    return col(ScoringRule.village_id).is_(None) & col(ScoringRule.town_id).in_(towns)
+
+
+async def resolve(
+    session: AsyncSession, *, code: str, town_id: int | None, village_id: int | None
+) -> ScoringRule:
+    """The rule that applies in a village: its own rule of that code, else the town's."""
+    if town_id is None:
+        raise RuleUnknown()
+    candidates = (
+        (
+            await session.execute(
+                select(ScoringRule).where(
+                    col(ScoringRule.town_id) == town_id,
+                    col(ScoringRule.code) == code,
+                    col(ScoringRule.village_key).in_([village_id or 0, 0]),
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if not candidates:
+        raise RuleUnknown(f"没有代码为 {code} 的积分规则。")
+    rule: ScoringRule = max(candidates, key=lambda r: r.village_key)  # the village's own wins
+    if not rule.enabled:
+        raise RuleDisabled(f"积分规则「{rule.title}」已停用。")
+    return rule
+
+
+QUANTITY_RANGE = {Unit.once: (1, 1), Unit.hour: (1, 24), Unit.score: (1, 5)}
+
+
+def check_quantity(rule: ScoringRule, quantity: int | None) -> int:
+    low, high = QUANTITY_RANGE[Unit(rule.unit)]
+    value = low if quantity is None else quantity
+    if not low <= value <= high:
+        raise Unprocessable(
+            f"「{rule.title}」的数量应在 {low} 到 {high} 之间。",
+            code="points.quantity_out_of_range",
+        )
+    return value

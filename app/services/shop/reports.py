@@ -1,0 +1,119 @@
+"""The shop's month per village: redemptions, points spent, goods given, stock left and the
+prize fund spent on restocking; as JSON or a spreadsheet."""
+
+import io
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.china_time import parse_period
+from app.errors import NotFound
+from app.models.roster import Village
+from app.models.shop import (
+    GoodsLine,
+    RedemptionStatus,
+    ShopGoods,
+    ShopRedemption,
+    ShopReport,
+    ShopRestock,
+)
+from app.services.identity import Principal, covers, location_of
+from app.services.shop.common import COUNTER_ROLES, yuan
+
+# Cancelled and expired redemptions gave their points back: they spent nothing.
+SPENT = (RedemptionStatus.reserved.value, RedemptionStatus.fulfilled.value)
+
+
+async def report(
+    session: AsyncSession, *, principal: Principal, period: str, village_id: int
+) -> ShopReport:
+    village = await session.get(Village, village_id)
+    if village is None or not covers(principal, location_of(village), COUNTER_ROLES):
+        raise NotFound("找不到该村。", code="village.not_found")
+    start, end = parse_period(period)
+    goods = (
+        await session.exec(
+            select(ShopGoods)
+            .where(col(ShopGoods.village_id) == village_id)
+            .order_by(col(ShopGoods.id))
+        )
+    ).all()
+    redemptions = (
+        await session.exec(
+            select(ShopRedemption).where(
+                col(ShopRedemption.village_id) == village_id,
+                col(ShopRedemption.created_at) >= start,
+                col(ShopRedemption.created_at) < end,
+            )
+        )
+    ).all()
+    restocks = (
+        await session.exec(
+            select(ShopRestock).where(
+                col(ShopRestock.village_id) == village_id,
+                col(ShopRestock.created_at) >= start,
+                col(ShopRestock.created_at) < end,
+            )
+        )
+    ).all()
+    lines = []
+    for item in goods:
+        mine = [r for r in redemptions if r.goods_id == item.id and r.status in SPENT]
+        bought = [r for r in restocks if r.goods_id == item.id]
+        lines.append(
+            GoodsLine(
+                goods_id=item.id or 0,
+                name=item.name,
+                redeemed=sum(r.quantity for r in mine),
+                given=sum(r.quantity for r in mine if r.status == RedemptionStatus.fulfilled.value),
+                points_spent=sum(r.points for r in mine),
+                restocked=sum(r.quantity for r in bought),
+                cost_yuan=yuan(sum(r.cost_fen for r in bought)),
+                stock_left=item.stock,
+            )
+        )
+    return ShopReport(
+        period=period,
+        village_id=village_id,
+        village_name=village.name,
+        redemptions=sum(1 for r in redemptions if r.status in SPENT),
+        points_spent=sum(line.points_spent for line in lines),
+        goods_given=sum(line.given for line in lines),
+        fund_spent_yuan=sum((line.cost_yuan for line in lines), Decimal("0.00")),
+        goods=lines,
+    )
+
+
+def report_xlsx(data: ShopReport) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "积分超市"
+    sheet.append([f"{data.village_name} {data.period} 积分超市月报"])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append(
+        [
+            f"兑换 {data.redemptions} 笔，消耗积分 {data.points_spent}，"
+            f"发放商品 {data.goods_given} 件，采购支出 {data.fund_spent_yuan} 元"
+        ]
+    )
+    sheet.append(["商品", "兑换件数", "已发放", "消耗积分", "采购件数", "采购金额（元）", "库存"])
+    for cell in sheet[3]:
+        cell.font = Font(bold=True)
+    for line in data.goods:
+        sheet.append(
+            [
+                line.name,
+                line.redeemed,
+                line.given,
+                line.points_spent,
+                line.restocked,
+                float(line.cost_yuan),
+                line.stock_left,
+            ]
+        )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
