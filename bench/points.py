@@ -24,7 +24,7 @@ from app.db import create_engine, create_sessionmaker
 from app.models.points import Ledger, OwnerType, PointsAccount, SourceType
 from app.models.roster import Role, ScopeType
 from app.services.identity.scopes import Grant, Principal
-from app.services.points import ledger
+from app.services.points import chain, ledger
 from app.services.points.leaderboard import leaderboard, period_key
 from bench.harness import record, scratch_database
 
@@ -140,7 +140,7 @@ async def run(env: dict[str, str], households: int, entries: int, postings: int)
         async with maker() as session:
             hot_account = await session.get(PointsAccount, accounts[0].id)
             assert hot_account is not None
-            check = await ledger.verify(session, account=hot_account)
+            check = await chain.verify(session, account=hot_account)
         spread_to_first = len(range(0, postings, len(accounts)))
         assert check.ok and check.entries == postings + spread_to_first, check
         principal = Principal(

@@ -12,8 +12,8 @@ from fastapi import FastAPI
 from sqlalchemy import update
 
 from app.china_time import day_bounds, utcnow
-from app.models.points import Ledger, LedgerEntry, OwnerType, ScoringRule, SourceType
-from app.services.points import ledger
+from app.models.points import Ledger, LedgerEntry, OwnerType, ScoringRule, SourceType, VerifyResult
+from app.services.points import chain, ledger
 from tests.factories import World
 from tests.points_helpers import award, make_rule
 
@@ -52,11 +52,11 @@ async def _post(
     return True
 
 
-async def _verify(app: FastAPI, account_id: int) -> ledger.VerifyResult:
+async def _verify(app: FastAPI, account_id: int) -> VerifyResult:
     async with app.state.sessionmaker() as session:
         account = await session.get(ledger.PointsAccount, account_id)
         assert account is not None
-        return await ledger.verify(session, account=account)
+        return await chain.verify(session, account=account)
 
 
 async def test_200_concurrent_postings_keep_balance_and_chain(app: FastAPI, world: World) -> None:

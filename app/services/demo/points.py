@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
 from app.models.events import EventKind, PartyEvent
-from app.models.points import Ledger, LedgerEntry, OwnerType, ScoringRule, SourceType, Unit
+from app.models.points import Ledger, LedgerEntry, ScoringRule, SourceType, Unit
 from app.models.roster import Branch, Household, Person
 from app.services.points import ledger, posting_for
 
@@ -119,8 +119,9 @@ async def _give(
         source_type=SourceType.manual,
         source_id=None,
     )
-    account = await ledger.account_for(session, ledger=Ledger(rule.ledger), owner=owner)
-    await ledger.post(session, account=account, posting=posting, actor=None)
+    await ledger.credit(
+        session, ledger=Ledger(rule.ledger), owner=owner, posting=posting, actor=None
+    )
 
 
 async def seed_balances(
@@ -142,7 +143,7 @@ async def seed_balances(
         ]
     )
     for index, household in enumerate(households):
-        owner = ledger.Owner(OwnerType.household, household.id or 0, town_id, household.village_id)
+        owner = ledger.Owner.of_household(household)
         for _ in range(3 + index % 5):
             code, quantity = next(pattern)
             await _give(session, rules, code, owner, quantity=quantity)
@@ -152,7 +153,7 @@ async def seed_balances(
         )
     ).all()
     for index, member in enumerate(members):
-        owner = ledger.Owner(OwnerType.person, member.id or 0, town_id, member.village_id)
+        owner = ledger.Owner.of_person(member)
         for _ in range(1 + index % 4):
             # Party-day points are left for today's demo check-in to earn.
             await _give(session, rules, "branch_meeting", owner)
@@ -162,7 +163,7 @@ async def seed_balances(
     leader = next((m for m in members if m.village_id is not None), None)
     if leader is not None:
         # The village branch secretary leads the cooperative.
-        owner = ledger.Owner(OwnerType.person, leader.id or 0, town_id, leader.village_id)
+        owner = ledger.Owner.of_person(leader)
         await _give(session, rules, "lead_coop", owner)  # waits in the approval queue
     entries = (await session.exec(select(LedgerEntry.id))).all()
     progress(f"积分：{len(rules)} 条规则，{len(entries)} 条积分记录（含 1 条待审核）")

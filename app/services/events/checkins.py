@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.china_time import utcnow
 from app.errors import AppError, BadRequest, Conflict, Forbidden
 from app.models.events import Attendance, AttendanceStatus, CheckinCreate, PartyEvent
-from app.models.points import Ledger, OwnerType, SourceType
+from app.models.points import Ledger, SourceType
 from app.models.roster import Person
 from app.services import audit
 from app.services.events import events
@@ -92,9 +92,13 @@ async def award_points(
     )
     person = await session.get(Person, attendance.person_id)
     assert person is not None
-    owner = ledger.Owner(OwnerType.person, attendance.person_id, person.town_id, person.village_id)
-    account = await ledger.account_for(session, ledger=Ledger.member, owner=owner)
-    entry = await ledger.post(session, account=account, posting=posting, actor=actor)
+    entry = await ledger.credit(
+        session,
+        ledger=Ledger.member,
+        owner=ledger.Owner.of_person(person),
+        posting=posting,
+        actor=actor,
+    )
     attendance.ledger_entry_id = entry.id
     attendance.points = entry.points
 

@@ -47,11 +47,13 @@ async def score(
     if found:
         # Paid only after a cadre has looked: the photo may be last month's street again.
         posting = dataclasses.replace(posting, pending=True)
-    owner = ledger.Owner(
-        OwnerType.household, household.id or 0, household.town_id, household.village_id
+    entry = await ledger.credit(
+        session,
+        ledger=Ledger.household,
+        owner=ledger.Owner.of_household(household),
+        posting=posting,
+        actor=principal,
     )
-    account = await ledger.account_for(session, ledger=Ledger.household, owner=owner)
-    entry = await ledger.post(session, account=account, posting=posting, actor=principal)
     record = GridScore(
         entry_id=entry.id or 0,
         town_id=household.town_id,

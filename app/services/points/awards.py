@@ -28,7 +28,7 @@ from app.models.points import (
 from app.models.roster import Household, Person
 from app.services.identity import Location, Principal, covers, scope_clause
 from app.services.kit import Page, Storage, keyset_page
-from app.services.points import ledger, scoring_rules
+from app.services.points import chain, ledger, scoring_rules
 from app.services.roster import get_in_scope
 
 
@@ -51,10 +51,11 @@ async def owner_in_scope(
 ) -> ledger.Owner:
     if person_id is not None:
         person = await get_in_scope(session, principal, Person, person_id)
-        return ledger.Owner(OwnerType.person, person_id, person.town_id, person.village_id)
+        return ledger.Owner.of_person(person)
     assert household_id is not None
-    household = await get_in_scope(session, principal, Household, household_id)
-    return ledger.Owner(OwnerType.household, household_id, household.town_id, household.village_id)
+    return ledger.Owner.of_household(
+        await get_in_scope(session, principal, Household, household_id)
+    )
 
 
 def posting_for(
@@ -110,8 +111,7 @@ async def award(session: AsyncSession, *, principal: Principal, data: AwardCreat
         source_type=SourceType.manual,
         source_id=None,
     )
-    account = await ledger.account_for(session, ledger=book, owner=owner)
-    return await ledger.post(session, account=account, posting=posting, actor=principal)
+    return await ledger.credit(session, ledger=book, owner=owner, posting=posting, actor=principal)
 
 
 def _entry_where(entry: LedgerEntry) -> Location:
@@ -161,10 +161,8 @@ async def _my_owner(
     person = await session.get(Person, principal.person_id)
     assert person is not None
     if LEDGER_OWNER[book] is OwnerType.person:
-        return ledger.Owner(OwnerType.person, person.id or 0, person.town_id, person.village_id)
-    if person.household_id is None:
-        return None
-    return ledger.Owner(OwnerType.household, person.household_id, person.town_id, person.village_id)
+        return ledger.Owner.of_person(person)
+    return ledger.Owner.household_of(person)
 
 
 async def find_account(
@@ -274,4 +272,4 @@ async def verify_account(
     account = await session.get(PointsAccount, account_id)
     if account is None or not await may_see_account(session, principal, account):
         raise NotFound("找不到该积分账户。", code="points.account_not_found")
-    return await ledger.verify(session, account=account)
+    return await chain.verify(session, account=account)

@@ -6,17 +6,13 @@ entries form one hash chain. Entries are never edited: a pending entry gets its 
 chain when approved, and a posted one is corrected by a reversal entry that names it.
 """
 
-import hashlib
-import json
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.china_time import day_bounds, month_bounds, to_china, utcnow, year_bounds
+from app.china_time import utcnow
 from app.db import dialect_name, upsert_insert
 from app.errors import Conflict, NotFound
 from app.models.points import (
@@ -25,13 +21,13 @@ from app.models.points import (
     LedgerEntry,
     OwnerType,
     PointsAccount,
-    PointsTotal,
     ScoringRule,
     SourceType,
-    VerifyResult,
 )
+from app.models.roster import Household, Person
 from app.services import audit
 from app.services.identity import Location, Principal
+from app.services.points import chain, totals
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +36,23 @@ class Owner:
     id: int
     town_id: int | None
     village_id: int | None
+
+    @classmethod
+    def of_person(cls, person: Person) -> "Owner":
+        assert person.id is not None, "a person's account needs a saved person"
+        return cls(OwnerType.person, person.id, person.town_id, person.village_id)
+
+    @classmethod
+    def of_household(cls, household: Household) -> "Owner":
+        assert household.id is not None, "a household's account needs a saved household"
+        return cls(OwnerType.household, household.id, household.town_id, household.village_id)
+
+    @classmethod
+    def household_of(cls, person: Person) -> "Owner | None":
+        """The household account a person's actions earn for, if they belong to one."""
+        if person.household_id is None:
+            return None
+        return cls(OwnerType.household, person.household_id, person.town_id, person.village_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +120,20 @@ async def account_for(session: AsyncSession, *, ledger: Ledger, owner: Owner) ->
     return (await session.exec(stmt)).one()
 
 
+async def credit(
+    session: AsyncSession,
+    *,
+    ledger: Ledger,
+    owner: Owner,
+    posting: Posting,
+    actor: Principal | None,
+) -> LedgerEntry:
+    """Posts to the owner's account on that ledger, opening it on first use. A negative
+    `points_each` makes it a debit, refused beyond the balance unless the posting allows it."""
+    account = await account_for(session, ledger=ledger, owner=owner)
+    return await post(session, account=account, posting=posting, actor=actor)
+
+
 async def _lock(session: AsyncSession, account_id: int) -> PointsAccount:
     stmt = (
         select(PointsAccount)
@@ -115,106 +142,6 @@ async def _lock(session: AsyncSession, account_id: int) -> PointsAccount:
         .execution_options(populate_existing=True)
     )
     return (await session.exec(stmt)).one()
-
-
-async def _cap_room(
-    session: AsyncSession, account_id: int, rule: ScoringRule, now: datetime
-) -> int | None:
-    """How many points the rule's caps still allow on this account now (None: no cap)."""
-    room: int | None = None
-    for cap, bounds in (
-        (rule.daily_cap, day_bounds),
-        (rule.monthly_cap, month_bounds),
-        (rule.yearly_cap, year_bounds),
-    ):
-        if cap is None:
-            continue
-        start, end = bounds(now)
-        used = (
-            await session.execute(
-                select(func.coalesce(func.sum(func.abs(LedgerEntry.points)), 0)).where(
-                    col(LedgerEntry.account_id) == account_id,
-                    col(LedgerEntry.rule_code) == rule.code,
-                    col(LedgerEntry.status).in_([EntryStatus.pending, EntryStatus.posted]),
-                    col(LedgerEntry.created_at) >= start,
-                    col(LedgerEntry.created_at) < end,
-                )
-            )
-        ).scalar_one()
-        left = max(0, cap - int(used))
-        room = left if room is None else min(room, left)
-    return room
-
-
-def entry_hash(entry: LedgerEntry, prev_hash: str | None) -> str:
-    posted_at = entry.posted_at.isoformat() if entry.posted_at else None
-    canonical = json.dumps(
-        {
-            "account_id": entry.account_id,
-            "seq": entry.seq,
-            "points": entry.points,
-            "balance_after": entry.balance_after,
-            "rule_code": entry.rule_code,
-            "rule_points": entry.rule_points,
-            "quantity": entry.quantity,
-            "title": entry.title,
-            "source_type": entry.source_type,
-            "source_id": entry.source_id,
-            "reverses_entry_id": entry.reverses_entry_id,
-            "note": entry.note,
-            "posted_at": posted_at,
-        },
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(f"{prev_hash or ''}|{canonical}".encode()).hexdigest()
-
-
-def _periods(moment: datetime) -> tuple[str, str, str]:
-    local = to_china(moment)
-    return "all", f"Y{local.year}", f"M{local.year}-{local.month:02d}"
-
-
-_TOTALS_UPSERT: dict[str, Any] = {}
-
-
-def _totals_upsert(dialect: str) -> Any:
-    """Built once per dialect: posting is the hot path, and building an upsert costs more than
-    running it."""
-    if dialect not in _TOTALS_UPSERT:
-        insert = upsert_insert(dialect)
-        stmt = insert(PointsTotal).values(
-            account_id=bindparam("account_id"),
-            ledger=bindparam("ledger"),
-            period=bindparam("period"),
-            town_id=bindparam("town_id"),
-            village_id=bindparam("village_id"),
-            earned=bindparam("earned"),
-        )
-        _TOTALS_UPSERT[dialect] = stmt.on_conflict_do_update(
-            index_elements=["account_id", "period"],
-            set_={"earned": PointsTotal.earned + stmt.excluded.earned},
-        )
-    return _TOTALS_UPSERT[dialect]
-
-
-async def _add_to_totals(
-    session: AsyncSession, account: PointsAccount, points: int, moment: datetime
-) -> None:
-    dialect = dialect_name(session)
-    rows = [
-        {
-            "account_id": account.id,
-            "ledger": account.ledger,
-            "period": period,
-            "town_id": account.town_id,
-            "village_id": account.village_id,
-            "earned": points,
-        }
-        for period in _periods(moment)
-    ]
-    await session.execute(_totals_upsert(dialect), rows)
 
 
 async def _chain(
@@ -229,10 +156,10 @@ async def _chain(
     entry.posted_at = now
     entry.status = EntryStatus.posted.value
     entry.prev_hash = account.head_hash
-    entry.hash = entry_hash(entry, account.head_hash)
+    entry.hash = chain.entry_hash(entry, account.head_hash)
     account.head_hash = entry.hash
     if counts_as_earned and entry.points:
-        await _add_to_totals(session, account, entry.points, now)
+        await totals.add_earned(session, account, entry.points, now)
 
 
 def _counts_as_earned(source_type: SourceType) -> bool:
@@ -249,7 +176,7 @@ async def post(
     requested = posting.points_each * posting.quantity
     points, capped = requested, False
     if posting.rule is not None:
-        room = await _cap_room(session, account.id, posting.rule, now)
+        room = await totals.cap_room(session, account.id, posting.rule, now)
         if room is not None and abs(requested) > room:
             points, capped = (room if requested > 0 else -room), True
     if not posting.allow_overdraft and locked.balance + points < 0:
@@ -399,37 +326,3 @@ async def reverse(
         after=_entry_snapshot(reversal),
     )
     return reversal
-
-
-async def verify(session: AsyncSession, *, account: PointsAccount) -> VerifyResult:
-    """Recomputes the account's chain and balance from its entries."""
-    rows = (
-        await session.execute(
-            select(LedgerEntry)
-            .where(col(LedgerEntry.account_id) == account.id, col(LedgerEntry.seq).is_not(None))
-            .order_by(col(LedgerEntry.seq))
-        )
-    ).scalars()
-    prev: str | None = None
-    balance = 0
-    count = 0
-    for entry in rows:
-        count += 1
-        balance += entry.points
-        good = (
-            entry.seq == count
-            and entry.prev_hash == prev
-            and entry.balance_after == balance
-            and entry.hash == entry_hash(entry, prev)
-        )
-        if not good:
-            return VerifyResult(
-                ok=False,
-                entries=count,
-                head=prev,
-                balance=account.balance,
-                first_bad_entry_id=entry.id,
-            )
-        prev = entry.hash
-    ok = prev == account.head_hash and balance == account.balance and count == account.entry_count
-    return VerifyResult(ok=ok, entries=count, head=prev, balance=account.balance)

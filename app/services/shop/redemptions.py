@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import month_bounds, utcnow
 from app.errors import Conflict, Forbidden, NotFound
-from app.models.points import Ledger, LedgerEntry, OwnerType, SourceType
+from app.models.points import Ledger, LedgerEntry, SourceType
 from app.models.roster import Household, Person
 from app.models.shop import (
     RedemptionCreate,
@@ -108,17 +108,11 @@ async def redeem(
         status=OPEN,
         expires_at=now + timedelta(days=reservation_days),
     )
-    account = await ledger.account_for(
-        session,
-        ledger=Ledger.household,
-        owner=ledger.Owner(
-            OwnerType.household, household.id or 0, household.town_id, household.village_id
-        ),
-    )
     try:
-        entry = await ledger.post(
+        entry = await ledger.credit(
             session,
-            account=account,
+            ledger=Ledger.household,
+            owner=ledger.Owner.of_household(household),
             posting=ledger.Posting(
                 title=f"兑换：{goods.name}",
                 points_each=-goods.points,

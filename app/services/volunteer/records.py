@@ -134,16 +134,10 @@ async def confirm(
         person = people[record.person_id]
         assert record.id is not None
         if record.minutes > 0:
-            account = await ledger.account_for(
+            entry = await ledger.credit(
                 session,
                 ledger=Ledger.volunteer,
-                owner=ledger.Owner(
-                    OwnerType.person, person.id or 0, person.town_id, person.village_id
-                ),
-            )
-            entry = await ledger.post(
-                session,
-                account=account,
+                owner=ledger.Owner.of_person(person),
                 posting=ledger.Posting(
                     title=activity.title,
                     points_each=record.minutes,
@@ -186,15 +180,12 @@ async def _points_by_rule(
         session, code=activity.rule_code, town_id=activity.town_id, village_id=activity.village_id
     )
     book = Ledger(rule.ledger)
+    owner: ledger.Owner | None = None
     if LEDGER_OWNER[book] is OwnerType.household:
-        if person.household_id is None:
-            return None
-        owner = ledger.Owner(
-            OwnerType.household, person.household_id, person.town_id, person.village_id
-        )
+        owner = ledger.Owner.household_of(person)
     elif book is Ledger.member and person.is_party_member:
-        owner = ledger.Owner(OwnerType.person, person.id or 0, person.town_id, person.village_id)
-    else:
+        owner = ledger.Owner.of_person(person)
+    if owner is None:
         return None
     hours = record.minutes // 60
     if rule.unit == "hour" and hours == 0:
@@ -208,8 +199,7 @@ async def _points_by_rule(
         source_type=SourceType.volunteer,
         source_id=str(record.id),
     )
-    account = await ledger.account_for(session, ledger=book, owner=owner)
-    entry = await ledger.post(session, account=account, posting=posting, actor=principal)
+    entry = await ledger.credit(session, ledger=book, owner=owner, posting=posting, actor=principal)
     return entry.id
 
 
