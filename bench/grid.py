@@ -24,6 +24,7 @@ from app.db import create_engine, create_sessionmaker
 from app.models.grid import TaskStatus
 from app.models.roster import Role, ScopeType
 from app.services.grid import tasks as grid
+from app.services.grid import views as grid_views
 from app.services.identity.scopes import Grant, Principal
 from app.services.kit.pagination import encode_cursor
 from app.services.kit.storage import LocalStorage
@@ -62,7 +63,7 @@ async def _time(maker: Any, storage: LocalStorage, calls: int, **query: Any) -> 
         async with maker() as session:
             started = time.perf_counter()
             page = await grid.list_tasks(session, **query)
-            shown = await grid.present(session, page.items, storage)
+            shown = await grid_views.present(session, page.items, storage)
             samples.append((time.perf_counter() - started) * 1000)
             items = len(shown)
     cuts = statistics.quantiles(samples, n=100)

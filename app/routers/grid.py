@@ -21,6 +21,7 @@ from app.routers.common import XLSX, Month, RowId, spreadsheet
 from app.services.grid import reports as grid_reports
 from app.services.grid import scores as grid_scores
 from app.services.grid import tasks as grid_service
+from app.services.grid import views as grid_views
 
 router = APIRouter(prefix="/api/v1", tags=["grid"])
 
@@ -37,7 +38,7 @@ async def create_task(
     body: TaskCreate, principal: GridUser, session: SessionDep, request: Request
 ) -> TaskPublic:
     task = await grid_service.create_task(session, principal=principal, data=body)
-    [answer] = await grid_service.present(
+    [answer] = await grid_views.present(
         session, [task], request.app.state.storage, with_transitions=True
     )
     return answer
@@ -67,7 +68,7 @@ async def list_tasks(
         limit=limit,
         cursor=cursor,
     )
-    items = await grid_service.present(session, page.items, request.app.state.storage)
+    items = await grid_views.present(session, page.items, request.app.state.storage)
     return {"items": items, "next_cursor": page.next_cursor}
 
 
@@ -78,7 +79,7 @@ async def get_task(
     task_id: RowId, principal: GridUser, session: SessionDep, request: Request
 ) -> TaskPublic:
     task = await grid_service.get_task(session, principal=principal, task_id=task_id)
-    [answer] = await grid_service.present(
+    [answer] = await grid_views.present(
         session, [task], request.app.state.storage, with_transitions=True
     )
     return answer
@@ -97,7 +98,7 @@ async def transition(
     request: Request,
 ) -> TaskPublic:
     task = await grid_service.transition(session, principal=principal, task_id=task_id, data=body)
-    [answer] = await grid_service.present(
+    [answer] = await grid_views.present(
         session, [task], request.app.state.storage, with_transitions=True
     )
     return answer

@@ -2,17 +2,9 @@
 and WeChat's verdicts on photos."""
 
 from app.services.feed import content_safety, push
-from app.services.feed.posts import (
-    create_post,
-    disclosure_compliance,
-    feed,
-    flush_views,
-    present,
-    read,
-    review,
-    review_queue,
-    set_like,
-)
+from app.services.feed.disclosures import disclosure_compliance
+from app.services.feed.posts import create_post, present, review
+from app.services.feed.reading import feed, flush_views, read, review_queue, set_like
 
 __all__ = [
     "content_safety",

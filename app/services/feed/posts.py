@@ -1,24 +1,17 @@
-"""Posts: who may publish what, review, the feed, likes, view counts, disclosure compliance."""
+"""Posts: who may publish what, with which photos, when it appears, and its review."""
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import and_, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.cache import Cache
 from app.china_time import utcnow
-from app.db import dialect_name, upsert_insert
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.models.feed import (
     DISCLOSURES,
     Category,
-    DisclosureCompliance,
-    DisclosureItem,
     Post,
     PostCreate,
-    PostLike,
     PostMedia,
     PostPublic,
     PostStatus,
@@ -28,8 +21,8 @@ from app.models.media import NEEDS_HUMAN, Media, Moderation
 from app.models.roster import Person, Village
 from app.services import audit
 from app.services.feed import content_safety
-from app.services.identity import Location, Principal, covers, scope_clause, scope_towns
-from app.services.kit import Page, Storage, WechatGateway, keyset_page, personal_data
+from app.services.identity import Location, Principal, covers
+from app.services.kit import Storage, WechatGateway, personal_data
 
 
 class PostNotFound(NotFound):
@@ -41,10 +34,6 @@ def where(post: Post) -> Location:
     return Location(town_id=post.town_id, village_id=post.village_id)
 
 
-def views_key(post_id: int) -> str:
-    return f"post:views:{post_id}"
-
-
 class ContentRisky(Unprocessable):
     code = "post.content_risky"
     detail = "内容未通过微信内容安全检测，请修改后再发布。"
@@ -53,9 +42,6 @@ class ContentRisky(Unprocessable):
 class MediaRisky(Unprocessable):
     code = "post.media_risky"
     detail = "有照片未通过微信内容安全检测，请换一张。"
-
-
-BLOCKED_REASON = "照片未通过微信内容安全检测，已自动下架。"
 
 
 async def create_post(
@@ -146,50 +132,6 @@ async def _own_media(
     return mine
 
 
-async def apply_media_verdict(session: AsyncSession, media: Media) -> list[int]:
-    """A risky photo takes every post carrying it down; a doubtful one sends published posts
-    back to the review queue. Returns the ids of the posts changed."""
-    if media.moderation not in (Moderation.risky.value, Moderation.review.value):
-        return []
-    # Posts carry only their author's photos, so the author's posts are the candidates.
-    candidates = (
-        await session.exec(
-            select(Post)
-            .where(
-                col(Post.author_account_id) == media.uploader_account_id,
-                col(Post.status) != PostStatus.rejected.value,
-            )
-            .with_for_update()
-        )
-    ).all()
-    changed = []
-    for post in candidates:
-        if media.id not in post.media_ids:
-            continue
-        before = post.status
-        if media.moderation == Moderation.risky.value:
-            post.status = PostStatus.rejected.value
-            post.review_reason = BLOCKED_REASON
-        elif post.status == PostStatus.published.value:
-            post.status = PostStatus.pending_review.value
-        else:
-            continue
-        post.published_at = None
-        changed.append(post.id or 0)
-        await audit.record(
-            session,
-            actor=None,
-            action="post.moderated",
-            target_type="post",
-            target_id=post.id or 0,
-            where=where(post),
-            before={"status": before},
-            after={"status": post.status, "media_id": media.id, "label": media.moderation_label},
-        )
-    await session.flush()
-    return changed
-
-
 async def review(
     session: AsyncSession, *, principal: Principal, post_id: int, data: ReviewDecision
 ) -> Post:
@@ -230,162 +172,6 @@ async def review(
 def _publish_time(now: datetime, asked: datetime | None) -> datetime:
     """Now, or the later time the author asked for (a scheduled post)."""
     return max(now, asked) if asked is not None else now
-
-
-async def _readable(session: AsyncSession, principal: Principal) -> Any:
-    """Published posts of my town (town-wide or my village), or anything an admin covers."""
-    person = await session.get(Person, principal.person_id) if principal.person_id else None
-    mine: Any = col(Post.id).is_(None)
-    if person is not None and person.town_id is not None:
-        mine = and_(
-            col(Post.town_id) == person.town_id,
-            or_(col(Post.village_id).is_(None), col(Post.village_id) == person.village_id),
-        )
-    readable = and_(
-        col(Post.status) == PostStatus.published.value,
-        col(Post.published_at) <= utcnow(),  # scheduled posts wait for their time
-        or_(mine, scope_clause(principal, Post)),
-    )
-    towns = scope_towns(principal)
-    if towns is None:
-        return readable
-    if person is not None and person.town_id is not None:
-        towns.add(person.town_id)
-    # Implied by the clause above, but stated so the feed index (town first) can be used.
-    return and_(col(Post.town_id).in_(sorted(towns)), readable)
-
-
-async def feed(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    category: Category | None,
-    village_id: int | None,
-    limit: int,
-    cursor: str | None,
-) -> Page[Post]:
-    stmt: Any = select(Post).where(await _readable(session, principal))
-    if category is not None:
-        stmt = stmt.where(col(Post.category) == category.value)
-    if village_id is not None:
-        stmt = stmt.where(col(Post.village_id) == village_id)
-    return await keyset_page(
-        session,
-        stmt,
-        order_by=[Post.pin_rank, Post.published_at, Post.id],
-        limit=limit,
-        cursor=cursor,
-        descending=True,
-    )
-
-
-async def review_queue(
-    session: AsyncSession, *, principal: Principal, limit: int, cursor: str | None
-) -> Page[Post]:
-    stmt: Any = select(Post).where(
-        col(Post.status) == PostStatus.pending_review.value, scope_clause(principal, Post)
-    )
-    return await keyset_page(session, stmt, order_by=[Post.id], limit=limit, cursor=cursor)
-
-
-async def read(session: AsyncSession, *, principal: Principal, cache: Cache, post_id: int) -> Post:
-    post = (
-        await session.exec(
-            select(Post).where(col(Post.id) == post_id, await _readable(session, principal))
-        )
-    ).first()
-    if post is None:
-        raise PostNotFound()
-    # Counted in Redis and written to the database in batches, not once per read.
-    pending = await cache.incr(views_key(post_id))
-    post.view_count += int(pending)
-    session.expunge(post)  # the added views are for this answer only
-    return post
-
-
-async def set_like(
-    session: AsyncSession, *, principal: Principal, post_id: int, liked: bool
-) -> tuple[int, bool]:
-    post = (
-        await session.exec(
-            select(Post).where(col(Post.id) == post_id, await _readable(session, principal))
-        )
-    ).first()
-    if post is None:
-        raise PostNotFound()
-    if liked:
-        insert = upsert_insert(dialect_name(session))
-        result = await session.execute(
-            insert(PostLike)
-            .values(post_id=post_id, account_id=principal.account_id, created_at=utcnow())
-            .on_conflict_do_nothing(index_elements=["post_id", "account_id"])
-        )
-        delta = result.rowcount  # type: ignore[attr-defined]
-    else:
-        result = await session.execute(
-            PostLike.__table__.delete().where(  # type: ignore[attr-defined]
-                PostLike.__table__.c.post_id == post_id,  # type: ignore[attr-defined]
-                PostLike.__table__.c.account_id == principal.account_id,  # type: ignore[attr-defined]
-            )
-        )
-        delta = -result.rowcount  # type: ignore[attr-defined]
-    if delta:
-        await session.execute(
-            update(Post).where(col(Post.id) == post_id).values(like_count=Post.like_count + delta)
-        )
-    count = (await session.exec(select(Post.like_count).where(col(Post.id) == post_id))).one()
-    return count, liked
-
-
-async def flush_views(session: AsyncSession, *, cache: Cache) -> int:
-    """Moves the view counts gathered in Redis into the posts table."""
-    moved = 0
-    async for key in cache.scan_iter(match="post:views:*", count=500):
-        count = int(await cache.getdel(key) or 0)
-        if count:
-            post_id = int(str(key).rsplit(":", 1)[1])
-            await session.execute(
-                update(Post)
-                .where(col(Post.id) == post_id)
-                .values(view_count=Post.view_count + count)
-            )
-            moved += count
-    return moved
-
-
-async def disclosure_compliance(
-    session: AsyncSession, *, principal: Principal, period: str
-) -> DisclosureCompliance:
-    villages = (
-        await session.exec(
-            select(Village).where(scope_clause(principal, Village)).order_by(col(Village.id))
-        )
-    ).all()
-    published = (
-        await session.exec(
-            select(Post.village_id, Post.category).where(
-                col(Post.status) == PostStatus.published.value,
-                col(Post.published_at) <= utcnow(),
-                col(Post.disclosure_period) == period,
-                col(Post.village_id).in_([v.id for v in villages]),
-            )
-        )
-    ).all()
-    done: dict[int, set[str]] = {}
-    for village_id, category in published:
-        done.setdefault(village_id or 0, set()).add(category)
-    items = []
-    for village in villages:
-        have = done.get(village.id or 0, set())
-        items.append(
-            DisclosureItem(
-                village_id=village.id or 0,
-                village_name=village.name,
-                published=[c for c in DISCLOSURES if c.value in have],
-                missing=[c for c in DISCLOSURES if c.value not in have],
-            )
-        )
-    return DisclosureCompliance(period=period, items=items)
 
 
 async def present(session: AsyncSession, posts: list[Post], storage: Storage) -> list[PostPublic]:

@@ -8,7 +8,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.media import Media
-from app.services.feed import posts as feed
+from app.services.feed import moderation
 from app.services.kit import PushRejected, wechat_push
 
 log = logging.getLogger("xiangzhi.push")
@@ -74,5 +74,5 @@ async def handle(session: AsyncSession, *, message: bytes) -> None:
     media.moderation = verdict.suggest
     media.moderation_label = verdict.label
     await session.flush()
-    changed = await feed.apply_media_verdict(session, media)
+    changed = await moderation.apply_media_verdict(session, media)
     log.info("media %s is %s; posts changed: %s", media.id, verdict.suggest, changed)

@@ -1,6 +1,6 @@
 """Grid governance: tasks with one state machine, on-site household scores, reused-photo
 evidence checks and the monthly reports."""
 
-from app.services.grid import reports, scores, tasks
+from app.services.grid import reports, scores, tasks, views
 
-__all__ = ["reports", "scores", "tasks"]
+__all__ = ["reports", "scores", "tasks", "views"]

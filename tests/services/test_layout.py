@@ -1,0 +1,172 @@
+"""The rooms of app/services/ and the doors between them, read from the code's own imports.
+
+A domain package is named like its router and shows the others only its public face
+(`__init__.__all__`); `kit/` knows no domain; `demo/` is for the command line alone.
+"""
+
+import ast
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+APP = Path(__file__).resolve().parents[2] / "app"
+SERVICES = APP / "services"
+PACKAGES = sorted(p.name for p in SERVICES.iterdir() if (p / "__init__.py").exists())
+MAX_LINES = 400
+
+
+def _imports(path: Path) -> list[tuple[int, str, list[str]]]:
+    """(line, module, names) for every import in the file; `import x.y` gives names []."""
+    found: list[tuple[int, str, list[str]]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.lineno, node.module, [a.name for a in node.names]))
+        elif isinstance(node, ast.Import):
+            found.extend((node.lineno, a.name, []) for a in node.names)
+    return found
+
+
+def _package_of(app: Path, path: Path) -> str | None:
+    rel = path.relative_to(app).parts
+    return rel[1] if len(rel) > 2 and rel[0] == "services" else None
+
+
+def _service_imports(app: Path) -> list[tuple[str, str | None, str, str, list[str]]]:
+    """Every import of `app.services…` under `app`: (where, own package, target, module, names)."""
+    rows = []
+    for path in sorted(app.rglob("*.py")):
+        own = _package_of(app, path)
+        for line, module, names in _imports(path):
+            where = f"{path.relative_to(app)}:{line}"
+            if module == "app.services":
+                rows.extend((where, own, name, module, [name]) for name in names)
+            elif module.startswith("app.services."):
+                rows.append((where, own, module.split(".")[2], module, names))
+    return rows
+
+
+def kit_violations(app: Path) -> list[str]:
+    return [
+        f"{where} imports {module}"
+        for where, own, target, module, _ in _service_imports(app)
+        if own == "kit" and target != "kit"
+    ]
+
+
+def demo_violations(app: Path) -> list[str]:
+    return [
+        where
+        for where, own, target, _, _ in _service_imports(app)
+        if target == "demo" and own != "demo" and not where.startswith("cli.py:")
+    ]
+
+
+def face_violations(app: Path, faces: dict[str, set[str]]) -> list[str]:
+    bad = []
+    for where, own, target, module, names in _service_imports(app):
+        if own == target:
+            continue  # a package's own modules import each other freely
+        if module.count(".") > 2:
+            bad.append(f"{where} reaches into {module}")
+        elif module == "app.services":
+            if target not in faces:
+                bad.append(f"{where} imports app.services.{target}, which is no package")
+        else:
+            bad.extend(
+                f"{where} takes {n}, not on {target}'s face"
+                for n in names
+                if n not in faces[target]
+            )
+    return bad
+
+
+def _faces() -> dict[str, set[str]]:
+    return {name: set(importlib.import_module(f"app.services.{name}").__all__) for name in PACKAGES}
+
+
+def test_services_holds_packages_only() -> None:
+    loose = [p.name for p in SERVICES.glob("*.py") if p.name != "__init__.py"]
+    assert loose == [], f"modules outside a domain package: {loose}"
+    assert {"kit", "demo"} <= set(PACKAGES)
+    routers = {p.stem for p in (APP / "routers").glob("*.py")}
+    domains = {
+        "identity",
+        "roster",
+        "points",
+        "events",
+        "grid",
+        "volunteer",
+        "shop",
+        "feed",
+        "media",
+    }
+    assert domains <= set(PACKAGES)
+    # a package that is not kit, demo or identity is named like the router that serves it
+    assert set(PACKAGES) - {"kit", "demo", "identity"} <= routers
+
+
+def test_kit_imports_no_domain() -> None:
+    assert kit_violations(APP) == []
+
+
+def test_only_the_command_line_imports_demo() -> None:
+    assert demo_violations(APP) == []
+
+
+def test_other_packages_are_reached_through_their_face() -> None:
+    assert face_violations(APP, _faces()) == []
+
+
+def test_the_face_names_only_what_exists() -> None:
+    for name in PACKAGES:
+        face = importlib.import_module(f"app.services.{name}")
+        missing = [n for n in face.__all__ if not hasattr(face, n)]
+        assert missing == [], f"{name}.__all__ names {missing}"
+
+
+def test_no_service_module_is_a_god_file() -> None:
+    lengths = {
+        str(p.relative_to(APP)): len(p.read_text().splitlines()) for p in SERVICES.rglob("*.py")
+    }
+    assert {path: n for path, n in lengths.items() if n > MAX_LINES} == {}
+
+
+def test_the_rules_see_each_kind_of_breach(tmp_path: Path) -> None:
+    """The checks read real import statements: a tree that breaks each rule is caught."""
+    app = tmp_path / "app"
+    (app / "services" / "kit").mkdir(parents=True)
+    (app / "routers").mkdir()
+    (app / "services" / "kit" / "geo.py").write_text("from app.services import points\n")
+    (app / "services" / "kit" / "qr.py").write_text("from app.services.demo import seed_demo\n")
+    (app / "routers" / "grid.py").write_text(
+        "from app.services.points.ledger import post\n"
+        "from app.services.points import secret_helper, ledger\n"
+        "from app.services import scopes\n"
+    )
+    (app / "cli.py").write_text("from app.services.demo import seed_demo\n")
+    faces = {"points": {"ledger"}, "kit": set(), "demo": {"seed_demo"}}
+    assert kit_violations(app) == [
+        "services/kit/geo.py:1 imports app.services",
+        "services/kit/qr.py:1 imports app.services.demo",
+    ]
+    assert demo_violations(app) == ["services/kit/qr.py:1"]
+    assert face_violations(app, faces) == [
+        "routers/grid.py:1 reaches into app.services.points.ledger",
+        "routers/grid.py:2 takes secret_helper, not on points's face",
+        "routers/grid.py:3 imports app.services.scopes, which is no package",
+    ]
+
+
+@pytest.mark.parametrize("name", PACKAGES)
+def test_each_package_imports_first_without_a_cycle(name: str) -> None:
+    """Whichever package a process happens to import first, the faces resolve."""
+    done = subprocess.run(
+        [sys.executable, "-c", f"import app.services.{name}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
