@@ -17,6 +17,7 @@ from app.db import create_engine, create_sessionmaker
 from app.logging_setup import configure_logging
 from app.main import create_app
 from app.services.demo import seed_demo
+from app.services.kit import create_storage
 from app.services.roster import create_superadmin
 
 
@@ -55,7 +56,11 @@ async def _seed_demo(settings: Settings) -> None:
     engine = create_engine(settings)
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
-            logins = await seed_demo(session, progress=lambda line: print(line, flush=True))
+            logins = await seed_demo(
+                session,
+                storage=create_storage(settings),
+                progress=lambda line: print(line, flush=True),
+            )
     finally:
         await engine.dispose()
     if not logins:

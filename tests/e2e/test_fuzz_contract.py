@@ -27,7 +27,7 @@ def fuzz_client(migrated_database: str) -> Iterator[TestClient]:
 
         async def seed() -> None:
             async with app.state.sessionmaker() as session, session.begin():
-                await seed_demo(session)
+                await seed_demo(session, storage=app.state.storage)
 
         assert client.portal is not None
         client.portal.call(seed)

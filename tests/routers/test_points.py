@@ -9,6 +9,31 @@ from tests.points_helpers import award, make_rule
 from tests.routers.test_media import photo
 
 
+async def test_an_award_cannot_show_another_villages_photo(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """The household sees its entry's photos: a town admin covering both villages still may not
+    pin village 2's evidence on a village 1 household."""
+    await make_rule(client, world, who="town_a_admin")
+    other = await client.post(
+        "/api/v1/media",
+        files={"file": ("e.jpg", photo(), "image/jpeg")},
+        data={"purpose": "evidence"},
+        headers=world.auth("v2_admin"),
+    )
+    leaked = await award(client, world, who="town_a_admin", media_ids=[other.json()["id"]])
+    assert leaked.status_code == 422 and leaked.json()["code"] == "points.media_invalid"
+    assert "不属于该村" in leaked.json()["detail"]
+    own = await client.post(
+        "/api/v1/media",
+        files={"file": ("e.jpg", photo(), "image/jpeg")},
+        data={"purpose": "evidence"},
+        headers=world.auth("v1_admin"),
+    )
+    ok = await award(client, world, who="town_a_admin", media_ids=[own.json()["id"]])
+    assert ok.status_code == 201, ok.text
+
+
 async def test_award_posts_with_balance_and_my_points_show_it(
     client: httpx.AsyncClient, world: World
 ) -> None:

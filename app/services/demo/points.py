@@ -107,6 +107,7 @@ async def _give(
     code: str,
     owner: ledger.Owner,
     *,
+    photos: dict[int | None, int],
     quantity: int | None = None,
     days_ago: int = 0,
 ) -> None:
@@ -115,7 +116,7 @@ async def _give(
         rule,
         quantity=quantity,
         note="演示数据",
-        media_ids=[1] if rule.requires_evidence else [],
+        media_ids=[photos[owner.village_id]] if rule.requires_evidence else [],
         source_type=SourceType.manual,
         source_id=None,
     )
@@ -129,8 +130,10 @@ async def seed_balances(
     *,
     town_id: int,
     rules: dict[str, ScoringRule],
+    photos: dict[int | None, int],
     progress: Callable[[str], None],
 ) -> None:
+    """`photos` holds an evidence photo per village id (None: the town's own)."""
     households = (await session.exec(select(Household).where(Household.town_id == town_id))).all()
     pattern = cycle(
         [
@@ -146,7 +149,7 @@ async def seed_balances(
         owner = ledger.Owner.of_household(household)
         for _ in range(3 + index % 5):
             code, quantity = next(pattern)
-            await _give(session, rules, code, owner, quantity=quantity)
+            await _give(session, rules, code, owner, photos=photos, quantity=quantity)
     members = (
         await session.exec(
             select(Person).where(Person.town_id == town_id, col(Person.is_party_member).is_(True))
@@ -156,15 +159,19 @@ async def seed_balances(
         owner = ledger.Owner.of_person(member)
         for _ in range(1 + index % 4):
             # Party-day points are left for today's demo check-in to earn.
-            await _give(session, rules, "branch_meeting", owner)
+            await _give(session, rules, "branch_meeting", owner, photos=photos)
         if index % 3 == 0:
-            await _give(session, rules, "party_lecture", owner)
-        await _give(session, rules, "member_volunteer", owner, quantity=1 + index % 3)
+            await _give(session, rules, "party_lecture", owner, photos=photos)
+        await _give(
+            session, rules, "member_volunteer", owner, photos=photos, quantity=1 + index % 3
+        )
     leader = next((m for m in members if m.village_id is not None), None)
     if leader is not None:
         # The village branch secretary leads the cooperative.
         owner = ledger.Owner.of_person(leader)
-        await _give(session, rules, "lead_coop", owner)  # waits in the approval queue
+        await _give(
+            session, rules, "lead_coop", owner, photos=photos
+        )  # waits in the approval queue
     entries = (await session.exec(select(LedgerEntry.id))).all()
     progress(f"积分：{len(rules)} 条规则，{len(entries)} 条积分记录（含 1 条待审核）")
 

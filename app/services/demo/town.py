@@ -7,6 +7,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.auth import UserAccount
+from app.models.media import Media
 from app.models.roster import (
     Branch,
     Grid,
@@ -19,8 +20,10 @@ from app.models.roster import (
     Village,
 )
 from app.services.demo.governance import seed_governance
+from app.services.demo.photos import evidence_photo
 from app.services.demo.points import seed_balances, seed_party_days, seed_rules
 from app.services.identity import password_hasher
+from app.services.kit import Storage
 
 DEMO_TOWN = "红旗镇"
 DEMO_PASSWORD = "xiangzhi-demo"
@@ -43,7 +46,10 @@ class _Phones:
 
 
 async def seed_demo(
-    session: AsyncSession, *, progress: Callable[[str], None] = lambda _: None
+    session: AsyncSession,
+    *,
+    storage: Storage,
+    progress: Callable[[str], None] = lambda _: None,
 ) -> list[tuple[str, str, str]]:
     """Writes the demo town once; returns (role, username, password) for each console login."""
     if (await session.exec(select(Town).where(Town.name == DEMO_TOWN))).first() is not None:
@@ -51,6 +57,11 @@ async def seed_demo(
     phones = _Phones()
     logins: list[tuple[str, str, str]] = []
     names = iter(f"{s}{g}" for g in _GIVEN for s in _SURNAMES)
+
+    async def photo(account_id: int, uploader: Person) -> Media:
+        return await evidence_photo(
+            session, storage=storage, uploader_account_id=account_id, uploader=uploader
+        )
 
     async def add(row: object) -> None:
         session.add(row)
@@ -69,7 +80,7 @@ async def seed_demo(
         *,
         village_id: int | None = None,
         login: str | None = None,
-    ) -> None:
+    ) -> int | None:
         assert who.id is not None
         await add(
             RoleGrant(
@@ -81,15 +92,14 @@ async def seed_demo(
                 village_id=village_id,
             )
         )
-        if login:
-            await add(
-                UserAccount(
-                    person_id=who.id,
-                    username=login,
-                    password_hash=password_hasher.hash(DEMO_PASSWORD),
-                )
-            )
-            logins.append((role.value, login, DEMO_PASSWORD))
+        if not login:
+            return None
+        account = UserAccount(
+            person_id=who.id, username=login, password_hash=password_hasher.hash(DEMO_PASSWORD)
+        )
+        await add(account)
+        logins.append((role.value, login, DEMO_PASSWORD))
+        return account.id
 
     town = Town(name=DEMO_TOWN)
     await add(town)
@@ -100,7 +110,11 @@ async def seed_demo(
     await add(office)
     await add(mobile)
     town_admin = await person(town_id=town.id, branch_id=office.id, is_party_member=True)
-    await grant(town_admin, Role.town_admin, ScopeType.town, town.id, login="town_admin")
+    town_login = await grant(
+        town_admin, Role.town_admin, ScopeType.town, town.id, login="town_admin"
+    )
+    assert town_login is not None
+    photos: dict[int | None, int | None] = {None: (await photo(town_login, town_admin)).id}
 
     for index, (village_name, grid_names) in enumerate(_VILLAGES.items(), start=1):
         village = Village(town_id=town.id, name=village_name)
@@ -110,7 +124,7 @@ async def seed_demo(
         await add(branch)
         place: dict[str, Any] = {"town_id": town.id, "village_id": village.id}
         secretary = await person(**place, branch_id=branch.id, is_party_member=True)
-        await grant(
+        secretary_login = await grant(
             secretary,
             Role.village_admin,
             ScopeType.village,
@@ -118,6 +132,8 @@ async def seed_demo(
             village_id=village.id,
             login=f"village{index}_admin",
         )
+        assert secretary_login is not None
+        photos[village.id] = (await photo(secretary_login, secretary)).id
         await grant(
             secretary, Role.branch_admin, ScopeType.branch, branch.id, village_id=village.id
         )
@@ -182,7 +198,13 @@ async def seed_demo(
     count = len((await session.exec(select(Person.id))).all())
     progress(f"共 {count} 人。")
     rules = await seed_rules(session, town_id=town.id)
-    await seed_balances(session, town_id=town.id, rules=rules, progress=progress)
+    await seed_balances(
+        session,
+        town_id=town.id,
+        rules=rules,
+        photos={k: v for k, v in photos.items() if v is not None},
+        progress=progress,
+    )
     await seed_party_days(session, town_id=town.id, progress=progress)
     await seed_governance(
         session, town_id=town.id, author_account_id=admin_account.id or 0, progress=progress

@@ -1,5 +1,7 @@
-"""Photos: upload, variants, public URLs and the private originals of evidence."""
+"""Photos: upload, variants, public URLs, the private originals of evidence, and whether a photo
+may stand as the record of something in a given village."""
 
-from app.services.media.uploads import private_view, public, upload
+from app.services.media.placement import placed_photos
+from app.services.media.uploads import private_view, public, store, upload
 
-__all__ = ["private_view", "public", "upload"]
+__all__ = ["placed_photos", "private_view", "public", "store", "upload"]

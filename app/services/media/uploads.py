@@ -3,6 +3,7 @@ record the row; an upload that fails leaves no file and no row behind."""
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -76,12 +77,45 @@ async def upload(
         except images.ImageRejected as rejected:
             error = _STATUS.get(rejected.code, BadRequest)
             raise error(rejected.detail, code=rejected.code) from rejected
+    person = await session.get(Person, principal.person_id) if principal.person_id else None
+
+    async def screen(media: Media, url: str) -> None:
+        if purpose in PUBLIC_PURPOSES:
+            await content_safety.submit_photo(
+                session, wechat=wechat, media=media, url=url, public_base_url=public_base_url
+            )
+
+    return await store(
+        session,
+        storage=storage,
+        processed=processed,
+        data=data,
+        purpose=purpose,
+        account_id=principal.account_id,
+        person=person,
+        screen=screen,
+    )
+
+
+async def store(
+    session: AsyncSession,
+    *,
+    storage: Storage,
+    processed: images.Processed,
+    data: bytes,
+    purpose: Purpose,
+    account_id: int,
+    person: Person | None,
+    screen: Callable[[Media, str], Awaitable[None]] | None = None,
+) -> Media:
+    """Writes the variants (and the original, where the purpose keeps it) and records the row
+    in the uploader's town and village. `screen` sees the row and its display URL before it is
+    saved (content safety). A failure at any step leaves no file behind."""
     stem = f"{processed.sha256[:2]}/{uuid.uuid4().hex}"
     keys = [f"{stem}.jpg", f"{stem}.thumb.jpg"]
     original_key = None
     if purpose in KEEPS_ORIGINAL:
         original_key = f"{PRIVATE_PREFIX}{stem}.{_SUFFIX[processed.content_type]}"
-    person = await session.get(Person, principal.person_id) if principal.person_id else None
     keep_location = purpose in KEEPS_LOCATION
     written: list[str] = []
     try:
@@ -92,8 +126,8 @@ async def upload(
             await storage.put(original_key, data, processed.content_type)
             written.append(original_key)
         media = Media(
-            uploader_account_id=principal.account_id,
-            uploader_person_id=principal.person_id,
+            uploader_account_id=account_id,
+            uploader_person_id=person.id if person else None,
             town_id=person.town_id if person else None,
             village_id=person.village_id if person else None,
             purpose=purpose.value,
@@ -110,14 +144,8 @@ async def upload(
             gps_lng=processed.gps[1] if keep_location and processed.gps else None,
             taken_at=processed.taken_at if keep_location else None,
         )
-        if purpose in PUBLIC_PURPOSES:
-            await content_safety.submit_photo(
-                session,
-                wechat=wechat,
-                media=media,
-                url=storage.url(keys[0]),
-                public_base_url=public_base_url,
-            )
+        if screen is not None:
+            await screen(media, storage.url(keys[0]))
         session.add(media)
         await session.flush()
     except BaseException:

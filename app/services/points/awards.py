@@ -97,12 +97,6 @@ async def award(session: AsyncSession, *, principal: Principal, data: AwardCreat
     book = Ledger(rule.ledger)
     if LEDGER_OWNER[book] is not owner.type:
         raise OwnerMismatch()
-    if data.media_ids:
-        found = (
-            await session.exec(select(Media.id).where(col(Media.id).in_(data.media_ids)))
-        ).all()
-        if set(found) != set(data.media_ids):
-            raise Unprocessable("凭证照片不存在，请重新上传。", code="points.media_invalid")
     posting = posting_for(
         rule,
         quantity=data.quantity,

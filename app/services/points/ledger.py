@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
 from app.db import dialect_name, upsert_insert
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, NotFound, Unprocessable
 from app.models.points import (
     EntryStatus,
     Ledger,
@@ -25,7 +25,7 @@ from app.models.points import (
     SourceType,
 )
 from app.models.roster import Household, Person
-from app.services import audit
+from app.services import audit, media
 from app.services.identity import Location, Principal
 from app.services.points import chain, totals
 
@@ -75,6 +75,11 @@ class Posting:
 class InsufficientPoints(Conflict):
     code = "points.insufficient"
     detail = "积分余额不足。"
+
+
+class EvidenceMisplaced(Unprocessable):
+    code = "points.media_invalid"
+    detail = "凭证照片不存在或不属于该村，请重新上传。"
 
 
 class NotPending(Conflict):
@@ -179,6 +184,11 @@ async def post(
         room = await totals.cap_room(session, account.id, posting.rule, now)
         if room is not None and abs(requested) > room:
             points, capped = (room if requested > 0 else -room), True
+    if posting.media_ids and not await media.placed_photos(
+        session, media_ids=posting.media_ids, where=_where(locked)
+    ):
+        # The household sees its entry's photos: one from another village would leak there.
+        raise EvidenceMisplaced()
     if not posting.allow_overdraft and locked.balance + points < 0:
         raise InsufficientPoints(f"积分余额不足：现有 {locked.balance} 分，需要 {-points} 分。")
     entry = LedgerEntry(
