@@ -13,7 +13,7 @@ from app.errors import AppError, Forbidden, Unauthorized
 from app.models.roster import ADMIN_ROLES, Role
 from app.services.identity import Principal, decode_access_token, load_principal
 from app.services.identity import auth as auth_service
-from app.services.kit import DEFAULT_LIMIT, MAX_LIMIT, WechatGateway
+from app.services.kit import DEFAULT_LIMIT, MAX_LIMIT, QrSettings, WechatGateway
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -61,6 +61,13 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def get_qr_settings(settings: SettingsDep) -> QrSettings:
+    return QrSettings(secret=settings.qr_secret, rotate_seconds=settings.qr_rotate_seconds)
+
+
+QrSettingsDep = Annotated[QrSettings, Depends(get_qr_settings)]
 CacheDep = Annotated[Cache, Depends(get_cache)]
 WechatDep = Annotated[WechatGateway, Depends(get_wechat)]
 # scope="function": commit before the response is sent, so a 201 is never for a lost write.

@@ -180,11 +180,10 @@ def main() -> None:
         token_file = Path(tmp) / "tokens.txt"
         event_id = asyncio.run(_prepare(settings, args.members, token_file))
         qr, _ = qr_tokens.issue(
-            settings.qr_secret,
+            qr_tokens.QrSettings(settings.qr_secret, ROTATE),
             qr_tokens.Purpose.event,
             event_id,
             now=datetime.now(UTC),
-            rotate_seconds=ROTATE,
         )
         body = json.dumps({"token": qr})
         port, base_port = free_port(), free_port()

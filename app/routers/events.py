@@ -4,7 +4,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from app.deps import AdminUser, CurrentUser, Cursor, Limit, SessionDep, SettingsDep, WechatDep
+from app.deps import (
+    AdminUser,
+    CurrentUser,
+    Cursor,
+    Limit,
+    QrSettingsDep,
+    SessionDep,
+    WechatDep,
+)
 from app.models.base import MAX_DB_INT
 from app.models.common import ListPage
 from app.models.events import (
@@ -86,14 +94,12 @@ async def event_qr(
     event_id: RowId,
     principal: CurrentUser,
     session: SessionDep,
-    settings: SettingsDep,
+    qr: QrSettingsDep,
     format: Literal["json", "png", "svg"] = "json",
 ) -> Any:
     event = await event_service.event_for_host(session, principal, event_id)
-    token, expires = event_service.current_token(
-        event, secret=settings.qr_secret, rotate_seconds=settings.qr_rotate_seconds
-    )
-    return rotating_code(token, expires, settings.qr_rotate_seconds, format)
+    token, expires = event_service.current_token(event, qr=qr)
+    return rotating_code(token, expires, qr.rotate_seconds, format)
 
 
 @router.get(
@@ -106,11 +112,11 @@ async def event_poster(
     event_id: RowId,
     principal: CurrentUser,
     session: SessionDep,
-    settings: SettingsDep,
+    qr: QrSettingsDep,
     wechat: WechatDep,
 ) -> Response:
     event = await event_service.event_for_host(session, principal, event_id)
-    scene = event_service.poster_token(event, secret=settings.qr_secret)
+    scene = event_service.poster_token(event, qr=qr)
     if wechat.is_mock:
         image = qr_image(scene, "png")
     else:
@@ -130,18 +136,13 @@ async def check_in(
     body: CheckinCreate,
     principal: CurrentUser,
     session: SessionDep,
-    settings: SettingsDep,
+    qr: QrSettingsDep,
     response: Response,
 ) -> Any:
     return created_or_found(
         response,
         await checkin_service.check_in(
-            session,
-            principal=principal,
-            event_id=event_id,
-            data=body,
-            qr_secret=settings.qr_secret,
-            rotate_seconds=settings.qr_rotate_seconds,
+            session, principal=principal, event_id=event_id, data=body, qr=qr
         ),
     )
 

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Response
 
-from app.deps import AdminUser, CurrentUser, SessionDep, SettingsDep
+from app.deps import AdminUser, CurrentUser, QrSettingsDep, SessionDep, SettingsDep
 from app.models.events import QrToken
 from app.models.volunteer import (
     ActivityCreate,
@@ -52,15 +52,13 @@ async def activity_qr(
     activity_id: RowId,
     principal: CurrentUser,
     session: SessionDep,
-    settings: SettingsDep,
+    qr: QrSettingsDep,
     kind: ScanKind = ScanKind.sign_in,
     format: Literal["json", "png", "svg"] = "json",
 ) -> Any:
     activity = await volunteer_service.organised(session, principal, activity_id)
-    token, expires = volunteer_service.current_token(
-        activity, kind, secret=settings.qr_secret, rotate_seconds=settings.qr_rotate_seconds
-    )
-    return rotating_code(token, expires, settings.qr_rotate_seconds, format)
+    token, expires = volunteer_service.current_token(activity, kind, qr=qr)
+    return rotating_code(token, expires, qr.rotate_seconds, format)
 
 
 @router.post(
@@ -91,18 +89,13 @@ async def scan(
     body: ScanCreate,
     principal: CurrentUser,
     session: SessionDep,
-    settings: SettingsDep,
+    qr: QrSettingsDep,
     response: Response,
 ) -> Any:
     return created_or_found(
         response,
         await volunteer_service.scan(
-            session,
-            principal=principal,
-            activity_id=activity_id,
-            data=body,
-            secret=settings.qr_secret,
-            rotate_seconds=settings.qr_rotate_seconds,
+            session, principal=principal, activity_id=activity_id, data=body, qr=qr
         ),
     )
 

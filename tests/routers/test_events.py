@@ -72,7 +72,9 @@ async def token_for(client: httpx.AsyncClient, world: World, event_id: int) -> s
 
 
 def poster_token(event: dict[str, Any]) -> str:
-    return qr_tokens.poster(make_settings().qr_secret, qr_tokens.Purpose.event, event["id"])
+    settings = make_settings()
+    qr = qr_tokens.QrSettings(settings.qr_secret, settings.qr_rotate_seconds)
+    return qr_tokens.poster(qr, qr_tokens.Purpose.event, event["id"])
 
 
 def auth(headers: dict[str, str]) -> dict[str, str]:
@@ -143,11 +145,10 @@ async def test_every_refusal_has_its_code(
     url = f"/api/v1/events/{event['id']}/checkins"
     here = {"lat": VENUE["lat"] + NORTH_50M, "lng": VENUE["lng"]}
     stale, _ = qr_tokens.issue(
-        settings.qr_secret,
+        qr_tokens.QrSettings(settings.qr_secret, settings.qr_rotate_seconds),
         qr_tokens.Purpose.event,
         event["id"],
         now=utcnow() - timedelta(minutes=2),
-        rotate_seconds=settings.qr_rotate_seconds,
     )
     forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     cases = [
@@ -261,11 +262,10 @@ async def test_offline_queued_scan_waits_for_review(
     await make_rule(client, world, code="party_day", ledger="member", points=5)
     event = await make_event(client, world, starts_in=-timedelta(minutes=20), rule_code="party_day")
     stale, _ = qr_tokens.issue(
-        settings.qr_secret,
+        qr_tokens.QrSettings(settings.qr_secret, settings.qr_rotate_seconds),
         qr_tokens.Purpose.event,
         event["id"],
         now=utcnow() - timedelta(minutes=15),
-        rotate_seconds=settings.qr_rotate_seconds,
     )
     who = await member(client, world, login, "离线党员")
     r = await client.post(

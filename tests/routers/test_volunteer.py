@@ -114,11 +114,10 @@ async def test_each_scan_refusal_has_its_code(client: httpx.AsyncClient, world: 
     )
     settings = make_settings()
     stale, _ = qr_tokens.issue(
-        settings.qr_secret,
+        qr_tokens.QrSettings(settings.qr_secret, settings.qr_rotate_seconds),
         qr_tokens.Purpose.sign_in,
         act["id"],
         now=utcnow() - timedelta(minutes=5),
-        rotate_seconds=settings.qr_rotate_seconds,
     )
     assert await refused({"token": stale, **here}) == (400, "volunteer.qr_expired")
     sign_in = await token(client, world, act["id"], "sign_in")

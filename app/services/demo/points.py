@@ -12,7 +12,7 @@ from app.china_time import utcnow
 from app.models.events import EventKind, PartyEvent
 from app.models.points import Ledger, LedgerEntry, ScoringRule, SourceType, Unit
 from app.models.roster import Branch, Household, Person
-from app.services.points import ledger, posting_for
+from app.services.points import ledger, scoring_rules
 
 # code, title, ledger, points, unit, caps (day, month, year), approval, evidence
 DEFAULT_RULES: list[
@@ -112,7 +112,7 @@ async def _give(
     days_ago: int = 0,
 ) -> None:
     rule = rules[code]
-    posting = posting_for(
+    posting = scoring_rules.posting_for(
         rule,
         quantity=quantity,
         note="演示数据",

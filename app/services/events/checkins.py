@@ -8,17 +8,22 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
-from app.errors import AppError, BadRequest, Conflict, Forbidden
+from app.errors import AppError, BadRequest, Conflict, Forbidden, NotFound
 from app.models.events import Attendance, AttendanceStatus, CheckinCreate, PartyEvent
 from app.models.points import Ledger, SourceType
 from app.models.roster import Person
 from app.services import audit
 from app.services.events import events
 from app.services.identity import Principal
-from app.services.kit import outside_venue, qr_tokens
-from app.services.points import ledger, posting_for, scoring_rules
+from app.services.kit import QrSettings, outside_venue, qr_tokens
+from app.services.points import ledger, scoring_rules
 
 # A phone claiming worse accuracy than this is not trusted to be at the venue.
+
+
+class CheckinNotFound(NotFound):
+    code = "checkin.not_found"
+    detail = "找不到该签到记录。"
 
 
 class CheckinError(BadRequest):
@@ -82,7 +87,7 @@ async def award_points(
     rule = await scoring_rules.resolve(
         session, code=event.rule_code, town_id=event.town_id, village_id=event.village_id
     )
-    posting = posting_for(
+    posting = scoring_rules.posting_for(
         rule,
         quantity=None,
         note=event.title,
@@ -109,8 +114,7 @@ async def check_in(
     principal: Principal,
     event_id: int,
     data: CheckinCreate,
-    qr_secret: str,
-    rotate_seconds: int,
+    qr: QrSettings,
 ) -> tuple[Attendance, bool]:
     """Returns the attendance and whether this call made it (a repeat returns the first)."""
     event = await session.get(PartyEvent, event_id)
@@ -122,14 +126,7 @@ async def check_in(
     if existing is not None:
         return existing, False
     now = utcnow()
-    checked = qr_tokens.check(
-        qr_secret,
-        data.token,
-        qr_tokens.Purpose.event,
-        event_id,
-        now=now,
-        rotate_seconds=rotate_seconds,
-    )
+    checked = qr_tokens.check(qr, data.token, qr_tokens.Purpose.event, event_id, now=now)
     if checked is None:
         raise _refuse("qr_invalid", "二维码无效，请扫描本次活动现场的二维码。")
     scanned_at = now
@@ -180,7 +177,7 @@ async def _attendance_in_scope(
 ) -> tuple[Attendance, PartyEvent]:
     attendance = await session.get(Attendance, attendance_id, with_for_update=True)
     if attendance is None:
-        raise events.EventNotFound("找不到该签到记录。", code="checkin.not_found")
+        raise CheckinNotFound()
     event = await events.event_in_scope(session, principal, attendance.event_id)
     return attendance, event
 

@@ -13,7 +13,7 @@ from app.models.points import Ledger
 from app.models.roster import Branch, Person
 from app.services import audit
 from app.services.identity import Location, Principal, covers, scope_clause
-from app.services.kit import Page, keyset_page, qr_tokens, to_gcj02
+from app.services.kit import Page, QrSettings, keyset_page, qr_tokens, to_gcj02
 from app.services.points import scoring_rules
 from app.services.roster import get_in_scope
 
@@ -142,21 +142,15 @@ async def my_events(session: AsyncSession, *, principal: Principal) -> list[Part
 
 
 def current_token(
-    event: PartyEvent, *, secret: str, rotate_seconds: int, now: datetime | None = None
+    event: PartyEvent, *, qr: QrSettings, now: datetime | None = None
 ) -> tuple[str, datetime]:
     assert event.id is not None
-    return qr_tokens.issue(
-        secret,
-        qr_tokens.Purpose.event,
-        event.id,
-        now=now or utcnow(),
-        rotate_seconds=rotate_seconds,
-    )
+    return qr_tokens.issue(qr, qr_tokens.Purpose.event, event.id, now=now or utcnow())
 
 
-def poster_token(event: PartyEvent, *, secret: str) -> str:
+def poster_token(event: PartyEvent, *, qr: QrSettings) -> str:
     """The fixed code for printed posters: at most 32 characters, as a mini-program scene."""
     assert event.id is not None
-    token = qr_tokens.poster(secret, qr_tokens.Purpose.event, event.id)
+    token = qr_tokens.poster(qr, qr_tokens.Purpose.event, event.id)
     assert len(token) <= 32
     return token

@@ -13,6 +13,7 @@ from app.services.kit import (
 )
 from app.services.kit.geo import outside_venue, to_gcj02
 from app.services.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, keyset_page
+from app.services.kit.qr_tokens import QrSettings
 from app.services.kit.storage import PRIVATE_PREFIX, LocalStorage, Storage, create_storage
 from app.services.kit.wechat import WechatGateway, create_wechat_http
 from app.services.kit.wechat_push import PushRejected
@@ -24,6 +25,7 @@ __all__ = [
     "LocalStorage",
     "Page",
     "PushRejected",
+    "QrSettings",
     "Storage",
     "WechatGateway",
     "create_storage",

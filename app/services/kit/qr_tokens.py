@@ -31,6 +31,15 @@ class Freshness(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class QrSettings:
+    """The HMAC secret and the rotation period travel together: a token read with another
+    period than the one it was issued with names another window."""
+
+    secret: str
+    rotate_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
 class Checked:
     freshness: Freshness
     window_start: datetime | None  # when the token's window opened (None for a poster token)
@@ -48,28 +57,22 @@ def window_of(moment: datetime, rotate_seconds: int) -> int:
 
 
 def issue(
-    secret: str, purpose: Purpose, subject_id: int, *, now: datetime, rotate_seconds: int
+    qr: QrSettings, purpose: Purpose, subject_id: int, *, now: datetime
 ) -> tuple[str, datetime]:
     """The token for the current window and when it stops being current."""
-    window = window_of(now, rotate_seconds)
-    token = f"{purpose.value}{subject_id}.{window}.{_mac(secret, purpose, subject_id, window)}"
-    expires = datetime.fromtimestamp((window + 1) * rotate_seconds, tz=UTC)
+    window = window_of(now, qr.rotate_seconds)
+    token = f"{purpose.value}{subject_id}.{window}.{_mac(qr.secret, purpose, subject_id, window)}"
+    expires = datetime.fromtimestamp((window + 1) * qr.rotate_seconds, tz=UTC)
     return token, expires
 
 
-def poster(secret: str, purpose: Purpose, subject_id: int) -> str:
-    mac = _mac(secret, purpose, subject_id, POSTER_WINDOW)
+def poster(qr: QrSettings, purpose: Purpose, subject_id: int) -> str:
+    mac = _mac(qr.secret, purpose, subject_id, POSTER_WINDOW)
     return f"{purpose.value}{subject_id}.{POSTER_WINDOW}.{mac}"
 
 
 def check(
-    secret: str,
-    token: str,
-    purpose: Purpose,
-    subject_id: int,
-    *,
-    now: datetime,
-    rotate_seconds: int,
+    qr: QrSettings, token: str, purpose: Purpose, subject_id: int, *, now: datetime
 ) -> Checked | None:
     """None when the token is forged, malformed, or another subject's."""
     match = _TOKEN.match(token.strip())
@@ -79,13 +82,13 @@ def check(
     window = int(window_text)
     if kind != purpose.value or int(subject_text) != subject_id:
         return None
-    if not hmac.compare_digest(mac, _mac(secret, purpose, subject_id, window)):
+    if not hmac.compare_digest(mac, _mac(qr.secret, purpose, subject_id, window)):
         return None
     if window == POSTER_WINDOW:
         return Checked(Freshness.poster, None)
-    current = window_of(now, rotate_seconds)
+    current = window_of(now, qr.rotate_seconds)
     if window > current:
         return None  # a window that has not begun cannot have been scanned
-    start = datetime.fromtimestamp(window * rotate_seconds, tz=UTC)
+    start = datetime.fromtimestamp(window * qr.rotate_seconds, tz=UTC)
     fresh = window >= current - 1
     return Checked(Freshness.fresh if fresh else Freshness.stale, start)

@@ -2,7 +2,6 @@
 reviews, appeals, leaderboards and stars."""
 
 from app.services.points import appeals, awards, leaderboard, ledger, scoring_rules, stars
-from app.services.points.awards import posting_for
 from app.services.points.ledger import InsufficientPoints
 
 __all__ = [
@@ -11,7 +10,6 @@ __all__ = [
     "awards",
     "leaderboard",
     "ledger",
-    "posting_for",
     "scoring_rules",
     "stars",
 ]

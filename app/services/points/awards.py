@@ -21,7 +21,6 @@ from app.models.points import (
     MyPoints,
     OwnerType,
     PointsAccount,
-    ScoringRule,
     SourceType,
     VerifyResult,
 )
@@ -30,11 +29,6 @@ from app.services.identity import Location, Principal, covers, scope_clause
 from app.services.kit import Page, Storage, keyset_page
 from app.services.points import chain, ledger, scoring_rules
 from app.services.roster import get_in_scope
-
-
-class EvidenceRequired(Unprocessable):
-    code = "points.evidence_required"
-    detail = "这条积分规则需要上传照片作为凭证。"
 
 
 class OwnerMismatch(Unprocessable):
@@ -58,32 +52,6 @@ async def owner_in_scope(
     )
 
 
-def posting_for(
-    rule: ScoringRule,
-    *,
-    quantity: int | None,
-    note: str | None,
-    media_ids: Sequence[int],
-    source_type: SourceType,
-    source_id: str | None,
-) -> ledger.Posting:
-    """Turns a rule and what was done into a posting: the checks every awarding path shares."""
-    amount = scoring_rules.check_quantity(rule, quantity)
-    if rule.requires_evidence and not media_ids:
-        raise EvidenceRequired(f"「{rule.title}」需要上传照片作为凭证。")
-    return ledger.Posting(
-        title=rule.title,
-        points_each=rule.points,
-        quantity=amount,
-        rule=rule,
-        source_type=source_type,
-        source_id=source_id,
-        note=note,
-        media_ids=list(media_ids),
-        pending=rule.requires_approval,
-    )
-
-
 async def award(session: AsyncSession, *, principal: Principal, data: AwardCreate) -> LedgerEntry:
     owner = await owner_in_scope(
         session,
@@ -97,7 +65,7 @@ async def award(session: AsyncSession, *, principal: Principal, data: AwardCreat
     book = Ledger(rule.ledger)
     if LEDGER_OWNER[book] is not owner.type:
         raise OwnerMismatch()
-    posting = posting_for(
+    posting = scoring_rules.posting_for(
         rule,
         quantity=data.quantity,
         note=data.note or None,

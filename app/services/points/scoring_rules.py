@@ -1,5 +1,6 @@
 """Scoring rules (积分规则): per town, overridden per village by a rule with the same code."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import or_
@@ -8,17 +9,23 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
-from app.models.points import ScoringRule, ScoringRuleCreate, ScoringRuleUpdate, Unit
+from app.models.points import ScoringRule, ScoringRuleCreate, ScoringRuleUpdate, SourceType, Unit
 from app.models.roster import ADMIN_ROLES, Town, Village
 from app.services import audit
 from app.services.identity import Location, Principal, covers, scope_clause
 from app.services.kit import Page, keyset_page
+from app.services.points import ledger
 from app.services.roster import get_in_scope
 
 
 class RuleUnknown(Unprocessable):
     code = "points.rule_unknown"
     detail = "没有这条积分规则。"
+
+
+class EvidenceRequired(Unprocessable):
+    code = "points.evidence_required"
+    detail = "这条积分规则需要上传照片作为凭证。"
 
 
 class RuleDisabled(Unprocessable):
@@ -166,3 +173,29 @@ def check_quantity(rule: ScoringRule, quantity: int | None) -> int:
             code="points.quantity_out_of_range",
         )
     return value
+
+
+def posting_for(
+    rule: ScoringRule,
+    *,
+    quantity: int | None,
+    note: str | None,
+    media_ids: Sequence[int],
+    source_type: SourceType,
+    source_id: str | None,
+) -> ledger.Posting:
+    """Turns a rule and what was done into a posting: the checks every awarding path shares."""
+    amount = check_quantity(rule, quantity)
+    if rule.requires_evidence and not media_ids:
+        raise EvidenceRequired(f"「{rule.title}」需要上传照片作为凭证。")
+    return ledger.Posting(
+        title=rule.title,
+        points_each=rule.points,
+        quantity=amount,
+        rule=rule,
+        source_type=source_type,
+        source_id=source_id,
+        note=note,
+        media_ids=list(media_ids),
+        pending=rule.requires_approval,
+    )

@@ -16,7 +16,7 @@ from app.models.volunteer import (
 )
 from app.services import audit
 from app.services.identity import Location, Principal, covers
-from app.services.kit import geo, qr_tokens
+from app.services.kit import QrSettings, geo, qr_tokens
 from app.services.points import scoring_rules
 from app.services.volunteer.common import PURPOSES, ActivityNotFound, bound_person, refuse, where
 
@@ -104,12 +104,10 @@ async def organised(
 
 
 def current_token(
-    activity: VolunteerActivity, kind: ScanKind, *, secret: str, rotate_seconds: int
+    activity: VolunteerActivity, kind: ScanKind, *, qr: QrSettings
 ) -> tuple[str, datetime]:
     assert activity.id is not None
-    return qr_tokens.issue(
-        secret, PURPOSES[kind], activity.id, now=utcnow(), rotate_seconds=rotate_seconds
-    )
+    return qr_tokens.issue(qr, PURPOSES[kind], activity.id, now=utcnow())
 
 
 async def enrol(

@@ -17,7 +17,6 @@ from app.models.volunteer import (
 )
 from app.services import audit
 from app.services.identity import Principal
-from app.services.points import awards as points
 from app.services.points import ledger, scoring_rules
 from app.services.volunteer.activities import organised
 from app.services.volunteer.common import credited_minutes, locked_record, refuse, where
@@ -191,7 +190,7 @@ async def _points_by_rule(
     if rule.unit == "hour" and hours == 0:
         return None
     quantity = min(hours, 24) if rule.unit == "hour" else None
-    posting = points.posting_for(
+    posting = scoring_rules.posting_for(
         rule,
         quantity=quantity,
         note=f"志愿服务 {record.minutes} 分钟",

@@ -17,7 +17,7 @@ from app.models.volunteer import (
     VolunteerRecord,
 )
 from app.services.identity import Principal
-from app.services.kit import geo, qr_tokens
+from app.services.kit import QrSettings, geo, qr_tokens
 from app.services.volunteer.common import (
     PURPOSES,
     SCAN_GRACE,
@@ -33,16 +33,13 @@ def _read_token(
     activity: VolunteerActivity,
     data: ScanCreate,
     *,
-    secret: str,
-    rotate_seconds: int,
+    qr: QrSettings,
     now: datetime,
 ) -> tuple[ScanKind, datetime]:
     """Which code was scanned and when its window opened: the record's time, not the phone's."""
     assert activity.id is not None
     for kind, purpose in PURPOSES.items():
-        checked = qr_tokens.check(
-            secret, data.token, purpose, activity.id, now=now, rotate_seconds=rotate_seconds
-        )
+        checked = qr_tokens.check(qr, data.token, purpose, activity.id, now=now)
         if checked is None:
             continue
         if checked.freshness is qr_tokens.Freshness.poster or checked.window_start is None:
@@ -76,8 +73,7 @@ async def scan(
     principal: Principal,
     activity_id: int,
     data: ScanCreate,
-    secret: str,
-    rotate_seconds: int,
+    qr: QrSettings,
 ) -> tuple[VolunteerRecord, bool]:
     """The record, and whether this scan created it (a sign-in) rather than updated it."""
     activity = await session.get(VolunteerActivity, activity_id)
@@ -86,7 +82,7 @@ async def scan(
     person = await bound_person(session, principal)
     assert person.id is not None
     now = utcnow()
-    kind, at = _read_token(activity, data, secret=secret, rotate_seconds=rotate_seconds, now=now)
+    kind, at = _read_token(activity, data, qr=qr, now=now)
     if not activity.starts_at - SCAN_GRACE <= at <= activity.ends_at + SCAN_GRACE:
         raise refuse("closed", "不在本次活动的签到签退时间内。")
     _check_place(activity, data)
