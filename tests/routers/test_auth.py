@@ -9,6 +9,7 @@ from jose import jwt
 
 from tests.conftest import TEST_JWT_SECRET
 from tests.factories import World
+from tests.routers.test_events import make_event, token_for
 
 
 async def wechat_login(client: httpx.AsyncClient, code: str = "abc") -> dict:
@@ -238,3 +239,24 @@ async def test_two_phones_binding_one_person_at_once(
     statuses = sorted(r.status_code for r in results)
     assert statuses == [200, 409, 409, 409], [r.text for r in results]
     assert {r.json()["code"] for r in results if r.status_code == 409} == {"auth.already_bound"}
+
+
+async def test_an_unbound_phone_is_told_to_bind_before_acting(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """A WeChat login not yet bound to the roster may look, but not check in, post or scan."""
+    event = await make_event(client, world)
+    unbound = bearer((await wechat_login(client, "not-yet-bound"))["access_token"])
+    checkin = await client.post(
+        f"/api/v1/events/{event['id']}/checkins",
+        json={"token": await token_for(client, world, event["id"])},
+        headers=unbound,
+    )
+    assert checkin.status_code == 403
+    assert checkin.json()["code"] == "auth.not_bound"
+    assert checkin.json()["detail"] == "请先绑定手机号，再签到。"
+    post = await client.post(
+        "/api/v1/posts", json={"category": "news", "title": "标题", "body": "正文"}, headers=unbound
+    )
+    assert post.status_code == 403 and post.json()["code"] == "auth.not_bound"
+    assert post.json()["detail"] == "请先绑定手机号，再发布信息。"

@@ -14,7 +14,7 @@ from app.models.points import Ledger, SourceType
 from app.models.roster import Person
 from app.services import audit
 from app.services.events import events
-from app.services.identity import Principal
+from app.services.identity import Principal, bound_person
 from app.services.kit import QrSettings, outside_venue, qr_tokens
 from app.services.points import ledger, scoring_rules
 
@@ -32,13 +32,6 @@ class CheckinError(BadRequest):
 
 def _refuse(code: str, detail: str) -> AppError:
     return CheckinError(detail, code=f"checkin.{code}")
-
-
-async def _person(session: AsyncSession, principal: Principal) -> Person:
-    person = await session.get(Person, principal.person_id) if principal.person_id else None
-    if person is None:
-        raise Forbidden("请先绑定手机号，再签到。", code="auth.not_bound")
-    return person
 
 
 async def _existing(session: AsyncSession, event_id: int, person_id: int) -> Attendance | None:
@@ -120,7 +113,7 @@ async def check_in(
     event = await session.get(PartyEvent, event_id)
     if event is None:
         raise events.EventNotFound()
-    person = await _person(session, principal)
+    person = await bound_person(session, principal, to="签到")
     assert person.id is not None
     existing = await _existing(session, event_id, person.id)
     if existing is not None:

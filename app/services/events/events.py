@@ -10,9 +10,9 @@ from app.china_time import utcnow
 from app.errors import NotFound, Unprocessable
 from app.models.events import EventCreate, PartyEvent
 from app.models.points import Ledger
-from app.models.roster import Branch, Person
+from app.models.roster import Branch
 from app.services import audit
-from app.services.identity import Location, Principal, covers, scope_clause
+from app.services.identity import Location, Principal, caller_person, covers, scope_clause
 from app.services.kit import Page, QrSettings, keyset_page, qr_tokens, to_gcj02
 from app.services.points import scoring_rules
 from app.services.roster import get_in_scope
@@ -123,7 +123,7 @@ async def list_events(
 
 async def my_events(session: AsyncSession, *, principal: Principal) -> list[PartyEvent]:
     """Events I am expected at: my branch's, and those my branch is invited to; recent and next."""
-    person = await session.get(Person, principal.person_id) if principal.person_id else None
+    person = await caller_person(session, principal)
     if person is None or person.branch_id is None or not person.is_party_member:
         return []
     now = utcnow()

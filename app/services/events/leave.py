@@ -7,10 +7,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.china_time import utcnow
 from app.errors import BadRequest, Conflict, Forbidden, NotFound
 from app.models.events import LeaveCreate, LeaveDecision, LeaveRequest, LeaveStatus, PartyEvent
-from app.models.roster import Person
 from app.services import audit
 from app.services.events import events
-from app.services.identity import Location, Principal, covers
+from app.services.identity import Location, Principal, caller_person, covers
 
 
 async def request_leave(
@@ -19,7 +18,7 @@ async def request_leave(
     event = await session.get(PartyEvent, event_id)
     if event is None:
         raise events.EventNotFound()
-    person = await session.get(Person, principal.person_id) if principal.person_id else None
+    person = await caller_person(session, principal)
     if (
         person is None
         or not person.is_party_member

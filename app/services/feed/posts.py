@@ -18,10 +18,10 @@ from app.models.feed import (
     ReviewDecision,
 )
 from app.models.media import NEEDS_HUMAN, Media, Moderation
-from app.models.roster import Person, Village
+from app.models.roster import Village
 from app.services import audit
 from app.services.feed import content_safety
-from app.services.identity import Location, Principal, covers
+from app.services.identity import Location, NotBound, Principal, bound_person, covers
 from app.services.kit import Storage, WechatGateway, personal_data
 
 
@@ -47,9 +47,9 @@ class MediaRisky(Unprocessable):
 async def create_post(
     session: AsyncSession, *, principal: Principal, wechat: WechatGateway, data: PostCreate
 ) -> Post:
-    person = await session.get(Person, principal.person_id) if principal.person_id else None
-    if person is None or person.town_id is None:
-        raise Forbidden("请先绑定手机号，再发布信息。", code="auth.not_bound")
+    person = await bound_person(session, principal, to="发布信息")
+    if person.town_id is None:
+        raise NotBound("请先在村里登记，再发布信息。")
     village_id = data.village_id if data.village_id is not None else person.village_id
     if village_id is not None:
         village = await session.get(Village, village_id)

@@ -16,9 +16,8 @@ from app.models.feed import (
     PostLike,
     PostStatus,
 )
-from app.models.roster import Person
 from app.services.feed.posts import PostNotFound
-from app.services.identity import Principal, scope_clause, scope_towns
+from app.services.identity import Principal, caller_person, scope_clause, scope_towns
 from app.services.kit import Page, keyset_page
 
 
@@ -28,7 +27,7 @@ def views_key(post_id: int) -> str:
 
 async def _readable(session: AsyncSession, principal: Principal) -> Any:
     """Published posts of my town (town-wide or my village), or anything an admin covers."""
-    person = await session.get(Person, principal.person_id) if principal.person_id else None
+    person = await caller_person(session, principal)
     mine: Any = col(Post.id).is_(None)
     if person is not None and person.town_id is not None:
         mine = and_(

@@ -4,6 +4,7 @@ package, so it imports none of them."""
 
 from app.services.identity import auth, maintenance
 from app.services.identity.auth import TokenPair, password_hasher
+from app.services.identity.person import NotBound, bound_person, caller_person
 from app.services.identity.principal import load_principal
 from app.services.identity.scopes import (
     Location,
@@ -17,9 +18,12 @@ from app.services.identity.tokens import decode_access_token
 
 __all__ = [
     "Location",
+    "NotBound",
     "Principal",
     "TokenPair",
     "auth",
+    "bound_person",
+    "caller_person",
     "covers",
     "decode_access_token",
     "load_principal",

@@ -20,7 +20,7 @@ from app.models.media import (
 )
 from app.models.roster import Person
 from app.services.feed import content_safety
-from app.services.identity import Location, Principal, covers
+from app.services.identity import Location, Principal, caller_person, covers
 from app.services.kit import PRIVATE_PREFIX, Storage, WechatGateway, images
 
 
@@ -77,7 +77,7 @@ async def upload(
         except images.ImageRejected as rejected:
             error = _STATUS.get(rejected.code, BadRequest)
             raise error(rejected.detail, code=rejected.code) from rejected
-    person = await session.get(Person, principal.person_id) if principal.person_id else None
+    person = await caller_person(session, principal)
 
     async def screen(media: Media, url: str) -> None:
         if purpose in PUBLIC_PURPOSES:

@@ -22,7 +22,7 @@ from app.models.points import (
 )
 from app.models.roster import Person, Town
 from app.services import audit
-from app.services.identity import Location, Principal, covers, scope_clause
+from app.services.identity import Location, Principal, caller_person, covers, scope_clause
 from app.services.kit import Page, keyset_page
 from app.services.points import ledger
 
@@ -57,7 +57,7 @@ async def file(
 ) -> tuple[Appeal, bool]:
     """Files an appeal; the same entry appealed again answers the existing appeal (and False)."""
     entry = await session.get(LedgerEntry, entry_id)
-    person = await session.get(Person, principal.person_id) if principal.person_id else None
+    person = await caller_person(session, principal)
     account = await session.get(PointsAccount, entry.account_id) if entry else None
     if (
         entry is None

@@ -25,7 +25,7 @@ from app.models.points import (
     VerifyResult,
 )
 from app.models.roster import Household, Person
-from app.services.identity import Location, Principal, covers, scope_clause
+from app.services.identity import Location, Principal, caller_person, covers, scope_clause
 from app.services.kit import Page, Storage, keyset_page
 from app.services.points import chain, ledger, scoring_rules
 from app.services.roster import get_in_scope
@@ -118,10 +118,9 @@ async def decide(
 async def _my_owner(
     session: AsyncSession, principal: Principal, book: Ledger
 ) -> ledger.Owner | None:
-    if principal.person_id is None:
+    person = await caller_person(session, principal)
+    if person is None:
         return None
-    person = await session.get(Person, principal.person_id)
-    assert person is not None
     if LEDGER_OWNER[book] is OwnerType.person:
         return ledger.Owner.of_person(person)
     return ledger.Owner.household_of(person)
@@ -224,7 +223,7 @@ async def may_see_account(
         return False
     if account.owner_type == OwnerType.person.value:
         return account.owner_id == principal.person_id
-    person = await session.get(Person, principal.person_id)
+    person = await caller_person(session, principal)
     return person is not None and person.household_id == account.owner_id
 
 

@@ -20,7 +20,7 @@ from app.models.points import (
     PointsTotal,
 )
 from app.models.roster import Household, Person, Town, Village
-from app.services.identity import Location, Principal, covers
+from app.services.identity import Location, Principal, caller_person, covers
 
 Period = Literal["year", "month", "all"]
 
@@ -38,7 +38,7 @@ def period_key(period: Period) -> str:
 async def _may_see(session: AsyncSession, principal: Principal, where: Location) -> bool:
     if covers(principal, where):
         return True
-    person = await session.get(Person, principal.person_id) if principal.person_id else None
+    person = await caller_person(session, principal)
     if person is None:
         return False
     if where.village_id is not None:

@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import NotFound, Unprocessable
 from app.models.media import Media
-from app.models.roster import Person, Village
+from app.models.roster import Village
 from app.models.shop import (
     GoodsCreate,
     GoodsPublic,
@@ -18,7 +18,7 @@ from app.models.shop import (
     ShopRestock,
 )
 from app.services import audit
-from app.services.identity import Principal, covers, location_of, scope_clause
+from app.services.identity import Principal, caller_person, covers, location_of, scope_clause
 from app.services.kit import Storage
 from app.services.shop.common import COUNTER_ROLES, GoodsNotFound, goods_where
 
@@ -102,7 +102,7 @@ async def list_goods(
     session: AsyncSession, *, principal: Principal, village_id: int | None
 ) -> list[ShopGoods]:
     """Villagers see their village's goods on the shelf; admins and keepers all they cover."""
-    person = await session.get(Person, principal.person_id) if principal.person_id else None
+    person = await caller_person(session, principal)
     own: Any = col(ShopGoods.id).is_(None)
     if person is not None and person.village_id is not None:
         own = (col(ShopGoods.village_id) == person.village_id) & col(ShopGoods.on_shelf)

@@ -27,7 +27,7 @@ from app.models.shop import (
     ShopRedemption,
 )
 from app.services import audit
-from app.services.identity import Principal, covers
+from app.services.identity import Principal, caller_person, covers
 from app.services.points import InsufficientPoints, ledger
 from app.services.shop.common import (
     COUNTER_ROLES,
@@ -39,7 +39,7 @@ from app.services.shop.common import (
 
 
 async def _household(session: AsyncSession, principal: Principal) -> tuple[Person, Household]:
-    person = await session.get(Person, principal.person_id) if principal.person_id else None
+    person = await caller_person(session, principal)
     if person is None or person.household_id is None:
         raise Forbidden("积分超市按农户兑换，请先在村里登记所在农户。", code="shop.no_household")
     # Every redemption of this household waits for the one before: the monthly limit and the
@@ -282,7 +282,7 @@ async def readable_redemption(
 ) -> ShopRedemption:
     """The household's own redemption, or one at a counter the caller keeps."""
     redemption = await session.get(ShopRedemption, redemption_id, with_for_update=lock or None)
-    person = await session.get(Person, principal.person_id) if principal.person_id else None
+    person = await caller_person(session, principal)
     own = (
         person is not None
         and redemption is not None
@@ -296,7 +296,7 @@ async def readable_redemption(
 
 
 async def my_redemptions(session: AsyncSession, *, principal: Principal) -> list[ShopRedemption]:
-    person = await session.get(Person, principal.person_id) if principal.person_id else None
+    person = await caller_person(session, principal)
     if person is None or person.household_id is None:
         return []
     return list(

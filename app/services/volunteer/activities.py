@@ -15,10 +15,10 @@ from app.models.volunteer import (
     VolunteerEnrolment,
 )
 from app.services import audit
-from app.services.identity import Location, Principal, covers
+from app.services.identity import Location, Principal, bound_person, covers
 from app.services.kit import QrSettings, geo, qr_tokens
 from app.services.points import scoring_rules
-from app.services.volunteer.common import PURPOSES, ActivityNotFound, bound_person, refuse, where
+from app.services.volunteer.common import PURPOSES, ActivityNotFound, refuse, where
 
 
 def _own_scope(principal: Principal) -> tuple[int | None, int | None, int | None]:
@@ -118,7 +118,7 @@ async def enrol(
     activity = await session.get(VolunteerActivity, activity_id, with_for_update=True)
     if activity is None:
         raise ActivityNotFound()
-    person = await bound_person(session, principal)
+    person = await bound_person(session, principal, to="参加志愿活动")
     existing = (
         await session.exec(
             select(VolunteerEnrolment).where(

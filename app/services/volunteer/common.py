@@ -5,14 +5,13 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.errors import AppError, BadRequest, Forbidden, NotFound
-from app.models.roster import Person
+from app.errors import AppError, BadRequest, NotFound
 from app.models.volunteer import (
     ScanKind,
     VolunteerActivity,
     VolunteerRecord,
 )
-from app.services.identity import Location, Principal
+from app.services.identity import Location
 from app.services.kit import qr_tokens
 from app.services.volunteer import minutes as volunteer_minutes
 
@@ -37,13 +36,6 @@ def where(activity: VolunteerActivity) -> Location:
     return Location(
         town_id=activity.town_id, village_id=activity.village_id, branch_id=activity.branch_id
     )
-
-
-async def bound_person(session: AsyncSession, principal: Principal) -> Person:
-    person = await session.get(Person, principal.person_id) if principal.person_id else None
-    if person is None:
-        raise Forbidden("请先绑定手机号，再参加志愿活动。", code="auth.not_bound")
-    return person
 
 
 async def locked_record(

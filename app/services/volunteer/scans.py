@@ -16,13 +16,12 @@ from app.models.volunteer import (
     VolunteerEnrolment,
     VolunteerRecord,
 )
-from app.services.identity import Principal
+from app.services.identity import Principal, bound_person
 from app.services.kit import QrSettings, geo, qr_tokens
 from app.services.volunteer.common import (
     PURPOSES,
     SCAN_GRACE,
     ActivityNotFound,
-    bound_person,
     credited_minutes,
     locked_record,
     refuse,
@@ -79,7 +78,7 @@ async def scan(
     activity = await session.get(VolunteerActivity, activity_id)
     if activity is None:
         raise ActivityNotFound()
-    person = await bound_person(session, principal)
+    person = await bound_person(session, principal, to="参加志愿活动")
     assert person.id is not None
     now = utcnow()
     kind, at = _read_token(activity, data, qr=qr, now=now)

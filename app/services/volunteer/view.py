@@ -11,9 +11,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import CHINA, china_today, parse_period
-from app.errors import Forbidden, NotFound, Unprocessable
+from app.errors import NotFound, Unprocessable
 from app.models.points import Ledger, OwnerType, PointsAccount
-from app.models.roster import Person, Town, Village
+from app.models.roster import Town, Village
 from app.models.volunteer import (
     ActivityReportLine,
     MyVolunteer,
@@ -23,7 +23,7 @@ from app.models.volunteer import (
     VolunteerRecord,
     VolunteerReport,
 )
-from app.services.identity import Principal, covers, location_of, scope_clause
+from app.services.identity import Principal, bound_person, covers, location_of, scope_clause
 from app.services.points import stars
 from app.services.volunteer import certificates
 from app.services.volunteer.activities import organised
@@ -75,9 +75,7 @@ async def certificate_png(
 async def certificate(
     session: AsyncSession, *, principal: Principal, date_from: date | None, date_to: date | None
 ) -> Certificate:
-    person = await session.get(Person, principal.person_id) if principal.person_id else None
-    if person is None:
-        raise Forbidden("请先绑定手机号。", code="auth.not_bound")
+    person = await bound_person(session, principal)
     today = china_today()
     start = date_from or date(today.year, 1, 1)
     end = date_to or today
