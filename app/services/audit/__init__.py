@@ -1,5 +1,21 @@
 """The audit log: every admin write and every point movement, with before and after."""
 
-from app.services.audit.trail import list_entries, record, record_created, record_updated, snapshot
+from app.services.audit.trail import (
+    Change,
+    change,
+    list_entries,
+    record,
+    record_created,
+    record_updated,
+    snapshot,
+)
 
-__all__ = ["list_entries", "record", "record_created", "record_updated", "snapshot"]
+__all__ = [
+    "Change",
+    "change",
+    "list_entries",
+    "record",
+    "record_created",
+    "record_updated",
+    "snapshot",
+]

@@ -1,6 +1,8 @@
 """Writes the append-only audit log. Nothing here updates or deletes an entry."""
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
@@ -70,6 +72,44 @@ async def record_created(
     )
 
 
+@dataclass(slots=True)
+class Change:
+    """What the body of ``change`` may add: facts the row itself does not hold."""
+
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@asynccontextmanager
+async def change(
+    session: AsyncSession,
+    *,
+    actor: Principal | None,
+    row: Any,
+    action: str | Callable[[Any], str],
+    target_type: str,
+    where: Location | Callable[[Any], Location],
+    picture: Callable[[Any], dict[str, Any]] = snapshot,
+) -> AsyncIterator[Change]:
+    """An audited change: the row is pictured before the body runs, flushed after it, and
+    logged with both pictures. ``action`` and ``where`` may be read from the changed row (a
+    decision names its outcome; a change may move the row). A body that raises logs nothing:
+    its transaction rolls back."""
+    before = picture(row)
+    change = Change()
+    yield change
+    await session.flush()
+    await record(
+        session,
+        actor=actor,
+        action=action(row) if callable(action) else action,
+        target_type=target_type,
+        target_id=row.id,
+        where=where(row) if callable(where) else where,
+        before=before,
+        after={**picture(row), **change.extra},
+    )
+
+
 async def record_updated(
     session: AsyncSession,
     *,
@@ -79,22 +119,17 @@ async def record_updated(
     target_type: str,
     where: Callable[[Any], Location],
 ) -> None:
-    """Applies ``changes`` to a row and logs it with the row before and after; ``where`` is
-    read after the change, since a change may move the row."""
-    before = snapshot(row)
-    for key, value in changes.items():
-        setattr(row, key, value)
-    await session.flush()
-    await record(
+    """Applies ``changes`` to a row and logs it with the row before and after."""
+    async with change(
         session,
         actor=actor,
+        row=row,
         action=f"{target_type}.update",
         target_type=target_type,
-        target_id=row.id,
-        where=where(row),
-        before=before,
-        after=snapshot(row),
-    )
+        where=where,
+    ):
+        for key, value in changes.items():
+            setattr(row, key, value)
 
 
 async def list_entries(

@@ -181,31 +181,27 @@ async def revoke(
     attendance, event = await _attendance_in_scope(session, principal, attendance_id)
     if attendance.status not in (AttendanceStatus.present, AttendanceStatus.late):
         raise Conflict("只有已签到的记录可以撤销。", code="checkin.not_revocable")
-    before = audit.snapshot(attendance)
-    if attendance.ledger_entry_id is not None:
-        entry = await ledger.get_entry(session, attendance.ledger_entry_id)
-        if entry.status == "posted":
-            await ledger.reverse(
-                session,
-                entry=entry,
-                actor=principal,
-                reason=f"撤销签到：{reason}",
-                source_id=f"checkin:{attendance.id}",
-            )
-    attendance.status = AttendanceStatus.revoked.value
-    attendance.note = reason
-    attendance.decided_by_person_id = principal.person_id
-    await session.flush()
-    await audit.record(
+    async with audit.change(
         session,
         actor=principal,
+        row=attendance,
         action="checkin.revoke",
         target_type="attendance",
-        target_id=attendance_id,
         where=events.where(event),
-        before=before,
-        after=audit.snapshot(attendance),
-    )
+    ):
+        if attendance.ledger_entry_id is not None:
+            entry = await ledger.get_entry(session, attendance.ledger_entry_id)
+            if entry.status == "posted":
+                await ledger.reverse(
+                    session,
+                    entry=entry,
+                    actor=principal,
+                    reason=f"撤销签到：{reason}",
+                    source_id=f"checkin:{attendance.id}",
+                )
+        attendance.status = AttendanceStatus.revoked.value
+        attendance.note = reason
+        attendance.decided_by_person_id = principal.person_id
     return attendance
 
 
@@ -221,23 +217,19 @@ async def review(
     attendance, event = await _attendance_in_scope(session, principal, attendance_id)
     if attendance.status != AttendanceStatus.pending_review:
         raise Conflict("该签到不在待审核状态。", code="checkin.not_pending")
-    before = audit.snapshot(attendance)
-    attendance.decided_by_person_id = principal.person_id
-    attendance.note = note
-    if accept:
-        attendance.status = _status(event, attendance.scanned_at).value
-        await award_points(session, event, attendance, principal)
-    else:
-        attendance.status = AttendanceStatus.rejected.value
-    await session.flush()
-    await audit.record(
+    async with audit.change(
         session,
         actor=principal,
+        row=attendance,
         action="checkin.review",
         target_type="attendance",
-        target_id=attendance_id,
         where=events.where(event),
-        before=before,
-        after=audit.snapshot(attendance),
-    )
+    ):
+        attendance.decided_by_person_id = principal.person_id
+        attendance.note = note
+        if accept:
+            attendance.status = _status(event, attendance.scanned_at).value
+            await award_points(session, event, attendance, principal)
+        else:
+            attendance.status = AttendanceStatus.rejected.value
     return attendance

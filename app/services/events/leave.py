@@ -67,24 +67,20 @@ async def decide(
         raise NotFound("找不到该请假申请。", code="leave.not_found")
     if leave.status != LeaveStatus.pending.value:
         raise Conflict("该请假申请已经处理过。", code="leave.already_decided")
-    before = audit.snapshot(leave)
-    leave.status = (
-        LeaveStatus.approved if data.decision == "approve" else LeaveStatus.rejected
-    ).value
-    leave.decision_note = data.note
-    leave.decided_by_person_id = principal.person_id
-    leave.decided_at = utcnow()
-    await session.flush()
-    await audit.record(
+    async with audit.change(
         session,
         actor=principal,
-        action=f"leave.{leave.status}",
+        row=leave,
+        action=lambda changed: f"leave.{changed.status}",
         target_type="leave_request",
-        target_id=leave_id,
         where=Location(
             town_id=leave.town_id, village_id=leave.village_id, branch_id=leave.branch_id
         ),
-        before=before,
-        after=audit.snapshot(leave),
-    )
+    ):
+        leave.status = (
+            LeaveStatus.approved if data.decision == "approve" else LeaveStatus.rejected
+        ).value
+        leave.decision_note = data.note
+        leave.decided_by_person_id = principal.person_id
+        leave.decided_at = utcnow()
     return leave

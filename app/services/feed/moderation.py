@@ -1,6 +1,8 @@
 """WeChat's verdict on a photo reaches the posts that carry it: a risky photo takes them down,
 a doubtful one sends them back to review."""
 
+from typing import Any
+
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -35,25 +37,30 @@ async def apply_media_verdict(session: AsyncSession, media: Media) -> list[int]:
     for post in candidates:
         if media.id not in post.media_ids:
             continue
-        before = post.status
-        if media.moderation == Moderation.risky.value:
-            post.status = PostStatus.rejected.value
-            post.review_reason = BLOCKED_REASON
-        elif post.status == PostStatus.published.value:
-            post.status = PostStatus.pending_review.value
-        else:
-            continue
-        post.published_at = None
-        changed.append(post.id or 0)
-        await audit.record(
+        risky = media.moderation == Moderation.risky.value
+        if not risky and post.status != PostStatus.published.value:
+            continue  # a doubtful photo sends back only what is already out
+        async with audit.change(
             session,
             actor=None,
+            row=post,
             action="post.moderated",
             target_type="post",
-            target_id=post.id or 0,
-            where=where(post),
-            before={"status": before},
-            after={"status": post.status, "media_id": media.id, "label": media.moderation_label},
-        )
+            where=where,
+            picture=_status_picture,
+        ) as change:
+            if risky:
+                post.status = PostStatus.rejected.value
+                post.review_reason = BLOCKED_REASON
+            else:
+                post.status = PostStatus.pending_review.value
+            post.published_at = None
+            change.extra = {"media_id": media.id, "label": media.moderation_label}
+        assert post.id is not None
+        changed.append(post.id)
     await session.flush()
     return changed
+
+
+def _status_picture(post: Post) -> dict[str, Any]:
+    return {"status": post.status}

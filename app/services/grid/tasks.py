@@ -236,37 +236,40 @@ async def transition(
         session, village_id=task.village_id, photos=photos, record=("grid_task", task.id)
     )
     now = utcnow()
-    before = task.status
-    task.status = target.value
-    task.updated_at = now
-    if target is TaskStatus.resolved:
-        task.resolved_at = now
-    elif target is TaskStatus.closed:
-        task.closed_at = now
-    elif data.action is TaskAction.reopen:
-        task.resolved_at = task.closed_at = None
-    if found:
-        task.resembles = [*task.resembles, *found]
-    _step(session, principal, task, data.action.value, before, photos, data.note)
-    evidence.record_uses(
-        session,
-        village_id=task.village_id,
-        photos=photos,
-        record_type="grid_task",
-        record_id=task.id,
-    )
-    await session.flush()
-    await audit.record(
+    async with audit.change(
         session,
         actor=principal,
+        row=task,
         action=f"grid_task.{data.action.value}",
         target_type="grid_task",
-        target_id=task.id,
-        where=where(task),
-        before={"status": before},
-        after={"status": task.status, "note": data.note, "needs_review": bool(task.resembles)},
-    )
+        where=where,
+        picture=_status_picture,
+    ) as change:
+        before = task.status
+        task.status = target.value
+        task.updated_at = now
+        if target is TaskStatus.resolved:
+            task.resolved_at = now
+        elif target is TaskStatus.closed:
+            task.closed_at = now
+        elif data.action is TaskAction.reopen:
+            task.resolved_at = task.closed_at = None
+        if found:
+            task.resembles = [*task.resembles, *found]
+        _step(session, principal, task, data.action.value, before, photos, data.note)
+        evidence.record_uses(
+            session,
+            village_id=task.village_id,
+            photos=photos,
+            record_type="grid_task",
+            record_id=task.id,
+        )
+        change.extra = {"note": data.note, "needs_review": bool(task.resembles)}
     return task
+
+
+def _status_picture(task: GridTask) -> dict[str, Any]:
+    return {"status": task.status}
 
 
 _STATUS_WORDS = {

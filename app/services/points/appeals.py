@@ -114,38 +114,36 @@ async def decide(
         raise NotFound("找不到该申诉。", code="appeal.not_found")
     if appeal.status != "open":
         raise AppealDecided()
-    before = audit.snapshot(appeal)
-    entry = await ledger.get_entry(session, appeal.entry_id)
-    if data.decision is AppealDecisionKind.uphold:
-        reason = f"申诉成立：{data.note}" if data.note else "申诉成立"
-        if entry.status == EntryStatus.pending.value:
-            await ledger.decide(session, entry=entry, approve=False, actor=principal, note=reason)
-        else:
-            reversal = await ledger.reverse(
-                session,
-                entry=entry,
-                actor=principal,
-                reason=reason,
-                source_id=f"appeal:{appeal.id}",
-            )
-            appeal.reversal_entry_id = reversal.id
-        appeal.status = "upheld"
-    else:
-        appeal.status = "rejected"
-    appeal.decision_note = data.note or None
-    appeal.decided_by_person_id = principal.person_id
-    appeal.decided_at = utcnow()
-    await session.flush()
-    await audit.record(
+    async with audit.change(
         session,
         actor=principal,
-        action=f"appeal.{appeal.status}",
+        row=appeal,
+        action=lambda changed: f"appeal.{changed.status}",
         target_type="appeal",
-        target_id=appeal_id,
         where=_where(appeal),
-        before=before,
-        after=audit.snapshot(appeal),
-    )
+    ):
+        entry = await ledger.get_entry(session, appeal.entry_id)
+        if data.decision is AppealDecisionKind.uphold:
+            reason = f"申诉成立：{data.note}" if data.note else "申诉成立"
+            if entry.status == EntryStatus.pending.value:
+                await ledger.decide(
+                    session, entry=entry, approve=False, actor=principal, note=reason
+                )
+            else:
+                reversal = await ledger.reverse(
+                    session,
+                    entry=entry,
+                    actor=principal,
+                    reason=reason,
+                    source_id=f"appeal:{appeal.id}",
+                )
+                appeal.reversal_entry_id = reversal.id
+            appeal.status = "upheld"
+        else:
+            appeal.status = "rejected"
+        appeal.decision_note = data.note or None
+        appeal.decided_by_person_id = principal.person_id
+        appeal.decided_at = utcnow()
     return appeal
 
 

@@ -263,29 +263,26 @@ async def decide(
     await session.refresh(entry, with_for_update=True)
     if entry.status != EntryStatus.pending.value:
         raise NotPending()
-    before = _entry_snapshot(entry)
-    entry.decided_by_person_id = actor.person_id
-    entry.decision_note = note
-    if approve:
-        await _chain(
-            session,
-            locked,
-            entry,
-            counts_as_earned=_counts_as_earned(SourceType(entry.source_type)),
-        )
-    else:
-        entry.status = EntryStatus.rejected.value
-    await session.flush()
-    await audit.record(
+    async with audit.change(
         session,
         actor=actor,
+        row=entry,
         action="points.approve" if approve else "points.reject",
         target_type="ledger_entry",
-        target_id=entry.id or 0,
         where=_where(locked),
-        before=before,
-        after=_entry_snapshot(entry),
-    )
+        picture=_entry_snapshot,
+    ):
+        entry.decided_by_person_id = actor.person_id
+        entry.decision_note = note
+        if approve:
+            await _chain(
+                session,
+                locked,
+                entry,
+                counts_as_earned=_counts_as_earned(SourceType(entry.source_type)),
+            )
+        else:
+            entry.status = EntryStatus.rejected.value
     return entry
 
 
