@@ -14,7 +14,7 @@ from app.models.points import Ledger, SourceType
 from app.models.roster import Person
 from app.services import audit
 from app.services.events import events
-from app.services.identity import Principal, bound_person
+from app.services.identity import Principal, bound_person, location_of
 from app.services.kit import QrSettings, outside_venue, qr_tokens
 from app.services.points import ledger, scoring_rules
 
@@ -187,7 +187,7 @@ async def revoke(
         row=attendance,
         action="checkin.revoke",
         target_type="attendance",
-        where=events.where(event),
+        where=location_of(event),
     ):
         if attendance.ledger_entry_id is not None:
             entry = await ledger.get_entry(session, attendance.ledger_entry_id)
@@ -223,7 +223,7 @@ async def review(
         row=attendance,
         action="checkin.review",
         target_type="attendance",
-        where=events.where(event),
+        where=location_of(event),
     ):
         attendance.decided_by_person_id = principal.person_id
         attendance.note = note

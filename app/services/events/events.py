@@ -12,7 +12,14 @@ from app.models.events import EventCreate, PartyEvent
 from app.models.points import Ledger
 from app.models.roster import Branch
 from app.services import audit
-from app.services.identity import Location, Principal, caller_person, covers, scope_clause
+from app.services.identity import (
+    Location,
+    Principal,
+    caller_person,
+    covers,
+    location_of,
+    scope_clause,
+)
 from app.services.kit import Page, QrSettings, keyset_page, qr_tokens, to_gcj02
 from app.services.points import scoring_rules
 from app.services.roster import get_in_scope
@@ -24,10 +31,6 @@ CHECKIN_CLOSES_AFTER = timedelta(minutes=30)
 class EventNotFound(NotFound):
     code = "event.not_found"
     detail = "找不到该活动。"
-
-
-def where(event: PartyEvent) -> Location:
-    return Location(town_id=event.town_id, village_id=event.village_id, branch_id=event.branch_id)
 
 
 def expected_branches(event: PartyEvent) -> set[int]:
@@ -80,14 +83,14 @@ async def create_event(
         created_by_person_id=principal.person_id,
     )
     await audit.record_created(
-        session, actor=principal, row=event, target_type="event", where=where(event)
+        session, actor=principal, row=event, target_type="event", where=location_of(event)
     )
     return event
 
 
 async def event_in_scope(session: AsyncSession, principal: Principal, event_id: int) -> PartyEvent:
     event = await session.get(PartyEvent, event_id)
-    if event is None or not covers(principal, where(event)):
+    if event is None or not covers(principal, location_of(event)):
         raise EventNotFound()
     return event
 
@@ -98,7 +101,7 @@ async def event_for_host(session: AsyncSession, principal: Principal, event_id: 
     if event is None:
         raise EventNotFound()
     host = event.host_branch_id
-    if covers(principal, where(event)) or (
+    if covers(principal, location_of(event)) or (
         host is not None and covers(principal, Location(town_id=event.town_id, branch_id=host))
     ):
         return event

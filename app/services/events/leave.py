@@ -9,7 +9,7 @@ from app.errors import BadRequest, Conflict, Forbidden, NotFound
 from app.models.events import LeaveCreate, LeaveDecision, LeaveRequest, LeaveStatus, PartyEvent
 from app.services import audit
 from app.services.events import events
-from app.services.identity import Location, Principal, caller_person, covers
+from app.services.identity import Location, Principal, caller_person, covers, location_of
 
 
 async def request_leave(
@@ -59,7 +59,7 @@ async def decide(
         leave is not None
         and event is not None
         and (
-            covers(principal, events.where(event))
+            covers(principal, location_of(event))
             or covers(principal, Location(town_id=leave.town_id, branch_id=leave.branch_id))
         )
     )
@@ -73,9 +73,7 @@ async def decide(
         row=leave,
         action=lambda changed: f"leave.{changed.status}",
         target_type="leave_request",
-        where=Location(
-            town_id=leave.town_id, village_id=leave.village_id, branch_id=leave.branch_id
-        ),
+        where=location_of(leave),
     ):
         leave.status = (
             LeaveStatus.approved if data.decision == "approve" else LeaveStatus.rejected

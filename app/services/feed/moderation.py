@@ -12,7 +12,7 @@ from app.models.feed import (
 )
 from app.models.media import Media, Moderation
 from app.services import audit
-from app.services.feed.posts import where
+from app.services.identity import location_of
 
 BLOCKED_REASON = "照片未通过微信内容安全检测，已自动下架。"
 
@@ -46,7 +46,7 @@ async def apply_media_verdict(session: AsyncSession, media: Media) -> list[int]:
             row=post,
             action="post.moderated",
             target_type="post",
-            where=where,
+            where=location_of,
             picture=_status_picture,
         ) as change:
             if risky:

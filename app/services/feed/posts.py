@@ -21,17 +21,13 @@ from app.models.media import NEEDS_HUMAN, Media, Moderation
 from app.models.roster import Village
 from app.services import audit
 from app.services.feed import content_safety
-from app.services.identity import Location, NotBound, Principal, bound_person, covers
+from app.services.identity import Location, NotBound, Principal, bound_person, covers, location_of
 from app.services.kit import Storage, WechatGateway, personal_data
 
 
 class PostNotFound(NotFound):
     code = "post.not_found"
     detail = "找不到该信息。"
-
-
-def where(post: Post) -> Location:
-    return Location(town_id=post.town_id, village_id=post.village_id)
 
 
 class ContentRisky(Unprocessable):
@@ -114,7 +110,7 @@ async def create_post(
         action="post.create",
         target_type="post",
         target_id=post.id or 0,
-        where=where(post),
+        where=location_of(post),
         after={"title": post.title, "status": post.status},
     )
     return post
@@ -136,7 +132,7 @@ async def review(
     session: AsyncSession, *, principal: Principal, post_id: int, data: ReviewDecision
 ) -> Post:
     post = await session.get(Post, post_id, with_for_update=True)
-    if post is None or not covers(principal, where(post)):
+    if post is None or not covers(principal, location_of(post)):
         raise PostNotFound()
     if post.status != PostStatus.pending_review.value:
         raise Conflict("该信息已经审核过。", code="post.already_reviewed")
@@ -163,7 +159,7 @@ async def review(
         action=f"post.{post.status}",
         target_type="post",
         target_id=post_id,
-        where=where(post),
+        where=location_of(post),
         after={"status": post.status, "reason": data.reason},
     )
     return post

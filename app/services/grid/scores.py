@@ -11,7 +11,7 @@ from app.models.points import LEDGER_OWNER, EntryPublic, Ledger, LedgerEntry, Ow
 from app.models.roster import Household
 from app.services.grid import evidence
 from app.services.grid.tasks import TASK_ROLES
-from app.services.identity import Location, Principal, covers
+from app.services.identity import Principal, covers, location_of
 from app.services.points import awards as points
 from app.services.points import ledger, scoring_rules
 
@@ -20,14 +20,7 @@ async def score(
     session: AsyncSession, *, principal: Principal, data: ScoreCreate
 ) -> tuple[LedgerEntry, GridScore]:
     household = await session.get(Household, data.household_id)
-    place = (
-        Location(
-            town_id=household.town_id, village_id=household.village_id, grid_id=household.grid_id
-        )
-        if household
-        else None
-    )
-    if household is None or place is None or not covers(principal, place, TASK_ROLES):
+    if household is None or not covers(principal, location_of(household), TASK_ROLES):
         raise NotFound("找不到该农户。", code="household.not_found")
     rule = await scoring_rules.resolve(
         session, code=data.rule_code, town_id=household.town_id, village_id=household.village_id

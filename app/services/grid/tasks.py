@@ -24,7 +24,7 @@ from app.models.roster import ADMIN_ROLES, Grid, Role, RoleGrant, ScopeType, Tow
 from app.services import audit
 from app.services.grid import evidence
 from app.services.grid import flow as grid_flow
-from app.services.identity import Location, Principal, covers, scope_clause
+from app.services.identity import Principal, covers, location_of, scope_clause
 from app.services.kit import Page, geo, keyset_page
 
 WORKER_ROLES = frozenset({Role.grid_worker})
@@ -37,14 +37,6 @@ class TaskNotFound(NotFound):
 
 class InvalidTransition(Conflict):
     code, detail = "grid.invalid_transition", "当前状态不能执行该操作。"
-
-
-def where(task: GridTask) -> Location:
-    return Location(town_id=task.town_id, village_id=task.village_id, grid_id=task.grid_id)
-
-
-def _grid_location(grid: Grid) -> Location:
-    return Location(town_id=grid.town_id, village_id=grid.village_id, grid_id=grid.id)
 
 
 async def _grid_for_report(
@@ -60,7 +52,7 @@ async def _grid_for_report(
             raise Unprocessable("请选择上报到哪个网格（grid_id）。", code="grid.grid_required")
         grid_id = mine.pop()
     grid = await session.get(Grid, grid_id)
-    if grid is None or not covers(principal, _grid_location(grid), TASK_ROLES):
+    if grid is None or not covers(principal, location_of(grid), TASK_ROLES):
         raise NotFound("找不到该网格。", code="grid.not_found")
     return grid
 
@@ -110,9 +102,9 @@ async def create_task(session: AsyncSession, *, principal: Principal, data: Task
             )
         grid_id = data.grid_id or await _only_grid_of(session, data.assignee_person_id)
         grid = await session.get(Grid, grid_id)
-        if grid is None or not covers(principal, _grid_location(grid), TASK_ROLES):
+        if grid is None or not covers(principal, location_of(grid), TASK_ROLES):
             raise NotFound("找不到该网格。", code="grid.not_found")
-        if not covers(principal, _grid_location(grid)):
+        if not covers(principal, location_of(grid)):
             raise Forbidden("只有村（镇）管理员可以派单。", code="grid.action_forbidden")
         await _check_assignee(session, grid, data.assignee_person_id)
     else:
@@ -167,7 +159,7 @@ async def create_task(session: AsyncSession, *, principal: Principal, data: Task
         action=f"grid_task.{data.origin.value}",
         target_type="grid_task",
         target_id=task.id,
-        where=where(task),
+        where=location_of(task),
         after={"title": task.title, "status": task.status, "needs_review": bool(task.resembles)},
     )
     return task
@@ -202,7 +194,7 @@ async def _visible(
     session: AsyncSession, principal: Principal, task_id: int, *, lock: bool
 ) -> GridTask:
     task = await session.get(GridTask, task_id, with_for_update=lock or None)
-    if task is None or not covers(principal, where(task), TASK_ROLES):
+    if task is None or not covers(principal, location_of(task), TASK_ROLES):
         raise TaskNotFound()
     return task
 
@@ -217,7 +209,7 @@ async def transition(
     # The row lock makes a second admin acting at the same moment wait, then find the task
     # already moved: exactly one of them wins, the other gets grid.invalid_transition.
     task = await _visible(session, principal, task_id, lock=True)
-    if data.action in grid_flow.ADMIN_ONLY and not covers(principal, where(task)):
+    if data.action in grid_flow.ADMIN_ONLY and not covers(principal, location_of(task)):
         raise Forbidden(
             f"只有村（镇）管理员可以{grid_flow.ACTION_TITLES[data.action]}网格任务。",
             code="grid.action_forbidden",
@@ -242,7 +234,7 @@ async def transition(
         row=task,
         action=f"grid_task.{data.action.value}",
         target_type="grid_task",
-        where=where,
+        where=location_of,
         picture=_status_picture,
     ) as change:
         before = task.status

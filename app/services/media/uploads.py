@@ -20,7 +20,7 @@ from app.models.media import (
 )
 from app.models.roster import Person
 from app.services.feed import content_safety
-from app.services.identity import Location, Principal, caller_person, covers
+from app.services.identity import Principal, caller_person, covers, location_of
 from app.services.kit import PRIVATE_PREFIX, Storage, WechatGateway, images
 
 
@@ -167,7 +167,7 @@ async def private_view(
     media = await session.get(Media, media_id)
     if media is None or media.town_id is None:
         raise MediaNotFound()
-    if not covers(principal, Location(town_id=media.town_id, village_id=media.village_id)):
+    if not covers(principal, location_of(media)):
         raise MediaNotFound()
     answer = public(media, storage)
     return MediaPrivate(

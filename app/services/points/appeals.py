@@ -22,7 +22,13 @@ from app.models.points import (
 )
 from app.models.roster import Person, Town
 from app.services import audit
-from app.services.identity import Location, Principal, caller_person, covers, scope_clause
+from app.services.identity import (
+    Principal,
+    caller_person,
+    covers,
+    location_of,
+    scope_clause,
+)
 from app.services.kit import Page, keyset_page
 from app.services.points import ledger
 
@@ -40,10 +46,6 @@ class AppealNotAllowed(Unprocessable):
 class AppealDecided(Conflict):
     code = "appeal.already_decided"
     detail = "该申诉已经处理过。"
-
-
-def _where(appeal: Appeal) -> Location:
-    return Location(town_id=appeal.town_id, village_id=appeal.village_id)
 
 
 async def _owns(session: AsyncSession, person: Person, account: PointsAccount) -> bool:
@@ -100,7 +102,7 @@ async def file(
         action="appeal.file",
         target_type="appeal",
         target_id=appeal.id or 0,
-        where=_where(appeal),
+        where=location_of(appeal),
         after=audit.snapshot(appeal),
     )
     return appeal, True
@@ -110,7 +112,7 @@ async def decide(
     session: AsyncSession, *, principal: Principal, appeal_id: int, data: AppealDecision
 ) -> Appeal:
     appeal = await session.get(Appeal, appeal_id, with_for_update=True)
-    if appeal is None or not covers(principal, _where(appeal)):
+    if appeal is None or not covers(principal, location_of(appeal)):
         raise NotFound("找不到该申诉。", code="appeal.not_found")
     if appeal.status != "open":
         raise AppealDecided()
@@ -120,7 +122,7 @@ async def decide(
         row=appeal,
         action=lambda changed: f"appeal.{changed.status}",
         target_type="appeal",
-        where=_where(appeal),
+        where=location_of(appeal),
     ):
         entry = await ledger.get_entry(session, appeal.entry_id)
         if data.decision is AppealDecisionKind.uphold:

@@ -25,7 +25,13 @@ from app.models.points import (
     VerifyResult,
 )
 from app.models.roster import Household, Person
-from app.services.identity import Location, Principal, caller_person, covers, scope_clause
+from app.services.identity import (
+    Principal,
+    caller_person,
+    covers,
+    location_of,
+    scope_clause,
+)
 from app.services.kit import Page, Storage, keyset_page
 from app.services.points import chain, ledger, scoring_rules
 from app.services.roster import get_in_scope
@@ -76,13 +82,9 @@ async def award(session: AsyncSession, *, principal: Principal, data: AwardCreat
     return await ledger.credit(session, ledger=book, owner=owner, posting=posting, actor=principal)
 
 
-def _entry_where(entry: LedgerEntry) -> Location:
-    return Location(town_id=entry.town_id, village_id=entry.village_id)
-
-
 async def entry_in_scope(session: AsyncSession, principal: Principal, entry_id: int) -> LedgerEntry:
     entry = await session.get(LedgerEntry, entry_id)
-    if entry is None or not covers(principal, _entry_where(entry)):
+    if entry is None or not covers(principal, location_of(entry)):
         raise NotFound("找不到该积分记录。", code="points.entry_not_found")
     return entry
 
@@ -217,7 +219,7 @@ async def may_see_account(
     session: AsyncSession, principal: Principal, account: PointsAccount
 ) -> bool:
     """The owner (or a member of the owning household) and admins over its village."""
-    if covers(principal, Location(town_id=account.town_id, village_id=account.village_id)):
+    if covers(principal, location_of(account)):
         return True
     if principal.person_id is None:
         return False

@@ -20,7 +20,7 @@ from app.models.points import (
     PointsTotal,
 )
 from app.models.roster import Household, Person, Town, Village
-from app.services.identity import Location, Principal, caller_person, covers
+from app.services.identity import Location, Principal, caller_person, covers, location_of
 
 Period = Literal["year", "month", "all"]
 
@@ -60,7 +60,7 @@ async def leaderboard(
         village = await session.get(Village, village_id)
         if village is None:
             raise NotFound("找不到该村。", code="village.not_found")
-        where = Location(town_id=village.town_id, village_id=village_id)
+        where = location_of(village)
     elif town_id is not None:
         where = Location(town_id=town_id)
     else:

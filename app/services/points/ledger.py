@@ -26,7 +26,7 @@ from app.models.points import (
 )
 from app.models.roster import Household, Person
 from app.services import audit, media
-from app.services.identity import Location, Principal
+from app.services.identity import Principal, location_of
 from app.services.points import chain, totals
 
 
@@ -90,10 +90,6 @@ class NotPending(Conflict):
 class NotReversible(Conflict):
     code = "points.not_reversible"
     detail = "只有已入账的积分记录可以冲正。"
-
-
-def _where(account: PointsAccount) -> Location:
-    return Location(town_id=account.town_id, village_id=account.village_id)
 
 
 async def account_for(session: AsyncSession, *, ledger: Ledger, owner: Owner) -> PointsAccount:
@@ -185,7 +181,7 @@ async def post(
         if room is not None and abs(requested) > room:
             points, capped = (room if requested > 0 else -room), True
     if posting.media_ids and not await media.placed_photos(
-        session, media_ids=posting.media_ids, where=_where(locked)
+        session, media_ids=posting.media_ids, where=location_of(locked)
     ):
         # The household sees its entry's photos: one from another village would leak there.
         raise EvidenceMisplaced()
@@ -224,7 +220,7 @@ async def post(
         action=f"points.{entry.status}",
         target_type="ledger_entry",
         target_id=entry.id or 0,
-        where=_where(locked),
+        where=location_of(locked),
         after=_entry_snapshot(entry),
     )
     return entry
@@ -269,7 +265,7 @@ async def decide(
         row=entry,
         action="points.approve" if approve else "points.reject",
         target_type="ledger_entry",
-        where=_where(locked),
+        where=location_of(locked),
         picture=_entry_snapshot,
     ):
         entry.decided_by_person_id = actor.person_id
@@ -329,7 +325,7 @@ async def reverse(
         action="points.reverse",
         target_type="ledger_entry",
         target_id=entry.id or 0,
-        where=_where(locked),
+        where=location_of(locked),
         after=_entry_snapshot(reversal),
     )
     return reversal

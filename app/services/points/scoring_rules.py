@@ -12,7 +12,7 @@ from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.models.points import ScoringRule, ScoringRuleCreate, ScoringRuleUpdate, SourceType, Unit
 from app.models.roster import ADMIN_ROLES, Town, Village
 from app.services import audit
-from app.services.identity import Location, Principal, covers, scope_clause
+from app.services.identity import Location, Principal, covers, location_of, scope_clause
 from app.services.kit import Page, keyset_page
 from app.services.points import ledger
 from app.services.roster import get_in_scope
@@ -31,10 +31,6 @@ class EvidenceRequired(Unprocessable):
 class RuleDisabled(Unprocessable):
     code = "points.rule_disabled"
     detail = "这条积分规则已停用。"
-
-
-def _where(rule: ScoringRule) -> Location:
-    return Location(town_id=rule.town_id, village_id=rule.village_id)
 
 
 async def create_rule(
@@ -72,14 +68,14 @@ async def create_rule(
         village_key=data.village_id or 0,
     )
     await audit.record_created(
-        session, actor=principal, row=rule, target_type="scoring_rule", where=_where(rule)
+        session, actor=principal, row=rule, target_type="scoring_rule", where=location_of(rule)
     )
     return rule
 
 
 async def _rule_in_scope(session: AsyncSession, principal: Principal, rule_id: int) -> ScoringRule:
     rule = await session.get(ScoringRule, rule_id)
-    if rule is None or not covers(principal, _where(rule)):
+    if rule is None or not covers(principal, location_of(rule)):
         raise NotFound("找不到该积分规则。", code="points.rule_not_found")
     return rule
 
@@ -101,7 +97,7 @@ async def update_rule(
         row=rule,
         changes={**changes, "updated_at": utcnow()},
         target_type="scoring_rule",
-        where=_where,
+        where=location_of,
     )
     return rule
 

@@ -145,7 +145,7 @@ async def create_branch(
         village = await get_in_scope(session, principal, Village, data.village_id)
         if village.town_id != town_id:
             raise Unprocessable("该村不属于所填的镇。", code="branch.village_mismatch")
-        where = Location(town_id=town_id, village_id=village.id)
+        where = location_of(village)
     else:
         await get_in_scope(session, principal, Town, town_id)
         where = Location(town_id=town_id)

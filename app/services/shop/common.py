@@ -6,10 +6,7 @@ from app.errors import NotFound
 from app.models.roster import ADMIN_ROLES, Role
 from app.models.shop import (
     RedemptionStatus,
-    ShopGoods,
-    ShopRedemption,
 )
-from app.services.identity import Location
 
 COUNTER_ROLES = ADMIN_ROLES | {Role.shop_keeper}
 OPEN = RedemptionStatus.reserved.value
@@ -21,14 +18,6 @@ class GoodsNotFound(NotFound):
 
 class RedemptionNotFound(NotFound):
     code, detail = "shop.redemption_not_found", "找不到该兑换记录。"
-
-
-def goods_where(goods: ShopGoods) -> Location:
-    return Location(town_id=goods.town_id, village_id=goods.village_id)
-
-
-def redemption_where(redemption: ShopRedemption) -> Location:
-    return Location(town_id=redemption.town_id, village_id=redemption.village_id)
 
 
 def yuan(fen: int) -> Decimal:

@@ -20,7 +20,7 @@ from app.models.shop import (
 from app.services import audit
 from app.services.identity import Principal, caller_person, covers, location_of, scope_clause
 from app.services.kit import Storage
-from app.services.shop.common import COUNTER_ROLES, GoodsNotFound, goods_where
+from app.services.shop.common import COUNTER_ROLES, GoodsNotFound
 
 
 async def _check_photo(session: AsyncSession, principal: Principal, media_id: int | None) -> None:
@@ -49,7 +49,7 @@ async def managed_goods(
     session: AsyncSession, principal: Principal, goods_id: int, *, lock: bool = False
 ) -> ShopGoods:
     goods = await session.get(ShopGoods, goods_id, with_for_update=lock or None)
-    if goods is None or not covers(principal, goods_where(goods)):
+    if goods is None or not covers(principal, location_of(goods)):
         raise GoodsNotFound()
     return goods
 
@@ -68,7 +68,7 @@ async def update_goods(
         row=goods,
         changes=kept,
         target_type="shop_goods",
-        where=goods_where,
+        where=location_of,
     )
     return goods
 
@@ -92,7 +92,7 @@ async def restock(
         person_id=principal.person_id,
     )
     await audit.record_created(
-        session, actor=principal, row=row, target_type="shop_restock", where=goods_where(goods)
+        session, actor=principal, row=row, target_type="shop_restock", where=location_of(goods)
     )
     await session.refresh(goods)
     return goods

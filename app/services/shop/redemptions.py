@@ -27,14 +27,13 @@ from app.models.shop import (
     ShopRedemption,
 )
 from app.services import audit
-from app.services.identity import Principal, caller_person, covers
+from app.services.identity import Principal, caller_person, covers, location_of
 from app.services.points import InsufficientPoints, ledger
 from app.services.shop.common import (
     COUNTER_ROLES,
     OPEN,
     GoodsNotFound,
     RedemptionNotFound,
-    redemption_where,
 )
 
 
@@ -134,7 +133,7 @@ async def redeem(
         action="shop.redeem",
         target_type="shop_redemption",
         target_id=redemption.id or 0,
-        where=redemption_where(redemption),
+        where=location_of(redemption),
         after={"goods_id": goods.id, "quantity": data.quantity, "points": redemption.points},
     )
     return redemption
@@ -189,7 +188,7 @@ async def _give_back(
         action=f"shop.{status.value}",
         target_type="shop_redemption",
         target_id=redemption.id or 0,
-        where=redemption_where(redemption),
+        where=location_of(redemption),
         after={"points_back": redemption.points, "stock_back": redemption.quantity},
     )
 
@@ -232,7 +231,7 @@ async def fulfil(session: AsyncSession, *, principal: Principal, code: str) -> S
     redemption = await _locked(session, found) if found is not None else None
     if redemption is None:
         raise NotFound("兑换码不存在，请核对后再试。", code="shop.code_not_found")
-    if not covers(principal, redemption_where(redemption), COUNTER_ROLES):
+    if not covers(principal, location_of(redemption), COUNTER_ROLES):
         raise Forbidden("该兑换码不是本村积分超市的，不能在这里领取。", code="shop.wrong_village")
     if redemption.status == OPEN and redemption.expires_at < utcnow():
         # The expiry job gives the points and stock back; the counter must not hand it over.
@@ -249,7 +248,7 @@ async def fulfil(session: AsyncSession, *, principal: Principal, code: str) -> S
         action="shop.fulfil",
         target_type="shop_redemption",
         target_id=redemption.id or 0,
-        where=redemption_where(redemption),
+        where=location_of(redemption),
         after={"code": code, "quantity": redemption.quantity},
     )
     return redemption
@@ -288,9 +287,7 @@ async def readable_redemption(
         and redemption is not None
         and person.household_id == redemption.household_id
     )
-    if redemption is None or not (
-        own or covers(principal, redemption_where(redemption), COUNTER_ROLES)
-    ):
+    if redemption is None or not (own or covers(principal, location_of(redemption), COUNTER_ROLES)):
         raise RedemptionNotFound()
     return redemption
 

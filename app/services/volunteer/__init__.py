@@ -3,7 +3,7 @@ open, hand entries, and confirmation that posts minutes (and points by rule) exa
 
 from app.services.volunteer import view
 from app.services.volunteer.activities import create_activity, current_token, enrol, organised
-from app.services.volunteer.common import SCAN_GRACE, ActivityNotFound, where
+from app.services.volunteer.common import SCAN_GRACE, ActivityNotFound
 from app.services.volunteer.records import confirm, enter_by_hand, my_records, records, reject
 from app.services.volunteer.scans import close_finished, scan
 
@@ -22,5 +22,4 @@ __all__ = [
     "reject",
     "scan",
     "view",
-    "where",
 ]

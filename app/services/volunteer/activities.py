@@ -15,10 +15,10 @@ from app.models.volunteer import (
     VolunteerEnrolment,
 )
 from app.services import audit
-from app.services.identity import Location, Principal, bound_person, covers
+from app.services.identity import Location, Principal, bound_person, covers, location_of
 from app.services.kit import QrSettings, geo, qr_tokens
 from app.services.points import scoring_rules
-from app.services.volunteer.common import PURPOSES, ActivityNotFound, refuse, where
+from app.services.volunteer.common import PURPOSES, ActivityNotFound, refuse
 
 
 def _own_scope(principal: Principal) -> tuple[int | None, int | None, int | None]:
@@ -98,7 +98,7 @@ async def organised(
 ) -> VolunteerActivity:
     """An activity the caller organises (admins of its town, village or branch)."""
     activity = await session.get(VolunteerActivity, activity_id, with_for_update=lock or None)
-    if activity is None or not covers(principal, where(activity)):
+    if activity is None or not covers(principal, location_of(activity)):
         raise ActivityNotFound()
     return activity
 

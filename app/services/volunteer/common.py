@@ -11,7 +11,6 @@ from app.models.volunteer import (
     VolunteerActivity,
     VolunteerRecord,
 )
-from app.services.identity import Location
 from app.services.kit import qr_tokens
 from app.services.volunteer import minutes as volunteer_minutes
 
@@ -30,12 +29,6 @@ class ActivityNotFound(NotFound):
 
 def refuse(code: str, detail: str, status: type[AppError] = BadRequest) -> AppError:
     return status(detail, code=f"volunteer.{code}")
-
-
-def where(activity: VolunteerActivity) -> Location:
-    return Location(
-        town_id=activity.town_id, village_id=activity.village_id, branch_id=activity.branch_id
-    )
 
 
 async def locked_record(

@@ -16,10 +16,10 @@ from app.models.volunteer import (
     VolunteerRecord,
 )
 from app.services import audit
-from app.services.identity import Principal
+from app.services.identity import Principal, location_of
 from app.services.points import ledger, scoring_rules
 from app.services.volunteer.activities import organised
-from app.services.volunteer.common import credited_minutes, locked_record, refuse, where
+from app.services.volunteer.common import credited_minutes, locked_record, refuse
 
 
 async def records(
@@ -74,7 +74,7 @@ async def enter_by_hand(
         action="volunteer_record.hand_entry",
         target_type="volunteer_record",
         target_id=record.id or 0,
-        where=where(activity),
+        where=location_of(activity),
         before=before,
         after=audit.snapshot(record),
     )
@@ -158,7 +158,7 @@ async def confirm(
             action="volunteer_record.confirm",
             target_type="volunteer_record",
             target_id=record.id,
-            where=where(activity),
+            where=location_of(activity),
             after={"minutes": record.minutes, "entry_id": record.entry_id},
         )
     await session.flush()
@@ -226,7 +226,7 @@ async def reject(
             action="volunteer_record.reject",
             target_type="volunteer_record",
             target_id=record.id or 0,
-            where=where(activity),
+            where=location_of(activity),
             after={"note": note},
         )
     await session.flush()
