@@ -13,7 +13,7 @@ from app.errors import AppError, Forbidden, Unauthorized
 from app.models.roster import ADMIN_ROLES, Role
 from app.services.identity import Principal, decode_access_token, load_principal
 from app.services.identity import auth as auth_service
-from app.services.kit import DEFAULT_LIMIT, MAX_LIMIT, QrSettings, WechatGateway
+from app.services.kit import DEFAULT_LIMIT, MAX_LIMIT, QrSettings, Storage, WechatGateway
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -26,6 +26,11 @@ async def get_settings_dep(request: Request) -> Settings:
 async def get_cache(request: Request) -> Cache:
     cache: Cache = request.app.state.cache
     return cache
+
+
+async def get_storage(request: Request) -> Storage:
+    storage: Storage = request.app.state.storage
+    return storage
 
 
 async def get_wechat(request: Request) -> WechatGateway:
@@ -70,6 +75,7 @@ def get_qr_settings(settings: SettingsDep) -> QrSettings:
 QrSettingsDep = Annotated[QrSettings, Depends(get_qr_settings)]
 CacheDep = Annotated[Cache, Depends(get_cache)]
 WechatDep = Annotated[WechatGateway, Depends(get_wechat)]
+StorageDep = Annotated[Storage, Depends(get_storage)]
 # scope="function": commit before the response is sent, so a 201 is never for a lost write.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 

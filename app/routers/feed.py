@@ -2,9 +2,18 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
-from app.deps import AdminUser, CacheDep, CurrentUser, Cursor, Limit, SessionDep, WechatDep
+from app.deps import (
+    AdminUser,
+    CacheDep,
+    CurrentUser,
+    Cursor,
+    Limit,
+    SessionDep,
+    StorageDep,
+    WechatDep,
+)
 from app.models.base import MAX_DB_INT
 from app.models.common import ListPage
 from app.models.feed import (
@@ -31,11 +40,11 @@ async def create_post(
     body: PostCreate,
     principal: CurrentUser,
     session: SessionDep,
+    storage: StorageDep,
     wechat: WechatDep,
-    request: Request,
 ) -> PostPublic:
     post = await feed_service.create_post(session, principal=principal, wechat=wechat, data=body)
-    [answer] = await feed_service.present(session, [post], request.app.state.storage)
+    [answer] = await feed_service.present(session, [post], storage)
     return answer
 
 
@@ -45,7 +54,7 @@ async def create_post(
 async def feed(
     principal: CurrentUser,
     session: SessionDep,
-    request: Request,
+    storage: StorageDep,
     limit: Limit = 20,
     cursor: Cursor = None,
     category: Category | None = None,
@@ -59,16 +68,20 @@ async def feed(
         limit=limit,
         cursor=cursor,
     )
-    items = await feed_service.present(session, page.items, request.app.state.storage)
+    items = await feed_service.present(session, page.items, storage)
     return {"items": items, "next_cursor": page.next_cursor}
 
 
 @router.get("/posts/{post_id}", response_model=PostPublic, summary="信息详情（计一次浏览）")
 async def read_post(
-    post_id: RowId, principal: CurrentUser, session: SessionDep, cache: CacheDep, request: Request
+    post_id: RowId,
+    principal: CurrentUser,
+    session: SessionDep,
+    storage: StorageDep,
+    cache: CacheDep,
 ) -> PostPublic:
     post = await feed_service.read(session, principal=principal, cache=cache, post_id=post_id)
-    [answer] = await feed_service.present(session, [post], request.app.state.storage)
+    [answer] = await feed_service.present(session, [post], storage)
     return answer
 
 
@@ -94,12 +107,12 @@ async def unlike(post_id: RowId, principal: CurrentUser, session: SessionDep) ->
 async def review_queue(
     principal: AdminUser,
     session: SessionDep,
-    request: Request,
+    storage: StorageDep,
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     page = await feed_service.review_queue(session, principal=principal, limit=limit, cursor=cursor)
-    items = await feed_service.present(session, page.items, request.app.state.storage)
+    items = await feed_service.present(session, page.items, storage)
     return {"items": items, "next_cursor": page.next_cursor}
 
 
@@ -109,10 +122,10 @@ async def review(
     body: ReviewDecision,
     principal: AdminUser,
     session: SessionDep,
-    request: Request,
+    storage: StorageDep,
 ) -> PostPublic:
     post = await feed_service.review(session, principal=principal, post_id=post_id, data=body)
-    [answer] = await feed_service.present(session, [post], request.app.state.storage)
+    [answer] = await feed_service.present(session, [post], storage)
     return answer
 
 

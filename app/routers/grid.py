@@ -2,9 +2,9 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
-from app.deps import AdminUser, Cursor, GridUser, Limit, SessionDep
+from app.deps import AdminUser, Cursor, GridUser, Limit, SessionDep, StorageDep
 from app.models.base import MAX_DB_INT
 from app.models.common import ListPage
 from app.models.grid import (
@@ -35,12 +35,10 @@ OptionalId = Annotated[int | None, Query(ge=1, le=MAX_DB_INT)]
     summary="上报网格事件（网格员），或派单（管理员，origin: assigned）",
 )
 async def create_task(
-    body: TaskCreate, principal: GridUser, session: SessionDep, request: Request
+    body: TaskCreate, principal: GridUser, session: SessionDep, storage: StorageDep
 ) -> TaskPublic:
     task = await grid_service.create_task(session, principal=principal, data=body)
-    [answer] = await grid_views.present(
-        session, [task], request.app.state.storage, with_transitions=True
-    )
+    [answer] = await grid_views.present(session, [task], storage, with_transitions=True)
     return answer
 
 
@@ -48,7 +46,7 @@ async def create_task(
 async def list_tasks(
     principal: GridUser,
     session: SessionDep,
-    request: Request,
+    storage: StorageDep,
     limit: Limit = 20,
     cursor: Cursor = None,
     status: TaskStatus | None = None,
@@ -68,7 +66,7 @@ async def list_tasks(
         limit=limit,
         cursor=cursor,
     )
-    items = await grid_views.present(session, page.items, request.app.state.storage)
+    items = await grid_views.present(session, page.items, storage)
     return {"items": items, "next_cursor": page.next_cursor}
 
 
@@ -76,12 +74,10 @@ async def list_tasks(
     "/grid/tasks/{task_id}", response_model=TaskPublic, summary="网格任务详情（含流转记录）"
 )
 async def get_task(
-    task_id: RowId, principal: GridUser, session: SessionDep, request: Request
+    task_id: RowId, principal: GridUser, session: SessionDep, storage: StorageDep
 ) -> TaskPublic:
     task = await grid_service.get_task(session, principal=principal, task_id=task_id)
-    [answer] = await grid_views.present(
-        session, [task], request.app.state.storage, with_transitions=True
-    )
+    [answer] = await grid_views.present(session, [task], storage, with_transitions=True)
     return answer
 
 
@@ -95,12 +91,10 @@ async def transition(
     body: TransitionCreate,
     principal: GridUser,
     session: SessionDep,
-    request: Request,
+    storage: StorageDep,
 ) -> TaskPublic:
     task = await grid_service.transition(session, principal=principal, task_id=task_id, data=body)
-    [answer] = await grid_views.present(
-        session, [task], request.app.state.storage, with_transitions=True
-    )
+    [answer] = await grid_views.present(session, [task], storage, with_transitions=True)
     return answer
 
 

@@ -6,12 +6,12 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse
 
-from app.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, WechatDep
+from app.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, StorageDep, WechatDep
 from app.errors import NotFound
 from app.models.media import MediaPrivate, MediaPublic, Purpose
 from app.routers.common import RowId
 from app.services import media as media_service
-from app.services.kit import PRIVATE_PREFIX, LocalStorage
+from app.services.kit import PRIVATE_PREFIX, LocalStorage, Storage
 
 _CONTENT_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 
@@ -23,12 +23,12 @@ async def upload(
     request: Request,
     principal: CurrentUser,
     session: SessionDep,
+    storage: StorageDep,
     settings: SettingsDep,
     wechat: WechatDep,
     file: Annotated[UploadFile, File(description="照片（JPEG、PNG、WebP）")],
     purpose: Annotated[Purpose, Form()],
 ) -> MediaPublic:
-    storage = request.app.state.storage
     data = await file.read(settings.media_max_bytes + 1)
     media = await media_service.upload(
         session,
@@ -54,20 +54,19 @@ async def private_view(
     media_id: RowId,
     principal: AdminUser,
     session: SessionDep,
+    storage: StorageDep,
     settings: SettingsDep,
-    request: Request,
 ) -> MediaPrivate:
     return await media_service.private_view(
         session,
         principal=principal,
-        storage=request.app.state.storage,
+        storage=storage,
         media_id=media_id,
         link_seconds=settings.media_signed_url_seconds,
     )
 
 
-def _local_file(request: Request, key: str) -> tuple[LocalStorage, Path]:
-    storage = request.app.state.storage
+def _local_file(storage: Storage, key: str) -> tuple[LocalStorage, Path]:
     if not isinstance(storage, LocalStorage) or Path(key).suffix not in _CONTENT_TYPES:
         raise NotFound("找不到该图片。", code="media.not_found")
     try:
@@ -82,21 +81,21 @@ def _local_file(request: Request, key: str) -> tuple[LocalStorage, Path]:
 @router.get("/media/{key:path}", include_in_schema=False)
 async def serve(
     key: str,
-    request: Request,
+    storage: StorageDep,
     expires: Annotated[int | None, Query()] = None,
     sig: Annotated[str | None, Query(max_length=64)] = None,
 ) -> FileResponse:
     if key.startswith(PRIVATE_PREFIX):
-        storage, path = _local_file(request, key)
+        local, path = _local_file(storage, key)
         # A wrong, missing or expired signature looks like a missing file.
-        if expires is None or sig is None or not storage.signature_valid(key, expires, sig):
+        if expires is None or sig is None or not local.signature_valid(key, expires, sig):
             raise NotFound("链接无效或已过期。", code="media.not_found")
         return FileResponse(
             path,
             media_type=_CONTENT_TYPES[path.suffix],
             headers={"Cache-Control": "private, no-store"},
         )
-    _, path = _local_file(request, key)
+    _, path = _local_file(storage, key)
     # Keys are never reused, so a variant can be cached for good.
     return FileResponse(
         path,

@@ -2,9 +2,9 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
-from app.deps import AdminUser, CurrentUser, Cursor, Limit, SessionDep
+from app.deps import AdminUser, CurrentUser, Cursor, Limit, SessionDep, StorageDep
 from app.models.common import ListPage
 from app.models.points import (
     AppealCreate,
@@ -119,7 +119,7 @@ async def decide_bulk(body: BulkDecision, principal: AdminUser, session: Session
 async def my_points(
     principal: CurrentUser,
     session: SessionDep,
-    request: Request,
+    storage: StorageDep,
     ledger: Ledger = Ledger.household,
     limit: Limit = 20,
     cursor: Cursor = None,
@@ -130,7 +130,7 @@ async def my_points(
         book=ledger,
         limit=limit,
         cursor=cursor,
-        storage=request.app.state.storage,
+        storage=storage,
     )
 
 

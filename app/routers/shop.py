@@ -2,9 +2,9 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 
-from app.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, require_roles
+from app.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, StorageDep, require_roles
 from app.models.roster import ADMIN_ROLES, Role
 from app.models.shop import (
     Fulfil,
@@ -28,22 +28,26 @@ CounterUser = Annotated[Principal, Depends(require_roles(*ADMIN_ROLES, Role.shop
 
 @router.post("/admin/shop/goods", status_code=201, response_model=GoodsPublic, summary="上架商品")
 async def create_goods(
-    body: GoodsCreate, principal: AdminUser, session: SessionDep, request: Request
+    body: GoodsCreate, principal: AdminUser, session: SessionDep, storage: StorageDep
 ) -> Any:
     goods = await shop_service.create_goods(session, principal=principal, data=body)
-    return (await shop_service.present(session, [goods], request.app.state.storage))[0]
+    return (await shop_service.present(session, [goods], storage))[0]
 
 
 @router.patch(
     "/admin/shop/goods/{goods_id}", response_model=GoodsPublic, summary="修改商品、上下架"
 )
 async def update_goods(
-    goods_id: RowId, body: GoodsUpdate, principal: AdminUser, session: SessionDep, request: Request
+    goods_id: RowId,
+    body: GoodsUpdate,
+    principal: AdminUser,
+    session: SessionDep,
+    storage: StorageDep,
 ) -> Any:
     goods = await shop_service.update_goods(
         session, principal=principal, goods_id=goods_id, data=body
     )
-    return (await shop_service.present(session, [goods], request.app.state.storage))[0]
+    return (await shop_service.present(session, [goods], storage))[0]
 
 
 @router.post(
@@ -52,18 +56,18 @@ async def update_goods(
     summary="进货（记录数量和采购金额）",
 )
 async def restock(
-    goods_id: RowId, body: Restock, principal: AdminUser, session: SessionDep, request: Request
+    goods_id: RowId, body: Restock, principal: AdminUser, session: SessionDep, storage: StorageDep
 ) -> Any:
     goods = await shop_service.restock(session, principal=principal, goods_id=goods_id, data=body)
-    return (await shop_service.present(session, [goods], request.app.state.storage))[0]
+    return (await shop_service.present(session, [goods], storage))[0]
 
 
 @router.get("/shop/goods", response_model=list[GoodsPublic], summary="本村积分超市商品")
 async def list_goods(
-    principal: CurrentUser, session: SessionDep, request: Request, village_id: FilterId = None
+    principal: CurrentUser, session: SessionDep, storage: StorageDep, village_id: FilterId = None
 ) -> Any:
     goods = await shop_service.list_goods(session, principal=principal, village_id=village_id)
-    return await shop_service.present(session, goods, request.app.state.storage)
+    return await shop_service.present(session, goods, storage)
 
 
 @router.post(
