@@ -1,7 +1,7 @@
 """Shared column types, constrained field types and the metadata naming convention."""
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from pydantic import AfterValidator, Field, PlainSerializer, StringConstraints
 from sqlalchemy import DateTime, MetaData
@@ -70,3 +70,15 @@ def created_at_field() -> Any:
 
 # A China month as "YYYY-MM", for disclosure periods and monthly reports.
 MONTH_PATTERN = r"^20\d{2}-(0[1-9]|1[0-2])$"
+
+
+class _Saved(Protocol):
+    id: int | None
+
+
+def id_of(row: _Saved) -> int:
+    """The id of a row that has been flushed. A row without one is a bug to surface, never a
+    0 to write into an append-only log or a foreign key."""
+    if row.id is None:
+        raise RuntimeError(f"{type(row).__name__} has no id yet: flush it first")
+    return row.id

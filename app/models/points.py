@@ -51,9 +51,17 @@ LEDGER_OWNER = {
 }
 
 
+TOWN_WIDE = 0  # the village_key of a rule for the whole town: no village has id 0
+
+
+def village_key(village_id: int | None) -> int:
+    return TOWN_WIDE if village_id is None else village_id
+
+
 class ScoringRule(SQLModel, table=True):
     __tablename__ = "scoring_rules"
-    # village_key is the village id, or 0 for a town-wide rule, so one unique key covers both.
+    # village_key is the village id, or TOWN_WIDE for a town-wide rule, so one unique key
+    # covers both.
     __table_args__ = (UniqueConstraint("town_id", "village_key", "code"),)
     id: int | None = Field(default=None, primary_key=True)
     town_id: int = Field(foreign_key="towns.id", index=True)

@@ -6,9 +6,15 @@ A domain package is named like its router and shows the others only its public f
 
 import ast
 import importlib
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from app.models.base import id_of
+from app.models.roster import Town
 
 APP = Path(__file__).resolve().parents[2] / "app"
 SERVICES = APP / "services"
@@ -181,3 +187,18 @@ def test_each_package_imports_first_without_a_cycle() -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout == ""
+
+
+def test_no_id_is_made_up_as_zero() -> None:
+    """`row.id or 0` wrote 0 for an unsaved row, into foreign keys and the append-only audit log;
+    `id_of` refuses instead."""
+    made_up = [
+        f"{path.relative_to(APP)}:{number}"
+        for path in sorted(APP.rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if re.search(r"\.id or 0\b", line)
+    ]
+    assert made_up == []
+    with pytest.raises(RuntimeError, match="Town has no id yet"):
+        id_of(Town(name="未保存的镇"))
+    assert id_of(Town(id=7, name="已保存的镇")) == 7

@@ -8,6 +8,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
+from app.models.base import id_of
 from app.models.feed import Category, Post, PostStatus
 from app.models.grid import GridTask, TaskOrigin, TaskStatus
 from app.models.roster import Grid, Role, RoleGrant, Village
@@ -49,7 +50,7 @@ async def seed_governance(
                     GridTask(
                         town_id=town_id,
                         village_id=village.id,
-                        grid_id=grid.id or 0,
+                        grid_id=id_of(grid),
                         origin=TaskOrigin.reported.value,
                         category=category,
                         title=title,
@@ -83,7 +84,7 @@ async def seed_governance(
             await session.flush()
             session.add(
                 ShopRestock(
-                    goods_id=goods.id or 0,
+                    goods_id=id_of(goods),
                     village_id=village.id,
                     quantity=stock,
                     cost_fen=cost_fen,

@@ -7,6 +7,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.auth import UserAccount
+from app.models.base import id_of
 from app.models.media import Media
 from app.models.roster import (
     Branch,
@@ -207,6 +208,6 @@ async def seed_demo(
     )
     await seed_party_days(session, town_id=town.id, progress=progress)
     await seed_governance(
-        session, town_id=town.id, author_account_id=admin_account.id or 0, progress=progress
+        session, town_id=town.id, author_account_id=id_of(admin_account), progress=progress
     )
     return logins

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import CHINA, parse_period, to_china, year_bounds
 from app.errors import Unprocessable
+from app.models.base import id_of
 from app.models.events import (
     Attendance,
     AttendanceReport,
@@ -71,7 +72,7 @@ async def _rows(session: AsyncSession, event: PartyEvent) -> list[AttendanceRow]
     )
     rows = []
     for person in members:
-        found = checkins.get(person.id or 0)
+        found = checkins.get(id_of(person))
         counted = found is not None and found.status in (
             AttendanceStatus.present,
             AttendanceStatus.late,
@@ -82,7 +83,7 @@ async def _rows(session: AsyncSession, event: PartyEvent) -> list[AttendanceRow]
         )
         rows.append(
             AttendanceRow(
-                person_id=person.id or 0,
+                person_id=id_of(person),
                 name=person.name,
                 branch_id=person.branch_id,
                 status=status,
@@ -134,7 +135,7 @@ def report_xlsx(report: AttendanceReport, branch_names: dict[int, str]) -> bytes
         sheet.append(
             [
                 row.name,
-                branch_names.get(row.branch_id or 0, ""),
+                branch_names.get(row.branch_id, "") if row.branch_id is not None else "",
                 _STATUS_TITLES[row.status],
                 scanned,
             ]
@@ -148,7 +149,7 @@ def report_xlsx(report: AttendanceReport, branch_names: dict[int, str]) -> bytes
 
 async def branch_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
     rows = (await session.exec(select(Branch).where(col(Branch.id).in_(ids)))).all()
-    return {b.id or 0: b.name for b in rows}
+    return {id_of(b): b.name for b in rows}
 
 
 async def member_year(
@@ -208,7 +209,7 @@ async def branch_month(
         counts = Counter(r.status for r in await _rows(session, event))
         items.append(
             EventSummary(
-                event_id=event.id or 0,
+                event_id=id_of(event),
                 kind=EventKind(event.kind),
                 title=event.title,
                 starts_at=event.starts_at,
@@ -277,7 +278,7 @@ async def compliance(
             (held if kind.value in quarter_kinds else missing).append(kind.value)
         items.append(
             ComplianceItem(
-                branch_id=branch.id or 0, branch_name=branch.name, held=held, missing=missing
+                branch_id=id_of(branch), branch_name=branch.name, held=held, missing=missing
             )
         )
     return ComplianceReport(period=period, items=items)

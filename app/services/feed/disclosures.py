@@ -4,6 +4,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
+from app.models.base import id_of
 from app.models.feed import (
     DISCLOSURES,
     DisclosureCompliance,
@@ -35,13 +36,14 @@ async def disclosure_compliance(
     ).all()
     done: dict[int, set[str]] = {}
     for village_id, category in published:
-        done.setdefault(village_id or 0, set()).add(category)
+        if village_id is not None:  # the query asked for these villages only
+            done.setdefault(village_id, set()).add(category)
     items = []
     for village in villages:
-        have = done.get(village.id or 0, set())
+        have = done.get(id_of(village), set())
         items.append(
             DisclosureItem(
-                village_id=village.id or 0,
+                village_id=id_of(village),
                 village_name=village.name,
                 published=[c for c in DISCLOSURES if c.value in have],
                 missing=[c for c in DISCLOSURES if c.value not in have],

@@ -7,6 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.models.base import id_of
 from app.models.feed import (
     DISCLOSURES,
     Category,
@@ -109,7 +110,7 @@ async def create_post(
         actor=principal,
         action="post.create",
         target_type="post",
-        target_id=post.id or 0,
+        target_id=id_of(post),
         where=location_of(post),
         after={"title": post.title, "status": post.status},
     )
@@ -191,7 +192,7 @@ async def present(session: AsyncSession, posts: list[Post], storage: Storage) ->
         ]
         answers.append(
             PostPublic(
-                id=post.id or 0,
+                id=id_of(post),
                 town_id=post.town_id,
                 village_id=post.village_id,
                 title=post.title,

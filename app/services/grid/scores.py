@@ -6,6 +6,7 @@ import dataclasses
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import NotFound
+from app.models.base import id_of
 from app.models.grid import GridScore, Resemblance, ScoreCreate, ScorePublic
 from app.models.points import LEDGER_OWNER, EntryPublic, Ledger, LedgerEntry, OwnerType, SourceType
 from app.models.roster import Household
@@ -48,11 +49,11 @@ async def score(
         actor=principal,
     )
     record = GridScore(
-        entry_id=entry.id or 0,
+        entry_id=id_of(entry),
         town_id=household.town_id,
         village_id=household.village_id,
         grid_id=household.grid_id,
-        household_id=household.id or 0,
+        household_id=id_of(household),
         scorer_person_id=principal.person_id,
         scorer_account_id=principal.account_id,
         rule_code=rule.code,
@@ -66,7 +67,7 @@ async def score(
         village_id=household.village_id,
         photos=photos,
         record_type="grid_score",
-        record_id=record.id or 0,
+        record_id=id_of(record),
     )
     await session.flush()
     return entry, record

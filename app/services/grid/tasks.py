@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.models.base import id_of
 from app.models.grid import (
     GridTask,
     GridTaskTransition,
@@ -124,7 +125,7 @@ async def create_task(session: AsyncSession, *, principal: Principal, data: Task
     task = GridTask(
         town_id=grid.town_id,
         village_id=grid.village_id,
-        grid_id=grid.id or 0,
+        grid_id=id_of(grid),
         origin=data.origin.value,
         category=data.category.value,
         title=data.title,
@@ -137,7 +138,7 @@ async def create_task(session: AsyncSession, *, principal: Principal, data: Task
         status=(TaskStatus.accepted if assigned else TaskStatus.reported).value,
         reporter_person_id=principal.person_id,
         assignee_person_id=data.assignee_person_id if assigned else principal.person_id,
-        media_ids=[p.id or 0 for p in photos],
+        media_ids=[id_of(p) for p in photos],
         resembles=found,
         created_at=now,
         updated_at=now,
@@ -177,14 +178,14 @@ def _step(
     """Keeps one step of the task's history: who did what, from which status, with what."""
     session.add(
         GridTaskTransition(
-            task_id=task.id or 0,
+            task_id=id_of(task),
             action=action,
             from_status=before,
             to_status=task.status,
             actor_account_id=principal.account_id,
             actor_person_id=principal.person_id,
             note=note,
-            media_ids=[p.id or 0 for p in photos],
+            media_ids=[id_of(p) for p in photos],
             created_at=task.updated_at,
         )
     )

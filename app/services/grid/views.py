@@ -5,6 +5,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
+from app.models.base import id_of
 from app.models.grid import (
     GridTask,
     GridTaskTransition,
@@ -57,7 +58,7 @@ async def present(
     ids = {m for t in tasks for m in t.media_ids} | {m for s in steps for m in s.media_ids}
     media = (
         {
-            m.id or 0: m
+            id_of(m): m
             for m in (await session.exec(select(Media).where(col(Media.id).in_(ids)))).all()
         }
         if ids
@@ -82,7 +83,7 @@ async def present(
             ]
         answers.append(
             TaskPublic(
-                id=task.id or 0,
+                id=id_of(task),
                 origin=TaskOrigin(task.origin),
                 category=TaskCategory(task.category),
                 title=task.title,

@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
+from app.models.base import id_of
 from app.models.points import (
     Appeal,
     AppealCreate,
@@ -88,7 +89,7 @@ async def file(
     assert person.id is not None
     appeal = Appeal(
         entry_id=entry_id,
-        account_id=account.id or 0,
+        account_id=id_of(account),
         town_id=entry.town_id,
         village_id=entry.village_id,
         person_id=person.id,
@@ -101,7 +102,7 @@ async def file(
         actor=principal,
         action="appeal.file",
         target_type="appeal",
-        target_id=appeal.id or 0,
+        target_id=id_of(appeal),
         where=location_of(appeal),
         after=audit.snapshot(appeal),
     )

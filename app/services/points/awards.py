@@ -7,6 +7,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import NotFound, Unprocessable
+from app.models.base import id_of
 from app.models.media import Media
 from app.models.points import (
     LEDGER_OWNER,
@@ -150,8 +151,8 @@ async def _media_refs(
         return {}
     rows = (await session.exec(select(Media).where(col(Media.id).in_(ids)))).all()
     return {
-        m.id or 0: MediaRef(
-            id=m.id or 0, url=storage.url(m.display_key), thumb_url=storage.url(m.thumb_key)
+        id_of(m): MediaRef(
+            id=id_of(m), url=storage.url(m.display_key), thumb_url=storage.url(m.thumb_key)
         )
         for m in rows
     }
@@ -184,7 +185,7 @@ async def my_points(
     }
     items = [
         MyEntry(
-            id=e.id or 0,
+            id=id_of(e),
             points=e.points,
             balance_after=e.balance_after,
             rule_code=e.rule_code,
@@ -196,7 +197,7 @@ async def my_points(
             note=e.note,
             created_at=e.created_at,
             media=[photos.get(m, MediaRef(id=m)) for m in e.media_ids],
-            appeal=_appeal_state(appeals.get(e.id or 0)),
+            appeal=_appeal_state(appeals.get(id_of(e))),
         )
         for e in page.items
     ]
@@ -212,7 +213,7 @@ async def my_points(
 def _appeal_state(appeal: Appeal | None) -> AppealState | None:
     if appeal is None:
         return None
-    return AppealState(id=appeal.id or 0, status=appeal.status, decision_note=appeal.decision_note)
+    return AppealState(id=id_of(appeal), status=appeal.status, decision_note=appeal.decision_note)
 
 
 async def may_see_account(

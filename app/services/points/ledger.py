@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.china_time import utcnow
 from app.db import dialect_name, upsert_insert
 from app.errors import Conflict, NotFound, Unprocessable
+from app.models.base import id_of
 from app.models.points import (
     EntryStatus,
     Ledger,
@@ -219,7 +220,7 @@ async def post(
         actor=actor,
         action=f"points.{entry.status}",
         target_type="ledger_entry",
-        target_id=entry.id or 0,
+        target_id=id_of(entry),
         where=location_of(locked),
         after=_entry_snapshot(entry),
     )
@@ -324,7 +325,7 @@ async def reverse(
         actor=actor,
         action="points.reverse",
         target_type="ledger_entry",
-        target_id=entry.id or 0,
+        target_id=id_of(entry),
         where=location_of(locked),
         after=_entry_snapshot(reversal),
     )

@@ -9,7 +9,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
-from app.models.points import ScoringRule, ScoringRuleCreate, ScoringRuleUpdate, SourceType, Unit
+from app.models.points import (
+    TOWN_WIDE,
+    ScoringRule,
+    ScoringRuleCreate,
+    ScoringRuleUpdate,
+    SourceType,
+    Unit,
+    village_key,
+)
 from app.models.roster import ADMIN_ROLES, Town, Village
 from app.services import audit
 from app.services.identity import Location, Principal, covers, location_of, scope_clause
@@ -53,7 +61,7 @@ async def create_rule(
     clash = await session.execute(
         select(ScoringRule.id).where(
             col(ScoringRule.town_id) == town_id,
-            col(ScoringRule.village_key) == (data.village_id or 0),
+            col(ScoringRule.village_key) == village_key(data.village_id),
             col(ScoringRule.code) == data.code,
         )
     )
@@ -65,7 +73,7 @@ async def create_rule(
         unit=data.unit.value,
         town_id=town_id,
         village_id=data.village_id,
-        village_key=data.village_id or 0,
+        village_key=village_key(data.village_id),
     )
     await audit.record_created(
         session, actor=principal, row=rule, target_type="scoring_rule", where=location_of(rule)
@@ -142,7 +150,7 @@ async def resolve(
                 select(ScoringRule).where(
                     col(ScoringRule.town_id) == town_id,
                     col(ScoringRule.code) == code,
-                    col(ScoringRule.village_key).in_([village_id or 0, 0]),
+                    col(ScoringRule.village_key).in_([village_key(village_id), TOWN_WIDE]),
                 )
             )
         )

@@ -8,6 +8,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Unprocessable
+from app.models.base import id_of
 from app.models.points import Ledger, MemberReview, OwnerType, PointsAccount, PointsTotal
 from app.models.roster import Person, Town
 from app.models.stars import (
@@ -74,7 +75,7 @@ async def enter_review(
         actor=principal,
         action="stars.review",
         target_type="member_review",
-        target_id=review.id or 0,
+        target_id=id_of(review),
         where=location_of(person),
         before=before,
         after=audit.snapshot(review),

@@ -4,6 +4,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.auth import UserAccount
+from app.models.base import id_of
 from app.models.roster import Person, Role, RoleGrant, ScopeType
 from app.services import audit
 from app.services.identity import password_hasher
@@ -44,7 +45,7 @@ async def create_superadmin(session: AsyncSession, *, username: str, password: s
         actor=None,
         action="superadmin.create" if created else "superadmin.reset",
         target_type="user_account",
-        target_id=account.id or 0,
+        target_id=id_of(account),
         after={"username": username},
     )
     return created

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import month_bounds, utcnow
 from app.errors import Conflict, Forbidden, NotFound
+from app.models.base import id_of
 from app.models.points import Ledger, LedgerEntry, SourceType
 from app.models.roster import Household, Person
 from app.models.shop import (
@@ -77,7 +78,7 @@ async def redeem(
         raise GoodsNotFound()
     now = utcnow()
     if goods.monthly_limit is not None:
-        already = await _redeemed_this_month(session, household.id or 0, data.goods_id, now)
+        already = await _redeemed_this_month(session, id_of(household), data.goods_id, now)
         if already + data.quantity > goods.monthly_limit:
             raise Conflict(
                 f"「{goods.name}」每户每月限兑 {goods.monthly_limit} 件，本月已兑 {already} 件。",
@@ -97,10 +98,10 @@ async def redeem(
     # The redemption first, so the ledger entry can name it; both stand or fall together.
     redemption = await _with_code(
         session,
-        goods_id=goods.id or 0,
+        goods_id=id_of(goods),
         town_id=goods.town_id,
         village_id=goods.village_id,
-        household_id=household.id or 0,
+        household_id=id_of(household),
         person_id=person.id,
         quantity=data.quantity,
         points=goods.points * data.quantity,
@@ -132,7 +133,7 @@ async def redeem(
         actor=principal,
         action="shop.redeem",
         target_type="shop_redemption",
-        target_id=redemption.id or 0,
+        target_id=id_of(redemption),
         where=location_of(redemption),
         after={"goods_id": goods.id, "quantity": data.quantity, "points": redemption.points},
     )
@@ -187,7 +188,7 @@ async def _give_back(
         actor=actor,
         action=f"shop.{status.value}",
         target_type="shop_redemption",
-        target_id=redemption.id or 0,
+        target_id=id_of(redemption),
         where=location_of(redemption),
         after={"points_back": redemption.points, "stock_back": redemption.quantity},
     )
@@ -247,7 +248,7 @@ async def fulfil(session: AsyncSession, *, principal: Principal, code: str) -> S
         actor=principal,
         action="shop.fulfil",
         target_type="shop_redemption",
-        target_id=redemption.id or 0,
+        target_id=id_of(redemption),
         where=location_of(redemption),
         after={"code": code, "quantity": redemption.quantity},
     )
@@ -266,7 +267,8 @@ async def expire(session: AsyncSession, *, now: datetime | None = None) -> int:
     ).all()
     expired = 0
     for redemption_id in due:
-        redemption = await _locked(session, redemption_id or 0)
+        assert redemption_id is not None  # a primary key read back
+        redemption = await _locked(session, redemption_id)
         if redemption is None or redemption.status != OPEN:
             continue  # collected or cancelled meanwhile
         await _give_back(

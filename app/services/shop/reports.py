@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import parse_period
 from app.errors import NotFound
+from app.models.base import id_of
 from app.models.roster import Village
 from app.models.shop import (
     GoodsLine,
@@ -65,7 +66,7 @@ async def report(
         bought = [r for r in restocks if r.goods_id == item.id]
         lines.append(
             GoodsLine(
-                goods_id=item.id or 0,
+                goods_id=id_of(item),
                 name=item.name,
                 redeemed=sum(r.quantity for r in mine),
                 given=sum(r.quantity for r in mine if r.status == RedemptionStatus.fulfilled.value),

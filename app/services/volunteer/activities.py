@@ -7,6 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.models.base import id_of
 from app.models.roster import ADMIN_ROLES, Branch, ScopeType, Village
 from app.models.volunteer import (
     ActivityCreate,
@@ -141,7 +142,7 @@ async def enrol(
         ).one()
         if taken >= activity.capacity:
             raise refuse("full", "报名人数已满。", Conflict)
-    enrolment = VolunteerEnrolment(activity_id=activity_id, person_id=person.id or 0)
+    enrolment = VolunteerEnrolment(activity_id=activity_id, person_id=id_of(person))
     session.add(enrolment)
     await session.flush()
     return enrolment, True

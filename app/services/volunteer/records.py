@@ -7,6 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
+from app.models.base import id_of
 from app.models.points import LEDGER_OWNER, Ledger, OwnerType, SourceType
 from app.models.roster import Person
 from app.models.volunteer import (
@@ -73,7 +74,7 @@ async def enter_by_hand(
         actor=principal,
         action="volunteer_record.hand_entry",
         target_type="volunteer_record",
-        target_id=record.id or 0,
+        target_id=id_of(record),
         where=location_of(activity),
         before=before,
         after=audit.snapshot(record),
@@ -225,7 +226,7 @@ async def reject(
             actor=principal,
             action="volunteer_record.reject",
             target_type="volunteer_record",
-            target_id=record.id or 0,
+            target_id=id_of(record),
             where=location_of(activity),
             after={"note": note},
         )

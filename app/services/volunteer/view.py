@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import CHINA, china_today, parse_period
 from app.errors import NotFound, Unprocessable
+from app.models.base import id_of
 from app.models.points import Ledger, OwnerType, PointsAccount
 from app.models.roster import Town, Village
 from app.models.volunteer import (
@@ -146,7 +147,7 @@ async def report(
         confirmed = [r for r in mine_rows if r.status == RecordStatus.confirmed.value]
         lines.append(
             ActivityReportLine(
-                activity_id=activity.id or 0,
+                activity_id=id_of(activity),
                 title=activity.title,
                 starts_at=activity.starts_at,
                 volunteers=len({r.person_id for r in confirmed}),
