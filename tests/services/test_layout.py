@@ -202,3 +202,16 @@ def test_no_id_is_made_up_as_zero() -> None:
     with pytest.raises(RuntimeError, match="Town has no id yet"):
         id_of(Town(name="未保存的镇"))
     assert id_of(Town(id=7, name="已保存的镇")) == 7
+
+
+def test_services_raise_named_errors() -> None:
+    """An error's code lives on its class (which knows its status and Chinese detail), not in a
+    `code="…"` typed again at each raise."""
+    inline = [
+        f"{path.relative_to(APP)}:{node.lineno}"
+        for path in sorted(SERVICES.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and any(k.arg == "code" and isinstance(k.value, ast.Constant) for k in node.keywords)
+    ]
+    assert inline == []

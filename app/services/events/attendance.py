@@ -34,6 +34,12 @@ from app.services.events import events
 from app.services.identity import Principal, scope_clause
 from app.services.roster import get_in_scope
 
+
+class BadPeriod(Unprocessable):
+    code = "report.bad_period"
+    detail = "period 应为 YYYY-MM。"
+
+
 MONTHLY = (EventKind.party_day, EventKind.branch_committee, EventKind.group_meeting)
 QUARTERLY = (EventKind.branch_congress, EventKind.party_lecture)
 _STATUS_TITLES = {
@@ -192,7 +198,7 @@ async def branch_month(
     try:
         start, end = parse_period(period)
     except ValueError as exc:
-        raise Unprocessable("period 应为 YYYY-MM。", code="report.bad_period") from exc
+        raise BadPeriod() from exc
     held = (
         await session.exec(
             select(PartyEvent)
@@ -246,7 +252,7 @@ async def compliance(
             parse_period(f"{year}-{3 * quarter:02d}")[1],
         )
     except (ValueError, IndexError) as exc:
-        raise Unprocessable("period 应为 YYYY-MM 或 YYYY-Qn。", code="report.bad_period") from exc
+        raise BadPeriod("period 应为 YYYY-MM 或 YYYY-Qn。") from exc
     branches = (
         await session.exec(
             select(Branch).where(scope_clause(principal, Branch)).order_by(col(Branch.id))

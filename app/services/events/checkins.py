@@ -18,6 +18,22 @@ from app.services.identity import Principal, bound_person, location_of
 from app.services.kit import QrSettings, outside_venue, qr_tokens
 from app.services.points import ledger, scoring_rules
 
+
+class NotInvited(Forbidden):
+    code = "checkin.not_invited"
+    detail = "您不在本次活动的参加名单中。"
+
+
+class NotPending(Conflict):
+    code = "checkin.not_pending"
+    detail = "该签到不在待审核状态。"
+
+
+class NotRevocable(Conflict):
+    code = "checkin.not_revocable"
+    detail = "只有已签到的记录可以撤销。"
+
+
 # A phone claiming worse accuracy than this is not trusted to be at the venue.
 
 
@@ -137,7 +153,7 @@ async def check_in(
         raise _refuse("closed", "不在签到时间内。")
     distance = _check_location(event, data, poster=checked.freshness is qr_tokens.Freshness.poster)
     if not person.is_party_member or person.branch_id not in events.expected_branches(event):
-        raise Forbidden("您不在本次活动的参加名单中。", code="checkin.not_invited")
+        raise NotInvited()
     attendance = Attendance(
         event_id=event_id,
         person_id=person.id,
@@ -180,7 +196,7 @@ async def revoke(
 ) -> Attendance:
     attendance, event = await _attendance_in_scope(session, principal, attendance_id)
     if attendance.status not in (AttendanceStatus.present, AttendanceStatus.late):
-        raise Conflict("只有已签到的记录可以撤销。", code="checkin.not_revocable")
+        raise NotRevocable()
     async with audit.change(
         session,
         actor=principal,
@@ -216,7 +232,7 @@ async def review(
     """The branch admin's word on a scan that was queued offline with a stale code."""
     attendance, event = await _attendance_in_scope(session, principal, attendance_id)
     if attendance.status != AttendanceStatus.pending_review:
-        raise Conflict("该签到不在待审核状态。", code="checkin.not_pending")
+        raise NotPending()
     async with audit.change(
         session,
         actor=principal,

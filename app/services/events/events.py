@@ -24,6 +24,17 @@ from app.services.kit import Page, QrSettings, keyset_page, qr_tokens, to_gcj02
 from app.services.points import scoring_rules
 from app.services.roster import get_in_scope
 
+
+class BranchInvalid(Unprocessable):
+    code = "event.branch_invalid"
+    detail = "受邀或承办的党支部须在本镇。"
+
+
+class RuleUnsuitable(Unprocessable):
+    code = "event.rule_unsuitable"
+    detail = "签到积分规则须记入党员积分且不要求照片。"
+
+
 CHECKIN_OPENS_BEFORE = timedelta(minutes=30)
 CHECKIN_CLOSES_AFTER = timedelta(minutes=30)
 
@@ -48,15 +59,13 @@ async def create_event(
     }:
         other = await session.get(Branch, other_id)
         if other is None or other.town_id != branch.town_id:
-            raise Unprocessable("受邀或承办的党支部须在本镇。", code="event.branch_invalid")
+            raise BranchInvalid()
     if data.rule_code:
         rule = await scoring_rules.resolve(
             session, code=data.rule_code, town_id=branch.town_id, village_id=branch.village_id
         )
         if rule.ledger != Ledger.member.value or rule.requires_evidence:
-            raise Unprocessable(
-                "签到积分规则须记入党员积分且不要求照片。", code="event.rule_unsuitable"
-            )
+            raise RuleUnsuitable()
     venue_lat = venue_lng = None
     if data.venue is not None:
         venue_lat, venue_lng = to_gcj02(data.venue.lat, data.venue.lng, data.venue.coord_type)

@@ -5,11 +5,27 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
-from app.errors import BadRequest, Conflict, Forbidden, NotFound
+from app.errors import BadRequest, Conflict, NotFound
 from app.models.events import LeaveCreate, LeaveDecision, LeaveRequest, LeaveStatus, PartyEvent
 from app.services import audit
 from app.services.events import events
+from app.services.events.checkins import NotInvited
 from app.services.identity import Location, Principal, caller_person, covers, location_of
+
+
+class AlreadyDecided(Conflict):
+    code = "leave.already_decided"
+    detail = "该请假申请已经处理过。"
+
+
+class LeaveNotFound(NotFound):
+    code = "leave.not_found"
+    detail = "找不到该请假申请。"
+
+
+class TooLate(BadRequest):
+    code = "leave.too_late"
+    detail = "活动已经开始，不能再请假。"
 
 
 async def request_leave(
@@ -24,7 +40,7 @@ async def request_leave(
         or not person.is_party_member
         or person.branch_id not in events.expected_branches(event)
     ):
-        raise Forbidden("您不在本次活动的参加名单中。", code="checkin.not_invited")
+        raise NotInvited()
     existing = (
         await session.exec(
             select(LeaveRequest).where(
@@ -35,7 +51,7 @@ async def request_leave(
     if existing is not None:
         return existing, False
     if utcnow() >= event.starts_at:
-        raise BadRequest("活动已经开始，不能再请假。", code="leave.too_late")
+        raise TooLate()
     assert person.id is not None and person.branch_id is not None
     leave = LeaveRequest(
         event_id=event_id,
@@ -64,9 +80,9 @@ async def decide(
         )
     )
     if leave is None or not allowed:
-        raise NotFound("找不到该请假申请。", code="leave.not_found")
+        raise LeaveNotFound()
     if leave.status != LeaveStatus.pending.value:
-        raise Conflict("该请假申请已经处理过。", code="leave.already_decided")
+        raise AlreadyDecided()
     async with audit.change(
         session,
         actor=principal,

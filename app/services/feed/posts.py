@@ -24,6 +24,37 @@ from app.services import audit
 from app.services.feed import content_safety
 from app.services.identity import Location, NotBound, Principal, bound_person, covers, location_of
 from app.services.kit import Storage, WechatGateway, personal_data
+from app.services.roster import VillageNotFound
+
+
+class AlreadyReviewed(Conflict):
+    code = "post.already_reviewed"
+    detail = "该信息已经审核过。"
+
+
+class DisclosureAdminOnly(Forbidden):
+    code = "post.disclosure_admin_only"
+    detail = "只有村（镇）管理员可以发布公开信息。"
+
+
+class DisclosurePeriod(Unprocessable):
+    code = "post.disclosure_period"
+    detail = "公开类信息须填写公开月份 disclosure_period（YYYY-MM），其他信息不填。"
+
+
+class DisclosureVillage(Unprocessable):
+    code = "post.disclosure_village"
+    detail = "公开信息须属于一个村。"
+
+
+class MediaInvalid(Unprocessable):
+    code = "post.media_invalid"
+    detail = "只能使用自己上传的照片。"
+
+
+class PersonalData(Unprocessable):
+    code = "post.personal_data"
+    detail = "内容含有…，为保护村民隐私不能公开发布；可以删去，或选择打码后发布。"
 
 
 class PostNotFound(NotFound):
@@ -51,25 +82,21 @@ async def create_post(
     if village_id is not None:
         village = await session.get(Village, village_id)
         if village is None or village.town_id != person.town_id:
-            raise NotFound("找不到该村。", code="village.not_found")
+            raise VillageNotFound()
     target = Location(town_id=person.town_id, village_id=village_id)
     is_admin = covers(principal, target)
     is_disclosure = data.category in DISCLOSURES
     if is_disclosure and not is_admin:
-        raise Forbidden("只有村（镇）管理员可以发布公开信息。", code="post.disclosure_admin_only")
+        raise DisclosureAdminOnly()
     if is_disclosure != (data.disclosure_period is not None):
-        raise Unprocessable(
-            "公开类信息须填写公开月份 disclosure_period（YYYY-MM），其他信息不填。",
-            code="post.disclosure_period",
-        )
+        raise DisclosurePeriod()
     if is_disclosure and village_id is None:
-        raise Unprocessable("公开信息须属于一个村。", code="post.disclosure_village")
+        raise DisclosureVillage()
     title, body = personal_data.scan(data.title), personal_data.scan(data.body)
     kinds = tuple(dict.fromkeys(title.kinds + body.kinds))
     if kinds and not data.mask_personal_data:
-        raise Unprocessable(
+        raise PersonalData(
             f"内容含有{'、'.join(kinds)}，为保护村民隐私不能公开发布；可以删去，或选择打码后发布。",
-            code="post.personal_data",
             extra={"kinds": list(kinds)},
         )
     photos = await _own_media(session, principal, data.media_ids)
@@ -125,7 +152,7 @@ async def _own_media(
     rows = (await session.exec(select(Media).where(col(Media.id).in_(media_ids)))).all()
     mine = [m for m in rows if m.uploader_account_id == principal.account_id]
     if {m.id for m in mine} != set(media_ids):
-        raise Unprocessable("只能使用自己上传的照片。", code="post.media_invalid")
+        raise MediaInvalid()
     return mine
 
 
@@ -136,7 +163,7 @@ async def review(
     if post is None or not covers(principal, location_of(post)):
         raise PostNotFound()
     if post.status != PostStatus.pending_review.value:
-        raise Conflict("该信息已经审核过。", code="post.already_reviewed")
+        raise AlreadyReviewed()
     approve = data.decision == "approve"
     if approve and post.media_ids:
         risky = (

@@ -14,6 +14,12 @@ from app.models.grid import EvidenceUse
 from app.models.media import Media
 from app.services.identity import Principal
 
+
+class MediaInvalid(Unprocessable):
+    code = "grid.media_invalid"
+    detail = "只能使用自己上传的照片，请重新上传。"
+
+
 WINDOW = timedelta(days=90)
 # Bits of the 64-bit dHash that may differ: a re-encoded or resized copy differs by a few, a
 # different scene by about half of them.
@@ -33,7 +39,7 @@ async def own_photos(
     rows = (await session.exec(select(Media).where(col(Media.id).in_(media_ids)))).all()
     mine = {m.id: m for m in rows if m.uploader_account_id == principal.account_id}
     if set(mine) != set(media_ids):
-        raise Unprocessable("只能使用自己上传的照片，请重新上传。", code="grid.media_invalid")
+        raise MediaInvalid()
     return [mine[i] for i in media_ids]
 
 

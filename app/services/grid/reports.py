@@ -27,6 +27,11 @@ from app.models.roster import Grid, Person, Village
 from app.services.identity import Principal, covers, location_of, scope_clause
 
 
+class ReportScope(NotFound):
+    code = "grid.report_scope"
+    detail = "找不到该村或网格。"
+
+
 async def report(
     session: AsyncSession,
     *,
@@ -40,7 +45,7 @@ async def report(
         if row_id is not None:
             row = await session.get(model, row_id)
             if row is None or not covers(principal, location_of(row)):
-                raise NotFound("找不到该村或网格。", code="grid.report_scope")
+                raise ReportScope()
     tasks_stmt: Any = select(GridTask).where(
         scope_clause(principal, GridTask),
         col(GridTask.created_at) >= start,

@@ -17,12 +17,17 @@ from app.services.points import awards as points
 from app.services.points import ledger, scoring_rules
 
 
+class HouseholdNotFound(NotFound):
+    code = "household.not_found"
+    detail = "找不到该农户。"
+
+
 async def score(
     session: AsyncSession, *, principal: Principal, data: ScoreCreate
 ) -> tuple[LedgerEntry, GridScore]:
     household = await session.get(Household, data.household_id)
     if household is None or not covers(principal, location_of(household), TASK_ROLES):
-        raise NotFound("找不到该农户。", code="household.not_found")
+        raise HouseholdNotFound()
     rule = await scoring_rules.resolve(
         session, code=data.rule_code, town_id=household.town_id, village_id=household.village_id
     )

@@ -28,6 +28,37 @@ from app.services.grid import flow as grid_flow
 from app.services.identity import Principal, covers, location_of, scope_clause
 from app.services.kit import Page, geo, keyset_page
 
+
+class ActionForbidden(Forbidden):
+    code = "grid.action_forbidden"
+    detail = "只有村（镇）管理员可以派单。"
+
+
+class AfterPhotoRequired(Unprocessable):
+    code = "grid.after_photo_required"
+    detail = "办结须上传处理后的现场照片。"
+
+
+class AssigneeInvalid(Unprocessable):
+    code = "grid.assignee_invalid"
+    detail = "派单对象不是该网格的网格员。"
+
+
+class GridNotFound(NotFound):
+    code = "grid.not_found"
+    detail = "找不到该网格。"
+
+
+class GridRequired(Unprocessable):
+    code = "grid.grid_required"
+    detail = "请填写派单到哪个网格（grid_id）。"
+
+
+class PhotoRequired(Unprocessable):
+    code = "grid.photo_required"
+    detail = "上报须附 1 到 9 张现场照片。"
+
+
 WORKER_ROLES = frozenset({Role.grid_worker})
 TASK_ROLES = ADMIN_ROLES | WORKER_ROLES
 
@@ -50,11 +81,11 @@ async def _grid_for_report(
             if g.role is Role.grid_worker and g.scope_type is ScopeType.grid
         }
         if len(mine) != 1:
-            raise Unprocessable("请选择上报到哪个网格（grid_id）。", code="grid.grid_required")
+            raise GridRequired("请选择上报到哪个网格（grid_id）。")
         grid_id = mine.pop()
     grid = await session.get(Grid, grid_id)
     if grid is None or not covers(principal, location_of(grid), TASK_ROLES):
-        raise NotFound("找不到该网格。", code="grid.not_found")
+        raise GridNotFound()
     return grid
 
 
@@ -71,7 +102,7 @@ async def _only_grid_of(session: AsyncSession, person_id: int) -> int:
         )
     ).all()
     if len(set(grids)) != 1 or grids[0] is None:
-        raise Unprocessable("请填写派单到哪个网格（grid_id）。", code="grid.grid_required")
+        raise GridRequired()
     return grids[0]
 
 
@@ -91,27 +122,25 @@ async def _check_assignee(session: AsyncSession, grid: Grid, person_id: int) -> 
         for g in grants
     )
     if not serves:
-        raise Unprocessable("派单对象不是该网格的网格员。", code="grid.assignee_invalid")
+        raise AssigneeInvalid()
 
 
 async def create_task(session: AsyncSession, *, principal: Principal, data: TaskCreate) -> GridTask:
     assigned = data.origin is TaskOrigin.assigned
     if assigned:
         if data.assignee_person_id is None:
-            raise Unprocessable(
-                "派单须填写网格员 assignee_person_id。", code="grid.assignee_invalid"
-            )
+            raise AssigneeInvalid("派单须填写网格员 assignee_person_id。")
         grid_id = data.grid_id or await _only_grid_of(session, data.assignee_person_id)
         grid = await session.get(Grid, grid_id)
         if grid is None or not covers(principal, location_of(grid), TASK_ROLES):
-            raise NotFound("找不到该网格。", code="grid.not_found")
+            raise GridNotFound()
         if not covers(principal, location_of(grid)):
-            raise Forbidden("只有村（镇）管理员可以派单。", code="grid.action_forbidden")
+            raise ActionForbidden()
         await _check_assignee(session, grid, data.assignee_person_id)
     else:
         grid = await _grid_for_report(session, principal, data.grid_id)
         if not data.media_ids:
-            raise Unprocessable("上报须附 1 到 9 张现场照片。", code="grid.photo_required")
+            raise PhotoRequired()
     photos = await evidence.own_photos(session, principal, data.media_ids)
     town = await session.get(Town, grid.town_id)
     hours = (town.grid_due_hours if town else {}).get(data.priority.value, 72)
@@ -211,9 +240,8 @@ async def transition(
     # already moved: exactly one of them wins, the other gets grid.invalid_transition.
     task = await _visible(session, principal, task_id, lock=True)
     if data.action in grid_flow.ADMIN_ONLY and not covers(principal, location_of(task)):
-        raise Forbidden(
-            f"只有村（镇）管理员可以{grid_flow.ACTION_TITLES[data.action]}网格任务。",
-            code="grid.action_forbidden",
+        raise ActionForbidden(
+            f"只有村（镇）管理员可以{grid_flow.ACTION_TITLES[data.action]}网格任务。"
         )
     current = TaskStatus(task.status)
     target = grid_flow.next_status(current, data.action)
@@ -222,7 +250,7 @@ async def transition(
             f"任务{_STATUS_WORDS[current]}，不能{grid_flow.ACTION_TITLES[data.action]}。"
         )
     if data.action is TaskAction.resolve and not data.media_ids:
-        raise Unprocessable("办结须上传处理后的现场照片。", code="grid.after_photo_required")
+        raise AfterPhotoRequired()
     photos = await evidence.own_photos(session, principal, data.media_ids)
     assert task.id is not None
     found = await evidence.resemblances(

@@ -26,6 +26,22 @@ from app.services.identity.tokens import (
 )
 from app.services.kit import WechatGateway
 
+
+class AlreadyBound(Conflict):
+    code = "auth.already_bound"
+    detail = "该微信已绑定其他人员。"
+
+
+class InvalidCredentials(Unauthorized):
+    code = "auth.invalid_credentials"
+    detail = "用户名或密码错误。"
+
+
+class NotInRoster(NotFound):
+    code = "auth.not_in_roster"
+    detail = "花名册中没有这个手机号，请联系村里登记。"
+
+
 # OWASP's argon2id setting (19 MiB, 2 passes) rather than pwdlib's 64 MiB default: every
 # login holds that memory while it hashes, and ten cadres logging in at once on a small server
 # should not need 640 MB. Hashes made with other settings still verify.
@@ -103,7 +119,7 @@ async def password_login(
     # Hashing takes tens of milliseconds of CPU: off the event loop, so other requests go on.
     valid = await asyncio.to_thread(password_hasher.verify, password, stored)
     if account is None or not account.password_hash or not valid:
-        raise Unauthorized("用户名或密码错误。", code="auth.invalid_credentials")
+        raise InvalidCredentials()
     account.last_login_at = utcnow()
     await session.flush()
     return await issue_pair(session, settings, account)
@@ -176,11 +192,11 @@ async def bind_phone(
     phone = await wechat.phone_number(code)
     person = (await session.exec(select(Person).where(Person.phone == phone))).first()
     if person is None:
-        raise NotFound("花名册中没有这个手机号，请联系村里登记。", code="auth.not_in_roster")
+        raise NotInRoster()
     account = await session.get(UserAccount, principal.account_id)
     assert account is not None
     if account.person_id is not None and account.person_id != person.id:
-        raise Conflict("该微信已绑定其他人员。", code="auth.already_bound")
+        raise AlreadyBound()
     other = (
         await session.exec(
             select(UserAccount).where(
@@ -191,11 +207,11 @@ async def bind_phone(
         )
     ).first()
     if other is not None:
-        raise Conflict("该人员已绑定其他微信账号。", code="auth.already_bound")
+        raise AlreadyBound("该人员已绑定其他微信账号。")
     account.person_id = person.id
     try:
         async with session.begin_nested():
             await session.flush()
     except IntegrityError as exc:  # another phone bound the same person a moment ago
-        raise Conflict("该人员已绑定其他微信账号。", code="auth.already_bound") from exc
+        raise AlreadyBound("该人员已绑定其他微信账号。") from exc
     return person

@@ -17,6 +17,42 @@ from app.cache import Cache
 from app.config import Settings
 from app.errors import BadRequest, Forbidden, ServiceUnavailable, TooManyRequests, UpstreamError
 
+
+class WechatRateLimited(TooManyRequests):
+    code = "auth.wechat_rate_limited"
+    detail = "登录太频繁，请一分钟后再试。"
+
+
+class WechatError(UpstreamError):
+    code = "wechat.error"
+    detail = "微信服务返回错误，请稍后再试。"
+
+
+class PhoneCodeInvalid(BadRequest):
+    code = "auth.phone_code_invalid"
+    detail = "手机号授权码无效，请重新授权。"
+
+
+class WechatCodeInvalid(BadRequest):
+    code = "auth.wechat_code_invalid"
+    detail = "登录凭证无效，请重新打开小程序再试。"
+
+
+class WechatCodeUsed(BadRequest):
+    code = "auth.wechat_code_used"
+    detail = "登录凭证已被使用，请重新打开小程序再试。"
+
+
+class WechatRiskyUser(Forbidden):
+    code = "auth.wechat_risky_user"
+    detail = "微信判定该账号存在风险，暂时无法登录。"
+
+
+class WrongApp(UpstreamError):
+    code = "wechat.wrong_app"
+    detail = "手机号信息不属于本小程序。"
+
+
 log = logging.getLogger("xiangzhi.wechat")
 
 _TOKEN_ERRORS = frozenset({40001, 42001, 40014})
@@ -35,18 +71,16 @@ class WechatUnavailable(ServiceUnavailable):
 
 def _code_error(errcode: int) -> Exception:
     if errcode == 40029:
-        return BadRequest("登录凭证无效，请重新打开小程序再试。", code="auth.wechat_code_invalid")
+        return WechatCodeInvalid()
     if errcode == 40163:
-        return BadRequest("登录凭证已被使用，请重新打开小程序再试。", code="auth.wechat_code_used")
+        return WechatCodeUsed()
     if errcode == 40226:
-        return Forbidden("微信判定该账号存在风险，暂时无法登录。", code="auth.wechat_risky_user")
+        return WechatRiskyUser()
     if errcode == 45011:
-        return TooManyRequests(
-            "登录太频繁，请一分钟后再试。", retry_after=60, code="auth.wechat_rate_limited"
-        )
+        return WechatRateLimited(retry_after=60)
     if errcode == -1:
         return WechatUnavailable()
-    return UpstreamError(f"微信返回错误（{errcode}），请稍后再试。", code="wechat.error")
+    return WechatError(f"微信返回错误（{errcode}），请稍后再试。")
 
 
 class WechatGateway:
@@ -74,7 +108,7 @@ class WechatGateway:
             raise _code_error(errcode)
         openid = data.get("openid")
         if not isinstance(openid, str) or not openid:
-            raise UpstreamError("微信没有返回用户标识，请稍后再试。", code="wechat.error")
+            raise WechatError("微信没有返回用户标识，请稍后再试。")
         unionid = data.get("unionid")
         # session_key is deliberately dropped here: it must never be stored, logged or returned.
         return WechatIdentity(openid=openid, unionid=unionid if isinstance(unionid, str) else None)
@@ -83,20 +117,20 @@ class WechatGateway:
         if self.is_mock:
             if len(code) == 11 and code.isdigit():
                 return code
-            raise BadRequest("手机号授权码无效，请重新授权。", code="auth.phone_code_invalid")
+            raise PhoneCodeInvalid()
         data = await self._with_access_token("/wxa/business/getuserphonenumber", {"code": code})
         errcode = int(data.get("errcode") or 0)
         if errcode in (40029, 40013):
-            raise BadRequest("手机号授权码无效，请重新授权。", code="auth.phone_code_invalid")
+            raise PhoneCodeInvalid()
         if errcode:
             raise _code_error(errcode)
         info = data.get("phone_info") or {}
         watermark = info.get("watermark") or {}
         if watermark.get("appid") not in (None, self._settings.wechat_appid):
-            raise UpstreamError("手机号信息不属于本小程序。", code="wechat.wrong_app")
+            raise WrongApp()
         phone = info.get("purePhoneNumber")
         if not isinstance(phone, str) or not phone:
-            raise UpstreamError("微信没有返回手机号，请稍后再试。", code="wechat.error")
+            raise WechatError("微信没有返回手机号，请稍后再试。")
         return phone
 
     async def access_token(self, *, refresh: bool = False) -> str:
@@ -156,10 +190,10 @@ class WechatGateway:
             try:
                 errcode = int(response.json().get("errcode") or -2)
             except ValueError as exc:
-                raise UpstreamError("微信返回了无法识别的内容。", code="wechat.error") from exc
+                raise WechatError("微信返回了无法识别的内容。") from exc
             if errcode not in _TOKEN_ERRORS:
                 raise _code_error(errcode)
-        raise UpstreamError("微信小程序码生成失败，请稍后再试。", code="wechat.error")
+        raise WechatError("微信小程序码生成失败，请稍后再试。")
 
     async def text_check(self, *, content: str, openid: str, scene: int = 3) -> str:
         """msg_sec_check v2: ``pass``, ``review`` or ``risky``. A user who has not opened the
@@ -231,9 +265,9 @@ class WechatGateway:
         try:
             data = response.json()
         except ValueError as exc:
-            raise UpstreamError("微信返回了无法识别的内容。", code="wechat.error") from exc
+            raise WechatError("微信返回了无法识别的内容。") from exc
         if not isinstance(data, dict):
-            raise UpstreamError("微信返回了无法识别的内容。", code="wechat.error")
+            raise WechatError("微信返回了无法识别的内容。")
         return data
 
 

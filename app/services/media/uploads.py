@@ -24,6 +24,11 @@ from app.services.identity import Principal, caller_person, covers, location_of
 from app.services.kit import PRIVATE_PREFIX, Storage, WechatGateway, images
 
 
+class Corrupt(BadRequest):
+    code = "media.corrupt"
+    detail = "没有收到图片。"
+
+
 class MediaTooLarge(AppError):
     status, title, code, detail = 413, "Content Too Large", "media.too_large", "图片太大了。"
 
@@ -70,7 +75,7 @@ async def upload(
     if len(data) > max_bytes:
         raise MediaTooLarge(f"图片不能超过 {max_bytes // (1024 * 1024)} MB。")
     if not data:
-        raise BadRequest("没有收到图片。", code="media.corrupt")
+        raise Corrupt()
     async with gate:
         try:
             processed = await asyncio.to_thread(images.process, data, max_pixels=max_pixels)

@@ -32,6 +32,12 @@ from app.services.identity import (
 )
 from app.services.kit import Page, keyset_page
 from app.services.points import ledger
+from app.services.points.ledger import EntryNotFound
+
+
+class AppealNotFound(NotFound):
+    code = "appeal.not_found"
+    detail = "找不到该申诉。"
 
 
 class AppealWindowClosed(Unprocessable):
@@ -68,7 +74,7 @@ async def file(
         or account is None
         or not await _owns(session, person, account)
     ):
-        raise NotFound("找不到该积分记录。", code="points.entry_not_found")
+        raise EntryNotFound()
     existing = (
         await session.execute(select(Appeal).where(col(Appeal.entry_id) == entry_id))
     ).scalar_one_or_none()
@@ -114,7 +120,7 @@ async def decide(
 ) -> Appeal:
     appeal = await session.get(Appeal, appeal_id, with_for_update=True)
     if appeal is None or not covers(principal, location_of(appeal)):
-        raise NotFound("找不到该申诉。", code="appeal.not_found")
+        raise AppealNotFound()
     if appeal.status != "open":
         raise AppealDecided()
     async with audit.change(

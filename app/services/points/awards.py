@@ -35,7 +35,13 @@ from app.services.identity import (
 )
 from app.services.kit import Page, Storage, keyset_page
 from app.services.points import chain, ledger, scoring_rules
+from app.services.points.ledger import EntryNotFound
 from app.services.roster import get_in_scope
+
+
+class AccountNotFound(NotFound):
+    code = "points.account_not_found"
+    detail = "找不到该积分账户。"
 
 
 class OwnerMismatch(Unprocessable):
@@ -86,7 +92,7 @@ async def award(session: AsyncSession, *, principal: Principal, data: AwardCreat
 async def entry_in_scope(session: AsyncSession, principal: Principal, entry_id: int) -> LedgerEntry:
     entry = await session.get(LedgerEntry, entry_id)
     if entry is None or not covers(principal, location_of(entry)):
-        raise NotFound("找不到该积分记录。", code="points.entry_not_found")
+        raise EntryNotFound()
     return entry
 
 
@@ -235,5 +241,5 @@ async def verify_account(
 ) -> VerifyResult:
     account = await session.get(PointsAccount, account_id)
     if account is None or not await may_see_account(session, principal, account):
-        raise NotFound("找不到该积分账户。", code="points.account_not_found")
+        raise AccountNotFound()
     return await chain.verify(session, account=account)

@@ -21,6 +21,18 @@ from app.models.points import (
 )
 from app.models.roster import Household, Person, Town, Village
 from app.services.identity import Location, Principal, caller_person, covers, location_of
+from app.services.roster import VillageNotFound
+
+
+class LeaderboardNotFound(NotFound):
+    code = "points.leaderboard_not_found"
+    detail = "找不到该排行榜。"
+
+
+class LeaderboardScope(Unprocessable):
+    code = "points.leaderboard_scope"
+    detail = "请指定 village_id 或 town_id。"
+
 
 Period = Literal["year", "month", "all"]
 
@@ -59,15 +71,15 @@ async def leaderboard(
     if village_id is not None:
         village = await session.get(Village, village_id)
         if village is None:
-            raise NotFound("找不到该村。", code="village.not_found")
+            raise VillageNotFound()
         where = location_of(village)
     elif town_id is not None:
         where = Location(town_id=town_id)
     else:
-        raise Unprocessable("请指定 village_id 或 town_id。", code="points.leaderboard_scope")
+        raise LeaderboardScope()
     town = await session.get(Town, where.town_id)
     if town is None or not await _may_see(session, principal, where):
-        raise NotFound("找不到该排行榜。", code="points.leaderboard_not_found")
+        raise LeaderboardNotFound()
     if not town.rankings_enabled:
         raise RankingsDisabled()
     key = period_key(period)

@@ -31,6 +31,11 @@ from app.services.identity import Principal, location_of
 from app.services.points import chain, totals
 
 
+class EntryNotFound(NotFound):
+    code = "points.entry_not_found"
+    detail = "找不到该积分记录。"
+
+
 @dataclass(frozen=True, slots=True)
 class Owner:
     type: OwnerType
@@ -244,7 +249,7 @@ def _entry_snapshot(entry: LedgerEntry) -> dict[str, Any]:
 async def get_entry(session: AsyncSession, entry_id: int) -> LedgerEntry:
     entry = await session.get(LedgerEntry, entry_id)
     if entry is None:
-        raise NotFound("找不到该积分记录。", code="points.entry_not_found")
+        raise EntryNotFound()
     return entry
 
 

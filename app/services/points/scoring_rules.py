@@ -26,6 +26,36 @@ from app.services.points import ledger
 from app.services.roster import get_in_scope
 
 
+class QuantityOutOfRange(Unprocessable):
+    code = "points.quantity_out_of_range"
+    detail = "「…」的数量应在 … 到 … 之间。"
+
+
+class RuleCodeTaken(Conflict):
+    code = "points.rule_code_taken"
+    detail = "同一范围内已有相同代码的积分规则。"
+
+
+class RuleInvalid(Unprocessable):
+    code = "points.rule_invalid"
+    detail = "分值不能为 0。"
+
+
+class RuleNotFound(NotFound):
+    code = "points.rule_not_found"
+    detail = "找不到该积分规则。"
+
+
+class RuleScope(Forbidden):
+    code = "points.rule_scope"
+    detail = "只有镇管理员可以制定全镇的积分规则。"
+
+
+class RuleVillageMismatch(Unprocessable):
+    code = "points.rule_village_mismatch"
+    detail = "该村不属于所填的镇。"
+
+
 class RuleUnknown(Unprocessable):
     code = "points.rule_unknown"
     detail = "没有这条积分规则。"
@@ -47,14 +77,14 @@ async def create_rule(
     if data.village_id is not None:
         village = await get_in_scope(session, principal, Village, data.village_id)
         if data.town_id is not None and data.town_id != village.town_id:
-            raise Unprocessable("该村不属于所填的镇。", code="points.rule_village_mismatch")
+            raise RuleVillageMismatch()
         town_id = village.town_id
     else:
         assert data.town_id is not None
         if data.town_id in _admin_towns(principal) and not covers(
             principal, Location(town_id=data.town_id)
         ):
-            raise Forbidden("只有镇管理员可以制定全镇的积分规则。", code="points.rule_scope")
+            raise RuleScope()
         town = await get_in_scope(session, principal, Town, data.town_id)
         assert town.id is not None
         town_id = town.id
@@ -66,7 +96,7 @@ async def create_rule(
         )
     )
     if clash.first() is not None:
-        raise Conflict("同一范围内已有相同代码的积分规则。", code="points.rule_code_taken")
+        raise RuleCodeTaken()
     rule = ScoringRule(
         **data.model_dump(exclude={"town_id", "village_id", "ledger", "unit"}),
         ledger=data.ledger.value,
@@ -84,7 +114,7 @@ async def create_rule(
 async def _rule_in_scope(session: AsyncSession, principal: Principal, rule_id: int) -> ScoringRule:
     rule = await session.get(ScoringRule, rule_id)
     if rule is None or not covers(principal, location_of(rule)):
-        raise NotFound("找不到该积分规则。", code="points.rule_not_found")
+        raise RuleNotFound()
     return rule
 
 
@@ -98,7 +128,7 @@ async def update_rule(
         if key in changes and changes[key] is None:
             del changes[key]
     if changes.get("points") == 0:
-        raise Unprocessable("分值不能为 0。", code="points.rule_invalid")
+        raise RuleInvalid()
     await audit.record_updated(
         session,
         actor=principal,
@@ -172,10 +202,7 @@ def check_quantity(rule: ScoringRule, quantity: int | None) -> int:
     low, high = QUANTITY_RANGE[Unit(rule.unit)]
     value = low if quantity is None else quantity
     if not low <= value <= high:
-        raise Unprocessable(
-            f"「{rule.title}」的数量应在 {low} 到 {high} 之间。",
-            code="points.quantity_out_of_range",
-        )
+        raise QuantityOutOfRange(f"「{rule.title}」的数量应在 {low} 到 {high} 之间。")
     return value
 
 

@@ -24,6 +24,12 @@ from app.services import audit
 from app.services.identity import Principal, location_of, scope_clause
 from app.services.roster import get_in_scope
 
+
+class NotAMember(Unprocessable):
+    code = "stars.not_a_member"
+    detail = "只有党员参加民主评议。"
+
+
 DEFAULT_MEMBER_STAR_POINTS = (40, 60, 80, 100)
 REEDUCATION_BELOW = 4
 
@@ -53,7 +59,7 @@ async def enter_review(
 ) -> MemberReview:
     person = await get_in_scope(session, principal, Person, data.person_id)
     if not person.is_party_member:
-        raise Unprocessable("只有党员参加民主评议。", code="stars.not_a_member")
+        raise NotAMember()
     review = (
         await session.execute(
             select(MemberReview).where(

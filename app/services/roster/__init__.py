@@ -2,22 +2,19 @@
 and reads of any of them within the caller's scope."""
 
 from app.services.roster.bootstrap import create_superadmin
-from app.services.roster.register import (
+from app.services.roster.lookup import VillageNotFound, get_in_scope, list_in_scope
+from app.services.roster.people import create_person, grant_role, set_console_login, update_person
+from app.services.roster.places import (
     create_branch,
     create_grid,
     create_household,
-    create_person,
     create_town,
     create_village,
-    get_in_scope,
-    grant_role,
-    list_in_scope,
-    set_console_login,
-    update_person,
     update_town,
 )
 
 __all__ = [
+    "VillageNotFound",
     "create_branch",
     "create_grid",
     "create_household",

@@ -6,7 +6,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.errors import NotFound, Unprocessable
+from app.errors import Unprocessable
 from app.models.media import Media
 from app.models.roster import Village
 from app.models.shop import (
@@ -20,7 +20,13 @@ from app.models.shop import (
 from app.services import audit
 from app.services.identity import Principal, caller_person, covers, location_of, scope_clause
 from app.services.kit import Storage
+from app.services.roster import VillageNotFound
 from app.services.shop.common import COUNTER_ROLES, GoodsNotFound
+
+
+class MediaInvalid(Unprocessable):
+    code = "shop.media_invalid"
+    detail = "只能使用自己上传的照片。"
 
 
 async def _check_photo(session: AsyncSession, principal: Principal, media_id: int | None) -> None:
@@ -28,7 +34,7 @@ async def _check_photo(session: AsyncSession, principal: Principal, media_id: in
         return
     media = await session.get(Media, media_id)
     if media is None or media.uploader_account_id != principal.account_id:
-        raise Unprocessable("只能使用自己上传的照片。", code="shop.media_invalid")
+        raise MediaInvalid()
 
 
 async def create_goods(
@@ -36,7 +42,7 @@ async def create_goods(
 ) -> ShopGoods:
     village = await session.get(Village, data.village_id)
     if village is None or not covers(principal, location_of(village)):
-        raise NotFound("找不到该村。", code="village.not_found")
+        raise VillageNotFound()
     await _check_photo(session, principal, data.media_id)
     goods = ShopGoods(town_id=village.town_id, **data.model_dump())
     await audit.record_created(

@@ -38,10 +38,50 @@ from app.services.shop.common import (
 )
 
 
+class CodeBusy(Conflict):
+    code = "shop.code_busy"
+    detail = "兑换码生成失败，请重试。"
+
+
+class CodeNotFound(NotFound):
+    code = "shop.code_not_found"
+    detail = "兑换码不存在，请核对后再试。"
+
+
+class Expired(Conflict):
+    code = "shop.expired"
+    detail = "该兑换已过期，积分将自动退回。"
+
+
+class MonthlyLimit(Conflict):
+    code = "shop.monthly_limit"
+    detail = "「…」每户每月限兑 … 件，本月已兑 … 件。"
+
+
+class NoHousehold(Forbidden):
+    code = "shop.no_household"
+    detail = "积分超市按农户兑换，请先在村里登记所在农户。"
+
+
+class OutOfStock(Conflict):
+    code = "shop.out_of_stock"
+    detail = "「…」库存不足。"
+
+
+class ShopInsufficientPoints(Conflict):
+    code = "shop.insufficient_points"
+    detail = ""
+
+
+class WrongVillage(Forbidden):
+    code = "shop.wrong_village"
+    detail = "该兑换码不是本村积分超市的，不能在这里领取。"
+
+
 async def _household(session: AsyncSession, principal: Principal) -> tuple[Person, Household]:
     person = await caller_person(session, principal)
     if person is None or person.household_id is None:
-        raise Forbidden("积分超市按农户兑换，请先在村里登记所在农户。", code="shop.no_household")
+        raise NoHousehold()
     # Every redemption of this household waits for the one before: the monthly limit and the
     # balance are then read by one request at a time.
     household = await session.get(Household, person.household_id, with_for_update=True)
@@ -80,9 +120,8 @@ async def redeem(
     if goods.monthly_limit is not None:
         already = await _redeemed_this_month(session, id_of(household), data.goods_id, now)
         if already + data.quantity > goods.monthly_limit:
-            raise Conflict(
-                f"「{goods.name}」每户每月限兑 {goods.monthly_limit} 件，本月已兑 {already} 件。",
-                code="shop.monthly_limit",
+            raise MonthlyLimit(
+                f"「{goods.name}」每户每月限兑 {goods.monthly_limit} 件，本月已兑 {already} 件。"
             )
     taken = await session.execute(
         update(ShopGoods)
@@ -94,7 +133,7 @@ async def redeem(
         .values(stock=ShopGoods.stock - data.quantity)
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(f"「{goods.name}」库存不足。", code="shop.out_of_stock")
+        raise OutOfStock(f"「{goods.name}」库存不足。")
     # The redemption first, so the ledger entry can name it; both stand or fall together.
     redemption = await _with_code(
         session,
@@ -125,7 +164,7 @@ async def redeem(
         )
     except InsufficientPoints as exc:
         # The request's transaction rolls back: the stock and the redemption go with it.
-        raise Conflict(exc.detail, code="shop.insufficient_points") from exc
+        raise ShopInsufficientPoints(exc.detail) from exc
     redemption.entry_id = entry.id
     await session.flush()
     await audit.record(
@@ -152,7 +191,7 @@ async def _with_code(session: AsyncSession, **fields: Any) -> ShopRedemption:
         except IntegrityError:
             continue
         return redemption
-    raise Conflict("兑换码生成失败，请重试。", code="shop.code_busy")
+    raise CodeBusy()
 
 
 async def _give_back(
@@ -231,12 +270,12 @@ async def fulfil(session: AsyncSession, *, principal: Principal, code: str) -> S
     ).first()
     redemption = await _locked(session, found) if found is not None else None
     if redemption is None:
-        raise NotFound("兑换码不存在，请核对后再试。", code="shop.code_not_found")
+        raise CodeNotFound()
     if not covers(principal, location_of(redemption), COUNTER_ROLES):
-        raise Forbidden("该兑换码不是本村积分超市的，不能在这里领取。", code="shop.wrong_village")
+        raise WrongVillage()
     if redemption.status == OPEN and redemption.expires_at < utcnow():
         # The expiry job gives the points and stock back; the counter must not hand it over.
-        raise Conflict("该兑换已过期，积分将自动退回。", code="shop.expired")
+        raise Expired()
     if redemption.status != OPEN:
         raise _not_open(redemption)
     redemption.status = RedemptionStatus.fulfilled.value

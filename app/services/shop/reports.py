@@ -10,7 +10,6 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import parse_period
-from app.errors import NotFound
 from app.models.base import id_of
 from app.models.roster import Village
 from app.models.shop import (
@@ -22,6 +21,7 @@ from app.models.shop import (
     ShopRestock,
 )
 from app.services.identity import Principal, covers, location_of
+from app.services.roster import VillageNotFound
 from app.services.shop.common import COUNTER_ROLES, yuan
 
 # Cancelled and expired redemptions gave their points back: they spent nothing.
@@ -33,7 +33,7 @@ async def report(
 ) -> ShopReport:
     village = await session.get(Village, village_id)
     if village is None or not covers(principal, location_of(village), COUNTER_ROLES):
-        raise NotFound("找不到该村。", code="village.not_found")
+        raise VillageNotFound()
     start, end = parse_period(period)
     goods = (
         await session.exec(

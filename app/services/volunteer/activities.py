@@ -19,7 +19,23 @@ from app.services import audit
 from app.services.identity import Location, Principal, bound_person, covers, location_of
 from app.services.kit import QrSettings, geo, qr_tokens
 from app.services.points import scoring_rules
+from app.services.roster import VillageNotFound
 from app.services.volunteer.common import PURPOSES, ActivityNotFound, refuse
+
+
+class BranchNotFound(NotFound):
+    code = "branch.not_found"
+    detail = "找不到该党支部。"
+
+
+class OutsideOwnScope(Forbidden):
+    code = "volunteer.scope"
+    detail = "只能在自己管理的范围内组织志愿活动。"
+
+
+class ScopeRequired(Unprocessable):
+    code = "volunteer.scope_required"
+    detail = "请指明组织活动的镇、村或党支部（town_id、village_id 或 branch_id）。"
 
 
 def _own_scope(principal: Principal) -> tuple[int | None, int | None, int | None]:
@@ -30,10 +46,7 @@ def _own_scope(principal: Principal) -> tuple[int | None, int | None, int | None
         if g.role in ADMIN_ROLES and g.scope_type is not ScopeType.global_
     }
     if len(scopes) != 1:
-        raise Unprocessable(
-            "请指明组织活动的镇、村或党支部（town_id、village_id 或 branch_id）。",
-            code="volunteer.scope_required",
-        )
+        raise ScopeRequired()
     [(kind, scope_id)] = scopes
     return (
         scope_id if kind is ScopeType.town else None,
@@ -51,17 +64,17 @@ async def create_activity(
     if branch_id is not None:
         branch = await session.get(Branch, branch_id)
         if branch is None:
-            raise NotFound("找不到该党支部。", code="branch.not_found")
+            raise BranchNotFound()
         town_id, village_id = branch.town_id, branch.village_id
     elif village_id is not None:
         village = await session.get(Village, village_id)
         if village is None:
-            raise NotFound("找不到该村。", code="village.not_found")
+            raise VillageNotFound()
         town_id = village.town_id
     assert town_id is not None
     place = Location(town_id=town_id, village_id=village_id, branch_id=branch_id)
     if not covers(principal, place):
-        raise Forbidden("只能在自己管理的范围内组织志愿活动。", code="volunteer.scope")
+        raise OutsideOwnScope()
     if data.rule_code is not None:
         await scoring_rules.resolve(
             session, code=data.rule_code, town_id=town_id, village_id=village_id

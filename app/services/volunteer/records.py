@@ -23,6 +23,21 @@ from app.services.volunteer.activities import organised
 from app.services.volunteer.common import credited_minutes, locked_record, refuse
 
 
+class OutsideActivity(Unprocessable):
+    code = "volunteer.outside_activity"
+    detail = "补录的时间不在活动时间内。"
+
+
+class PersonNotFound(NotFound):
+    code = "person.not_found"
+    detail = "找不到该志愿者。"
+
+
+class RecordNotFound(NotFound):
+    code = "volunteer.record_not_found"
+    detail = "有记录不属于本活动。"
+
+
 async def records(
     session: AsyncSession, *, principal: Principal, activity_id: int
 ) -> Sequence[VolunteerRecord]:
@@ -43,7 +58,7 @@ async def enter_by_hand(
     activity = await organised(session, principal, activity_id)
     person = await session.get(Person, data.person_id)
     if person is None or person.town_id != activity.town_id:
-        raise NotFound("找不到该志愿者。", code="person.not_found")
+        raise PersonNotFound()
     record = await locked_record(session, activity_id, data.person_id)
     before = audit.snapshot(record) if record else None
     if record is not None and record.status == RecordStatus.confirmed.value:
@@ -61,7 +76,7 @@ async def enter_by_hand(
     record.sign_in_at = max(data.sign_in_at, activity.starts_at)
     record.sign_out_at = min(data.sign_out_at, activity.ends_at)
     if record.sign_out_at <= record.sign_in_at:
-        raise Unprocessable("补录的时间不在活动时间内。", code="volunteer.outside_activity")
+        raise OutsideActivity()
     record.minutes = credited_minutes(activity, record.sign_in_at, record.sign_out_at)
     record.status = RecordStatus.pending_confirmation.value
     record.entered_by_hand = True
@@ -97,7 +112,7 @@ async def _locked_records(
         )
     ).all()
     if {r.id for r in rows} != set(record_ids):
-        raise NotFound("有记录不属于本活动。", code="volunteer.record_not_found")
+        raise RecordNotFound()
     return list(rows)
 
 

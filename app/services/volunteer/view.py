@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import CHINA, china_today, parse_period
-from app.errors import NotFound, Unprocessable
+from app.errors import Unprocessable
 from app.models.base import id_of
 from app.models.points import Ledger, OwnerType, PointsAccount
 from app.models.roster import Town, Village
@@ -26,10 +26,16 @@ from app.models.volunteer import (
 )
 from app.services.identity import Principal, bound_person, covers, location_of, scope_clause
 from app.services.points import stars
+from app.services.roster import VillageNotFound
 from app.services.volunteer import certificates
 from app.services.volunteer.activities import organised
 from app.services.volunteer.certificates import Certificate
 from app.services.volunteer.records import my_records
+
+
+class BadPeriod(Unprocessable):
+    code = "volunteer.bad_period"
+    detail = "结束日期不能早于开始日期。"
 
 
 async def mine(
@@ -81,7 +87,7 @@ async def certificate(
     start = date_from or date(today.year, 1, 1)
     end = date_to or today
     if end < start:
-        raise Unprocessable("结束日期不能早于开始日期。", code="volunteer.bad_period")
+        raise BadPeriod()
     rows = (
         await session.exec(
             select(VolunteerRecord.minutes)
@@ -128,7 +134,7 @@ async def report(
     if village_id is not None:
         village = await session.get(Village, village_id)
         if village is None or not covers(principal, location_of(village)):
-            raise NotFound("找不到该村。", code="village.not_found")
+            raise VillageNotFound()
         stmt = stmt.where(col(VolunteerActivity.village_id) == village_id)
     activities = (await session.exec(stmt.order_by(col(VolunteerActivity.starts_at)))).all()
     ids = [a.id for a in activities]
