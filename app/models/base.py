@@ -1,10 +1,11 @@
 """Shared column types, constrained field types and the metadata naming convention."""
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Protocol
+from enum import StrEnum
+from typing import Annotated, Any, Protocol, TypeVar
 
 from pydantic import AfterValidator, Field, PlainSerializer, StringConstraints
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field as ColumnField
@@ -43,6 +44,32 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class EnumText(TypeDecorator[E]):
+    """A StrEnum kept as its plain value in a VARCHAR, as the migrations made it (no database
+    enum type to migrate when a status is added); rows read back hold the enum itself."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int = 16) -> None:
+        super().__init__(length=length)
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
+
+
+def enum_column(enum: type[StrEnum], length: int = 16) -> Any:
+    """The column type for a status or kind held as a StrEnum."""
+    return EnumText(enum, length)
 
 
 def _no_nul(text: str) -> str:

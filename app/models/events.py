@@ -9,7 +9,14 @@ from pydantic import Field as SchemaField
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import ChinaDatetime, DbId, ShortText, UTCDateTime, created_at_field
+from app.models.base import (
+    ChinaDatetime,
+    DbId,
+    ShortText,
+    UTCDateTime,
+    created_at_field,
+    enum_column,
+)
 
 
 class EventKind(StrEnum):
@@ -85,7 +92,7 @@ class Attendance(SQLModel, table=True):
     person_id: int = Field(foreign_key="people.id", index=True)
     town_id: int = Field(foreign_key="towns.id")
     branch_id: int | None = Field(default=None, foreign_key="branches.id")
-    status: str = Field(max_length=16)
+    status: AttendanceStatus = Field(sa_type=enum_column(AttendanceStatus))
     scanned_at: datetime = Field(sa_type=UTCDateTime)
     lat: float | None = None
     lng: float | None = None
@@ -109,7 +116,7 @@ class LeaveRequest(SQLModel, table=True):
     village_id: int | None = Field(default=None, foreign_key="villages.id")
     branch_id: int = Field(foreign_key="branches.id", index=True)
     reason: str = Field(max_length=500)
-    status: str = Field(default=LeaveStatus.pending.value, max_length=16)
+    status: LeaveStatus = Field(default=LeaveStatus.pending, sa_type=enum_column(LeaveStatus))
     decision_note: str | None = Field(default=None, max_length=500)
     decided_by_person_id: int | None = Field(default=None, foreign_key="people.id")
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -8,7 +8,14 @@ from pydantic import Field as SchemaField
 from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import MONTH_PATTERN, ChinaDatetime, DbId, UTCDateTime, created_at_field
+from app.models.base import (
+    MONTH_PATTERN,
+    ChinaDatetime,
+    DbId,
+    UTCDateTime,
+    created_at_field,
+    enum_column,
+)
 
 
 class Category(StrEnum):
@@ -49,7 +56,7 @@ class Post(SQLModel, table=True):
     category: str = Field(max_length=40, index=True)
     disclosure_period: str | None = Field(default=None, max_length=7)
     media_ids: list[int] = Field(default_factory=list, sa_type=JSON)
-    status: str = Field(max_length=16)
+    status: PostStatus = Field(sa_type=enum_column(PostStatus))
     pin_rank: int = 0  # 1 pinned, 0 not: an integer so it orders and pages like the rest
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     publish_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # asked-for time

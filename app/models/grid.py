@@ -10,7 +10,7 @@ from pydantic import Field as SchemaField
 from sqlalchemy import JSON, Index
 from sqlmodel import Field, SQLModel
 
-from app.models.base import ChinaDatetime, DbId, UTCDateTime, created_at_field
+from app.models.base import ChinaDatetime, DbId, UTCDateTime, created_at_field, enum_column
 from app.models.events import CoordType
 from app.models.points import EntryPublic
 
@@ -99,7 +99,7 @@ class GridTask(SQLModel, table=True):
     lng: float | None = None
     priority: str = Field(max_length=10)
     due_at: datetime = Field(sa_type=UTCDateTime)
-    status: str = Field(max_length=16)
+    status: TaskStatus = Field(sa_type=enum_column(TaskStatus))
     reporter_person_id: int | None = Field(default=None, foreign_key="people.id")
     assignee_person_id: int | None = Field(default=None, foreign_key="people.id")
     media_ids: list[int] = Field(default_factory=list, sa_type=JSON)
@@ -115,9 +115,10 @@ class GridTaskTransition(SQLModel, table=True):
     __tablename__ = "grid_task_transitions"
     id: int | None = Field(default=None, primary_key=True)
     task_id: int = Field(foreign_key="grid_tasks.id", index=True)
+    # A TaskAction, or the TaskOrigin of the task's first step.
     action: str = Field(max_length=16)
-    from_status: str | None = Field(default=None, max_length=16)
-    to_status: str = Field(max_length=16)
+    from_status: TaskStatus | None = Field(default=None, sa_type=enum_column(TaskStatus))
+    to_status: TaskStatus = Field(sa_type=enum_column(TaskStatus))
     actor_account_id: int = Field(foreign_key="user_accounts.id")
     actor_person_id: int | None = Field(default=None, foreign_key="people.id")
     note: str | None = Field(default=None, max_length=1000)

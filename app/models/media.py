@@ -6,7 +6,7 @@ from enum import StrEnum
 from pydantic import BaseModel
 from sqlmodel import Field, SQLModel
 
-from app.models.base import ChinaDatetime, UTCDateTime, created_at_field
+from app.models.base import ChinaDatetime, UTCDateTime, created_at_field, enum_column
 
 
 class Purpose(StrEnum):
@@ -35,7 +35,7 @@ class Moderation(StrEnum):
 
 
 # A post carrying one of these goes to a human even when an admin wrote it.
-NEEDS_HUMAN = frozenset({Moderation.unchecked.value, Moderation.review.value})
+NEEDS_HUMAN = frozenset({Moderation.unchecked, Moderation.review})
 
 
 class Media(SQLModel, table=True):
@@ -58,7 +58,7 @@ class Media(SQLModel, table=True):
     gps_lng: float | None = None
     taken_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     original_key: str | None = Field(default=None, max_length=200)
-    moderation: str = Field(default=Moderation.none.value, max_length=16)
+    moderation: Moderation = Field(default=Moderation.none, sa_type=enum_column(Moderation))
     moderation_trace_id: str | None = Field(default=None, max_length=64, index=True)
     moderation_label: str | None = Field(default=None, max_length=32)
     created_at: datetime = created_at_field()

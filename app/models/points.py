@@ -8,7 +8,14 @@ from pydantic import Field as SchemaField
 from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import ChinaDatetime, DbId, ShortText, UTCDateTime, created_at_field
+from app.models.base import (
+    ChinaDatetime,
+    DbId,
+    ShortText,
+    UTCDateTime,
+    created_at_field,
+    enum_column,
+)
 
 
 class Ledger(StrEnum):
@@ -37,6 +44,12 @@ class SourceType(StrEnum):
     volunteer = "volunteer"
     redemption = "redemption"
     reversal = "reversal"
+
+
+class AppealStatus(StrEnum):
+    open = "open"
+    upheld = "upheld"
+    rejected = "rejected"
 
 
 class OwnerType(StrEnum):
@@ -114,7 +127,7 @@ class LedgerEntry(SQLModel, table=True):
     town_id: int | None = Field(default=None, foreign_key="towns.id")
     village_id: int | None = Field(default=None, foreign_key="villages.id", index=True)
     seq: int | None = None
-    status: str = Field(max_length=16)
+    status: EntryStatus = Field(sa_type=enum_column(EntryStatus))
     points: int
     requested_points: int
     capped: bool = False
@@ -175,7 +188,7 @@ class Appeal(SQLModel, table=True):
     village_id: int | None = Field(default=None, foreign_key="villages.id", index=True)
     person_id: int = Field(foreign_key="people.id")
     reason: str = Field(max_length=500)
-    status: str = Field(default="open", max_length=16)  # open | upheld | rejected
+    status: AppealStatus = Field(default=AppealStatus.open, sa_type=enum_column(AppealStatus))
     decision_note: str | None = Field(default=None, max_length=500)
     decided_by_person_id: int | None = Field(default=None, foreign_key="people.id")
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -394,7 +407,7 @@ class AppealPublic(BaseModel):
     account_id: int
     person_id: int
     reason: str
-    status: str
+    status: AppealStatus
     decision_note: str | None
     reversal_entry_id: int | None
     created_at: ChinaDatetime

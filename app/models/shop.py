@@ -9,7 +9,7 @@ from pydantic import Field as SchemaField
 from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
-from app.models.base import ChinaDatetime, DbId, UTCDateTime, created_at_field
+from app.models.base import ChinaDatetime, DbId, UTCDateTime, created_at_field, enum_column
 
 
 class RedemptionStatus(StrEnum):
@@ -66,7 +66,7 @@ class ShopRedemption(SQLModel, table=True):
     person_id: int | None = Field(default=None, foreign_key="people.id")
     quantity: int
     points: int
-    status: str = Field(max_length=16)
+    status: RedemptionStatus = Field(sa_type=enum_column(RedemptionStatus))
     entry_id: int | None = Field(default=None, foreign_key="ledger_entries.id")
     refund_entry_id: int | None = Field(default=None, foreign_key="ledger_entries.id")
     expires_at: datetime = Field(sa_type=UTCDateTime)

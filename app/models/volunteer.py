@@ -8,7 +8,7 @@ from pydantic import Field as SchemaField
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import ChinaDatetime, DbId, UTCDateTime, created_at_field
+from app.models.base import ChinaDatetime, DbId, UTCDateTime, created_at_field, enum_column
 from app.models.events import CoordType, Venue
 
 _MAX_LENGTH = timedelta(days=7)
@@ -71,7 +71,7 @@ class VolunteerRecord(SQLModel, table=True):
     person_id: int = Field(foreign_key="people.id", index=True)
     town_id: int = Field(foreign_key="towns.id")
     village_id: int | None = Field(default=None, foreign_key="villages.id")
-    status: str = Field(max_length=24)
+    status: RecordStatus = Field(sa_type=enum_column(RecordStatus, 24))
     sign_in_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sign_out_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     minutes: int = 0

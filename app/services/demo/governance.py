@@ -56,7 +56,7 @@ async def seed_governance(
                         title=title,
                         priority="normal",
                         due_at=created + timedelta(hours=72),
-                        status=status.value,
+                        status=status,
                         reporter_person_id=worker,
                         assignee_person_id=worker,
                         resolved_at=now if status is TaskStatus.resolved else None,
@@ -99,7 +99,7 @@ async def seed_governance(
                 title=f"{village.name}开展人居环境整治",
                 body="本周村两委带领党员、志愿者清理沟渠、清运垃圾，村容村貌焕然一新。",
                 category=Category.news.value,
-                status=PostStatus.published.value,
+                status=PostStatus.published,
                 published_at=now,
             )
         )

@@ -71,7 +71,7 @@ async def _rows(session: AsyncSession, event: PartyEvent) -> list[AttendanceRow]
             await session.exec(
                 select(LeaveRequest.person_id).where(
                     LeaveRequest.event_id == event.id,
-                    LeaveRequest.status == LeaveStatus.approved.value,
+                    LeaveRequest.status == LeaveStatus.approved,
                 )
             )
         ).all()

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.china_time import utcnow
 from app.errors import AppError, BadRequest, Conflict, Forbidden, NotFound
 from app.models.events import Attendance, AttendanceStatus, CheckinCreate, PartyEvent
-from app.models.points import Ledger, SourceType
+from app.models.points import EntryStatus, Ledger, SourceType
 from app.models.roster import Person
 from app.services import audit
 from app.services.events import events
@@ -159,7 +159,7 @@ async def check_in(
         person_id=person.id,
         town_id=event.town_id,
         branch_id=person.branch_id,
-        status=(AttendanceStatus.pending_review if offline else _status(event, scanned_at)).value,
+        status=AttendanceStatus.pending_review if offline else _status(event, scanned_at),
         scanned_at=scanned_at,
         lat=data.lat,
         lng=data.lng,
@@ -207,7 +207,7 @@ async def revoke(
     ):
         if attendance.ledger_entry_id is not None:
             entry = await ledger.get_entry(session, attendance.ledger_entry_id)
-            if entry.status == "posted":
+            if entry.status == EntryStatus.posted:
                 await ledger.reverse(
                     session,
                     entry=entry,
@@ -215,7 +215,7 @@ async def revoke(
                     reason=f"撤销签到：{reason}",
                     source_id=f"checkin:{attendance.id}",
                 )
-        attendance.status = AttendanceStatus.revoked.value
+        attendance.status = AttendanceStatus.revoked
         attendance.note = reason
         attendance.decided_by_person_id = principal.person_id
     return attendance
@@ -244,8 +244,8 @@ async def review(
         attendance.decided_by_person_id = principal.person_id
         attendance.note = note
         if accept:
-            attendance.status = _status(event, attendance.scanned_at).value
+            attendance.status = _status(event, attendance.scanned_at)
             await award_points(session, event, attendance, principal)
         else:
-            attendance.status = AttendanceStatus.rejected.value
+            attendance.status = AttendanceStatus.rejected
     return attendance

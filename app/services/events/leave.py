@@ -81,7 +81,7 @@ async def decide(
     )
     if leave is None or not allowed:
         raise LeaveNotFound()
-    if leave.status != LeaveStatus.pending.value:
+    if leave.status != LeaveStatus.pending:
         raise AlreadyDecided()
     async with audit.change(
         session,
@@ -91,9 +91,7 @@ async def decide(
         target_type="leave_request",
         where=location_of(leave),
     ):
-        leave.status = (
-            LeaveStatus.approved if data.decision == "approve" else LeaveStatus.rejected
-        ).value
+        leave.status = LeaveStatus.approved if data.decision == "approve" else LeaveStatus.rejected
         leave.decision_note = data.note
         leave.decided_by_person_id = principal.person_id
         leave.decided_at = utcnow()

@@ -56,13 +56,13 @@ async def submit_photo(
     absolute = urljoin(public_base_url.rstrip("/") + "/", url) if public_base_url else url
     if not absolute.startswith(("http://", "https://")):
         # WeChat must download the photo; without XZ_PUBLIC_BASE_URL it cannot reach it.
-        media.moderation = Moderation.unchecked.value
+        media.moderation = Moderation.unchecked
         return
     try:
         media.moderation_trace_id = await wechat.media_check_async(
             media_url=absolute, openid=openid
         )
-        media.moderation = Moderation.checking.value
+        media.moderation = Moderation.checking
     except AppError as exc:
         log.warning("media_check_async failed (%s): posts with this photo go to review", exc.code)
-        media.moderation = Moderation.unchecked.value
+        media.moderation = Moderation.unchecked

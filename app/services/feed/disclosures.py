@@ -27,7 +27,7 @@ async def disclosure_compliance(
     published = (
         await session.exec(
             select(Post.village_id, Post.category).where(
-                col(Post.status) == PostStatus.published.value,
+                col(Post.status) == PostStatus.published,
                 col(Post.published_at) <= utcnow(),
                 col(Post.disclosure_period) == period,
                 col(Post.village_id).in_([v.id for v in villages]),

@@ -20,7 +20,7 @@ BLOCKED_REASON = "照片未通过微信内容安全检测，已自动下架。"
 async def apply_media_verdict(session: AsyncSession, media: Media) -> list[int]:
     """A risky photo takes every post carrying it down; a doubtful one sends published posts
     back to the review queue. Returns the ids of the posts changed."""
-    if media.moderation not in (Moderation.risky.value, Moderation.review.value):
+    if media.moderation not in (Moderation.risky, Moderation.review):
         return []
     # Posts carry only their author's photos, so the author's posts are the candidates.
     candidates = (
@@ -28,7 +28,7 @@ async def apply_media_verdict(session: AsyncSession, media: Media) -> list[int]:
             select(Post)
             .where(
                 col(Post.author_account_id) == media.uploader_account_id,
-                col(Post.status) != PostStatus.rejected.value,
+                col(Post.status) != PostStatus.rejected,
             )
             .with_for_update()
         )
@@ -37,8 +37,8 @@ async def apply_media_verdict(session: AsyncSession, media: Media) -> list[int]:
     for post in candidates:
         if media.id not in post.media_ids:
             continue
-        risky = media.moderation == Moderation.risky.value
-        if not risky and post.status != PostStatus.published.value:
+        risky = media.moderation == Moderation.risky
+        if not risky and post.status != PostStatus.published:
             continue  # a doubtful photo sends back only what is already out
         async with audit.change(
             session,
@@ -50,10 +50,10 @@ async def apply_media_verdict(session: AsyncSession, media: Media) -> list[int]:
             picture=_status_picture,
         ) as change:
             if risky:
-                post.status = PostStatus.rejected.value
+                post.status = PostStatus.rejected
                 post.review_reason = BLOCKED_REASON
             else:
-                post.status = PostStatus.pending_review.value
+                post.status = PostStatus.pending_review
             post.published_at = None
             change.extra = {"media_id": media.id, "label": media.moderation_label}
         assert post.id is not None

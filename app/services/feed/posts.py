@@ -100,7 +100,7 @@ async def create_post(
             extra={"kinds": list(kinds)},
         )
     photos = await _own_media(session, principal, data.media_ids)
-    if any(m.moderation == Moderation.risky.value for m in photos):
+    if any(m.moderation == Moderation.risky for m in photos):
         raise MediaRisky()
     verdict = await content_safety.check_text(
         session,
@@ -125,7 +125,7 @@ async def create_post(
         disclosure_period=data.disclosure_period,
         media_ids=list(data.media_ids),
         # An admin's own post in their scope goes out at once; everyone else's is reviewed.
-        status=(PostStatus.published if publish else PostStatus.pending_review).value,
+        status=PostStatus.published if publish else PostStatus.pending_review,
         pin_rank=1 if data.pinned and is_admin else 0,
         publish_at=data.publish_at,
         published_at=_publish_time(now, data.publish_at) if publish else None,
@@ -162,7 +162,7 @@ async def review(
     post = await session.get(Post, post_id, with_for_update=True)
     if post is None or not covers(principal, location_of(post)):
         raise PostNotFound()
-    if post.status != PostStatus.pending_review.value:
+    if post.status != PostStatus.pending_review:
         raise AlreadyReviewed()
     approve = data.decision == "approve"
     if approve and post.media_ids:
@@ -170,13 +170,13 @@ async def review(
             await session.exec(
                 select(Media.id).where(
                     col(Media.id).in_(post.media_ids),
-                    col(Media.moderation) == Moderation.risky.value,
+                    col(Media.moderation) == Moderation.risky,
                 )
             )
         ).first()
         if risky is not None:
             raise Conflict(MediaRisky.detail, code=MediaRisky.code)
-    post.status = (PostStatus.published if approve else PostStatus.rejected).value
+    post.status = PostStatus.published if approve else PostStatus.rejected
     post.published_at = _publish_time(utcnow(), post.publish_at) if approve else None
     post.review_reason = data.reason
     post.reviewed_by_person_id = principal.person_id
@@ -215,7 +215,7 @@ async def present(session: AsyncSession, posts: list[Post], storage: Storage) ->
                 moderation=media[m].moderation,
             )
             for m in post.media_ids
-            if m in media and media[m].moderation != Moderation.risky.value
+            if m in media and media[m].moderation != Moderation.risky
         ]
         answers.append(
             PostPublic(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models.media import Media
+from app.models.media import Media, Moderation
 from app.services.feed import moderation
 from app.services.kit import PushRejected, wechat_push
 
@@ -71,7 +71,7 @@ async def handle(session: AsyncSession, *, message: bytes) -> None:
     # deduplicated in the same transaction that applies it, so a failed attempt is not skipped.
     if media.moderation == verdict.suggest and media.moderation_label == verdict.label:
         return
-    media.moderation = verdict.suggest
+    media.moderation = Moderation(verdict.suggest)
     media.moderation_label = verdict.label
     await session.flush()
     changed = await moderation.apply_media_verdict(session, media)

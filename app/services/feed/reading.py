@@ -35,7 +35,7 @@ async def _readable(session: AsyncSession, principal: Principal) -> Any:
             or_(col(Post.village_id).is_(None), col(Post.village_id) == person.village_id),
         )
     readable = and_(
-        col(Post.status) == PostStatus.published.value,
+        col(Post.status) == PostStatus.published,
         col(Post.published_at) <= utcnow(),  # scheduled posts wait for their time
         or_(mine, scope_clause(principal, Post)),
     )
@@ -76,7 +76,7 @@ async def review_queue(
     session: AsyncSession, *, principal: Principal, limit: int, cursor: str | None
 ) -> Page[Post]:
     stmt: Any = select(Post).where(
-        col(Post.status) == PostStatus.pending_review.value, scope_clause(principal, Post)
+        col(Post.status) == PostStatus.pending_review, scope_clause(principal, Post)
     )
     return await keyset_page(session, stmt, order_by=[Post.id], limit=limit, cursor=cursor)
 

@@ -69,9 +69,7 @@ async def report(
     hours = [(t.resolved_at - t.created_at).total_seconds() / 3600 for t in tasks if t.resolved_at]
     # Late: still open past the due time, or done after it.
     overdue = sum(
-        1
-        for t in tasks
-        if t.status != TaskStatus.rejected.value and (t.resolved_at or now) > t.due_at
+        1 for t in tasks if t.status != TaskStatus.rejected and (t.resolved_at or now) > t.due_at
     )
     categories = Counter(t.category for t in tasks)
     statuses = Counter(t.status for t in tasks)

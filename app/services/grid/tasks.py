@@ -164,7 +164,7 @@ async def create_task(session: AsyncSession, *, principal: Principal, data: Task
         priority=data.priority.value,
         due_at=now + timedelta(hours=hours),
         # An admin's job is accepted as it is given; a report waits for the village to take it.
-        status=(TaskStatus.accepted if assigned else TaskStatus.reported).value,
+        status=TaskStatus.accepted if assigned else TaskStatus.reported,
         reporter_person_id=principal.person_id,
         assignee_person_id=data.assignee_person_id if assigned else principal.person_id,
         media_ids=[id_of(p) for p in photos],
@@ -200,7 +200,7 @@ def _step(
     principal: Principal,
     task: GridTask,
     action: str,
-    before: str | None,
+    before: TaskStatus | None,
     photos: list[Media],
     note: str | None,
 ) -> None:
@@ -267,7 +267,7 @@ async def transition(
         picture=_status_picture,
     ) as change:
         before = task.status
-        task.status = target.value
+        task.status = target
         task.updated_at = now
         if target is TaskStatus.resolved:
             task.resolved_at = now

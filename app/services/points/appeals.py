@@ -15,6 +15,7 @@ from app.models.points import (
     AppealCreate,
     AppealDecision,
     AppealDecisionKind,
+    AppealStatus,
     EntryStatus,
     LedgerEntry,
     OwnerType,
@@ -81,8 +82,8 @@ async def file(
     if existing is not None:
         return existing, False
     if entry.status not in (
-        EntryStatus.posted.value,
-        EntryStatus.pending.value,
+        EntryStatus.posted,
+        EntryStatus.pending,
     ) or entry.source_type in (
         SourceType.reversal.value,
         SourceType.redemption.value,
@@ -121,7 +122,7 @@ async def decide(
     appeal = await session.get(Appeal, appeal_id, with_for_update=True)
     if appeal is None or not covers(principal, location_of(appeal)):
         raise AppealNotFound()
-    if appeal.status != "open":
+    if appeal.status != AppealStatus.open:
         raise AppealDecided()
     async with audit.change(
         session,
@@ -134,7 +135,7 @@ async def decide(
         entry = await ledger.get_entry(session, appeal.entry_id)
         if data.decision is AppealDecisionKind.uphold:
             reason = f"申诉成立：{data.note}" if data.note else "申诉成立"
-            if entry.status == EntryStatus.pending.value:
+            if entry.status == EntryStatus.pending:
                 await ledger.decide(
                     session, entry=entry, approve=False, actor=principal, note=reason
                 )
@@ -147,9 +148,9 @@ async def decide(
                     source_id=f"appeal:{appeal.id}",
                 )
                 appeal.reversal_entry_id = reversal.id
-            appeal.status = "upheld"
+            appeal.status = AppealStatus.upheld
         else:
-            appeal.status = "rejected"
+            appeal.status = AppealStatus.rejected
         appeal.decision_note = data.note or None
         appeal.decided_by_person_id = principal.person_id
         appeal.decided_at = utcnow()

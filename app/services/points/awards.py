@@ -100,7 +100,7 @@ async def pending(
     session: AsyncSession, *, principal: Principal, limit: int, cursor: str | None
 ) -> Page[LedgerEntry]:
     stmt: Any = select(LedgerEntry).where(
-        col(LedgerEntry.status) == EntryStatus.pending.value,
+        col(LedgerEntry.status) == EntryStatus.pending,
         scope_clause(principal, LedgerEntry),
     )
     return await keyset_page(session, stmt, order_by=[LedgerEntry.id], limit=limit, cursor=cursor)

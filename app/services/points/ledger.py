@@ -161,7 +161,7 @@ async def _chain(
     entry.seq = account.entry_count
     entry.balance_after = account.balance
     entry.posted_at = now
-    entry.status = EntryStatus.posted.value
+    entry.status = EntryStatus.posted
     entry.prev_hash = account.head_hash
     entry.hash = chain.entry_hash(entry, account.head_hash)
     account.head_hash = entry.hash
@@ -197,7 +197,7 @@ async def post(
         account_id=account.id,
         town_id=locked.town_id,
         village_id=locked.village_id,
-        status=EntryStatus.pending.value,
+        status=EntryStatus.pending,
         points=points,
         requested_points=requested,
         capped=capped,
@@ -263,7 +263,7 @@ async def decide(
 ) -> LedgerEntry:
     locked = await _lock(session, entry.account_id)
     await session.refresh(entry, with_for_update=True)
-    if entry.status != EntryStatus.pending.value:
+    if entry.status != EntryStatus.pending:
         raise NotPending()
     async with audit.change(
         session,
@@ -284,7 +284,7 @@ async def decide(
                 counts_as_earned=_counts_as_earned(SourceType(entry.source_type)),
             )
         else:
-            entry.status = EntryStatus.rejected.value
+            entry.status = EntryStatus.rejected
     return entry
 
 
@@ -300,13 +300,13 @@ async def reverse(
     """Undoes a posted entry with a new entry of the opposite sign that names it."""
     locked = await _lock(session, entry.account_id)
     await session.refresh(entry, with_for_update=True)
-    if entry.status != EntryStatus.posted.value:
+    if entry.status != EntryStatus.posted:
         raise NotReversible()
     reversal = LedgerEntry(
         account_id=entry.account_id,
         town_id=entry.town_id,
         village_id=entry.village_id,
-        status=EntryStatus.pending.value,
+        status=EntryStatus.pending,
         points=-entry.points,
         requested_points=-entry.points,
         title=f"冲正：{entry.title}"[:100],
@@ -320,7 +320,7 @@ async def reverse(
         created_at=utcnow(),
     )
     session.add(reversal)
-    entry.status = EntryStatus.reversed.value
+    entry.status = EntryStatus.reversed
     await _chain(
         session, locked, reversal, counts_as_earned=_counts_as_earned(SourceType(entry.source_type))
     )

@@ -9,7 +9,7 @@ from app.models.shop import (
 )
 
 COUNTER_ROLES = ADMIN_ROLES | {Role.shop_keeper}
-OPEN = RedemptionStatus.reserved.value
+OPEN = RedemptionStatus.reserved
 
 
 class GoodsNotFound(NotFound):

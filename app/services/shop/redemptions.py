@@ -99,7 +99,7 @@ async def _redeemed_this_month(
                 col(ShopRedemption.household_id) == household_id,
                 col(ShopRedemption.goods_id) == goods_id,
                 col(ShopRedemption.status).in_(
-                    [RedemptionStatus.reserved.value, RedemptionStatus.fulfilled.value]
+                    [RedemptionStatus.reserved, RedemptionStatus.fulfilled]
                 ),
                 col(ShopRedemption.created_at) >= start,
                 col(ShopRedemption.created_at) < end,
@@ -218,7 +218,7 @@ async def _give_back(
         .where(col(ShopGoods.id) == redemption.goods_id)
         .values(stock=ShopGoods.stock + redemption.quantity)
     )
-    redemption.status = status.value
+    redemption.status = status
     redemption.refund_entry_id = refund.id
     redemption.closed_at = utcnow()
     await session.flush()
@@ -239,12 +239,12 @@ async def _locked(session: AsyncSession, redemption_id: int) -> ShopRedemption |
 
 def _not_open(redemption: ShopRedemption) -> Conflict:
     words = {
-        RedemptionStatus.fulfilled.value: (
+        RedemptionStatus.fulfilled: (
             "shop.already_fulfilled",
             "该兑换已领取，不能重复领取。",
         ),
-        RedemptionStatus.cancelled.value: ("shop.cancelled", "该兑换已取消。"),
-        RedemptionStatus.expired.value: ("shop.expired", "该兑换已过期，积分已退回。"),
+        RedemptionStatus.cancelled: ("shop.cancelled", "该兑换已取消。"),
+        RedemptionStatus.expired: ("shop.expired", "该兑换已过期，积分已退回。"),
     }
     code, detail = words[redemption.status]
     return Conflict(detail, code=code)
@@ -278,7 +278,7 @@ async def fulfil(session: AsyncSession, *, principal: Principal, code: str) -> S
         raise Expired()
     if redemption.status != OPEN:
         raise _not_open(redemption)
-    redemption.status = RedemptionStatus.fulfilled.value
+    redemption.status = RedemptionStatus.fulfilled
     redemption.fulfilled_at = redemption.closed_at = utcnow()
     redemption.fulfilled_by_person_id = principal.person_id
     await session.flush()

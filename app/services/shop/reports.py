@@ -25,7 +25,7 @@ from app.services.roster import VillageNotFound
 from app.services.shop.common import COUNTER_ROLES, yuan
 
 # Cancelled and expired redemptions gave their points back: they spent nothing.
-SPENT = (RedemptionStatus.reserved.value, RedemptionStatus.fulfilled.value)
+SPENT = (RedemptionStatus.reserved, RedemptionStatus.fulfilled)
 
 
 async def report(
@@ -69,7 +69,7 @@ async def report(
                 goods_id=id_of(item),
                 name=item.name,
                 redeemed=sum(r.quantity for r in mine),
-                given=sum(r.quantity for r in mine if r.status == RedemptionStatus.fulfilled.value),
+                given=sum(r.quantity for r in mine if r.status == RedemptionStatus.fulfilled),
                 points_spent=sum(r.points for r in mine),
                 restocked=sum(r.quantity for r in bought),
                 cost_yuan=yuan(sum(r.cost_fen for r in bought)),

@@ -61,7 +61,7 @@ async def enter_by_hand(
         raise PersonNotFound()
     record = await locked_record(session, activity_id, data.person_id)
     before = audit.snapshot(record) if record else None
-    if record is not None and record.status == RecordStatus.confirmed.value:
+    if record is not None and record.status == RecordStatus.confirmed:
         raise refuse("already_confirmed", "该记录已确认，时长已记入，不能再改。", Conflict)
     if record is None:
         record = VolunteerRecord(
@@ -69,7 +69,7 @@ async def enter_by_hand(
             person_id=data.person_id,
             town_id=activity.town_id,
             village_id=person.village_id or activity.village_id,
-            status=RecordStatus.pending_confirmation.value,
+            status=RecordStatus.pending_confirmation,
         )
         session.add(record)
     # Never more than the activity itself: times outside it do not count.
@@ -78,7 +78,7 @@ async def enter_by_hand(
     if record.sign_out_at <= record.sign_in_at:
         raise OutsideActivity()
     record.minutes = credited_minutes(activity, record.sign_in_at, record.sign_out_at)
-    record.status = RecordStatus.pending_confirmation.value
+    record.status = RecordStatus.pending_confirmation
     record.entered_by_hand = True
     record.no_sign_out = False
     record.note = data.note
@@ -124,11 +124,11 @@ async def confirm(
     confirmation refuses the whole batch."""
     activity = await organised(session, principal, activity_id, lock=True)
     rows = await _locked_records(session, activity_id, record_ids)
-    waiting = [r for r in rows if r.status == RecordStatus.pending_confirmation.value]
+    waiting = [r for r in rows if r.status == RecordStatus.pending_confirmation]
     blocked = [
         r
         for r in rows
-        if r.status not in (RecordStatus.pending_confirmation.value, RecordStatus.confirmed.value)
+        if r.status not in (RecordStatus.pending_confirmation, RecordStatus.confirmed)
     ]
     if blocked:
         raise refuse(
@@ -165,7 +165,7 @@ async def confirm(
             record.points_entry_id = await _points_by_rule(
                 session, activity, record, person, principal
             )
-        record.status = RecordStatus.confirmed.value
+        record.status = RecordStatus.confirmed
         record.decided_by_person_id = principal.person_id
         record.decided_at = now
         await audit.record(
@@ -228,11 +228,11 @@ async def reject(
 ) -> list[VolunteerRecord]:
     activity = await organised(session, principal, activity_id, lock=True)
     rows = await _locked_records(session, activity_id, record_ids)
-    if any(r.status == RecordStatus.confirmed.value for r in rows):
+    if any(r.status == RecordStatus.confirmed for r in rows):
         raise refuse("already_confirmed", "已确认的记录不能驳回。", Conflict)
     now = utcnow()
     for record in rows:
-        record.status = RecordStatus.rejected.value
+        record.status = RecordStatus.rejected
         record.note = note or record.note
         record.decided_by_person_id = principal.person_id
         record.decided_at = now

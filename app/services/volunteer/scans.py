@@ -89,12 +89,12 @@ async def scan(
     if kind is ScanKind.sign_out:
         if record is None:
             raise refuse("not_signed_in", "您还没有签到，请先扫签到码。", Conflict)
-        if record.status != RecordStatus.signed_in.value:
+        if record.status != RecordStatus.signed_in:
             raise refuse("already_signed_out", "您已经签退过了。", Conflict)
         assert record.sign_in_at is not None
         record.sign_out_at = max(at, record.sign_in_at)
         record.minutes = credited_minutes(activity, record.sign_in_at, record.sign_out_at)
-        record.status = RecordStatus.pending_confirmation.value
+        record.status = RecordStatus.pending_confirmation
         await session.flush()
         return record, False
     if record is not None:
@@ -117,7 +117,7 @@ async def scan(
         person_id=person.id,
         town_id=activity.town_id,
         village_id=person.village_id or activity.village_id,
-        status=RecordStatus.signed_in.value,
+        status=RecordStatus.signed_in,
         sign_in_at=at,
     )
     try:
@@ -137,14 +137,14 @@ async def close_finished(session: AsyncSession, *, now: datetime | None = None) 
             select(VolunteerRecord)
             .join(VolunteerActivity, col(VolunteerActivity.id) == col(VolunteerRecord.activity_id))
             .where(
-                col(VolunteerRecord.status) == RecordStatus.signed_in.value,
+                col(VolunteerRecord.status) == RecordStatus.signed_in,
                 col(VolunteerActivity.ends_at) < moment - SCAN_GRACE,
             )
             .with_for_update(of=VolunteerRecord)
         )
     ).all()
     for record in stale:
-        record.status = RecordStatus.pending_confirmation.value
+        record.status = RecordStatus.pending_confirmation
         record.no_sign_out = True
         record.minutes = 0  # no sign-out, no time: the organiser corrects it by hand
     await session.flush()

@@ -94,7 +94,7 @@ async def certificate(
             .join(VolunteerActivity, col(VolunteerActivity.id) == col(VolunteerRecord.activity_id))
             .where(
                 col(VolunteerRecord.person_id) == person.id,
-                col(VolunteerRecord.status) == RecordStatus.confirmed.value,
+                col(VolunteerRecord.status) == RecordStatus.confirmed,
                 col(VolunteerActivity.starts_at) >= _china_day_start(start),
                 col(VolunteerActivity.starts_at) < _china_day_start(end + timedelta(days=1)),
             )
@@ -150,7 +150,7 @@ async def report(
     lines = []
     for activity in activities:
         mine_rows = [r for r in rows if r.activity_id == activity.id]
-        confirmed = [r for r in mine_rows if r.status == RecordStatus.confirmed.value]
+        confirmed = [r for r in mine_rows if r.status == RecordStatus.confirmed]
         lines.append(
             ActivityReportLine(
                 activity_id=id_of(activity),
@@ -161,8 +161,7 @@ async def report(
                 pending=sum(
                     1
                     for r in mine_rows
-                    if r.status
-                    in (RecordStatus.signed_in.value, RecordStatus.pending_confirmation.value)
+                    if r.status in (RecordStatus.signed_in, RecordStatus.pending_confirmation)
                 ),
             )
         )
@@ -171,7 +170,7 @@ async def report(
         period=period,
         village_id=village_id,
         activities=lines,
-        volunteers=len({r.person_id for r in rows if r.status == RecordStatus.confirmed.value}),
+        volunteers=len({r.person_id for r in rows if r.status == RecordStatus.confirmed}),
         confirmed_minutes=total,
         hours=round(total / 60, 1),
     )
