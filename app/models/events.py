@@ -64,7 +64,7 @@ class PartyEvent(SQLModel, table=True):
     branch_id: int = Field(foreign_key="branches.id", index=True)
     # The mobile-member branch's monthly day is hosted by a different branch each month.
     host_branch_id: int | None = Field(default=None, foreign_key="branches.id")
-    kind: str = Field(max_length=32)
+    kind: EventKind = Field(sa_type=enum_column(EventKind, 32))
     title: str = Field(max_length=100)
     theme: str | None = Field(default=None, max_length=200)
     agenda: dict[str, object] = Field(default_factory=dict, sa_type=JSON)

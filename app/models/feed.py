@@ -53,7 +53,7 @@ class Post(SQLModel, table=True):
     author_person_id: int | None = Field(default=None, foreign_key="people.id")
     title: str = Field(max_length=100)
     body: str = Field(max_length=5000)
-    category: str = Field(max_length=40, index=True)
+    category: Category = Field(sa_type=enum_column(Category, 40), index=True)
     disclosure_period: str | None = Field(default=None, max_length=7)
     media_ids: list[int] = Field(default_factory=list, sa_type=JSON)
     status: PostStatus = Field(sa_type=enum_column(PostStatus))

@@ -91,13 +91,13 @@ class GridTask(SQLModel, table=True):
     town_id: int = Field(foreign_key="towns.id")
     village_id: int = Field(foreign_key="villages.id")
     grid_id: int = Field(foreign_key="grids.id")
-    origin: str = Field(max_length=16)
-    category: str = Field(max_length=20)
+    origin: TaskOrigin = Field(sa_type=enum_column(TaskOrigin))
+    category: TaskCategory = Field(sa_type=enum_column(TaskCategory, 20))
     title: str = Field(max_length=100)
     description: str = Field(default="", max_length=2000)
     lat: float | None = None  # GCJ-02, as WeChat's maps use
     lng: float | None = None
-    priority: str = Field(max_length=10)
+    priority: Priority = Field(sa_type=enum_column(Priority, 10))
     due_at: datetime = Field(sa_type=UTCDateTime)
     status: TaskStatus = Field(sa_type=enum_column(TaskStatus))
     reporter_person_id: int | None = Field(default=None, foreign_key="people.id")

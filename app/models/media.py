@@ -45,7 +45,7 @@ class Media(SQLModel, table=True):
     uploader_person_id: int | None = Field(default=None, foreign_key="people.id")
     town_id: int | None = Field(default=None, foreign_key="towns.id", index=True)
     village_id: int | None = Field(default=None, foreign_key="villages.id", index=True)
-    purpose: str = Field(max_length=16)
+    purpose: Purpose = Field(sa_type=enum_column(Purpose))
     content_type: str = Field(max_length=32)
     width: int
     height: int

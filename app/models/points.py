@@ -82,9 +82,9 @@ class ScoringRule(SQLModel, table=True):
     village_key: int = Field(default=0)
     code: str = Field(max_length=64)
     title: str = Field(max_length=100)
-    ledger: str = Field(max_length=16)
+    ledger: Ledger = Field(sa_type=enum_column(Ledger))
     points: int
-    unit: str = Field(max_length=16)
+    unit: Unit = Field(sa_type=enum_column(Unit))
     daily_cap: int | None = None
     monthly_cap: int | None = None
     yearly_cap: int | None = None
@@ -101,8 +101,8 @@ class PointsAccount(SQLModel, table=True):
     __tablename__ = "points_accounts"
     __table_args__ = (UniqueConstraint("ledger", "owner_type", "owner_id"),)
     id: int | None = Field(default=None, primary_key=True)
-    ledger: str = Field(max_length=16)
-    owner_type: str = Field(max_length=16)
+    ledger: Ledger = Field(sa_type=enum_column(Ledger))
+    owner_type: OwnerType = Field(sa_type=enum_column(OwnerType))
     owner_id: int
     town_id: int | None = Field(default=None, foreign_key="towns.id", index=True)
     village_id: int | None = Field(default=None, foreign_key="villages.id", index=True)
@@ -136,9 +136,9 @@ class LedgerEntry(SQLModel, table=True):
     rule_code: str | None = Field(default=None, max_length=64)
     title: str = Field(max_length=100)
     rule_points: int | None = None
-    unit: str | None = Field(default=None, max_length=16)
+    unit: Unit | None = Field(default=None, sa_type=enum_column(Unit))
     quantity: int = 1
-    source_type: str = Field(max_length=16)
+    source_type: SourceType = Field(sa_type=enum_column(SourceType))
     source_id: str | None = Field(default=None, max_length=64)
     reverses_entry_id: int | None = Field(default=None, foreign_key="ledger_entries.id")
     actor_person_id: int | None = Field(default=None, foreign_key="people.id")
@@ -172,7 +172,7 @@ class PointsTotal(SQLModel, table=True):
     )
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="points_accounts.id")
-    ledger: str = Field(max_length=16)
+    ledger: Ledger = Field(sa_type=enum_column(Ledger))
     period: str = Field(max_length=8)  # "all", "Y2026", "M2026-11"
     town_id: int | None = Field(default=None, foreign_key="towns.id")
     village_id: int | None = Field(default=None, foreign_key="villages.id")

@@ -21,6 +21,7 @@ from app.models.base import (
     ShortText,
     UTCDateTime,
     created_at_field,
+    enum_column,
 )
 
 
@@ -127,8 +128,8 @@ class RoleGrant(SQLModel, table=True):
     __tablename__ = "role_grants"
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="people.id", index=True)
-    role: str = Field(max_length=32)
-    scope_type: str = Field(max_length=16)
+    role: Role = Field(sa_type=enum_column(Role, 32))
+    scope_type: ScopeType = Field(sa_type=enum_column(ScopeType))
     scope_id: int | None = Field(default=None)
     # Where the scope sits, so grants list under the same filter as every other row.
     town_id: int | None = Field(default=None, foreign_key="towns.id", index=True)

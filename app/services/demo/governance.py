@@ -10,15 +10,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.china_time import utcnow
 from app.models.base import id_of
 from app.models.feed import Category, Post, PostStatus
-from app.models.grid import GridTask, TaskOrigin, TaskStatus
+from app.models.grid import GridTask, Priority, TaskCategory, TaskOrigin, TaskStatus
 from app.models.roster import Grid, Role, RoleGrant, Village
 from app.models.shop import ShopGoods, ShopRestock
 from app.models.volunteer import VolunteerActivity
 
 TASKS = (
-    ("sanitation", "村口桥边堆放建筑垃圾", TaskStatus.reported),
-    ("safety_hazard", "老屋电线裸露", TaskStatus.in_progress),
-    ("livelihood", "独居老人申请代缴医保", TaskStatus.resolved),
+    (TaskCategory.sanitation, "村口桥边堆放建筑垃圾", TaskStatus.reported),
+    (TaskCategory.safety_hazard, "老屋电线裸露", TaskStatus.in_progress),
+    (TaskCategory.livelihood, "独居老人申请代缴医保", TaskStatus.resolved),
 )
 GOODS = (("洗衣液", 30, 20, 1800), ("大米 5 斤", 60, 10, 2500), ("毛巾", 15, 30, 900))
 
@@ -38,7 +38,7 @@ async def seed_governance(
         worker = (
             await session.exec(
                 select(RoleGrant.person_id).where(
-                    col(RoleGrant.role) == Role.grid_worker.value,
+                    col(RoleGrant.role) == Role.grid_worker,
                     col(RoleGrant.village_id) == village.id,
                 )
             )
@@ -51,10 +51,10 @@ async def seed_governance(
                         town_id=town_id,
                         village_id=village.id,
                         grid_id=id_of(grid),
-                        origin=TaskOrigin.reported.value,
+                        origin=TaskOrigin.reported,
                         category=category,
                         title=title,
-                        priority="normal",
+                        priority=Priority.normal,
                         due_at=created + timedelta(hours=72),
                         status=status,
                         reporter_person_id=worker,
@@ -98,7 +98,7 @@ async def seed_governance(
                 author_account_id=author_account_id,
                 title=f"{village.name}开展人居环境整治",
                 body="本周村两委带领党员、志愿者清理沟渠、清运垃圾，村容村貌焕然一新。",
-                category=Category.news.value,
+                category=Category.news,
                 status=PostStatus.published,
                 published_at=now,
             )

@@ -86,8 +86,8 @@ async def seed_demo(
         await add(
             RoleGrant(
                 person_id=who.id,
-                role=role.value,
-                scope_type=scope.value,
+                role=role,
+                scope_type=scope,
                 scope_id=scope_id,
                 town_id=town.id,
                 village_id=village_id,
@@ -186,16 +186,12 @@ async def seed_demo(
     admin = Person(name="系统管理员")
     await add(admin)
     assert admin.id is not None
-    await add(
-        RoleGrant(
-            person_id=admin.id, role=Role.superadmin.value, scope_type=ScopeType.global_.value
-        )
-    )
+    await add(RoleGrant(person_id=admin.id, role=Role.superadmin, scope_type=ScopeType.global_))
     admin_account = UserAccount(
         person_id=admin.id, username="admin", password_hash=password_hasher.hash(DEMO_PASSWORD)
     )
     await add(admin_account)
-    logins.insert(0, (Role.superadmin.value, "admin", DEMO_PASSWORD))
+    logins.insert(0, (Role.superadmin, "admin", DEMO_PASSWORD))
     count = len((await session.exec(select(Person.id))).all())
     progress(f"共 {count} 人。")
     rules = await seed_rules(session, town_id=town.id)

@@ -64,7 +64,7 @@ async def create_event(
         rule = await scoring_rules.resolve(
             session, code=data.rule_code, town_id=branch.town_id, village_id=branch.village_id
         )
-        if rule.ledger != Ledger.member.value or rule.requires_evidence:
+        if rule.ledger != Ledger.member or rule.requires_evidence:
             raise RuleUnsuitable()
     venue_lat = venue_lng = None
     if data.venue is not None:
@@ -75,7 +75,7 @@ async def create_event(
         village_id=branch.village_id,
         branch_id=branch.id,
         host_branch_id=data.host_branch_id,
-        kind=data.kind.value,
+        kind=data.kind,
         title=data.title,
         theme=data.theme,
         agenda=agenda,

@@ -121,7 +121,7 @@ async def create_post(
         author_person_id=principal.person_id,
         title=title.masked,
         body=body.masked,
-        category=data.category.value,
+        category=data.category,
         disclosure_period=data.disclosure_period,
         media_ids=list(data.media_ids),
         # An admin's own post in their scope goes out at once; everyone else's is reviewed.

@@ -59,7 +59,7 @@ async def feed(
 ) -> Page[Post]:
     stmt: Any = select(Post).where(await _readable(session, principal))
     if category is not None:
-        stmt = stmt.where(col(Post.category) == category.value)
+        stmt = stmt.where(col(Post.category) == category)
     if village_id is not None:
         stmt = stmt.where(col(Post.village_id) == village_id)
     return await keyset_page(

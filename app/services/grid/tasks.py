@@ -95,8 +95,8 @@ async def _only_grid_of(session: AsyncSession, person_id: int) -> int:
         await session.exec(
             select(RoleGrant.scope_id).where(
                 col(RoleGrant.person_id) == person_id,
-                col(RoleGrant.role) == Role.grid_worker.value,
-                col(RoleGrant.scope_type) == ScopeType.grid.value,
+                col(RoleGrant.role) == Role.grid_worker,
+                col(RoleGrant.scope_type) == ScopeType.grid,
                 col(RoleGrant.revoked_at).is_(None),
             )
         )
@@ -111,14 +111,14 @@ async def _check_assignee(session: AsyncSession, grid: Grid, person_id: int) -> 
         await session.exec(
             select(RoleGrant).where(
                 col(RoleGrant.person_id) == person_id,
-                col(RoleGrant.role) == Role.grid_worker.value,
+                col(RoleGrant.role) == Role.grid_worker,
                 col(RoleGrant.revoked_at).is_(None),
             )
         )
     ).all()
     serves = any(
-        (g.scope_type == ScopeType.grid.value and g.scope_id == grid.id)
-        or (g.scope_type == ScopeType.village.value and g.scope_id == grid.village_id)
+        (g.scope_type == ScopeType.grid and g.scope_id == grid.id)
+        or (g.scope_type == ScopeType.village and g.scope_id == grid.village_id)
         for g in grants
     )
     if not serves:
@@ -155,13 +155,13 @@ async def create_task(session: AsyncSession, *, principal: Principal, data: Task
         town_id=grid.town_id,
         village_id=grid.village_id,
         grid_id=id_of(grid),
-        origin=data.origin.value,
-        category=data.category.value,
+        origin=data.origin,
+        category=data.category,
         title=data.title,
         description=data.description,
         lat=lat,
         lng=lng,
-        priority=data.priority.value,
+        priority=data.priority,
         due_at=now + timedelta(hours=hours),
         # An admin's job is accepted as it is given; a report waits for the village to take it.
         status=TaskStatus.accepted if assigned else TaskStatus.reported,
@@ -317,16 +317,16 @@ async def list_tasks(
 ) -> Page[GridTask]:
     stmt: Any = select(GridTask).where(scope_clause(principal, GridTask, TASK_ROLES))
     if status is not None:
-        stmt = stmt.where(col(GridTask.status) == status.value)
+        stmt = stmt.where(col(GridTask.status) == status)
     if grid_id is not None:
         stmt = stmt.where(col(GridTask.grid_id) == grid_id)
     if village_id is not None:
         stmt = stmt.where(col(GridTask.village_id) == village_id)
     if category is not None:
-        stmt = stmt.where(col(GridTask.category) == category.value)
+        stmt = stmt.where(col(GridTask.category) == category)
     if overdue is not None:
         late = and_(
-            col(GridTask.status).in_([s.value for s in grid_flow.OPEN]),
+            col(GridTask.status).in_(list(grid_flow.OPEN)),
             col(GridTask.due_at) < utcnow(),
         )
         stmt = stmt.where(late if overdue else ~late)

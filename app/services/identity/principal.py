@@ -16,7 +16,7 @@ from app.services.identity.scopes import Grant, Principal
 
 
 def _scope_join(model: Any, scope: ScopeType) -> Any:
-    return and_(col(RoleGrant.scope_type) == scope.value, RoleGrant.scope_id == model.id)
+    return and_(col(RoleGrant.scope_type) == scope, RoleGrant.scope_id == model.id)
 
 
 _PRINCIPAL = (

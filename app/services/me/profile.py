@@ -70,11 +70,11 @@ _BALANCES = (
     .where(
         or_(
             and_(
-                col(PointsAccount.owner_type) == OwnerType.person.value,
+                col(PointsAccount.owner_type) == OwnerType.person,
                 col(PointsAccount.owner_id) == bindparam("person_id"),
             ),
             and_(
-                col(PointsAccount.owner_type) == OwnerType.household.value,
+                col(PointsAccount.owner_type) == OwnerType.household,
                 col(PointsAccount.owner_id) == bindparam("household_id"),
             ),
         )

@@ -135,7 +135,7 @@ async def store(
             uploader_person_id=person.id if person else None,
             town_id=person.town_id if person else None,
             village_id=person.village_id if person else None,
-            purpose=purpose.value,
+            purpose=purpose,
             content_type=processed.content_type,
             width=processed.width,
             height=processed.height,

@@ -57,7 +57,7 @@ class AppealDecided(Conflict):
 
 
 async def _owns(session: AsyncSession, person: Person, account: PointsAccount) -> bool:
-    if account.owner_type == OwnerType.person.value:
+    if account.owner_type == OwnerType.person:
         return account.owner_id == person.id
     return person.household_id == account.owner_id
 
@@ -85,8 +85,8 @@ async def file(
         EntryStatus.posted,
         EntryStatus.pending,
     ) or entry.source_type in (
-        SourceType.reversal.value,
-        SourceType.redemption.value,
+        SourceType.reversal,
+        SourceType.redemption,
     ):
         raise AppealNotAllowed("冲正和兑换记录不能申诉。")
     town = await session.get(Town, entry.town_id) if entry.town_id else None

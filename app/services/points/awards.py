@@ -141,8 +141,8 @@ async def find_account(
     return (
         await session.execute(
             select(PointsAccount).where(
-                col(PointsAccount.ledger) == book.value,
-                col(PointsAccount.owner_type) == owner.type.value,
+                col(PointsAccount.ledger) == book,
+                col(PointsAccount.owner_type) == owner.type,
                 col(PointsAccount.owner_id) == owner.id,
             )
         )
@@ -230,7 +230,7 @@ async def may_see_account(
         return True
     if principal.person_id is None:
         return False
-    if account.owner_type == OwnerType.person.value:
+    if account.owner_type == OwnerType.person:
         return account.owner_id == principal.person_id
     person = await caller_person(session, principal)
     return person is not None and person.household_id == account.owner_id

@@ -100,18 +100,18 @@ async def leaderboard(
         .outerjoin(
             Household,
             and_(
-                col(PointsAccount.owner_type) == OwnerType.household.value,
+                col(PointsAccount.owner_type) == OwnerType.household,
                 col(Household.id) == PointsAccount.owner_id,
             ),
         )
         .outerjoin(
             Person,
             and_(
-                col(PointsAccount.owner_type) == OwnerType.person.value,
+                col(PointsAccount.owner_type) == OwnerType.person,
                 col(Person.id) == PointsAccount.owner_id,
             ),
         )
-        .where(col(PointsTotal.ledger) == book.value, col(PointsTotal.period) == key, area)
+        .where(col(PointsTotal.ledger) == book, col(PointsTotal.period) == key, area)
         .order_by(col(PointsTotal.earned).desc(), col(PointsTotal.account_id).desc())
         .limit(limit)
     )

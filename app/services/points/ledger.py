@@ -101,8 +101,8 @@ class NotReversible(Conflict):
 async def account_for(session: AsyncSession, *, ledger: Ledger, owner: Owner) -> PointsAccount:
     """The owner's account on that ledger, opened on first use (safe against a racing open)."""
     stmt = select(PointsAccount).where(
-        col(PointsAccount.ledger) == ledger.value,
-        col(PointsAccount.owner_type) == owner.type.value,
+        col(PointsAccount.ledger) == ledger,
+        col(PointsAccount.owner_type) == owner.type,
         col(PointsAccount.owner_id) == owner.id,
     )
     found = (await session.exec(stmt)).first()
@@ -113,8 +113,8 @@ async def account_for(session: AsyncSession, *, ledger: Ledger, owner: Owner) ->
     await session.execute(
         insert(PointsAccount)
         .values(
-            ledger=ledger.value,
-            owner_type=owner.type.value,
+            ledger=ledger,
+            owner_type=owner.type,
             owner_id=owner.id,
             town_id=owner.town_id,
             village_id=owner.village_id,
@@ -207,7 +207,7 @@ async def post(
         unit=posting.rule.unit if posting.rule else None,
         title=posting.title,
         quantity=posting.quantity,
-        source_type=posting.source_type.value,
+        source_type=posting.source_type,
         source_id=posting.source_id,
         note=posting.note,
         media_ids=list(posting.media_ids),
@@ -311,7 +311,7 @@ async def reverse(
         requested_points=-entry.points,
         title=f"冲正：{entry.title}"[:100],
         quantity=1,
-        source_type=source_type.value,
+        source_type=source_type,
         source_id=source_id or str(entry.id),
         reverses_entry_id=entry.id,
         note=reason[:500],

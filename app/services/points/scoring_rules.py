@@ -99,8 +99,8 @@ async def create_rule(
         raise RuleCodeTaken()
     rule = ScoringRule(
         **data.model_dump(exclude={"town_id", "village_id", "ledger", "unit"}),
-        ledger=data.ledger.value,
-        unit=data.unit.value,
+        ledger=data.ledger,
+        unit=data.unit,
         town_id=town_id,
         village_id=data.village_id,
         village_key=village_key(data.village_id),

@@ -109,9 +109,9 @@ async def member_stars(
         .outerjoin(
             PointsAccount,
             and_(
-                col(PointsAccount.owner_type) == OwnerType.person.value,
+                col(PointsAccount.owner_type) == OwnerType.person,
                 col(PointsAccount.owner_id) == Person.id,
-                col(PointsAccount.ledger) == Ledger.member.value,
+                col(PointsAccount.ledger) == Ledger.member,
             ),
         )
         .outerjoin(

@@ -27,7 +27,7 @@ async def create_superadmin(session: AsyncSession, *, username: str, password: s
     grant = (
         await session.exec(
             select(RoleGrant).where(
-                RoleGrant.person_id == account.person_id, RoleGrant.role == Role.superadmin.value
+                RoleGrant.person_id == account.person_id, RoleGrant.role == Role.superadmin
             )
         )
     ).first()
@@ -36,8 +36,8 @@ async def create_superadmin(session: AsyncSession, *, username: str, password: s
         session.add(
             RoleGrant(
                 person_id=account.person_id,
-                role=Role.superadmin.value,
-                scope_type=ScopeType.global_.value,
+                role=Role.superadmin,
+                scope_type=ScopeType.global_,
             )
         )
     await audit.record(

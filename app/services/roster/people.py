@@ -204,8 +204,8 @@ async def grant_role(
         await session.exec(
             select(RoleGrant).where(
                 RoleGrant.person_id == person.id,
-                RoleGrant.role == data.role.value,
-                RoleGrant.scope_type == data.scope_type.value,
+                RoleGrant.role == data.role,
+                RoleGrant.scope_type == data.scope_type,
                 RoleGrant.scope_id == data.scope_id,
                 col(RoleGrant.revoked_at).is_(None),
             )
@@ -216,8 +216,8 @@ async def grant_role(
     assert person.id is not None
     grant = RoleGrant(
         person_id=person.id,
-        role=data.role.value,
-        scope_type=data.scope_type.value,
+        role=data.role,
+        scope_type=data.scope_type,
         scope_id=data.scope_id,
         town_id=where.town_id,
         village_id=where.village_id,

@@ -46,8 +46,8 @@ async def mine(
         minutes = (
             await session.exec(
                 select(PointsAccount.balance).where(
-                    col(PointsAccount.ledger) == Ledger.volunteer.value,
-                    col(PointsAccount.owner_type) == OwnerType.person.value,
+                    col(PointsAccount.ledger) == Ledger.volunteer,
+                    col(PointsAccount.owner_type) == OwnerType.person,
                     col(PointsAccount.owner_id) == principal.person_id,
                 )
             )
