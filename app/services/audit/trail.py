@@ -89,12 +89,14 @@ async def change(
     target_type: str,
     where: Location | Callable[[Any], Location],
     picture: Callable[[Any], dict[str, Any]] = snapshot,
+    new: bool = False,
 ) -> AsyncIterator[Change]:
     """An audited change: the row is pictured before the body runs, flushed after it, and
     logged with both pictures. ``action`` and ``where`` may be read from the changed row (a
     decision names its outcome; a change may move the row). A body that raises logs nothing:
-    its transaction rolls back."""
-    before = picture(row)
+    its transaction rolls back. A ``new`` row (made just before, for a create-or-update) has no
+    before."""
+    before = None if new else picture(row)
     change = Change()
     yield change
     await session.flush()

@@ -8,7 +8,6 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Unprocessable
-from app.models.base import id_of
 from app.models.points import Ledger, MemberReview, OwnerType, PointsAccount, PointsTotal
 from app.models.roster import Person, Town
 from app.models.stars import (
@@ -67,25 +66,23 @@ async def enter_review(
             )
         )
     ).scalar_one_or_none()
-    before = audit.snapshot(review) if review else None
+    new = review is None
     if review is None:
         review = MemberReview(
             person_id=data.person_id, town_id=person.town_id, year=data.year, grade=data.grade.value
         )
         session.add(review)
-    review.grade = data.grade.value
-    review.entered_by_person_id = principal.person_id
-    await session.flush()
-    await audit.record(
+    async with audit.change(
         session,
         actor=principal,
+        row=review,
+        new=new,
         action="stars.review",
         target_type="member_review",
-        target_id=id_of(review),
         where=location_of(person),
-        before=before,
-        after=audit.snapshot(review),
-    )
+    ):
+        review.grade = data.grade.value
+        review.entered_by_person_id = principal.person_id
     return review
 
 

@@ -60,9 +60,9 @@ async def enter_by_hand(
     if person is None or person.town_id != activity.town_id:
         raise PersonNotFound()
     record = await locked_record(session, activity_id, data.person_id)
-    before = audit.snapshot(record) if record else None
     if record is not None and record.status == RecordStatus.confirmed:
         raise refuse("already_confirmed", "该记录已确认，时长已记入，不能再改。", Conflict)
+    new = record is None
     if record is None:
         record = VolunteerRecord(
             activity_id=activity_id,
@@ -73,27 +73,26 @@ async def enter_by_hand(
         )
         session.add(record)
     # Never more than the activity itself: times outside it do not count.
-    record.sign_in_at = max(data.sign_in_at, activity.starts_at)
-    record.sign_out_at = min(data.sign_out_at, activity.ends_at)
-    if record.sign_out_at <= record.sign_in_at:
+    sign_in_at = max(data.sign_in_at, activity.starts_at)
+    sign_out_at = min(data.sign_out_at, activity.ends_at)
+    if sign_out_at <= sign_in_at:
         raise OutsideActivity()
-    record.minutes = credited_minutes(activity, record.sign_in_at, record.sign_out_at)
-    record.status = RecordStatus.pending_confirmation
-    record.entered_by_hand = True
-    record.no_sign_out = False
-    record.note = data.note
-    record.entered_by_person_id = principal.person_id
-    await session.flush()
-    await audit.record(
+    async with audit.change(
         session,
         actor=principal,
+        row=record,
+        new=new,
         action="volunteer_record.hand_entry",
         target_type="volunteer_record",
-        target_id=id_of(record),
         where=location_of(activity),
-        before=before,
-        after=audit.snapshot(record),
-    )
+    ):
+        record.sign_in_at, record.sign_out_at = sign_in_at, sign_out_at
+        record.minutes = credited_minutes(activity, sign_in_at, sign_out_at)
+        record.status = RecordStatus.pending_confirmation
+        record.entered_by_hand = True
+        record.no_sign_out = False
+        record.note = data.note
+        record.entered_by_person_id = principal.person_id
     return record
 
 
