@@ -8,7 +8,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
-from app.errors import AppError, BadRequest, Conflict, Forbidden, NotFound
+from app.errors import BadRequest, Conflict, Forbidden, NotFound
 from app.models.events import Attendance, AttendanceStatus, CheckinCreate, PartyEvent
 from app.models.points import EntryStatus, Ledger, SourceType
 from app.models.roster import Person
@@ -17,6 +17,35 @@ from app.services.events import events
 from app.services.identity import Principal, bound_person, location_of
 from app.services.kit import QrSettings, outside_venue, qr_tokens
 from app.services.points import ledger, scoring_rules
+
+
+class CheckinError(BadRequest):
+    """A scan refused at the door: each reason has its own code."""
+
+
+class Closed(CheckinError):
+    code = "checkin.closed"
+    detail = "不在签到时间内。"
+
+
+class LocationRequired(CheckinError):
+    code = "checkin.location_required"
+    detail = "请允许小程序获取位置后再签到。"
+
+
+class OutOfRange(CheckinError):
+    code = "checkin.out_of_range"
+    detail = "您离活动场地约 … 米，请到场后再签到。"
+
+
+class QrExpired(CheckinError):
+    code = "checkin.qr_expired"
+    detail = "二维码已过期，请重新扫描大屏上的二维码。"
+
+
+class QrInvalid(CheckinError):
+    code = "checkin.qr_invalid"
+    detail = "二维码无效，请扫描本次活动现场的二维码。"
 
 
 class NotInvited(Forbidden):
@@ -42,14 +71,6 @@ class CheckinNotFound(NotFound):
     detail = "找不到该签到记录。"
 
 
-class CheckinError(BadRequest):
-    pass
-
-
-def _refuse(code: str, detail: str) -> AppError:
-    return CheckinError(detail, code=f"checkin.{code}")
-
-
 async def _existing(session: AsyncSession, event_id: int, person_id: int) -> Attendance | None:
     return (
         await session.exec(
@@ -63,12 +84,10 @@ async def _existing(session: AsyncSession, event_id: int, person_id: int) -> Att
 def _check_location(event: PartyEvent, data: CheckinCreate, *, poster: bool) -> float | None:
     if event.venue_lat is None or event.venue_lng is None or event.venue_radius_m is None:
         if poster:
-            raise _refuse(
-                "location_required", "海报上的二维码需要场地位置，请扫描现场大屏上的二维码。"
-            )
+            raise LocationRequired("海报上的二维码需要场地位置，请扫描现场大屏上的二维码。")
         return None
     if data.lat is None or data.lng is None:
-        raise _refuse("location_required", "请允许小程序获取位置后再签到。")
+        raise LocationRequired()
     distance, outside = outside_venue(
         venue=(event.venue_lat, event.venue_lng),
         radius_m=event.venue_radius_m,
@@ -78,7 +97,7 @@ def _check_location(event: PartyEvent, data: CheckinCreate, *, poster: bool) -> 
         accuracy=data.accuracy,
     )
     if outside:
-        raise _refuse("out_of_range", f"您离活动场地约 {round(distance)} 米，请到场后再签到。")
+        raise OutOfRange(f"您离活动场地约 {round(distance)} 米，请到场后再签到。")
     return round(distance, 1)
 
 
@@ -137,7 +156,7 @@ async def check_in(
     now = utcnow()
     checked = qr_tokens.check(qr, data.token, qr_tokens.Purpose.event, event_id, now=now)
     if checked is None:
-        raise _refuse("qr_invalid", "二维码无效，请扫描本次活动现场的二维码。")
+        raise QrInvalid()
     scanned_at = now
     offline = False
     if checked.freshness is qr_tokens.Freshness.stale:
@@ -146,11 +165,11 @@ async def check_in(
             and event.checkin_opens_at <= checked.window_start <= event.checkin_closes_at
         )
         if not (data.queued_offline and inside):
-            raise _refuse("qr_expired", "二维码已过期，请重新扫描大屏上的二维码。")
+            raise QrExpired()
         assert checked.window_start is not None
         scanned_at, offline = checked.window_start, True
     elif not event.checkin_opens_at <= now <= event.checkin_closes_at:
-        raise _refuse("closed", "不在签到时间内。")
+        raise Closed()
     distance = _check_location(event, data, poster=checked.freshness is qr_tokens.Freshness.poster)
     if not person.is_party_member or person.branch_id not in events.expected_branches(event):
         raise NotInvited()

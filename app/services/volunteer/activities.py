@@ -20,7 +20,13 @@ from app.services.identity import Location, Principal, bound_person, covers, loc
 from app.services.kit import QrSettings, geo, qr_tokens
 from app.services.points import scoring_rules
 from app.services.roster import VillageNotFound
-from app.services.volunteer.common import PURPOSES, ActivityNotFound, refuse
+from app.services.volunteer.common import PURPOSES, ActivityNotFound
+from app.services.volunteer.scans import Closed
+
+
+class Full(Conflict):
+    code = "volunteer.full"
+    detail = "报名人数已满。"
 
 
 class BranchNotFound(NotFound):
@@ -144,7 +150,7 @@ async def enrol(
     if existing is not None:
         return existing, False
     if utcnow() > activity.ends_at:
-        raise refuse("closed", "活动已结束，不能再报名。")
+        raise Closed()
     if activity.capacity is not None:
         taken = (
             await session.exec(
@@ -154,7 +160,7 @@ async def enrol(
             )
         ).one()
         if taken >= activity.capacity:
-            raise refuse("full", "报名人数已满。", Conflict)
+            raise Full()
     enrolment = VolunteerEnrolment(activity_id=activity_id, person_id=id_of(person))
     session.add(enrolment)
     await session.flush()

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.errors import AppError, BadRequest, NotFound
+from app.errors import NotFound
 from app.models.volunteer import (
     ScanKind,
     VolunteerActivity,
@@ -25,10 +25,6 @@ PURPOSES = {
 
 class ActivityNotFound(NotFound):
     code, detail = "volunteer.activity_not_found", "找不到该志愿活动。"
-
-
-def refuse(code: str, detail: str, status: type[AppError] = BadRequest) -> AppError:
-    return status(detail, code=f"volunteer.{code}")
 
 
 async def locked_record(

@@ -20,7 +20,17 @@ from app.services import audit
 from app.services.identity import Principal, location_of
 from app.services.points import ledger, scoring_rules
 from app.services.volunteer.activities import organised
-from app.services.volunteer.common import credited_minutes, locked_record, refuse
+from app.services.volunteer.common import credited_minutes, locked_record
+
+
+class AlreadyConfirmed(Conflict):
+    code = "volunteer.already_confirmed"
+    detail = "该记录已确认，时长已记入，不能再改。"
+
+
+class NotPending(Conflict):
+    code = "volunteer.not_pending"
+    detail = "有 … 条记录尚未签退或已被驳回，本次未做任何确认。"
 
 
 class OutsideActivity(Unprocessable):
@@ -61,7 +71,7 @@ async def enter_by_hand(
         raise PersonNotFound()
     record = await locked_record(session, activity_id, data.person_id)
     if record is not None and record.status == RecordStatus.confirmed:
-        raise refuse("already_confirmed", "该记录已确认，时长已记入，不能再改。", Conflict)
+        raise AlreadyConfirmed()
     new = record is None
     if record is None:
         record = VolunteerRecord(
@@ -130,11 +140,7 @@ async def confirm(
         if r.status not in (RecordStatus.pending_confirmation, RecordStatus.confirmed)
     ]
     if blocked:
-        raise refuse(
-            "not_pending",
-            f"有 {len(blocked)} 条记录尚未签退或已被驳回，本次未做任何确认。",
-            Conflict,
-        )
+        raise NotPending(f"有 {len(blocked)} 条记录尚未签退或已被驳回，本次未做任何确认。")
     now = utcnow()
     people = {
         p.id: p
@@ -228,7 +234,7 @@ async def reject(
     activity = await organised(session, principal, activity_id, lock=True)
     rows = await _locked_records(session, activity_id, record_ids)
     if any(r.status == RecordStatus.confirmed for r in rows):
-        raise refuse("already_confirmed", "已确认的记录不能驳回。", Conflict)
+        raise AlreadyConfirmed("已确认的记录不能驳回。")
     now = utcnow()
     for record in rows:
         record.status = RecordStatus.rejected

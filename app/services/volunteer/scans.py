@@ -7,7 +7,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
-from app.errors import Conflict, Forbidden
+from app.errors import BadRequest, Conflict, Forbidden
 from app.models.volunteer import (
     RecordStatus,
     ScanCreate,
@@ -24,8 +24,52 @@ from app.services.volunteer.common import (
     ActivityNotFound,
     credited_minutes,
     locked_record,
-    refuse,
 )
+
+
+class AlreadySignedIn(Conflict):
+    code = "volunteer.already_signed_in"
+    detail = "您已经签到过了。"
+
+
+class AlreadySignedOut(Conflict):
+    code = "volunteer.already_signed_out"
+    detail = "您已经签退过了。"
+
+
+class Closed(BadRequest):
+    code = "volunteer.closed"
+    detail = "不在本次活动的签到签退时间内。"
+
+
+class LocationRequired(BadRequest):
+    code = "volunteer.location_required"
+    detail = "请允许小程序获取位置后再扫码。"
+
+
+class NotEnrolled(Forbidden):
+    code = "volunteer.not_enrolled"
+    detail = "本活动需要先报名。"
+
+
+class NotSignedIn(Conflict):
+    code = "volunteer.not_signed_in"
+    detail = "您还没有签到，请先扫签到码。"
+
+
+class OutOfRange(BadRequest):
+    code = "volunteer.out_of_range"
+    detail = "您离活动地点约 … 米，请到场后再扫码。"
+
+
+class QrExpired(BadRequest):
+    code = "volunteer.qr_expired"
+    detail = "二维码已过期，请重新扫描组织者手机上的二维码。"
+
+
+class QrInvalid(BadRequest):
+    code = "volunteer.qr_invalid"
+    detail = "二维码无效，请扫描本次志愿活动的签到或签退码。"
 
 
 def _read_token(
@@ -44,16 +88,16 @@ def _read_token(
         if checked.freshness is qr_tokens.Freshness.poster or checked.window_start is None:
             break  # volunteers scan the organiser's rotating code, never a printed one
         if checked.freshness is qr_tokens.Freshness.stale:
-            raise refuse("qr_expired", "二维码已过期，请重新扫描组织者手机上的二维码。")
+            raise QrExpired()
         return kind, checked.window_start
-    raise refuse("qr_invalid", "二维码无效，请扫描本次志愿活动的签到或签退码。")
+    raise QrInvalid()
 
 
 def _check_place(activity: VolunteerActivity, data: ScanCreate) -> None:
     if activity.venue_lat is None or activity.venue_lng is None or not activity.venue_radius_m:
         return
     if data.lat is None or data.lng is None:
-        raise refuse("location_required", "请允许小程序获取位置后再扫码。")
+        raise LocationRequired()
     distance, outside = geo.outside_venue(
         venue=(activity.venue_lat, activity.venue_lng),
         radius_m=activity.venue_radius_m,
@@ -63,7 +107,7 @@ def _check_place(activity: VolunteerActivity, data: ScanCreate) -> None:
         accuracy=data.accuracy,
     )
     if outside:
-        raise refuse("out_of_range", f"您离活动地点约 {round(distance)} 米，请到场后再扫码。")
+        raise OutOfRange(f"您离活动地点约 {round(distance)} 米，请到场后再扫码。")
 
 
 async def scan(
@@ -83,14 +127,14 @@ async def scan(
     now = utcnow()
     kind, at = _read_token(activity, data, qr=qr, now=now)
     if not activity.starts_at - SCAN_GRACE <= at <= activity.ends_at + SCAN_GRACE:
-        raise refuse("closed", "不在本次活动的签到签退时间内。")
+        raise Closed()
     _check_place(activity, data)
     record = await locked_record(session, activity_id, person.id)
     if kind is ScanKind.sign_out:
         if record is None:
-            raise refuse("not_signed_in", "您还没有签到，请先扫签到码。", Conflict)
+            raise NotSignedIn()
         if record.status != RecordStatus.signed_in:
-            raise refuse("already_signed_out", "您已经签退过了。", Conflict)
+            raise AlreadySignedOut()
         assert record.sign_in_at is not None
         record.sign_out_at = max(at, record.sign_in_at)
         record.minutes = credited_minutes(activity, record.sign_in_at, record.sign_out_at)
@@ -98,9 +142,9 @@ async def scan(
         await session.flush()
         return record, False
     if record is not None:
-        raise refuse("already_signed_in", "您已经签到过了。", Conflict)
+        raise AlreadySignedIn()
     if at > activity.ends_at:
-        raise refuse("closed", "活动已结束，不能再签到。")
+        raise Closed("活动已结束，不能再签到。")
     if activity.enrolment_required:
         enrolled = (
             await session.exec(
@@ -111,7 +155,7 @@ async def scan(
             )
         ).first()
         if enrolled is None:
-            raise refuse("not_enrolled", "本活动需要先报名。", Forbidden)
+            raise NotEnrolled()
     record = VolunteerRecord(
         activity_id=activity_id,
         person_id=person.id,
@@ -125,7 +169,7 @@ async def scan(
             session.add(record)
             await session.flush()
     except IntegrityError as exc:
-        raise refuse("already_signed_in", "您已经签到过了。", Conflict) from exc
+        raise AlreadySignedIn() from exc
     return record, True
 
 
