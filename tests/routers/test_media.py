@@ -106,6 +106,18 @@ async def test_png_and_webp(client: httpx.AsyncClient, world: World, fmt: str) -
     assert r.json()["content_type"] == "image/jpeg"
 
 
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP", "JPEG"])
+@pytest.mark.parametrize("kept", [0.1, 0.5, 0.9])
+async def test_a_file_cut_off_by_a_weak_network_is_corrupt_not_a_crash(
+    client: httpx.AsyncClient, world: World, fmt: str, kept: float
+) -> None:
+    whole = photo(fmt=fmt)
+    r = await upload(client, world, whole[: int(len(whole) * kept)], name=f"x.{fmt.lower()}")
+    assert r.status_code == 400, r.text
+    assert r.json()["code"] == "media.corrupt"
+    assert r.json()["detail"] == "图片文件已损坏，请重新拍摄或选择。"
+
+
 async def test_refusals(client: httpx.AsyncClient, world: World, app: FastAPI) -> None:
     whole = photo()
     cases: list[tuple[bytes, int, str]] = [

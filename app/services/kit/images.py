@@ -9,6 +9,7 @@ private record of grid and evidence photos.
 import hashlib
 import io
 import math
+import struct
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
@@ -99,7 +100,21 @@ def _flatten(image: Image.Image) -> Image.Image:
     return image if image.mode == "RGB" else image.convert("RGB")
 
 
+_CORRUPT = "图片文件已损坏，请重新拍摄或选择。"
+
+
 def process(data: bytes, *, max_pixels: int) -> Processed:
+    """Weak networks deliver cut-off files: any decoder failure, wherever Pillow meets it
+    (the header of a WebP, the chunks of a PNG, the pixels of a JPEG), is media.corrupt."""
+    try:
+        return _process(data, max_pixels=max_pixels)
+    except ImageRejected:
+        raise
+    except (OSError, ValueError, SyntaxError, EOFError, struct.error) as exc:
+        raise ImageRejected("media.corrupt", _CORRUPT) from exc
+
+
+def _process(data: bytes, *, max_pixels: int) -> Processed:
     digest = hashlib.sha256(data).hexdigest()
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -132,7 +147,7 @@ def process(data: bytes, *, max_pixels: int) -> Processed:
             image.thumbnail((DISPLAY_EDGE, DISPLAY_EDGE), Image.Resampling.LANCZOS)
             upright = ImageOps.exif_transpose(image)
         except (OSError, ValueError, SyntaxError) as exc:
-            raise ImageRejected("media.corrupt", "图片文件已损坏，请重新拍摄或选择。") from exc
+            raise ImageRejected("media.corrupt", _CORRUPT) from exc
     rgb = _flatten(upright)
     display = _encode(rgb)
     thumb_image = rgb.copy()
