@@ -1,10 +1,11 @@
 """Shared column types, constrained field types and the metadata naming convention."""
 
+import unicodedata
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Protocol, TypeVar
 
-from pydantic import AfterValidator, Field, PlainSerializer, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, StringConstraints
 from sqlalchemy import DateTime, MetaData, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -78,14 +79,34 @@ def _no_nul(text: str) -> str:
     return text
 
 
+# Marks that turn text around (a name shown as another) have no place in a roster.
+_BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _visible(text: str) -> str:
+    if any(c in _BIDI_CONTROLS for c in text):
+        raise ValueError("不能含有改变文字方向的控制字符")
+    if not any(unicodedata.category(c)[0] in "LNPS" for c in text):
+        raise ValueError("须含有看得见的文字")
+    return text
+
+
+def _nfkc(value: Any) -> Any:
+    """Full-width and other-script digits (１３８…, ١٣٨…) read as the ASCII number they are, so a
+    number cannot be stored twice in two spellings."""
+    return unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value
+
+
 DbId = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
     AfterValidator(_no_nul),
+    AfterValidator(_visible),
 ]
 ShortText = Annotated[str, StringConstraints(max_length=500), AfterValidator(_no_nul)]
-Phone = Annotated[str, StringConstraints(pattern=r"^1\d{10}$")]
+# [0-9], not \d: the pattern engine's \d takes any script's digits.
+Phone = Annotated[str, StringConstraints(pattern=r"^1[3-9][0-9]{9}$"), BeforeValidator(_nfkc)]
 ChinaDatetime = Annotated[
     datetime, PlainSerializer(lambda d: to_china(d).isoformat(), return_type=str)
 ]

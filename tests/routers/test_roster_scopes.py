@@ -334,3 +334,30 @@ async def test_a_new_grant_takes_effect(client: httpx.AsyncClient, world: World)
     listed = await client.get("/api/v1/admin/households", headers=world.auth("v1_villager"))
     assert listed.status_code == 200
     assert [h["id"] for h in listed.json()["items"]] == [world.ids["h1"]]
+
+
+async def test_a_phone_is_one_number_however_it_is_typed(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """Full-width digits are the same number (so the second spelling is taken); digits of
+    another script, names of invisible or direction-turning characters are refused."""
+    admin = world.auth("v1_admin")
+
+    async def add(name: str, phone: str) -> httpx.Response:
+        body = {"name": name, "phone": phone, "village_id": world.ids["v1"]}
+        return await client.post("/api/v1/admin/people", json=body, headers=admin)
+
+    first = await add("王五", "１５９００００１２３４")
+    assert first.status_code == 201, first.text
+    assert first.json()["phone"] == "15900001234"
+    again = await add("王五", "15900001234")
+    assert again.status_code == 409 and again.json()["code"] == "person.phone_taken"
+    for name, phone in (
+        ("王六", "1٣٨00001234"),  # Arabic-Indic digits
+        ("王六", "12900001234"),  # no Chinese mobile number starts 12
+        ("\u200b\u200b", "15900005678"),  # zero-width spaces only
+        ("王\u202e六", "15900005678"),  # right-to-left override
+    ):
+        refused = await add(name, phone)
+        assert refused.status_code == 422, (name, phone, refused.text)
+        assert refused.json()["errors"], refused.text
