@@ -90,6 +90,35 @@ class Settings(BaseSettings):
     def _refuse_unsafe_production(self) -> "Settings":
         if self.env != "production":
             return self
+        for name, secret, dev in (
+            ("XZ_JWT_SECRET", self.jwt_secret, DEV_JWT_SECRET),
+            ("XZ_QR_SECRET", self.qr_secret, DEV_QR_SECRET),
+        ):
+            if secret == dev or len(secret.strip()) < 32 or len(set(secret)) < 8:
+                raise ProductionMisconfigured(
+                    f"生产环境（XZ_ENV=production）需要把 {name} "
+                    "设为至少 32 位、不是同一字符重复的随机密钥"
+                )
+        if self.jwt_secret == self.qr_secret:
+            raise ProductionMisconfigured(
+                "XZ_JWT_SECRET 与 XZ_QR_SECRET 不能相同：一个泄露不应连累另一个"
+            )
+        if self.wechat_appid and not self.wechat_secret:
+            raise ProductionMisconfigured("设置了 XZ_WECHAT_APPID 就必须同时设置 XZ_WECHAT_SECRET")
+        if self.effective_wechat_mode == "mock":
+            raise ProductionMisconfigured(
+                "生产环境不能用模拟微信登录（mock WeChat）："
+                "请设置 XZ_WECHAT_APPID 和 XZ_WECHAT_SECRET"
+            )
+        if self.is_sqlite:
+            raise ProductionMisconfigured(
+                "生产环境不能用 SQLite：请把 XZ_DATABASE_URL 设为 PostgreSQL"
+            )
+        if not self.redis_url:
+            raise ProductionMisconfigured(
+                "生产环境需要 XZ_REDIS_URL：多个进程要共用登录限流、退出登录的记录和定时任务"
+            )
+        return self
         if self.jwt_secret == DEV_JWT_SECRET or len(self.jwt_secret) < 32:
             raise ProductionMisconfigured(
                 "XZ_ENV=production needs XZ_JWT_SECRET set to a secret of 32+ characters"

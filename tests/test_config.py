@@ -10,11 +10,12 @@ from app.config import Settings
 
 SAFE = {
     "env": "production",
-    "jwt_secret": "p" * 40,
-    "qr_secret": "q" * 40,
+    "jwt_secret": "Jw7Gq2LmZ9vRt4KpW8sYb3NcJ6hDf5Ae1X",
+    "qr_secret": "Qr4Kp8sYb3NcJ6hDf5Ae1x7Gq2LmZ9vRtW",
     "wechat_appid": "wx1",
     "wechat_secret": "s",
     "database_url": "postgresql+asyncpg://db/xz",
+    "redis_url": "redis://cache/0",
 }
 
 
@@ -26,9 +27,21 @@ def test_safe_production_settings_load() -> None:
     ("change", "reason"),
     [
         ({"jwt_secret": Settings.model_fields["jwt_secret"].default}, "XZ_JWT_SECRET"),
+        ({"jwt_secret": " " * 40}, "XZ_JWT_SECRET"),
+        ({"jwt_secret": "ab" * 20}, "XZ_JWT_SECRET"),
         ({"qr_secret": "short"}, "XZ_QR_SECRET"),
+        ({"qr_secret": "p" * 40}, "XZ_QR_SECRET"),
+        (
+            {
+                "jwt_secret": "x7Gq2LmZ9vRt4KpW8sYb3NcJ6hDf5Ae1",
+                "qr_secret": "x7Gq2LmZ9vRt4KpW8sYb3NcJ6hDf5Ae1",
+            },
+            "不能相同",
+        ),
+        ({"wechat_secret": ""}, "XZ_WECHAT_SECRET"),
         ({"wechat_mode": "mock"}, "mock WeChat"),
         ({"database_url": "sqlite+aiosqlite:///x.db"}, "SQLite"),
+        ({"redis_url": None}, "XZ_REDIS_URL"),
     ],
 )
 def test_production_refuses(change: dict[str, str], reason: str) -> None:
