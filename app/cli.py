@@ -83,6 +83,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         workers=workers,
         proxy_headers=True,
         log_config=None,
+        server_header=False,  # no need to tell the internet which server answers
     )
 
 

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     s3_public_base_url: str | None = None
     s3_public_read_acl: bool = False
     media_max_bytes: int = Field(default=15 * 1024 * 1024, ge=1024)
+    # /docs, /redoc and /openapi.json; a county may keep its API's map off the internet.
+    docs_enabled: bool = True
     media_max_pixels: int = Field(default=40_000_000, ge=1_000_000)
     # Decoding a 12 MP photo takes ~100 MB; bounding the parallel work bounds the memory.
     media_concurrency: int = Field(default=2, ge=1)

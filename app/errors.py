@@ -232,11 +232,15 @@ async def _db_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error", exc_info=exc)
+def server_error() -> JSONResponse:
     return problem(
         500, title="Internal Server Error", code="server.error", detail="服务器出错了，请稍后再试。"
     )
+
+
+async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return server_error()
 
 
 def _title(status: int) -> str:

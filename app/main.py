@@ -2,8 +2,9 @@
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
@@ -76,14 +77,21 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = True) -> FastAPI:
-    app = FastAPIOffline(
+    settings = settings or get_settings()
+    # The offline docs need the contract served; with docs off there is neither.
+    factory: Callable[..., FastAPI] = FastAPIOffline if settings.docs_enabled else FastAPI
+    docs: dict[str, Any] = (
+        {} if settings.docs_enabled else {"docs_url": None, "redoc_url": None, "openapi_url": None}
+    )
+    app = factory(
         title="乡治 Xiangzhi",
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
         swagger_ui_parameters={"persistAuthorization": True},
+        **docs,
     )
-    app.state.settings = settings or get_settings()
+    app.state.settings = settings
     app.state.run_jobs_in_process = run_jobs_in_process
     install_error_handlers(app)
     app.add_middleware(IdempotencyMiddleware)

@@ -43,19 +43,27 @@ class BodyLimitMiddleware:
                 await send_problem(send, too_large)
                 return
         received = 0
-        started = False
+        started = exceeded = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    exceeded = True
                     raise too_large
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if exceeded:
+                # A form parser turns our refusal into its own 400 ("error parsing the body");
+                # the caller must still learn the body was too large.
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await send_problem(send, too_large)
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)

@@ -1,4 +1,5 @@
-"""Gives every request an id, returns it as ``X-Request-ID`` and logs one JSON line per request."""
+"""Gives every request an id, returns it as ``X-Request-ID`` (a 500 included) with the headers
+every answer carries, and logs one JSON line per request."""
 
 import logging
 import re
@@ -8,10 +9,18 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.errors import server_error
 from app.request_context import request_id_var
 
 log = logging.getLogger("xiangzhi.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_ALWAYS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Frame-Options", "DENY"),  # the console pages are never framed
+)
+# Answers that carry tokens must not sit in any cache on the way.
+_TOKEN_PATHS = ("/api/v1/auth/",)
 
 
 class RequestContextMiddleware:
@@ -30,16 +39,26 @@ class RequestContextMiddleware:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
+        started = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status = message["status"]
-                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+                status, started = message["status"], True
+                headers = MutableHeaders(scope=message)
+                headers["X-Request-ID"] = request_id
+                for name, value in _ALWAYS:
+                    headers.setdefault(name, value)
+                if scope["path"].startswith(_TOKEN_PATHS):
+                    headers["Cache-Control"] = "no-store"
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            if not started:  # answer here, where the request's id is known
+                await server_error()(scope, receive, send_with_id)
+            raise
         finally:
             log.info(
                 "request",

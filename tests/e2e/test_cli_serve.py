@@ -65,6 +65,9 @@ def test_demo_service_end_to_end(served: tuple[str, str]) -> None:
         data={"username": "village1_admin", "password": "xiangzhi-demo"},
     )
     assert token.status_code == 200
+    assert "server" not in token.headers  # the server does not name itself
+    assert token.headers["cache-control"] == "no-store"
+    assert token.headers["x-content-type-options"] == "nosniff"
     auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
     people = httpx.get(f"{base}/api/v1/admin/people", params={"limit": 100}, headers=auth).json()
     phone = next(p["phone"] for p in people["items"] if p["household_id"])

@@ -4,6 +4,7 @@ import io
 import random
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -213,3 +214,32 @@ async def test_public_photos_keep_no_original(client: httpx.AsyncClient, world: 
     r = await upload(client, world, photo(gps=(40.0, 116.0)), purpose="feed")
     view = await client.get(f"/api/v1/admin/media/{r.json()['id']}", headers=world.auth("v1_admin"))
     assert view.json()["original_url"] is None and view.json()["gps_lat"] is None
+
+
+async def test_a_chunked_body_over_the_limit_is_413_too(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """No Content-Length to refuse up front: the limit is met while the parts stream in."""
+    boundary = "xzboundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nevidence\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n"
+    ).encode()
+
+    async def parts() -> AsyncIterator[bytes]:
+        yield head
+        for _ in range(20):
+            yield b"\xff" * (1024 * 1024)
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    r = await client.post(
+        "/api/v1/media",
+        content=parts(),
+        headers={
+            **world.auth("v1_admin"),
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        },
+    )
+    assert r.status_code == 413, r.text
+    assert r.json()["code"] == "media.too_large"
