@@ -12,7 +12,6 @@ from app.config import Settings
 from app.errors import AppError, Forbidden, Unauthorized
 from app.models.roster import ADMIN_ROLES, Role
 from app.services.identity import Principal, decode_access_token, load_principal
-from app.services.identity import auth as auth_service
 from app.services.kit import DEFAULT_LIMIT, MAX_LIMIT, QrSettings, Storage, WechatGateway
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -84,14 +83,11 @@ async def get_principal(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    cache: CacheDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Principal:
     if not token:
         raise Unauthorized()
     claims = decode_access_token(settings, token)
-    if await cache.exists(auth_service.revoked_session_key(claims.session_id)):
-        raise Unauthorized("您已退出登录，请重新登录。", code="auth.session_revoked")
     principal = await load_principal(
         session, account_id=claims.account_id, session_id=claims.session_id
     )

@@ -10,7 +10,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("xiangzhi.errors")
@@ -224,12 +226,38 @@ async def _db_error(_: Request, exc: Exception) -> JSONResponse:
             detail="请求中有数据库无法保存的值。",
         )
     log.exception("database error", exc_info=exc)
+    return _unavailable("service.database", "数据库暂时不可用，请稍后再试。")
+
+
+# The mini-program retries a 503 (with the same Idempotency-Key) and never a 500: an outage of
+# the database, its pool or Redis must say 503, whichever layer meets it first.
+RETRY_AFTER_SECONDS = 3
+
+
+def _unavailable(code: str, detail: str) -> JSONResponse:
     return problem(
         503,
         title="Service Unavailable",
-        code="service.database",
-        detail="数据库暂时不可用，请稍后再试。",
+        code=code,
+        detail=detail,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
+
+
+def outage_response(exc: BaseException) -> JSONResponse | None:
+    """The 503 for an exception that means a backing service is away, else None."""
+    if isinstance(exc, RedisError):
+        return _unavailable("service.cache", "缓存服务暂时不可用，请稍后再试。")
+    if isinstance(exc, SATimeoutError | DBAPIError | ConnectionError | TimeoutError):
+        return _unavailable("service.database", "数据库暂时不可用，请稍后再试。")
+    return None
+
+
+async def _outage(_: Request, exc: Exception) -> JSONResponse:
+    log.warning("backing service unavailable: %r", exc)
+    answer = outage_response(exc)
+    assert answer is not None
+    return answer
 
 
 def server_error() -> JSONResponse:
@@ -256,4 +284,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DBAPIError, _db_error)
+    for outage in (RedisError, SATimeoutError, ConnectionError, TimeoutError):
+        app.add_exception_handler(outage, _outage)
     app.add_exception_handler(Exception, _unhandled)

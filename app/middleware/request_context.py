@@ -9,7 +9,7 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import server_error
+from app.errors import outage_response, server_error
 from app.request_context import request_id_var
 
 log = logging.getLogger("xiangzhi.access")
@@ -55,10 +55,17 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
-            if not started:  # answer here, where the request's id is known
+        except Exception as exc:
+            if started:
+                raise
+            # Answered here, where the request's id is known. Middleware (the idempotency store)
+            # may meet an outage before any handler can: that is a 503 the phone retries.
+            outage = outage_response(exc)
+            if outage is None:
                 await server_error()(scope, receive, send_with_id)
-            raise
+                raise
+            log.warning("backing service unavailable: %r", exc)
+            await outage(scope, receive, send_with_id)
         finally:
             log.info(
                 "request",

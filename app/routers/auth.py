@@ -73,11 +73,9 @@ async def bind_phone(
 
 @router.post("/refresh", response_model=TokenResponse, summary="换取新的令牌")
 async def refresh(
-    body: RefreshRequest, session: SessionDep, settings: SettingsDep, cache: CacheDep
+    body: RefreshRequest, session: SessionDep, settings: SettingsDep
 ) -> TokenResponse:
-    pair = await auth_service.refresh(
-        session, settings=settings, cache=cache, raw_token=body.refresh_token
-    )
+    pair = await auth_service.refresh(session, settings=settings, raw_token=body.refresh_token)
     return await _answer(session, settings, pair)
 
 
@@ -85,14 +83,10 @@ async def refresh(
 async def logout(
     principal: CurrentUser,
     session: SessionDep,
-    settings: SettingsDep,
-    cache: CacheDep,
     body: LogoutRequest | None = None,
 ) -> Response:
     await auth_service.logout(
         session,
-        settings=settings,
-        cache=cache,
         principal=principal,
         raw_token=body.refresh_token if body else None,
     )

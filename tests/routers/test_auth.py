@@ -5,6 +5,7 @@ import base64
 import time
 
 import httpx
+from fastapi import FastAPI
 from jose import jwt
 
 from tests.conftest import TEST_JWT_SECRET
@@ -260,3 +261,13 @@ async def test_an_unbound_phone_is_told_to_bind_before_acting(
     )
     assert post.status_code == 403 and post.json()["code"] == "auth.not_bound"
     assert post.json()["detail"] == "请先绑定手机号，再发布信息。"
+
+
+async def test_a_logout_survives_a_redis_restart(client: httpx.AsyncClient, app: FastAPI) -> None:
+    """Redis keeps nothing on disk: a logout held only there came back to life after a restart."""
+    tokens = await wechat_login(client, "leaves-then-redis-restarts")
+    out = await client.post("/api/v1/auth/logout", headers=bearer(tokens["access_token"]))
+    assert out.status_code == 204
+    await app.state.cache.flushdb()  # what a Redis restart leaves
+    me = await client.get("/api/v1/me", headers=bearer(tokens["access_token"]))
+    assert me.status_code == 401 and me.json()["code"] == "auth.session_revoked"

@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.cache import Cache
 from app.china_time import utcnow
 from app.config import Settings
 from app.errors import Conflict, NotFound, Unauthorized
@@ -69,10 +68,6 @@ class RefreshReused(Unauthorized):
     keeps_changes = True
 
 
-def revoked_session_key(session_id: str) -> str:
-    return f"auth:revoked_sid:{session_id}"
-
-
 async def issue_pair(
     session: AsyncSession, settings: Settings, account: UserAccount, *, family_id: str | None = None
 ) -> TokenPair:
@@ -125,21 +120,17 @@ async def password_login(
     return await issue_pair(session, settings, account)
 
 
-async def _revoke_family(
-    session: AsyncSession, cache: Cache, settings: Settings, family_id: str
-) -> None:
+async def _revoke_family(session: AsyncSession, family_id: str) -> None:
+    """Ends a session: its refresh tokens die, and the principal query refuses its access
+    tokens from now on (the database keeps this; a Redis restart cannot forget it)."""
     await session.execute(
         update(RefreshToken)
         .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
-    # Access tokens of the family stay valid until they expire unless we remember the revocation.
-    await cache.set(revoked_session_key(family_id), "1", ex=settings.access_token_seconds + 60)
 
 
-async def refresh(
-    session: AsyncSession, *, settings: Settings, cache: Cache, raw_token: str
-) -> TokenPair:
+async def refresh(session: AsyncSession, *, settings: Settings, raw_token: str) -> TokenPair:
     token = (
         await session.exec(
             select(RefreshToken).where(RefreshToken.token_hash == hash_refresh_token(raw_token))
@@ -157,7 +148,7 @@ async def refresh(
         )
         spent = claimed.rowcount != 1  # type: ignore[attr-defined]
     if spent:
-        await _revoke_family(session, cache, settings, token.family_id)
+        await _revoke_family(session, token.family_id)
         raise RefreshReused()
     account = await session.get(UserAccount, token.account_id)
     if account is None:
@@ -165,14 +156,7 @@ async def refresh(
     return await issue_pair(session, settings, account, family_id=token.family_id)
 
 
-async def logout(
-    session: AsyncSession,
-    *,
-    settings: Settings,
-    cache: Cache,
-    principal: Principal,
-    raw_token: str | None,
-) -> None:
+async def logout(session: AsyncSession, *, principal: Principal, raw_token: str | None) -> None:
     families = {principal.session_id}
     if raw_token:
         token = (
@@ -183,7 +167,7 @@ async def logout(
         if token is not None and token.account_id == principal.account_id:
             families.add(token.family_id)
     for family in sorted(families):
-        await _revoke_family(session, cache, settings, family)
+        await _revoke_family(session, family)
 
 
 async def bind_phone(
