@@ -104,12 +104,12 @@ async def password_token(
     await ratelimit.hit(
         cache, bucket=f"login:ip:{_client_ip(request)}", limit=settings.login_ip_per_minute
     )
-    await ratelimit.hit(
-        cache,
-        bucket=f"login:user:{form.username.lower()[:64]}",
-        limit=settings.login_account_per_minute,
-    )
     pair = await auth_service.password_login(
-        session, settings=settings, username=form.username, password=form.password
+        session,
+        settings=settings,
+        cache=cache,
+        username=form.username,
+        password=form.password,
+        address=_client_ip(request),
     )
     return await _answer(session, settings, pair)

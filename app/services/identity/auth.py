@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.cache import Cache
 from app.china_time import utcnow
 from app.config import Settings
 from app.errors import Conflict, NotFound, Unauthorized
@@ -23,7 +24,7 @@ from app.services.identity.tokens import (
     new_family_id,
     new_refresh_token,
 )
-from app.services.kit import WechatGateway
+from app.services.kit import WechatGateway, ratelimit
 
 
 class AlreadyBound(Conflict):
@@ -104,9 +105,24 @@ async def wechat_login(
     return await issue_pair(session, settings, account)
 
 
+# Wrong passwords free before the waits begin, and the longest wait, per (username, address).
+FREE_FAILURES = 5
+MAX_WAIT_SECONDS = 900
+
+
 async def password_login(
-    session: AsyncSession, *, settings: Settings, username: str, password: str
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    cache: Cache,
+    username: str,
+    password: str,
+    address: str,
 ) -> TokenPair:
+    """Failures slow down guesses from one address at one account; they never lock the account
+    itself, so ten bad tries from anywhere cannot keep an admin out."""
+    bucket = f"login:{username.lower()[:64]}:{address}"
+    await ratelimit.wait_out(cache, bucket=bucket)
     account = (
         await session.exec(select(UserAccount).where(UserAccount.username == username))
     ).first()
@@ -114,7 +130,11 @@ async def password_login(
     # Hashing takes tens of milliseconds of CPU: off the event loop, so other requests go on.
     valid = await asyncio.to_thread(password_hasher.verify, password, stored)
     if account is None or not account.password_hash or not valid:
+        await ratelimit.failed(
+            cache, bucket=bucket, free=FREE_FAILURES, max_seconds=MAX_WAIT_SECONDS
+        )
         raise InvalidCredentials()
+    await ratelimit.succeeded(cache, bucket=bucket)
     account.last_login_at = utcnow()
     await session.flush()
     return await issue_pair(session, settings, account)

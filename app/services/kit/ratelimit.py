@@ -13,3 +13,26 @@ async def hit(cache: Cache, *, bucket: str, limit: int, window_seconds: int = 60
         count, _, ttl = await pipe.execute()
     if int(count) > limit:
         raise TooManyRequests(retry_after=int(ttl) if int(ttl) > 0 else window_seconds)
+
+
+async def wait_out(cache: Cache, *, bucket: str) -> None:
+    """Refuses while a back-off earned by failures on this bucket lasts."""
+    left = int(await cache.ttl(f"bo:{bucket}:until"))
+    if left > 0:
+        raise TooManyRequests("尝试太多次，请稍后再试。", retry_after=left)
+
+
+async def failed(
+    cache: Cache, *, bucket: str, free: int, max_seconds: int, forget_after: int = 86_400
+) -> None:
+    """One more failure: past `free` of them, each doubles the wait (2, 4, 8 … seconds, up to
+    `max_seconds`), which makes guessing slow without walling the rightful user out."""
+    count = int(await cache.incr(f"bo:{bucket}:n"))
+    await cache.expire(f"bo:{bucket}:n", forget_after)
+    if count > free:
+        delay = min(2 ** (count - free), max_seconds)
+        await cache.set(f"bo:{bucket}:until", "1", ex=delay)
+
+
+async def succeeded(cache: Cache, *, bucket: str) -> None:
+    await cache.delete(f"bo:{bucket}:n", f"bo:{bucket}:until")
