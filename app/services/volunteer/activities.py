@@ -139,6 +139,8 @@ async def enrol(
     if activity is None:
         raise ActivityNotFound()
     person = await bound_person(session, principal, to="参加志愿活动")
+    if person.town_id != activity.town_id:
+        raise ActivityNotFound()  # another town's activities are not this villager's to see
     existing = (
         await session.exec(
             select(VolunteerEnrolment).where(

@@ -17,7 +17,7 @@ from app.models.volunteer import (
     VolunteerRecord,
 )
 from app.services import audit
-from app.services.identity import Principal, location_of
+from app.services.identity import Principal, covers, location_of
 from app.services.points import ledger, scoring_rules
 from app.services.volunteer.activities import organised
 from app.services.volunteer.common import credited_minutes, locked_record
@@ -67,7 +67,12 @@ async def enter_by_hand(
     """补录 or a correction: the organiser's times, credited by the same rule, marked as theirs."""
     activity = await organised(session, principal, activity_id)
     person = await session.get(Person, data.person_id)
-    if person is None or person.town_id != activity.town_id:
+    # The organiser's scope decides whose hours they may write, not just the activity's town.
+    if (
+        person is None
+        or person.town_id != activity.town_id
+        or not covers(principal, location_of(person))
+    ):
         raise PersonNotFound()
     record = await locked_record(session, activity_id, data.person_id)
     if record is not None and record.status == RecordStatus.confirmed:
