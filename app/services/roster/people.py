@@ -106,11 +106,10 @@ async def _place_person(
         raise Inconsistent("该网格不属于所填的村。")
     if branch and village and branch.village_id not in (None, village.id):
         raise Inconsistent("该党支部不属于所填的村。")
-    # Every row the body names must lie in the caller's scope, not only the sum of them: a
-    # village admin may not place someone in another village's, or the town's, branch.
-    for named in (village, branch, grid, household):
-        if named is not None and not covers(principal, location_of(named)):
-            raise not_found(type(named))
+    # Grids and households belong to a village, which the checks above tie to the person's;
+    # a branch may be the town's own, which a village admin must not fill: it is checked alone.
+    if branch is not None and not covers(principal, location_of(branch)):
+        raise not_found(Branch)
     if not towns:
         raise Unplaced()
     fields["town_id"] = towns.pop()
