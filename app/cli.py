@@ -4,12 +4,14 @@ import argparse
 import asyncio
 import json
 import sys
+import time
 from pathlib import Path
 
 import uvicorn
 from alembic.config import Config
 from arq import run_worker
 from pydantic import ValidationError
+from redis.exceptions import RedisError
 
 from alembic import command
 from app.config import Settings, get_settings
@@ -96,7 +98,24 @@ def _worker(settings: Settings) -> None:
         raise SystemExit(2)
     from app.worker import WorkerSettings  # reads XZ_REDIS_URL when imported
 
-    run_worker(WorkerSettings)  # type: ignore[arg-type]
+    # A Redis blip ends arq's loop with an error: start it again, waiting longer each time, so
+    # the jobs come back by themselves once Redis does (systemd's Restart= is the second net).
+    delay = 1.0
+    while True:
+        started = time.monotonic()
+        try:
+            run_worker(WorkerSettings)  # type: ignore[arg-type]
+            return
+        except (RedisError, OSError) as exc:
+            if time.monotonic() - started > 60:
+                delay = 1.0  # it ran a while: this is a new outage, not the same one
+            print(
+                f"任务进程连不上 Redis（{exc!r}），{delay:.0f} 秒后重连。",
+                file=sys.stderr,
+                flush=True,
+            )
+            time.sleep(delay)
+            delay = min(delay * 2, 30.0)
 
 
 def _openapi(path: str) -> None:

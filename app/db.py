@@ -37,7 +37,10 @@ def _prepare_sqlite(engine: AsyncEngine, url: str) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def create_engine(settings: Settings, *, pre_ping: bool = False) -> AsyncEngine:
+    """``pre_ping`` tests each pooled connection before use: for the worker, whose jobs run
+    minutes apart and must survive a database restart; not for requests, where it would cost
+    a round trip each."""
     url = settings.database_url
     if settings.is_sqlite:
         engine = create_async_engine(url, connect_args={"timeout": 30})
@@ -50,6 +53,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_size=settings.database_pool_size,
         max_overflow=max(2, settings.database_pool_size // 4),
         pool_recycle=1800,
+        pool_pre_ping=pre_ping,
     )
 
 

@@ -13,7 +13,7 @@ from app.jobs import PERIODIC
 
 
 async def startup(ctx: dict[str, Any]) -> None:
-    engine = create_engine(get_settings())
+    engine = create_engine(get_settings(), pre_ping=True)
     ctx["engine"] = engine
     ctx["sessionmaker"] = create_sessionmaker(engine)
     ctx["cache"] = create_cache(get_settings().redis_url)
