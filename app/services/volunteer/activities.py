@@ -39,6 +39,11 @@ class OutsideOwnScope(Forbidden):
     detail = "只能在自己管理的范围内组织志愿活动。"
 
 
+class PlaceMismatch(Unprocessable):
+    code = "volunteer.place_mismatch"
+    detail = "所填的镇与村（或党支部）不一致。"
+
+
 class ScopeRequired(Unprocessable):
     code = "volunteer.scope_required"
     detail = "请指明组织活动的镇、村或党支部（town_id、village_id 或 branch_id）。"
@@ -78,6 +83,8 @@ async def create_activity(
             raise VillageNotFound()
         town_id = village.town_id
     assert town_id is not None
+    if data.town_id is not None and data.town_id != town_id:
+        raise PlaceMismatch()  # a body naming two places is refused, not quietly read as one
     place = Location(town_id=town_id, village_id=village_id, branch_id=branch_id)
     if not covers(principal, place):
         raise OutsideOwnScope()

@@ -1,0 +1,149 @@
+"""The cross-scope write sweep: a village 1 admin sends every write whose body names ids, with
+one id at a time swapped for a row of village 2 or of town B. Each is refused with a 4xx, and
+nothing is stored (every admin write leaves an audit entry, and none appears)."""
+
+from collections.abc import Callable
+from datetime import timedelta
+from itertools import count
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlmodel import func, select
+
+from app.china_time import utcnow
+from app.models.audit import AuditEntry
+from tests.factories import World
+
+_n = count(1)
+Body = Callable[[World], dict[str, Any]]
+
+
+def _soon(hours: int) -> str:
+    return (utcnow() + timedelta(hours=hours)).isoformat()
+
+
+# (path, a valid body in village 1, {field: the foreign row's key in world.ids})
+SWEEP: list[tuple[str, Body, dict[str, str]]] = [
+    (
+        "/api/v1/admin/villages",
+        lambda w: {"town_id": w.ids["town_a"], "name": f"新村{next(_n)}"},
+        {"town_id": "town_b"},
+    ),
+    (
+        "/api/v1/admin/branches",
+        lambda w: {
+            "town_id": w.ids["town_a"],
+            "village_id": w.ids["v1"],
+            "name": f"支部{next(_n)}",
+        },
+        {"village_id": "v2", "town_id": "town_b"},
+    ),
+    (
+        "/api/v1/admin/grids",
+        lambda w: {"village_id": w.ids["v1"], "name": f"网格{next(_n)}"},
+        {"village_id": "v2"},
+    ),
+    (
+        "/api/v1/admin/households",
+        lambda w: {"village_id": w.ids["v1"], "grid_id": w.ids["g1"], "head_name": "户主"},
+        {"village_id": "v2", "grid_id": "g2"},
+    ),
+    (
+        "/api/v1/admin/people",
+        lambda w: {
+            "name": "新人",
+            "phone": str(15600000000 + next(_n)),
+            "village_id": w.ids["v1"],
+            "household_id": w.ids["h1"],
+            "grid_id": w.ids["g1"],
+        },
+        {"village_id": "v2", "household_id": "h2", "grid_id": "g2", "town_id": "town_b"},
+    ),
+    (
+        "/api/v1/admin/role-grants",
+        lambda w: {
+            "person_id": w.ids["v1_villager"],
+            "role": "grid_worker",
+            "scope_type": "grid",
+            "scope_id": w.ids["g1"],
+        },
+        {"person_id": "v2_villager", "scope_id": "g2"},
+    ),
+    (
+        "/api/v1/admin/scoring-rules",
+        lambda w: {
+            "code": f"r{next(_n)}",
+            "title": "规则",
+            "ledger": "household",
+            "points": 2,
+            "town_id": w.ids["town_a"],
+            "village_id": w.ids["v1"],
+        },
+        {"village_id": "v2", "town_id": "town_b"},
+    ),
+    (
+        "/api/v1/admin/events",
+        lambda w: {
+            "branch_id": w.ids["b1"],
+            "kind": "party_day",
+            "title": "主题党日",
+            "starts_at": _soon(24),
+            "ends_at": _soon(26),
+        },
+        {"branch_id": "b2"},
+    ),
+    (
+        "/api/v1/admin/activities",
+        lambda w: {
+            "title": "志愿活动",
+            "village_id": w.ids["v1"],
+            "starts_at": _soon(24),
+            "ends_at": _soon(26),
+        },
+        {"village_id": "v2", "town_id": "town_b"},
+    ),
+    (
+        "/api/v1/admin/shop/goods",
+        lambda w: {"village_id": w.ids["v1"], "name": "毛巾", "points": 10},
+        {"village_id": "v2"},
+    ),
+]
+
+CASES = [
+    pytest.param(path, body, field, foreign, id=f"{path.rsplit('/', 1)[-1]}.{field}={foreign}")
+    for path, body, swaps in SWEEP
+    for field, foreign in swaps.items()
+]
+
+
+async def _audit_count(app: FastAPI) -> int:
+    async with app.state.sessionmaker() as session:
+        return int((await session.exec(select(func.count()).select_from(AuditEntry))).one())
+
+
+@pytest.mark.parametrize(("path", "body", "field", "foreign"), CASES)
+async def test_a_foreign_id_in_the_body_is_refused_and_nothing_is_stored(
+    client: httpx.AsyncClient,
+    world: World,
+    app: FastAPI,
+    path: str,
+    body: Body,
+    field: str,
+    foreign: str,
+) -> None:
+    before = await _audit_count(app)
+    sent = {**body(world), field: world.ids[foreign]}
+    r = await client.post(path, json=sent, headers=world.auth("v1_admin"))
+    assert 400 <= r.status_code < 500, (sent, r.text)
+    assert await _audit_count(app) == before
+
+
+@pytest.mark.parametrize(("path", "body"), [(p, b) for p, b, _ in SWEEP[2:]])
+async def test_the_same_bodies_in_the_admins_own_village_are_accepted(
+    client: httpx.AsyncClient, world: World, path: str, body: Body
+) -> None:
+    """The sweep's refusals mean something: the unswapped body goes through."""
+    r = await client.post(path, json=body(world), headers=world.auth("v1_admin"))
+    assert r.status_code in (200, 201), r.text
