@@ -15,6 +15,8 @@ from sqlmodel import func, select
 from app.china_time import utcnow
 from app.models.audit import AuditEntry
 from tests.factories import World
+from tests.points_helpers import make_rule
+from tests.routers.test_grid import report
 
 _n = count(1)
 Body = Callable[[World], dict[str, Any]]
@@ -147,3 +149,60 @@ async def test_the_same_bodies_in_the_admins_own_village_are_accepted(
     """The sweep's refusals mean something: the unswapped body goes through."""
     r = await client.post(path, json=body(world), headers=world.auth("v1_admin"))
     assert r.status_code in (200, 201), r.text
+
+
+async def test_phone_side_writes_naming_another_villages_rows_are_refused(
+    client: httpx.AsyncClient, world: World, app: FastAPI
+) -> None:
+    """The grid worker, the villager and the village admin each name a village 2 row."""
+    await make_rule(client, world)
+    v2_goods = await client.post(
+        "/api/v1/admin/shop/goods",
+        json={"village_id": world.ids["v2"], "name": "大米", "points": 1, "stock": 5},
+        headers=world.auth("v2_admin"),
+    )
+    assert v2_goods.status_code == 201, v2_goods.text
+    before = await _audit_count(app)
+    refused = [
+        await report(client, world, grid_id=world.ids["g2"]),
+        await report(client, world, who="v1_admin", assignee_person_id=world.ids["v2_villager"]),
+        await client.post(
+            "/api/v1/grid/scores",
+            json={"household_id": world.ids["h2"], "rule_code": "clean"},
+            headers=world.auth("g1_worker"),
+        ),
+        await client.post(
+            "/api/v1/posts",
+            json={"title": "通知", "category": "news", "village_id": world.ids["v2"]},
+            headers=world.auth("v1_villager"),
+        ),
+        await client.post(
+            "/api/v1/shop/redemptions",
+            json={"goods_id": v2_goods.json()["id"]},
+            headers=world.auth("v1_villager"),
+        ),
+        await client.post(
+            "/api/v1/admin/stars/reviews",
+            json={"person_id": world.ids["v2_villager"], "year": 2026, "grade": "qualified"},
+            headers=world.auth("v1_admin"),
+        ),
+    ]
+    for field in ("village_id", "household_id", "grid_id"):
+        key = {"village_id": "v2", "household_id": "h2", "grid_id": "g2"}[field]
+        refused.append(
+            await client.patch(
+                f"/api/v1/admin/people/{world.ids['v1_villager']}",
+                json={field: world.ids[key]},
+                headers=world.auth("v1_admin"),
+            )
+        )
+    for r in refused:
+        assert 400 <= r.status_code < 500, (r.request.url, r.request.content, r.text)
+    assert await _audit_count(app) == before
+    own = await client.get(
+        f"/api/v1/admin/people/{world.ids['v1_villager']}", headers=world.auth("v1_admin")
+    )
+    assert (own.json()["village_id"], own.json()["household_id"]) == (
+        world.ids["v1"],
+        world.ids["h1"],
+    )

@@ -85,6 +85,9 @@ async def create_post(
             raise VillageNotFound()
     target = Location(town_id=person.town_id, village_id=village_id)
     is_admin = covers(principal, target)
+    if not is_admin and village_id != person.village_id:
+        # A villager reads only their own village's feed (and the town's): they post there too.
+        raise VillageNotFound()
     is_disclosure = data.category in DISCLOSURES
     if is_disclosure and not is_admin:
         raise DisclosureAdminOnly()
