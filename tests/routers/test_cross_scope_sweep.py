@@ -16,7 +16,7 @@ from app.china_time import utcnow
 from app.models.audit import AuditEntry
 from tests.factories import World
 from tests.points_helpers import make_rule
-from tests.routers.test_grid import report
+from tests.routers.test_grid import report, upload
 
 _n = count(1)
 Body = Callable[[World], dict[str, Any]]
@@ -206,3 +206,23 @@ async def test_phone_side_writes_naming_another_villages_rows_are_refused(
         world.ids["v1"],
         world.ids["h1"],
     )
+
+
+async def test_goods_cannot_show_another_villages_photo(
+    client: httpx.AsyncClient, world: World, app: FastAPI
+) -> None:
+    """The last PATCH that names an id: a shop item's photo must be the admin's own upload."""
+    goods = await client.post(
+        "/api/v1/admin/shop/goods",
+        json={"village_id": world.ids["v1"], "name": "洗衣液", "points": 5},
+        headers=world.auth("v1_admin"),
+    )
+    theirs = await upload(client, world.auth("v2_admin"))
+    before = await _audit_count(app)
+    r = await client.patch(
+        f"/api/v1/admin/shop/goods/{goods.json()['id']}",
+        json={"media_id": theirs},
+        headers=world.auth("v1_admin"),
+    )
+    assert r.status_code == 422 and r.json()["code"] == "shop.media_invalid"
+    assert await _audit_count(app) == before
