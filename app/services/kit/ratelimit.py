@@ -27,10 +27,14 @@ async def failed(
 ) -> None:
     """One more failure: past `free` of them, each doubles the wait (2, 4, 8 … seconds, up to
     `max_seconds`), which makes guessing slow without walling the rightful user out."""
-    count = int(await cache.incr(f"bo:{bucket}:n"))
-    await cache.expire(f"bo:{bucket}:n", forget_after)
-    if count > free:
-        delay = min(2 ** (count - free), max_seconds)
+    key = f"bo:{bucket}:n"
+    # One transaction, as in hit(): a count left without its expiry would never be forgotten.
+    async with cache.pipeline(transaction=True) as pipe:
+        pipe.incr(key)
+        pipe.expire(key, forget_after)
+        count, _ = await pipe.execute()
+    if int(count) > free:
+        delay = min(2 ** min(int(count) - free, 20), max_seconds)
         await cache.set(f"bo:{bucket}:until", "1", ex=delay)
 
 
