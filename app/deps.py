@@ -12,7 +12,14 @@ from app.config import Settings
 from app.errors import AppError, Forbidden, Unauthorized
 from app.models.roster import ADMIN_ROLES, Role
 from app.services.identity import Principal, decode_access_token, load_principal
-from app.services.kit import DEFAULT_LIMIT, MAX_LIMIT, QrSettings, Storage, WechatGateway
+from app.services.kit import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    QrSettings,
+    Storage,
+    WechatGateway,
+    idempotency,
+)
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -44,24 +51,39 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's one transaction: committed when the route returns, rolled back on error.
 
     Reads (GET) run without BEGIN/COMMIT where the database allows it: two round trips fewer
-    on the calls phones make most, and nothing to commit.
+    on the calls phones make most, and nothing to commit. A write under an ``Idempotency-Key``
+    is not committed here: the session goes to the idempotency middleware, which stores the
+    answer in this same transaction and commits both together.
     """
     state = request.app.state
     maker = state.read_sessionmaker if request.method in _SAFE_METHODS else state.sessionmaker
-    async with maker() as session:
-        try:
-            yield session
-        except AppError as error:
-            if error.keeps_changes:
-                await session.commit()
-            else:
-                await session.rollback()
-            raise
-        except BaseException:
-            await session.rollback()
-            raise
-        else:
+    pending: idempotency.Pending | None = getattr(request.state, "idempotency", None)
+    session = maker()
+    handed_over = False
+
+    async def finish() -> None:
+        nonlocal handed_over
+        if pending is None:
             await session.commit()
+        else:
+            pending.session, handed_over = session, True
+
+    try:
+        yield session
+    except AppError as error:
+        if error.keeps_changes:
+            await finish()
+        else:
+            await session.rollback()
+        raise
+    except BaseException:
+        await session.rollback()
+        raise
+    else:
+        await finish()
+    finally:
+        if not handed_over:
+            await session.close()
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

@@ -9,6 +9,7 @@ import asyncio
 import hashlib
 import logging
 from datetime import timedelta
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -87,10 +88,16 @@ class IdempotencyMiddleware:
         if isinstance(outcome, idempotency.Replay):
             await _replay(send, outcome)
             return
-        await self._run_once(scope, body, send, state.sessionmaker, outcome.record_id)
+        await self._run_once(scope, body, send, state.sessionmaker, settings, outcome)
 
     async def _run_once(
-        self, scope: Scope, body: bytes, send: Send, sessionmaker: SessionMaker, record_id: int
+        self,
+        scope: Scope,
+        body: bytes,
+        send: Send,
+        sessionmaker: SessionMaker,
+        settings: Settings,
+        claimed: idempotency.Claimed,
     ) -> None:
         sent_body = False
 
@@ -102,39 +109,77 @@ class IdempotencyMiddleware:
             await asyncio.Event().wait()  # nothing more will come; wait like a quiet client
             return {"type": "http.disconnect"}
 
-        status = 500
-        headers: dict[str, str] = {}
-        response_body: list[bytes] = []
-
-        async def capture(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                for name, value in message.get("headers", []):
-                    lowered = name.decode("latin-1").lower()
-                    if lowered in _KEPT_HEADERS:
-                        headers[lowered] = value.decode("latin-1")
-            elif message["type"] == "http.response.body":
-                response_body.append(message.get("body", b""))
-            await send(message)
-
-        stored = False
+        # The answer is held back until the write and the answer are committed together: a
+        # phone must never see a 201 for a write that a crash then loses, nor the reverse.
+        answer = _Answer()
+        pending = idempotency.Pending(claimed)
+        scope.setdefault("state", {})["idempotency"] = pending
+        stored: bool | None = False
         try:
-            await self.app(scope, replay_receive, capture)
-            if status < 500 and status != 429:
-                await asyncio.shield(
-                    idempotency.complete(
-                        sessionmaker,
-                        record_id=record_id,
-                        status=status,
-                        headers=headers,
-                        body=b"".join(response_body),
-                    )
-                )
-                stored = True
+            await self.app(scope, replay_receive, answer.capture)
+            stored = await self._store(sessionmaker, pending, answer)
+            if stored and settings.fault_pause_after_commit:
+                await asyncio.sleep(settings.fault_pause_after_commit)
         finally:
+            if pending.session is not None:
+                await asyncio.shield(pending.session.close())
             if not stored:
-                await asyncio.shield(idempotency.release(sessionmaker, record_id=record_id))
+                await asyncio.shield(idempotency.release(sessionmaker, claimed))
+        if answer.status is None:
+            return  # the route sent nothing (the client went away)
+        if stored is None:
+            await send_problem(send, idempotency.InFlight())
+            return
+        await answer.send_to(send)
+
+    @staticmethod
+    async def _store(
+        sessionmaker: SessionMaker, pending: idempotency.Pending, answer: "_Answer"
+    ) -> bool | None:
+        """Commits the write with its answer. False: nothing to keep (the retry may run again);
+        None: another request took the claim over, so this one's write was rolled back."""
+        session = pending.session
+        keep = answer.status is not None and answer.status < 500 and answer.status != 429
+        if session is None:  # the route wrote nothing: no transaction to share
+            if keep:
+                await idempotency.complete(sessionmaker, pending.claimed, **answer.stored())
+            return keep
+        if not keep:
+            await session.rollback()
+            return False
+        if not await idempotency.complete_in(session, pending.claimed, **answer.stored()):
+            await session.rollback()
+            return None
+        await session.commit()
+        return True
+
+
+class _Answer:
+    """The route's response, held instead of sent."""
+
+    def __init__(self) -> None:
+        self.status: int | None = None
+        self.start: Message | None = None
+        self.headers: dict[str, str] = {}
+        self.chunks: list[bytes] = []
+
+    async def capture(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.start, self.status = message, message["status"]
+            for name, value in message.get("headers", []):
+                lowered = name.decode("latin-1").lower()
+                if lowered in _KEPT_HEADERS:
+                    self.headers[lowered] = value.decode("latin-1")
+        elif message["type"] == "http.response.body":
+            self.chunks.append(message.get("body", b""))
+
+    def stored(self) -> dict[str, Any]:
+        return {"status": self.status, "headers": self.headers, "body": b"".join(self.chunks)}
+
+    async def send_to(self, send: Send) -> None:
+        assert self.start is not None
+        await send(self.start)
+        await send({"type": "http.response.body", "body": b"".join(self.chunks)})
 
 
 async def _replay(send: Send, replay: idempotency.Replay) -> None:

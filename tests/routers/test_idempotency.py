@@ -1,6 +1,7 @@
 """Idempotency-Key: replays, reuse with another body, concurrent retries."""
 
 import asyncio
+import json
 
 import httpx
 from fastapi import FastAPI
@@ -119,3 +120,31 @@ async def test_a_retry_while_the_first_runs_is_409(
     assert busy.status_code == 409
     assert busy.json()["code"] == "idempotency.in_flight"
     assert await _grid_count(client, world) == 1
+
+
+async def test_the_answer_is_stored_with_the_write(
+    client: httpx.AsyncClient, world: World, app: FastAPI
+) -> None:
+    """The write and its key are one commit: a key marked done always has its grid."""
+    headers = {**world.auth("v1_admin"), "Idempotency-Key": "together"}
+    r = await client.post("/api/v1/admin/grids", json=_grid(world, "同提交"), headers=headers)
+    assert r.status_code == 201
+    async with app.state.sessionmaker() as session:
+        record = (await session.exec(select(IdempotencyRecord))).one()
+    assert record.state == "done" and record.response_status == 201
+    assert record.response_body is not None
+    assert json.loads(record.response_body)["id"] == r.json()["id"]
+
+
+async def test_a_refused_write_is_replayed_and_writes_nothing(
+    client: httpx.AsyncClient, world: World, app: FastAPI
+) -> None:
+    """A refused write (here: the other village) stores its 4xx; nothing was written."""
+    headers = {**world.auth("v1_admin"), "Idempotency-Key": "elsewhere"}
+    body = {"village_id": world.ids["v2"], "name": "越界"}
+    first = await client.post("/api/v1/admin/grids", json=body, headers=headers)
+    assert first.status_code in (403, 404)
+    again = await client.post("/api/v1/admin/grids", json=body, headers=headers)
+    assert again.status_code == first.status_code
+    assert again.headers["idempotent-replayed"] == "true"
+    assert await _grid_count(client, world) == 0

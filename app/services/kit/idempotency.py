@@ -1,16 +1,22 @@
 """Idempotency-Key records: claim a key, replay its first answer, or refuse.
 
-Unlike other services this one commits: the claim must be visible to a concurrent retry before
-the request's own transaction has finished, and the stored answer must outlive it.
+A key's answer is stored by the request's own transaction, in the same commit as the write it
+answers (``complete_in``): a key is ``done`` exactly when its effect exists. The claim itself is
+committed on its own, before the request runs, so that a concurrent retry sees it. A claim that
+stays ``in_flight`` belongs to a request that has not committed: it may be taken over, and the
+taking over changes the claim's token, so the first request, should it still be alive, can no
+longer complete and its transaction rolls back. Either way the write happens once.
 """
 
+import asyncio
 import logging
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import Update, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
 from app.db import SessionMaker
@@ -19,13 +25,15 @@ from app.models.idempotency import IdempotencyRecord
 
 log = logging.getLogger("xiangzhi.idempotency")
 
-# A claim older than this belongs to a request that died with its process.
-STALE_AFTER = timedelta(minutes=2)
+# An unfinished claim older than this may be taken over by a retry. Taking over is safe at any
+# age (see above); the delay only spares a slow first request from being cut off by its retry.
+STALE_AFTER = timedelta(seconds=15)
 
 
 @dataclass(frozen=True, slots=True)
 class Claimed:
     record_id: int
+    token: datetime  # the claim's created_at when this request took it
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +41,15 @@ class Replay:
     status: int
     headers: dict[str, str]
     body: bytes
+
+
+@dataclass(slots=True)
+class Pending:
+    """A claimed request in progress: the request's session is handed over here instead of
+    being committed, so that the answer can be stored in the same transaction."""
+
+    claimed: Claimed
+    session: AsyncSession | None = field(default=None)
 
 
 class KeyReused(Unprocessable):
@@ -66,7 +83,7 @@ async def claim(
                 await session.rollback()
             else:
                 assert record.id is not None
-                return Claimed(record.id)
+                return Claimed(record.id, now)
             existing = (
                 await session.exec(
                     select(IdempotencyRecord).where(
@@ -95,6 +112,7 @@ async def claim(
                     update(IdempotencyRecord)
                     .where(
                         col(IdempotencyRecord.id) == existing.id,
+                        col(IdempotencyRecord.state) == "in_flight",
                         col(IdempotencyRecord.created_at) == existing.created_at,
                     )
                     .values(created_at=now)
@@ -102,34 +120,66 @@ async def claim(
                 await session.commit()
                 if taken.rowcount == 1:  # type: ignore[attr-defined]
                     assert existing.id is not None
-                    return Claimed(existing.id)
+                    log.warning("took over the unfinished claim of key %s", key)
+                    return Claimed(existing.id, now)
+                continue  # completed or taken in the meantime: look again
             raise InFlight()
     raise InFlight()
 
 
+def _finish(claimed: Claimed, status: int, headers: dict[str, str], body: bytes) -> Update:
+    return (
+        update(IdempotencyRecord)
+        .where(
+            col(IdempotencyRecord.id) == claimed.record_id,
+            col(IdempotencyRecord.state) == "in_flight",
+            col(IdempotencyRecord.created_at) == claimed.token,
+        )
+        .values(state="done", response_status=status, response_headers=headers, response_body=body)
+    )
+
+
+async def complete_in(
+    session: AsyncSession, claimed: Claimed, *, status: int, headers: dict[str, str], body: bytes
+) -> bool:
+    """Stores the answer in the request's own transaction. False when the claim was taken over:
+    the caller must then roll back, or the write would happen twice."""
+    result = await session.execute(_finish(claimed, status, headers, body))
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
 async def complete(
     sessionmaker: SessionMaker,
+    claimed: Claimed,
     *,
-    record_id: int,
     status: int,
     headers: dict[str, str],
     body: bytes,
 ) -> None:
+    """For a request that wrote nothing: its answer needs no shared transaction."""
     async with sessionmaker() as session:
-        await session.execute(
-            update(IdempotencyRecord)
-            .where(col(IdempotencyRecord.id) == record_id)
-            .values(
-                state="done", response_status=status, response_headers=headers, response_body=body
-            )
-        )
+        await session.execute(_finish(claimed, status, headers, body))
         await session.commit()
 
 
-async def release(sessionmaker: SessionMaker, *, record_id: int) -> None:
-    """Forgets a claim whose request failed on our side, so the phone's retry can run."""
-    async with sessionmaker() as session:
-        await session.execute(
-            delete(IdempotencyRecord).where(col(IdempotencyRecord.id) == record_id)
-        )
-        await session.commit()
+async def release(sessionmaker: SessionMaker, claimed: Claimed) -> None:
+    """Forgets a claim whose request failed on our side, so the phone's retry runs at once.
+
+    Best effort: when the database is what failed, the claim simply goes stale and a retry
+    takes it over after ``STALE_AFTER``. A claim taken over or completed is left alone.
+    """
+    for pause in (0.0, 0.2, 0.5):
+        await asyncio.sleep(pause)
+        try:
+            async with sessionmaker() as session:
+                await session.execute(
+                    delete(IdempotencyRecord).where(
+                        col(IdempotencyRecord.id) == claimed.record_id,
+                        col(IdempotencyRecord.state) == "in_flight",
+                        col(IdempotencyRecord.created_at) == claimed.token,
+                    )
+                )
+                await session.commit()
+            return
+        except Exception as error:  # any failure here only delays the retry
+            log.warning("could not release idempotency claim %s: %r", claimed.record_id, error)
