@@ -59,9 +59,7 @@ async def test_the_first_request_cannot_complete_once_taken_over(app: FastAPI) -
     assert isinstance(second, idempotency.Claimed)
 
     async with app.state.sessionmaker() as session:
-        late = await idempotency.complete_in(
-            session, first, status=201, headers={}, body=b"first"
-        )
+        late = await idempotency.complete_in(session, first, status=201, headers={}, body=b"first")
         await session.rollback()
     assert late is False
 
@@ -95,7 +93,5 @@ async def test_release_leaves_a_taken_over_claim_alone(app: FastAPI) -> None:
     assert isinstance(second, idempotency.Claimed)
     await idempotency.release(app.state.sessionmaker, first)
     async with app.state.sessionmaker() as session:
-        left = (
-            await session.exec(select(func.count()).select_from(IdempotencyRecord))
-        ).one()
+        left = (await session.exec(select(func.count()).select_from(IdempotencyRecord))).one()
     assert left == 1
