@@ -256,12 +256,13 @@ def _chains_verify(town: Town, accounts: set[int]) -> None:
         assert verified.status_code == 200 and verified.json()["ok"], verified.text
 
 
-def _drill(town: Town, phase: str, fault: Callable[[], None]) -> Seen:
+def _drill(town: Town, phase: str, fault: Callable[[Load], None]) -> Seen:
     seen, stop = Seen(), threading.Event()
     load = _load(town, phase, seen, stop)
     time.sleep(1.0)
-    fault()
+    fault(load)
     recovery = town.service.ready_within(5)
+    failed_before = seen.statuses["503"] + seen.statuses["no answer"]
     time.sleep(1.0)
     stop.set()
     for thread in load.threads:
@@ -273,16 +274,18 @@ def _drill(town: Town, phase: str, fault: Callable[[], None]) -> Seen:
     assert "500" not in seen.statuses, seen.statuses
     writes = len(outcomes.awards) + len(outcomes.redemptions)
     assert writes > 0
+    after = seen.statuses["503"] + seen.statuses["no answer"] - failed_before
     retried = ", ".join(f"{k}×{v}" for k, v in sorted(seen.statuses.items()) if k[0] not in "24")
     town.table.append(
         f"| {phase} | {writes} ({outcomes.refused} refused) | {retried or '—'} "
-        f"| {recovery:.2f} s | {len(outcomes.accounts)} chains verify, 1 effect per key |"
+        f"| {recovery:.2f} s, then {after} failed | {len(outcomes.accounts)} chains verify, "
+        "1 effect per key |"
     )
     return seen
 
 
 def test_postgres_restart(town: Town) -> None:
-    def restart() -> None:
+    def restart(_: Load) -> None:
         town.pg.stop("fast")
         time.sleep(2)
         town.pg.start()
@@ -291,7 +294,7 @@ def test_postgres_restart(town: Town) -> None:
 
 
 def test_redis_gone_for_20_seconds(town: Town) -> None:
-    def outage() -> None:
+    def outage(_: Load) -> None:
         town.redis.kill()
         time.sleep(20)
         town.redis.start()
@@ -300,11 +303,26 @@ def test_redis_gone_for_20_seconds(town: Town) -> None:
 
 
 def test_server_sigkill(town: Town) -> None:
-    def crash() -> None:
+    def crash(_: Load) -> None:
         town.service.kill()
         town.service.start()
 
     _drill(town, "server SIGKILL", crash)
+
+
+async def _committed_unanswered(town: Town, phase: str, answered: set[str]) -> bool:
+    connection = await asyncpg.connect(
+        host="127.0.0.1", port=town.pg.port, user="postgres", database="postgres"
+    )
+    try:
+        notes = await connection.fetch(
+            "SELECT note FROM ledger_entries WHERE rule_code = $1 AND note LIKE $2",
+            RULE,
+            f"{phase}-%",
+        )
+    finally:
+        await connection.close()
+    return any(row["note"] not in answered for row in notes)
 
 
 def test_killed_between_commit_and_answer(town: Town) -> None:
@@ -313,11 +331,18 @@ def test_killed_between_commit_and_answer(town: Town) -> None:
     town.service.kill()
     town.service.start(XZ_FAULT_PAUSE_AFTER_COMMIT="1.0")
     town.service.ready_within(60)
+    phase = "SIGKILL after commit, before the answer"
 
-    def crash() -> None:
-        time.sleep(0.5)
+    def crash(load: Load) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with load.outcomes.lock:
+                answered = set(load.outcomes.awards)
+            if asyncio.run(_committed_unanswered(town, phase, answered)):
+                break
+            time.sleep(0.05)
         town.service.kill()
         town.service.start()
 
-    seen = _drill(town, "SIGKILL after commit, before the answer", crash)
+    seen = _drill(town, phase, crash)
     assert seen.statuses["replayed"] >= 1, "no write was caught between commit and answer"
