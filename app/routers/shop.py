@@ -4,7 +4,18 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from app.deps import AdminUser, CurrentUser, SessionDep, SettingsDep, StorageDep, require_roles
+from app.deps import (
+    DEFAULT_PAGE,
+    AdminUser,
+    CurrentUser,
+    Cursor,
+    Limit,
+    SessionDep,
+    SettingsDep,
+    StorageDep,
+    require_roles,
+)
+from app.models.common import ListPage
 from app.models.roster import ADMIN_ROLES, Role
 from app.models.shop import (
     Fulfil,
@@ -21,7 +32,7 @@ from app.services import shop as shop_service
 from app.services.identity import Principal
 from app.services.shop import reports as shop_reports
 
-router = APIRouter(prefix="/api/v1", tags=["shop"])
+router = APIRouter(prefix="/api/v1", tags=["积分超市"])
 
 CounterUser = Annotated[Principal, Depends(require_roles(*ADMIN_ROLES, Role.shop_keeper))]
 
@@ -62,12 +73,20 @@ async def restock(
     return (await shop_service.present(session, [goods], storage))[0]
 
 
-@router.get("/shop/goods", response_model=list[GoodsPublic], summary="本村积分超市商品")
+@router.get("/shop/goods", response_model=ListPage[GoodsPublic], summary="本村积分超市商品")
 async def list_goods(
-    principal: CurrentUser, session: SessionDep, storage: StorageDep, village_id: FilterId = None
-) -> Any:
-    goods = await shop_service.list_goods(session, principal=principal, village_id=village_id)
-    return await shop_service.present(session, goods, storage)
+    principal: CurrentUser,
+    session: SessionDep,
+    storage: StorageDep,
+    village_id: FilterId = None,
+    limit: Limit = DEFAULT_PAGE,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    page = await shop_service.list_goods(
+        session, principal=principal, village_id=village_id, limit=limit, cursor=cursor
+    )
+    items = await shop_service.present(session, page.items, storage)
+    return {"items": items, "next_cursor": page.next_cursor}
 
 
 @router.post(
@@ -84,9 +103,17 @@ async def redeem(
     )
 
 
-@router.get("/me/redemptions", response_model=list[RedemptionPublic], summary="我家的兑换记录")
-async def my_redemptions(principal: CurrentUser, session: SessionDep) -> Any:
-    return await shop_service.my_redemptions(session, principal=principal)
+@router.get(
+    "/me/redemptions",
+    response_model=ListPage[RedemptionPublic],
+    summary="我家的兑换记录（最新在前）",
+)
+async def my_redemptions(
+    principal: CurrentUser, session: SessionDep, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None
+) -> Any:
+    return await shop_service.my_redemptions(
+        session, principal=principal, limit=limit, cursor=cursor
+    )
 
 
 @router.get(

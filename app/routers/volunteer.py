@@ -6,7 +6,17 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Response
 
-from app.deps import AdminUser, CurrentUser, QrSettingsDep, SessionDep, SettingsDep
+from app.deps import (
+    DEFAULT_PAGE,
+    AdminUser,
+    CurrentUser,
+    Cursor,
+    Limit,
+    QrSettingsDep,
+    SessionDep,
+    SettingsDep,
+)
+from app.models.common import ListPage
 from app.models.events import QrToken
 from app.models.volunteer import (
     ActivityCreate,
@@ -32,7 +42,7 @@ from app.routers.common import (
 from app.services import volunteer as volunteer_service
 from app.services.volunteer import view as volunteer_view
 
-router = APIRouter(prefix="/api/v1", tags=["volunteer"])
+router = APIRouter(prefix="/api/v1", tags=["志愿服务"])
 
 
 @router.post(
@@ -102,11 +112,19 @@ async def scan(
 
 @router.get(
     "/admin/activities/{activity_id}/records",
-    response_model=list[RecordPublic],
+    response_model=ListPage[RecordPublic],
     summary="活动的签到签退记录",
 )
-async def records(activity_id: RowId, principal: AdminUser, session: SessionDep) -> Any:
-    return await volunteer_service.records(session, principal=principal, activity_id=activity_id)
+async def records(
+    activity_id: RowId,
+    principal: AdminUser,
+    session: SessionDep,
+    limit: Limit = DEFAULT_PAGE,
+    cursor: Cursor = None,
+) -> Any:
+    return await volunteer_service.records(
+        session, principal=principal, activity_id=activity_id, limit=limit, cursor=cursor
+    )
 
 
 @router.post(

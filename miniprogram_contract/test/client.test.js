@@ -32,7 +32,7 @@ test('a villager logs in, binds the phone and reads their profile', async () => 
 test('a redemption whose answer is lost is retried with the same key and happens once', async () => {
   const { wx, api } = await villager('lost-answer');
   // The cheapest: the demo household has only a few points.
-  const [goods] = (await api.get('/api/v1/shop/goods')).sort((a, b) => a.points - b.points);
+  const [goods] = (await api.get('/api/v1/shop/goods')).items.sort((a, b) => a.points - b.points);
   const before = goods.stock;
   wx.faults.lose = 1; // the server redeems, the phone never hears back
   const redemption = await api.redeem(goods.id, 1);
@@ -40,16 +40,16 @@ test('a redemption whose answer is lost is retried with the same key and happens
   const writes = wx.sent.filter((s) => s.url.endsWith('/api/v1/shop/redemptions'));
   assert.equal(writes.length, 2);
   assert.equal(writes[0].headers['Idempotency-Key'], writes[1].headers['Idempotency-Key']);
-  const mine = await api.get('/api/v1/me/redemptions');
+  const mine = (await api.get('/api/v1/me/redemptions')).items;
   assert.equal(mine.filter((r) => r.goods_id === goods.id && r.status === 'reserved').length, 1);
-  const [after] = (await api.get('/api/v1/shop/goods')).filter((g) => g.id === goods.id);
+  const [after] = (await api.get('/api/v1/shop/goods')).items.filter((g) => g.id === goods.id);
   assert.equal(after.stock, before - 1);
   await api.post('/api/v1/shop/redemptions/' + redemption.id + '/cancel', {});
 });
 
 test('the page gets the server code and a Chinese sentence', async () => {
   const { api } = await villager('errors');
-  const [goods] = await api.get('/api/v1/shop/goods');
+  const [goods] = (await api.get('/api/v1/shop/goods')).items;
   await assert.rejects(api.redeem(goods.id, 100), (err) => {
     assert.ok(err instanceof ApiError);
     assert.equal(err.status, 409);

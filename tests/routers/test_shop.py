@@ -110,7 +110,7 @@ async def balance(client: httpx.AsyncClient, headers: dict[str, str]) -> int:
 
 async def stock(client: httpx.AsyncClient, world: World, goods_id: int) -> int:
     listed = await client.get("/api/v1/shop/goods", headers=world.auth("v1_admin"))
-    return next(g["stock"] for g in listed.json() if g["id"] == goods_id)
+    return next(g["stock"] for g in listed.json()["items"] if g["id"] == goods_id)
 
 
 async def test_redeem_takes_points_and_stock_at_once(
@@ -120,8 +120,10 @@ async def test_redeem_takes_points_and_stock_at_once(
     item = await goods(client, world)
     villager = world.auth("v1_villager")
     shown = await client.get("/api/v1/shop/goods", headers=villager)
-    assert [g["id"] for g in shown.json()] == [item["id"]]
-    assert (await client.get("/api/v1/shop/goods", headers=world.auth("v2_villager"))).json() == []
+    assert [g["id"] for g in shown.json()["items"]] == [item["id"]]
+    assert (await client.get("/api/v1/shop/goods", headers=world.auth("v2_villager"))).json()[
+        "items"
+    ] == []
     r = await redeem(client, villager, item["id"])
     assert r.status_code == 201, r.text
     body = r.json()
@@ -235,7 +237,7 @@ async def test_cancel_and_expiry_give_points_and_stock_back(
     assert await expire_reservations(ctx) == 0
     assert await balance(client, villager) == 100 and await stock(client, world, item["id"]) == 5
     mine = await client.get("/api/v1/me/redemptions", headers=villager)
-    assert [r["status"] for r in mine.json()] == ["expired", "cancelled"]
+    assert [r["status"] for r in mine.json()["items"]] == ["expired", "cancelled"]
 
 
 async def test_fulfilment_at_the_counter_exactly_once(
@@ -297,7 +299,9 @@ async def test_goods_off_the_shelf_cannot_be_redeemed(
         headers=world.auth("v1_admin"),
     )
     assert r.json()["on_shelf"] is False
-    assert (await client.get("/api/v1/shop/goods", headers=world.auth("v1_villager"))).json() == []
+    assert (await client.get("/api/v1/shop/goods", headers=world.auth("v1_villager"))).json()[
+        "items"
+    ] == []
     assert (await redeem(client, world.auth("v1_villager"), item["id"])).status_code == 404
     other = await client.patch(
         f"/api/v1/admin/shop/goods/{item['id']}",
@@ -359,3 +363,28 @@ async def test_a_code_clash_draws_another_code(
     second = await redeem(client, villager, item["id"])
     assert second.status_code == 201, second.text
     assert second.json()["code"] == "12345678" and await balance(client, villager) == 80
+
+
+async def test_goods_and_my_redemptions_come_in_pages(
+    client: httpx.AsyncClient, world: World, shop: dict[str, dict[str, str]]
+) -> None:
+    await fund(client, world, "h1", 100)
+    made = [await goods(client, world, points=1, name=f"商品{n}") for n in range(3)]
+    villager = world.auth("v1_villager")
+    first = (await client.get("/api/v1/shop/goods", params={"limit": 2}, headers=villager)).json()
+    assert [g["id"] for g in first["items"]] == [g["id"] for g in made[:2]]
+    rest = await client.get(
+        "/api/v1/shop/goods", params={"cursor": first["next_cursor"]}, headers=villager
+    )
+    assert [g["id"] for g in rest.json()["items"]] == [made[2]["id"]]
+    assert rest.json()["next_cursor"] is None
+    for item in made:
+        assert (await redeem(client, villager, item["id"])).status_code == 201
+    newest = (
+        await client.get("/api/v1/me/redemptions", params={"limit": 2}, headers=villager)
+    ).json()
+    assert [r["goods_id"] for r in newest["items"]] == [made[2]["id"], made[1]["id"]]
+    older = await client.get(
+        "/api/v1/me/redemptions", params={"cursor": newest["next_cursor"]}, headers=villager
+    )
+    assert [r["goods_id"] for r in older.json()["items"]] == [made[0]["id"]]

@@ -162,7 +162,7 @@ async def test_records_left_open_close_themselves_flagged(
     listed = await client.get(
         f"/api/v1/admin/activities/{act['id']}/records", headers=world.auth("v1_admin")
     )
-    [closed] = listed.json()
+    [closed] = listed.json()["items"]
     assert closed["id"] == record["id"]
     assert (closed["status"], closed["no_sign_out"], closed["minutes"]) == (
         "pending_confirmation",

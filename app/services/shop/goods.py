@@ -19,7 +19,7 @@ from app.models.shop import (
 )
 from app.services import audit
 from app.services.identity import Principal, caller_person, covers, location_of, scope_clause
-from app.services.kit import Storage
+from app.services.kit import Page, Storage, keyset_page
 from app.services.roster import VillageNotFound
 from app.services.shop.common import COUNTER_ROLES, GoodsNotFound
 
@@ -105,8 +105,13 @@ async def restock(
 
 
 async def list_goods(
-    session: AsyncSession, *, principal: Principal, village_id: int | None
-) -> list[ShopGoods]:
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    village_id: int | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[ShopGoods]:
     """Villagers see their village's goods on the shelf; admins and keepers all they cover."""
     person = await caller_person(session, principal)
     own: Any = col(ShopGoods.id).is_(None)
@@ -115,7 +120,9 @@ async def list_goods(
     stmt: Any = select(ShopGoods).where(own | scope_clause(principal, ShopGoods, COUNTER_ROLES))
     if village_id is not None:
         stmt = stmt.where(col(ShopGoods.village_id) == village_id)
-    return list((await session.exec(stmt.order_by(col(ShopGoods.id)))).all())
+    return await keyset_page(
+        session, stmt, order_by=[col(ShopGoods.id)], limit=limit, cursor=cursor
+    )
 
 
 async def present(

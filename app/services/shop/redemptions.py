@@ -29,6 +29,7 @@ from app.models.shop import (
 )
 from app.services import audit
 from app.services.identity import Principal, caller_person, covers, location_of
+from app.services.kit import Page, keyset_page
 from app.services.points import InsufficientPoints, ledger
 from app.services.shop.common import (
     COUNTER_ROLES,
@@ -333,17 +334,19 @@ async def readable_redemption(
     return redemption
 
 
-async def my_redemptions(session: AsyncSession, *, principal: Principal) -> list[ShopRedemption]:
+async def my_redemptions(
+    session: AsyncSession, *, principal: Principal, limit: int, cursor: str | None
+) -> Page[ShopRedemption]:
+    """The household's redemptions, newest first."""
     person = await caller_person(session, principal)
     if person is None or person.household_id is None:
-        return []
-    return list(
-        (
-            await session.exec(
-                select(ShopRedemption)
-                .where(col(ShopRedemption.household_id) == person.household_id)
-                .order_by(col(ShopRedemption.id).desc())
-                .limit(100)
-            )
-        ).all()
+        return Page([], None)
+    stmt = select(ShopRedemption).where(col(ShopRedemption.household_id) == person.household_id)
+    return await keyset_page(
+        session,
+        stmt,
+        order_by=[col(ShopRedemption.id)],
+        limit=limit,
+        cursor=cursor,
+        descending=True,
     )

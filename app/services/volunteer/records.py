@@ -18,6 +18,7 @@ from app.models.volunteer import (
 )
 from app.services import audit
 from app.services.identity import Principal, covers, location_of
+from app.services.kit import Page, keyset_page
 from app.services.points import ledger, scoring_rules
 from app.services.volunteer.activities import organised
 from app.services.volunteer.common import credited_minutes, locked_record
@@ -49,16 +50,18 @@ class RecordNotFound(NotFound):
 
 
 async def records(
-    session: AsyncSession, *, principal: Principal, activity_id: int
-) -> Sequence[VolunteerRecord]:
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    activity_id: int,
+    limit: int,
+    cursor: str | None,
+) -> Page[VolunteerRecord]:
     await organised(session, principal, activity_id)
-    return (
-        await session.exec(
-            select(VolunteerRecord)
-            .where(col(VolunteerRecord.activity_id) == activity_id)
-            .order_by(col(VolunteerRecord.id))
-        )
-    ).all()
+    stmt = select(VolunteerRecord).where(col(VolunteerRecord.activity_id) == activity_id)
+    return await keyset_page(
+        session, stmt, order_by=[col(VolunteerRecord.id)], limit=limit, cursor=cursor
+    )
 
 
 async def enter_by_hand(
