@@ -4,13 +4,16 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from importlib.metadata import version as package_version
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+from app import contract
 from app.cache import create_cache
 from app.config import Settings, get_settings
+from app.contract import operation_id
 from app.db import create_engine, create_sessionmaker, read_engine
 from app.errors import install_error_handlers
 from app.jobs import run_in_process
@@ -85,12 +88,14 @@ def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = 
     )
     app = factory(
         title="乡治 Xiangzhi",
-        version="1.0.0",
+        version=package_version("xiangzhi"),
+        generate_unique_id_function=operation_id,
         description=DESCRIPTION,
         lifespan=lifespan,
         swagger_ui_parameters={"persistAuthorization": True},
         **docs,
     )
+    contract.install(app)
     app.state.settings = settings
     app.state.run_jobs_in_process = run_jobs_in_process
     install_error_handlers(app)

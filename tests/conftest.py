@@ -23,8 +23,9 @@ from app.cli import alembic_config
 from app.config import Settings
 from app.main import create_app
 from app.models import metadata
+from tests.contract_seen import recording
 
-pytest_plugins = ["tests.factories", "tests.fake_wechat"]
+pytest_plugins = ["tests.factories", "tests.fake_wechat", "tests.e2e.demo_town"]
 
 TEST_JWT_SECRET = "test-secret-0123456789abcdef0123456789abcdef"
 
@@ -102,6 +103,6 @@ async def clean_state(app: FastAPI) -> AsyncIterator[None]:
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=recording(app))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
         yield c

@@ -10,7 +10,7 @@ from app.models.common import ListPage
 from app.routers.common import page_answer
 from app.services import audit as audit_service
 
-router = APIRouter(prefix="/api/v1/admin", tags=["admin: audit"])
+router = APIRouter(prefix="/api/v1/admin", tags=["管理端·审计日志"])
 
 
 @router.get("/audit", response_model=ListPage[AuditEntryPublic], summary="操作日志")

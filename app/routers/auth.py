@@ -15,7 +15,7 @@ from app.services.identity import auth as auth_service
 from app.services.kit import ratelimit
 from app.services.me import profile as profile_service
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+router = APIRouter(prefix="/api/v1/auth", tags=["登录与身份"])
 
 
 def _client_ip(request: Request) -> str:

@@ -45,7 +45,7 @@ from app.services.events import checkins as checkin_service
 from app.services.events import events as event_service
 from app.services.events import leave as leave_service
 
-router = APIRouter(prefix="/api/v1", tags=["events"])
+router = APIRouter(prefix="/api/v1", tags=["主题党日与三会一课"])
 
 POSTER_PAGE = "pages/checkin/index"
 

@@ -27,7 +27,7 @@ from app.models.feed import (
 from app.routers.common import Month, RowId
 from app.services import feed as feed_service
 
-router = APIRouter(prefix="/api/v1", tags=["feed"])
+router = APIRouter(prefix="/api/v1", tags=["宣传栏"])
 
 
 @router.post(

@@ -23,7 +23,7 @@ from app.services.grid import scores as grid_scores
 from app.services.grid import tasks as grid_service
 from app.services.grid import views as grid_views
 
-router = APIRouter(prefix="/api/v1", tags=["grid"])
+router = APIRouter(prefix="/api/v1", tags=["网格"])
 
 OptionalId = Annotated[int | None, Query(ge=1, le=MAX_DB_INT)]
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["健康检查"])
 
 
 @router.get("/healthz", summary="进程存活")

@@ -6,7 +6,7 @@ from app.deps import CurrentUser, SessionDep, SettingsDep
 from app.models.profile import MeProfile
 from app.services.me import profile as profile_service
 
-router = APIRouter(prefix="/api/v1", tags=["me"])
+router = APIRouter(prefix="/api/v1", tags=["我的"])
 
 
 @router.get("/me", response_model=MeProfile, summary="我的资料、角色与余额")

@@ -15,7 +15,7 @@ from app.services.kit import PRIVATE_PREFIX, LocalStorage, Storage
 
 _CONTENT_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 
-router = APIRouter(tags=["media"])
+router = APIRouter(tags=["图片上传"])
 
 
 @router.post("/api/v1/media", status_code=201, response_model=MediaPublic, summary="上传照片")

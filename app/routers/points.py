@@ -29,7 +29,7 @@ from app.services.points import awards as points_service
 from app.services.points import leaderboard as leaderboard_service
 from app.services.points import scoring_rules as rules_service
 
-router = APIRouter(prefix="/api/v1", tags=["points"])
+router = APIRouter(prefix="/api/v1", tags=["积分"])
 
 
 @router.post(

@@ -37,7 +37,7 @@ from app.models.roster import (
 from app.routers.common import FilterId, RowId, created_or_found, page_answer
 from app.services import roster as roster_service
 
-router = APIRouter(prefix="/api/v1/admin", tags=["admin: roster"])
+router = APIRouter(prefix="/api/v1/admin", tags=["管理端·花名册与角色"])
 
 
 def _add_reads(path: str, model: type[Any], schema: type[BaseModel], label: str) -> None:

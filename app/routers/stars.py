@@ -10,7 +10,7 @@ from app.models.stars import MemberStars, ReviewCreate, RewardReport, RewardRequ
 from app.routers.common import FilterId
 from app.services.points import stars as stars_service
 
-router = APIRouter(prefix="/api/v1/admin/stars", tags=["admin: stars"])
+router = APIRouter(prefix="/api/v1/admin/stars", tags=["管理端·星级评定"])
 
 Year = Annotated[int | None, Query(ge=2000, le=2100)]
 

@@ -11,7 +11,7 @@ from app.errors import AppError, BadRequest, Forbidden, NotFound
 from app.services.feed import push
 from app.services.kit import PushRejected
 
-router = APIRouter(prefix="/api/v1/wechat", tags=["wechat"])
+router = APIRouter(prefix="/api/v1/wechat", tags=["微信消息推送"])
 
 Param = Annotated[str | None, Query(max_length=512)]
 

@@ -1,0 +1,153 @@
+"""A valid body for every write, as Swagger pre-fills it, with the caller it is meant for.
+
+Ids are those of the demo town (`make run`); each example passes validation
+(tests/test_openapi_contract.py sends every one and expects no 422).
+"""
+
+from typing import Any
+
+_VILLAGE_ADMIN, _TOWN_ADMIN, _SUPER = "村管理员", "镇管理员", "超级管理员"
+_VILLAGER, _MEMBER, _GRID, _KEEPER = "群众", "党员", "网格员", "积分超市管理员"
+_VENUE = {"name": "村党群服务中心", "lat": 40.9312, "lng": 117.9632, "radius_m": 200}
+
+EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
+    "WechatLoginRequest": (_VILLAGER, {"code": "081Kq4Ga1Ahc2Y0AAFHa1j0aJr2Kq4GX"}),
+    "BindPhoneRequest": (_VILLAGER, {"code": "13800000005"}),
+    "RefreshRequest": (_VILLAGER, {"refresh_token": "由登录返回的 refresh_token"}),
+    "TownCreate": (_SUPER, {"name": "红旗镇"}),
+    "TownUpdate": (_TOWN_ADMIN, {"appeal_days": 7, "rankings_enabled": True}),
+    "VillageCreate": (_TOWN_ADMIN, {"town_id": 1, "name": "东风村"}),
+    "BranchCreate": (_TOWN_ADMIN, {"town_id": 1, "village_id": 1, "name": "东风村党支部"}),
+    "GridCreate": (_VILLAGE_ADMIN, {"village_id": 1, "name": "三网格"}),
+    "HouseholdCreate": (
+        _VILLAGE_ADMIN,
+        {"village_id": 1, "grid_id": 1, "head_name": "王建国", "address": "东街 12 号"},
+    ),
+    "PersonCreate": (
+        _VILLAGE_ADMIN,
+        {
+            "name": "李秀英",
+            "phone": "13912345678",
+            "village_id": 1,
+            "household_id": 1,
+            "is_party_member": False,
+        },
+    ),
+    "PersonUpdate": (_VILLAGE_ADMIN, {"phone": "13912345679", "is_mobile_member": True}),
+    "ConsoleLoginCreate": (
+        _VILLAGE_ADMIN,
+        {"username": "dongfeng_admin", "password": "dongfeng-village-2026"},
+    ),
+    "RoleGrantCreate": (
+        _VILLAGE_ADMIN,
+        {"person_id": 2, "role": "grid_worker", "scope_type": "grid", "scope_id": 1},
+    ),
+    "ScoringRuleCreate": (
+        _TOWN_ADMIN,
+        {
+            "code": "sanitation_weekly",
+            "title": "庭院环境整洁",
+            "ledger": "household",
+            "points": 5,
+            "unit": "once",
+            "town_id": 1,
+            "monthly_cap": 20,
+            "requires_approval": False,
+            "requires_evidence": False,
+        },
+    ),
+    "ScoringRuleUpdate": (_TOWN_ADMIN, {"points": 6, "monthly_cap": 24}),
+    "AwardCreate": (
+        _VILLAGE_ADMIN,
+        {"rule_code": "good_neighbour", "account_owner": {"household_id": 1}, "note": "帮邻居抢收"},
+    ),
+    "EntryDecision": (_VILLAGE_ADMIN, {"decision": "approve", "note": "照片属实"}),
+    "BulkDecision": (_VILLAGE_ADMIN, {"entry_ids": [1, 2], "decision": "approve"}),
+    "AppealCreate": (_VILLAGER, {"reason": "当天我家不在村里，扣分有误。"}),
+    "AppealDecision": (_VILLAGE_ADMIN, {"decision": "uphold", "note": "核实有误，予以冲正。"}),
+    "ReviewCreate": (_TOWN_ADMIN, {"person_id": 5, "year": 2026, "grade": "excellent"}),
+    "RewardRequest": (_TOWN_ADMIN, {"year": 2026, "total_fen": 100000, "top_n": 10, "town_id": 1}),
+    "EventCreate": (
+        _VILLAGE_ADMIN,
+        {
+            "branch_id": 1,
+            "kind": "party_day",
+            "title": "七一主题党日",
+            "theme": "重温入党誓词",
+            "starts_at": "2027-07-01T09:00:00+08:00",
+            "ends_at": "2027-07-01T11:00:00+08:00",
+            "venue": _VENUE,
+        },
+    ),
+    "CheckinCreate": (
+        _MEMBER,
+        {"token": "扫码得到的 token", "lat": 40.9313, "lng": 117.9631, "accuracy": 30},
+    ),
+    "RevokeCheckin": (_VILLAGE_ADMIN, {"reason": "代签，本人未到场。"}),
+    "ReviewCheckin": (_VILLAGE_ADMIN, {"decision": "accept", "note": "位置偏差系信号原因"}),
+    "LeaveCreate": (_MEMBER, {"reason": "外出务工，无法参加。"}),
+    "LeaveDecision": (_VILLAGE_ADMIN, {"decision": "approve"}),
+    "PostCreate": (
+        _VILLAGE_ADMIN,
+        {
+            "title": "十一月村务公开",
+            "body": "本月村集体收入 3.2 万元，支出明细见附图。",
+            "category": "disclosure_village",
+            "village_id": 1,
+            "disclosure_period": "2026-11",
+        },
+    ),
+    "ReviewDecision": (_VILLAGE_ADMIN, {"decision": "approve"}),
+    # A grid worker's own report must carry photos (upload them first, POST /api/v1/media);
+    # this one is handed down by the village admin, which needs none.
+    "TaskCreate": (
+        _VILLAGE_ADMIN,
+        {
+            "category": "sanitation",
+            "title": "村口垃圾堆放",
+            "description": "村口桥下有建筑垃圾，需清运。",
+            "lat": 40.9301,
+            "lng": 117.9620,
+            "priority": "normal",
+            "origin": "assigned",
+            "grid_id": 1,
+            "assignee_person_id": 4,
+        },
+    ),
+    "TransitionCreate": (_GRID, {"action": "accept", "note": "今天下午处理"}),
+    "ScoreCreate": (
+        _GRID,
+        {"household_id": 1, "rule_code": "good_neighbour", "note": "入户评分", "media_ids": []},
+    ),
+    "ActivityCreate": (
+        _VILLAGE_ADMIN,
+        {
+            "title": "环境清扫志愿服务",
+            "category": "环境保护",
+            "village_id": 1,
+            "starts_at": "2027-03-05T08:00:00+08:00",
+            "ends_at": "2027-03-05T11:00:00+08:00",
+            "venue": _VENUE,
+            "capacity": 30,
+        },
+    ),
+    "ScanCreate": (_VILLAGER, {"token": "扫码得到的 token", "lat": 40.9313, "lng": 117.9631}),
+    "HandEntry": (
+        _VILLAGE_ADMIN,
+        {
+            "person_id": 5,
+            "sign_in_at": "2027-03-05T08:05:00+08:00",
+            "sign_out_at": "2027-03-05T10:50:00+08:00",
+            "note": "手机没电，现场登记补录。",
+        },
+    ),
+    "RecordIds": (_VILLAGE_ADMIN, {"record_ids": [1, 2, 3]}),
+    "GoodsCreate": (
+        _VILLAGE_ADMIN,
+        {"village_id": 1, "name": "洗衣液", "points": 30, "stock": 20, "monthly_limit": 2},
+    ),
+    "GoodsUpdate": (_VILLAGE_ADMIN, {"points": 25, "on_shelf": True}),
+    "Restock": (_VILLAGE_ADMIN, {"quantity": 10, "cost_yuan": "125.50", "note": "村集体收入采购"}),
+    "RedemptionCreate": (_VILLAGER, {"goods_id": 1, "quantity": 1}),
+    "Fulfil": (_KEEPER, {"code": "40271586"}),
+}
