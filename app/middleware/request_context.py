@@ -21,6 +21,14 @@ _ALWAYS = (
 )
 # Answers that carry tokens must not sit in any cache on the way.
 _TOKEN_PATHS = ("/api/v1/auth/",)
+# The console pages load only what the app serves: ReDoc's bundle would fetch its logo from a CDN,
+# and an office without a way out (or a tampered page) must not reach anything else.
+_CONSOLE_PATHS = ("/docs", "/redoc")
+_CONSOLE_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-inline'; worker-src 'self' blob:; font-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'"
+)
 
 
 class RequestContextMiddleware:
@@ -37,7 +45,7 @@ class RequestContextMiddleware:
                 incoming = value.decode("latin-1")
         request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
-        started = time.perf_counter()
+        began = time.perf_counter()
         status = 500
         started = False
 
@@ -51,6 +59,8 @@ class RequestContextMiddleware:
                     headers.setdefault(name, value)
                 if scope["path"].startswith(_TOKEN_PATHS):
                     headers["Cache-Control"] = "no-store"
+                if scope["path"].startswith(_CONSOLE_PATHS):
+                    headers["Content-Security-Policy"] = _CONSOLE_POLICY
             await send(message)
 
         try:
@@ -74,7 +84,7 @@ class RequestContextMiddleware:
                     "method": scope["method"],
                     "path": scope["path"],
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "duration_ms": round((time.perf_counter() - began) * 1000, 1),
                 },
             )
             request_id_var.reset(token)

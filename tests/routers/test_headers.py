@@ -1,6 +1,9 @@
 """What every answer carries, and what production may switch off."""
 
+import logging
+
 import httpx
+import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import APIRouter, FastAPI
 
@@ -50,3 +53,23 @@ async def test_docs_can_be_switched_off() -> None:
             for path in ("/docs", "/redoc", "/openapi.json"):
                 assert (await client.get(path)).status_code == 404, path
             assert (await client.get("/healthz")).status_code == 200
+
+
+async def test_the_access_log_times_each_request(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="xiangzhi.access"):
+        await client.get("/healthz")
+    [line] = [r for r in caplog.records if r.name == "xiangzhi.access"]
+    assert line.status == 200  # type: ignore[attr-defined]
+    # Milliseconds this request took, not a clock reading (it once logged perf_counter - True).
+    assert 0 <= line.duration_ms < 5_000  # type: ignore[attr-defined]
+
+
+async def test_the_console_pages_may_load_only_their_own_assets(
+    client: httpx.AsyncClient,
+) -> None:
+    for page in ("/docs", "/redoc"):
+        policy = (await client.get(page)).headers["content-security-policy"]
+        assert "default-src 'self'" in policy and "img-src 'self' data:" in policy
+    assert "content-security-policy" not in (await client.get("/healthz")).headers
