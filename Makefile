@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install fonts run test lint openapi bench clean
+.PHONY: install fonts run test lint openapi bench mock clean
 
 $(BIN)/xiangzhi: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,12 @@ $(BIN)/xiangzhi: pyproject.toml
 	touch $@
 
 install: $(BIN)/xiangzhi
+
+# The mini-program package's tools (openapi-typescript, tsc), for its tests; needs Node.js 18+.
+NPM_DEPS := miniprogram_contract/node_modules/.package-lock.json
+$(NPM_DEPS): miniprogram_contract/package-lock.json
+	npm ci --prefix miniprogram_contract --no-audit --no-fund --loglevel=error
+	touch $@
 
 # The CJK font the volunteer certificate is drawn in (Debian/Ubuntu; needs root).
 CJK_FONT ?= /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
@@ -25,7 +31,7 @@ run: install
 	$(BIN)/xiangzhi seed-demo
 	$(BIN)/xiangzhi serve --host $(HOST) --port $(PORT)
 
-test: install
+test: install $(NPM_DEPS)
 	$(BIN)/pytest
 
 lint: install
@@ -33,8 +39,14 @@ lint: install
 	$(BIN)/ruff format --check app tests bench
 	$(BIN)/mypy app
 
-openapi: install
+openapi: install $(NPM_DEPS)
 	$(BIN)/xiangzhi openapi --out miniprogram_contract/openapi.json
+	npm run --prefix miniprogram_contract --silent types
+
+# The contract's examples served without the backend, for front-end work.
+MOCK_PORT ?= 8001
+mock: install
+	$(BIN)/xiangzhi mock --host $(HOST) --port $(MOCK_PORT)
 
 bench: install
 	$(BIN)/python -m bench.me

@@ -12,7 +12,7 @@
  * - errors reach the page as `ApiError` with the server's `code` and Chinese `detail`, because
  *   `wx.request` succeeds on every HTTP status and pages must decide by `code`.
  *
- *   const { createClient } = require('./xiangzhi-client');
+ *   const { createClient } = require('xiangzhi-miniprogram-client');
  *   const api = createClient({ baseUrl: 'https://xz.example.cn', wx });
  *   await api.login();
  *   const me = await api.get('/api/v1/me');
@@ -20,6 +20,8 @@
 
 const TOKENS_KEY = 'xiangzhi.tokens';
 const RETRY_STATUSES = new Set([502, 503, 504]);
+// However long the server asks a phone to wait, the villager will not watch a spinner longer.
+const MAX_RETRY_AFTER_MS = 30000;
 
 class ApiError extends Error {
   constructor(status, body) {
@@ -37,6 +39,10 @@ function newKey() {
   // Not a secret: only unique per user and call.
   const random = Math.random().toString(36).slice(2, 10);
   return 'mp-' + Date.now().toString(36) + '-' + random;
+}
+
+function aborted() {
+  return new ApiError(0, { code: 'request.aborted', detail: '已取消上传。' });
 }
 
 function sleep(ms) {
@@ -65,6 +71,7 @@ function createClient(options) {
   const retries = options.retries === undefined ? 3 : options.retries;
   const pauseMs = options.pauseMs === undefined ? 400 : options.pauseMs;
   const timeout = options.timeout || 15000;
+  const pause = options.sleep || sleep; // tests pass their own clock
   let tokens = wx.getStorageSync(TOKENS_KEY) || null;
   let refreshing = null;
 
@@ -87,9 +94,10 @@ function createClient(options) {
     });
   }
 
-  function sendUpload(path, filePath, formData, header) {
+  function sendUpload(path, filePath, formData, header, control) {
     return new Promise((resolve, reject) => {
-      wx.uploadFile({
+      if (control.aborted) return reject(aborted());
+      const task = wx.uploadFile({
         url: baseUrl + path,
         filePath: filePath,
         name: 'file',
@@ -98,8 +106,12 @@ function createClient(options) {
         timeout: timeout,
         // uploadFile hands the body over as a string.
         success: (res) => resolve({ status: res.statusCode, body: parseBody(res.data), header: res.header || {} }),
-        fail: (err) => reject(err),
+        fail: (err) => reject(control.aborted ? aborted() : err),
       });
+      control.task = task;
+      if (task && control.onProgress && task.onProgressUpdate) {
+        task.onProgressUpdate((p) => control.onProgress(p.progress, p.totalBytesSent, p.totalBytesExpectedToSend));
+      }
     });
   }
 
@@ -124,7 +136,7 @@ function createClient(options) {
   function retryAfterMs(res, attempt) {
     const header = res && res.header && (res.header['Retry-After'] || res.header['retry-after']);
     const seconds = Number(header);
-    if (seconds > 0) return seconds * 1000;
+    if (seconds > 0) return Math.min(seconds * 1000, MAX_RETRY_AFTER_MS);
     return pauseMs * Math.pow(2, attempt);
   }
 
@@ -143,8 +155,9 @@ function createClient(options) {
       try {
         res = await run(header);
       } catch (networkError) {
+        if (networkError instanceof ApiError) throw networkError; // aborted: never retried
         if (tries < retries) {
-          await sleep(pauseMs * Math.pow(2, tries));
+          await pause(pauseMs * Math.pow(2, tries));
           continue;
         }
         throw new ApiError(0, { code: 'network.unreachable', detail: '网络不给力，请稍后再试。' });
@@ -156,7 +169,7 @@ function createClient(options) {
         continue;
       }
       if (shouldRetry(res) && tries < retries) {
-        await sleep(retryAfterMs(res, tries));
+        await pause(retryAfterMs(res, tries));
         continue;
       }
       if (res.status >= 400) throw new ApiError(res.status, res.body);
@@ -208,12 +221,21 @@ function createClient(options) {
       }
     },
 
-    /** A photo from wx.chooseMedia, for `feed`, `grid`, `evidence` or `avatar`. */
-    upload(filePath, purpose) {
-      return attempt((extra) => sendUpload('/api/v1/media', filePath, { purpose: purpose }, extra), {
-        write: true,
-        auth: true,
-      });
+    /**
+     * A photo from wx.chooseMedia, for `feed`, `grid`, `evidence` or `avatar`. The promise has
+     * `abort()`; `onProgress(percent, sent, total)` follows the upload on slow networks.
+     */
+    upload(filePath, purpose, opts) {
+      const control = { aborted: false, task: null, onProgress: (opts || {}).onProgress };
+      const done = attempt(
+        (extra) => sendUpload('/api/v1/media', filePath, { purpose: purpose }, extra, control),
+        { write: true, auth: true }
+      );
+      done.abort = () => {
+        control.aborted = true;
+        if (control.task && control.task.abort) control.task.abort();
+      };
+      return done;
     },
 
     checkIn(eventId, token, place) {
@@ -236,4 +258,9 @@ function createClient(options) {
   };
 }
 
-module.exports = { createClient: createClient, ApiError: ApiError, TOKENS_KEY: TOKENS_KEY };
+module.exports = {
+  createClient: createClient,
+  ApiError: ApiError,
+  TOKENS_KEY: TOKENS_KEY,
+  MAX_RETRY_AFTER_MS: MAX_RETRY_AFTER_MS,
+};

@@ -5,7 +5,7 @@
  */
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { createClient, ApiError, TOKENS_KEY } = require('../xiangzhi-client');
+const { createClient, ApiError, TOKENS_KEY } = require('..');
 const { createWx } = require('./wx-node');
 
 const BASE = process.env.XZ_BASE_URL;

@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.e2e.test_cli_serve import ROOT, served  # noqa: F401  (the fixture)
 from tests.routers.test_media import photo
@@ -15,7 +14,6 @@ from tests.routers.test_media import photo
 NODE = shutil.which("node")
 
 
-@pytest.mark.skipif(NODE is None, reason="node is not installed")
 def test_the_client_against_the_demo_service(
     served: tuple[str, str],  # noqa: F811
     tmp_path: Path,
@@ -33,7 +31,7 @@ def test_the_client_against_the_demo_service(
     phone = next(p["phone"] for p in people if p["household_id"])
     jpeg = tmp_path / "wx.jpg"
     jpeg.write_bytes(photo(seed=9))
-    assert NODE is not None
+    assert NODE is not None, "Node.js is needed (installed by .ci/run)"
     done = subprocess.run(
         [NODE, "--test", "miniprogram_contract/test/client.test.js"],
         cwd=ROOT,
