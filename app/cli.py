@@ -15,6 +15,7 @@ from redis.exceptions import RedisError
 
 from alembic import command
 from app.config import Settings, get_settings
+from app.contract.mock import create_mock_app
 from app.db import create_engine, create_sessionmaker
 from app.logging_setup import configure_logging
 from app.main import create_app
@@ -124,6 +125,17 @@ def _openapi(path: str) -> None:
     print(f"已写入 {path}")
 
 
+def _mock(path: str, host: str, port: int) -> None:
+    contract = Path(path)
+    document = (
+        json.loads(contract.read_text(encoding="utf-8"))
+        if contract.is_file()
+        else create_app().openapi()
+    )
+    print(f"模拟服务（按 {path} 的示例作答，不存数据）：http://{host}:{port}")
+    uvicorn.run(create_mock_app(document), host=host, port=port, log_level="warning")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xiangzhi", description="乡治 后端命令行")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -140,6 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("worker", help="在 Redis 上运行后台任务")
     openapi = sub.add_parser("openapi", help="导出 OpenAPI 文档")
     openapi.add_argument("--out", default="miniprogram_contract/openapi.json")
+    mock = sub.add_parser("mock", help="只按接口文档作答的模拟服务（前端开发用）")
+    mock.add_argument("--contract", default="miniprogram_contract/openapi.json")
+    mock.add_argument("--host", default="127.0.0.1")
+    mock.add_argument("--port", type=int, default=8001)
     return parser
 
 
@@ -167,6 +183,8 @@ def main(argv: list[str] | None = None) -> None:
             _worker(settings)
         case "openapi":
             _openapi(args.out)
+        case "mock":
+            _mock(args.contract, args.host, args.port)
 
 
 if __name__ == "__main__":
