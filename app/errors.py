@@ -15,6 +15,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.validation import describe
+
 log = logging.getLogger("xiangzhi.errors")
 
 PROBLEM_JSON = "application/problem+json"
@@ -126,36 +128,6 @@ def problem(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
-_FIELD_MESSAGES = {
-    "missing": "必填",
-    "json_invalid": "不是有效的 JSON",
-    "string_too_short": "太短",
-    "string_too_long": "太长",
-    "greater_than_equal": "数值太小",
-    "less_than_equal": "数值太大",
-    "greater_than": "数值太小",
-    "less_than": "数值太大",
-    "int_parsing": "应为整数",
-    "int_type": "应为整数",
-    "bool_parsing": "应为是或否",
-    "literal_error": "取值不在允许范围内",
-    "enum": "取值不在允许范围内",
-    "string_pattern_mismatch": "格式不对",
-    "extra_forbidden": "不允许的字段",
-    "datetime_parsing": "时间格式不对",
-    "model_attributes_type": "格式不对",
-    "dict_type": "应为对象",
-    "list_type": "应为列表",
-    "string_type": "应为文字",
-}
-
-
-def _field_name(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
-    # A check across several fields (a model validator) names no single field.
-    return ".".join(parts)
-
-
 async def _app_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
     return JSONResponse(
@@ -163,26 +135,18 @@ async def _app_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+def _body_model(request: Request) -> Any:
+    body_field = getattr(request.scope.get("route"), "body_field", None)
+    return getattr(getattr(body_field, "field_info", None), "annotation", None)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = []
-    for err in exc.errors():
-        kind = str(err.get("type", ""))
-        message = _FIELD_MESSAGES.get(kind, "格式不对")
-        if kind == "value_error":
-            # Our validators raise ValueError with a Chinese sentence meant for the user.
-            message = str((err.get("ctx") or {}).get("error") or message)
-        field = _field_name(tuple(err.get("loc", ()))) or (
-            "" if kind == "value_error" else "请求体"
-        )
-        errors.append({"field": field, "message": message})
-    detail = (
-        "请求内容有误："
-        + "；".join(
-            f"{e['field']}{e['message']}" if e["field"] else e["message"] for e in errors[:5]
-        )
-        + "。"
-    )
+    model = _body_model(request)
+    errors = [
+        dict(zip(("field", "message"), describe(err, model), strict=True)) for err in exc.errors()
+    ]
+    detail = "请求内容有误：" + "；".join(e["message"] for e in errors[:5]) + "。"
     return problem(
         422, title="Unprocessable Content", code="request.validation", detail=detail, errors=errors
     )

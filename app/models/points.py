@@ -212,7 +212,7 @@ class MemberReview(SQLModel, table=True):
 
 # ---- API schemas -------------------------------------------------------------------------
 
-Code = SchemaField(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_.-]*$")
+Code = SchemaField(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_.-]*$", title="规则代码")
 Cap = SchemaField(default=None, ge=1, le=1_000_000)
 
 

@@ -2126,7 +2126,7 @@ export interface components {
         };
         /** AwardCreate */
         AwardCreate: {
-            /** Rule Code */
+            /** 规则代码 */
             rule_code: string;
             account_owner: components["schemas"]["AccountOwner"];
             /** Quantity */
@@ -3603,7 +3603,7 @@ export interface components {
         };
         /** ScoringRuleCreate */
         ScoringRuleCreate: {
-            /** Code */
+            /** 规则代码 */
             code: string;
             /** Title */
             title: string;

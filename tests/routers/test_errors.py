@@ -28,6 +28,38 @@ async def test_validation_errors_name_the_fields(client: httpx.AsyncClient, worl
     assert {"name", "phone"} <= fields
 
 
+async def test_validation_messages_say_what_is_wanted(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    rule = {"code": "环境卫生", "title": "环境卫生", "ledger": "household", "points": 200_000}
+    r = await client.post(
+        "/api/v1/admin/scoring-rules", json={**rule, "town_id": 1}, headers=world.auth("superadmin")
+    )
+    messages = {e["field"]: e["message"] for e in _is_problem(r, 422)["errors"]}
+    assert messages["code"] == (
+        "规则代码（code）只能用小写英文字母、数字、下划线、点和短横，"
+        "以字母开头，如 sanitation_weekly"
+    )
+    assert messages["points"] == "分值（points）不能大于 100000"
+    people = await client.post(
+        "/api/v1/admin/people",
+        json={"name": "", "phone": "12345", "is_party_member": "maybe"},
+        headers=world.auth("superadmin"),
+    )
+    body = _is_problem(people, 422)
+    messages = {e["field"]: e["message"] for e in body["errors"]}
+    assert messages["phone"] == "手机号（phone）须为 11 位手机号，如 13812345678"
+    assert messages["name"] == "名称（name）至少 1 个字"
+    assert messages["is_party_member"].endswith("须为 true 或 false")
+    assert body["detail"].startswith("请求内容有误：") and "手机号（phone）" in body["detail"]
+    page = await client.get(
+        "/api/v1/admin/people", params={"limit": 0}, headers=world.auth("superadmin")
+    )
+    assert _is_problem(page, 422)["errors"] == [
+        {"field": "limit", "message": "每页条数（limit）不能小于 1"}
+    ]
+
+
 @pytest.mark.parametrize(
     ("method", "path", "kwargs"),
     [
