@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from redis.exceptions import RedisError
 
 from alembic import command
-from app.config import Settings, get_settings
+from app.config import Settings, explain, get_settings
 from app.contract.mock import create_mock_app
 from app.db import create_engine, create_sessionmaker
 from app.logging_setup import configure_logging
@@ -164,8 +164,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         settings = get_settings()
     except ValidationError as exc:
-        reasons = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
-        print(f"配置错误：{reasons}", file=sys.stderr)
+        problems = explain(exc)
+        print(f"配置错误（{len(problems)} 处）：", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
         raise SystemExit(2) from exc
     configure_logging(settings.log_level)
     match args.command:

@@ -4,8 +4,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.validation import wanted
 
 DEV_JWT_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 DEV_QR_SECRET = "dev-only-qr-secret-change-me-0123456789"
@@ -95,39 +97,56 @@ class Settings(BaseSettings):
     def _refuse_unsafe_production(self) -> "Settings":
         if self.env != "production":
             return self
+        problems = self._production_problems()
+        if problems:
+            # Every problem at once: an operator should not fix them one restart at a time.
+            raise ProductionMisconfigured("\n".join(problems))
+        return self
+
+    def _production_problems(self) -> list[str]:
+        problems = []
         for name, secret, dev in (
             ("XZ_JWT_SECRET", self.jwt_secret, DEV_JWT_SECRET),
             ("XZ_QR_SECRET", self.qr_secret, DEV_QR_SECRET),
         ):
             if secret == dev or len(secret.strip()) < 32 or len(set(secret)) < 8:
-                raise ProductionMisconfigured(
+                problems.append(
                     f"生产环境（XZ_ENV=production）需要把 {name} "
                     "设为至少 32 位、不是同一字符重复的随机密钥"
                 )
         if self.jwt_secret == self.qr_secret:
-            raise ProductionMisconfigured(
-                "XZ_JWT_SECRET 与 XZ_QR_SECRET 不能相同：一个泄露不应连累另一个"
-            )
+            problems.append("XZ_JWT_SECRET 与 XZ_QR_SECRET 不能相同：一个泄露不应连累另一个")
         if self.wechat_appid and not self.wechat_secret:
-            raise ProductionMisconfigured("设置了 XZ_WECHAT_APPID 就必须同时设置 XZ_WECHAT_SECRET")
+            problems.append("设置了 XZ_WECHAT_APPID 就必须同时设置 XZ_WECHAT_SECRET")
         if self.effective_wechat_mode == "mock":
-            raise ProductionMisconfigured(
+            problems.append(
                 "生产环境不能用模拟微信登录（mock WeChat）："
                 "请设置 XZ_WECHAT_APPID 和 XZ_WECHAT_SECRET"
             )
         if self.fault_pause_after_commit:
-            raise ProductionMisconfigured(
-                "XZ_FAULT_PAUSE_AFTER_COMMIT 只用于故障测试，生产环境不能设置"
-            )
+            problems.append("XZ_FAULT_PAUSE_AFTER_COMMIT 只用于故障测试，生产环境不能设置")
         if self.is_sqlite:
-            raise ProductionMisconfigured(
-                "生产环境不能用 SQLite：请把 XZ_DATABASE_URL 设为 PostgreSQL"
-            )
+            problems.append("生产环境不能用 SQLite：请把 XZ_DATABASE_URL 设为 PostgreSQL")
         if not self.redis_url:
-            raise ProductionMisconfigured(
+            problems.append(
                 "生产环境需要 XZ_REDIS_URL：多个进程要共用登录限流、退出登录的记录和定时任务"
             )
-        return self
+        return problems
+
+
+def explain(error: ValidationError) -> list[str]:
+    """Each problem of the environment's settings, naming its variable, in Chinese."""
+    lines: list[str] = []
+    for err in error.errors():
+        loc = err.get("loc", ())
+        if err.get("type") == "value_error":
+            message = str((err.get("ctx") or {}).get("error") or err.get("msg", ""))
+            problems = message.splitlines()
+        else:
+            problems = [wanted(str(err.get("type")), dict(err.get("ctx") or {}))]
+        name = f"XZ_{str(loc[0]).upper()} " if loc else ""
+        lines += [f"{name}{problem}" for problem in problems]
+    return lines
 
 
 @lru_cache

@@ -53,15 +53,31 @@ def test_mock_is_the_default_without_an_app_id() -> None:
     assert Settings(wechat_appid=None).effective_wechat_mode == "mock"
 
 
-def test_cli_explains_a_refusal_in_one_line() -> None:
-    env = {"XZ_ENV": "production", "PATH": ""}
+def _cli_refusal(env: dict[str, str]) -> list[str]:
     result = subprocess.run(
         [sys.executable, "-m", "app.cli", "migrate"],
-        env=env,
+        env={"PATH": "", **env},
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert result.returncode == 2
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("配置错误："), result.stderr
+    return [line for line in result.stderr.splitlines() if line.strip()]
+
+
+def test_cli_lists_every_production_problem_at_once() -> None:
+    lines = _cli_refusal({"XZ_ENV": "production"})
+    assert lines[0] == f"配置错误（{len(lines) - 1} 处）："
+    problems = "\n".join(lines[1:])
+    for variable in ("XZ_JWT_SECRET", "XZ_QR_SECRET", "XZ_WECHAT_APPID", "XZ_DATABASE_URL"):
+        assert variable in problems
+    assert "XZ_REDIS_URL" in problems and len(lines) == 6
+
+
+def test_cli_names_the_variable_of_a_bad_value() -> None:
+    lines = _cli_refusal({"XZ_QR_ROTATE_SECONDS": "2", "XZ_DATABASE_POOL_SIZE": "lots"})
+    assert lines == [
+        "配置错误（2 处）：",
+        "  - XZ_DATABASE_POOL_SIZE 须为整数",
+        "  - XZ_QR_ROTATE_SECONDS 不能小于 5",
+    ]
