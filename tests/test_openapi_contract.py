@@ -97,3 +97,16 @@ def test_every_enum_value_has_a_chinese_label(app: FastAPI) -> None:
     for name, component in enums.items():
         labels = component["x-enum-descriptions"]
         assert len(labels) == len(component["enum"]) and all(labels), name
+
+
+def test_every_field_says_what_it_is(app: FastAPI) -> None:
+    components = app.openapi()["components"]["schemas"]
+    bare = [
+        f"{name}.{field}"
+        for name, component in components.items()
+        for field, schema in component.get("properties", {}).items()
+        if not schema.get("description")
+    ]
+    assert not bare, bare
+    award = components["AwardCreate"]["properties"]["account_owner"]["description"]
+    assert "household_id" in award

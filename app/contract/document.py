@@ -11,6 +11,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app.contract.examples import EXAMPLES
+from app.contract.fields import describe_field
 from app.contract.labels import ENUM_LABELS
 from app.contract.raises import Raised, errors_of
 from app.contract.schemas import PROBLEM_SCHEMAS, TAGS, problem_ref
@@ -122,6 +123,15 @@ def _add_example(operation: dict[str, Any]) -> None:
         media["examples"] = {"example": {"summary": f"示例（{role}）", "value": value}}
 
 
+def _describe_fields(components: dict[str, Any]) -> None:
+    for component in components.values():
+        for name, field in component.get("properties", {}).items():
+            if "description" not in field:
+                described = describe_field(name)
+                if described:
+                    field["description"] = described
+
+
 def _label_enums(components: dict[str, Any]) -> None:
     for name, component in components.items():
         if "enum" not in component:
@@ -140,6 +150,7 @@ def _decorate(schema: dict[str, Any], routes: list[Any]) -> None:
     components.pop("ValidationError", None)
     components.update(PROBLEM_SCHEMAS)
     _label_enums(components)
+    _describe_fields(components)
     for context in routing.iter_route_contexts(routes):
         route = context.original_route
         if not isinstance(route, APIRoute) or not route.include_in_schema:

@@ -1870,17 +1870,27 @@ export interface components {
     schemas: {
         /** AccountOwner */
         AccountOwner: {
-            /** Person Id */
+            /**
+             * Person Id
+             * @description 人员
+             */
             person_id?: number | null;
-            /** Household Id */
+            /**
+             * Household Id
+             * @description 户
+             */
             household_id?: number | null;
         };
         /** ActivityCreate */
         ActivityCreate: {
-            /** Title */
+            /**
+             * Title
+             * @description 标题
+             */
             title: string;
             /**
              * Category
+             * @description 类别
              * @default 其他
              */
             category: string;
@@ -1889,95 +1899,187 @@ export interface components {
              * @description 镇组织的活动填镇；镇、村、支部都不填时为发布者自己管理的范围
              */
             town_id?: number | null;
-            /** Village Id */
+            /**
+             * Village Id
+             * @description 所属村
+             */
             village_id?: number | null;
-            /** Branch Id */
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
             branch_id?: number | null;
             /**
              * Starts At
              * Format: date-time
+             * @description 开始时间
              */
             starts_at: string;
             /**
              * Ends At
              * Format: date-time
+             * @description 结束时间
              */
             ends_at: string;
+            /** @description 地点（名称、经纬度、签到半径） */
             venue?: components["schemas"]["Venue"] | null;
-            /** Capacity */
+            /**
+             * Capacity
+             * @description 名额（null 为不限）
+             */
             capacity?: number | null;
             /**
              * Enrolment Required
+             * @description 是否须先报名
              * @default false
              */
             enrolment_required: boolean;
             /**
              * Round Minutes
+             * @description 时长取整的分钟数
              * @default 30
              */
             round_minutes: number;
-            /** Max Minutes */
+            /**
+             * Max Minutes
+             * @description 单次记入的最长分钟数
+             */
             max_minutes?: number | null;
             /**
              * Min Share
              * @description 如 0.6
              */
             min_share?: number | null;
-            /** Rule Code */
+            /**
+             * Rule Code
+             * @description 积分规则代码
+             */
             rule_code?: string | null;
         };
         /** ActivityPublic */
         ActivityPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Town Id */
+            /**
+             * Town Id
+             * @description 所属镇
+             */
             town_id: number;
-            /** Village Id */
+            /**
+             * Village Id
+             * @description 所属村
+             */
             village_id: number | null;
-            /** Branch Id */
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
             branch_id: number | null;
-            /** Title */
+            /**
+             * Title
+             * @description 标题
+             */
             title: string;
-            /** Category */
+            /**
+             * Category
+             * @description 类别
+             */
             category: string;
-            /** Starts At */
+            /**
+             * Starts At
+             * @description 开始时间
+             */
             starts_at: string;
-            /** Ends At */
+            /**
+             * Ends At
+             * @description 结束时间
+             */
             ends_at: string;
-            /** Venue Lat */
+            /**
+             * Venue Lat
+             * @description 地点纬度（GCJ-02）
+             */
             venue_lat: number | null;
-            /** Venue Lng */
+            /**
+             * Venue Lng
+             * @description 地点经度（GCJ-02）
+             */
             venue_lng: number | null;
-            /** Venue Radius M */
+            /**
+             * Venue Radius M
+             * @description 签到半径（米）
+             */
             venue_radius_m: number | null;
-            /** Capacity */
+            /**
+             * Capacity
+             * @description 名额（null 为不限）
+             */
             capacity: number | null;
-            /** Enrolment Required */
+            /**
+             * Enrolment Required
+             * @description 是否须先报名
+             */
             enrolment_required: boolean;
-            /** Round Minutes */
+            /**
+             * Round Minutes
+             * @description 时长取整的分钟数
+             */
             round_minutes: number;
-            /** Max Minutes */
+            /**
+             * Max Minutes
+             * @description 单次记入的最长分钟数
+             */
             max_minutes: number | null;
-            /** Min Share */
+            /**
+             * Min Share
+             * @description 每人最少分得（分）
+             */
             min_share: number | null;
-            /** Rule Code */
+            /**
+             * Rule Code
+             * @description 积分规则代码
+             */
             rule_code: string | null;
-            /** Created At */
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
             created_at: string;
         };
         /** ActivityReportLine */
         ActivityReportLine: {
-            /** Activity Id */
+            /**
+             * Activity Id
+             * @description 志愿活动编号
+             */
             activity_id: number;
-            /** Title */
+            /**
+             * Title
+             * @description 标题
+             */
             title: string;
-            /** Starts At */
+            /**
+             * Starts At
+             * @description 开始时间
+             */
             starts_at: string;
-            /** Volunteers */
+            /**
+             * Volunteers
+             * @description 志愿者人数
+             */
             volunteers: number;
-            /** Confirmed Minutes */
+            /**
+             * Confirmed Minutes
+             * @description 已确认的服务分钟数
+             */
             confirmed_minutes: number;
-            /** Pending */
+            /**
+             * Pending
+             * @description 待审核数
+             */
             pending: number;
         };
         /**
@@ -1987,22 +2089,31 @@ export interface components {
         Agenda: {
             /**
              * Fixed
+             * @description 已固定
              * @default 学习习近平新时代中国特色社会主义思想
              */
             fixed: string;
-            /** Items */
+            /**
+             * Items
+             * @description 本页的条目
+             */
             items?: string[];
         };
         /** AppealCreate */
         AppealCreate: {
-            /** Reason */
+            /**
+             * Reason
+             * @description 理由
+             */
             reason: string;
         };
         /** AppealDecision */
         AppealDecision: {
+            /** @description 决定 */
             decision: components["schemas"]["AppealDecisionKind"];
             /**
              * Note
+             * @description 备注
              * @default
              */
             note: string;
@@ -2015,33 +2126,70 @@ export interface components {
         AppealDecisionKind: "uphold" | "reject";
         /** AppealPublic */
         AppealPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Entry Id */
+            /**
+             * Entry Id
+             * @description 积分记录编号
+             */
             entry_id: number;
-            /** Account Id */
+            /**
+             * Account Id
+             * @description 积分账户编号
+             */
             account_id: number;
-            /** Person Id */
+            /**
+             * Person Id
+             * @description 人员
+             */
             person_id: number;
-            /** Reason */
+            /**
+             * Reason
+             * @description 理由
+             */
             reason: string;
+            /** @description 状态 */
             status: components["schemas"]["AppealStatus"];
-            /** Decision Note */
+            /**
+             * Decision Note
+             * @description 审核意见
+             */
             decision_note: string | null;
-            /** Reversal Entry Id */
+            /**
+             * Reversal Entry Id
+             * @description 冲正记录编号
+             */
             reversal_entry_id: number | null;
-            /** Created At */
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
             created_at: string;
-            /** Decided At */
+            /**
+             * Decided At
+             * @description 审核时间（+08:00）
+             */
             decided_at: string | null;
         };
         /** AppealState */
         AppealState: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Status */
+            /**
+             * Status
+             * @description 状态
+             */
             status: string;
-            /** Decision Note */
+            /**
+             * Decision Note
+             * @description 审核意见
+             */
             decision_note: string | null;
         };
         /**
@@ -2052,41 +2200,84 @@ export interface components {
         AppealStatus: "open" | "upheld" | "rejected";
         /** AttendanceReport */
         AttendanceReport: {
-            /** Event Id */
+            /**
+             * Event Id
+             * @description 活动编号
+             */
             event_id: number;
-            /** Title */
+            /**
+             * Title
+             * @description 标题
+             */
             title: string;
-            /** Expected */
+            /**
+             * Expected
+             * @description 应到人数
+             */
             expected: number;
-            /** Present */
+            /**
+             * Present
+             * @description 实到人数
+             */
             present: number;
-            /** Late */
+            /**
+             * Late
+             * @description 迟到人数
+             */
             late: number;
-            /** Excused */
+            /**
+             * Excused
+             * @description 请假人数
+             */
             excused: number;
-            /** Absent */
+            /**
+             * Absent
+             * @description 缺席人数
+             */
             absent: number;
-            /** Pending Review */
+            /**
+             * Pending Review
+             * @description 待审核数
+             */
             pending_review: number;
-            /** Items */
+            /**
+             * Items
+             * @description 本页的条目
+             */
             items: components["schemas"]["AttendanceRow"][];
         };
         /** AttendanceRow */
         AttendanceRow: {
-            /** Person Id */
+            /**
+             * Person Id
+             * @description 人员
+             */
             person_id: number;
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name: string;
-            /** Branch Id */
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
             branch_id: number | null;
             /**
              * Status
+             * @description 状态
              * @enum {string}
              */
             status: "present" | "late" | "excused" | "absent" | "pending_review";
-            /** Scanned At */
+            /**
+             * Scanned At
+             * @description 扫码时间（+08:00）
+             */
             scanned_at: string | null;
-            /** Checkin Id */
+            /**
+             * Checkin Id
+             * @description 签到编号
+             */
             checkin_id: number | null;
         };
         /**
@@ -2097,99 +2288,165 @@ export interface components {
         AttendanceStatus: "present" | "late" | "pending_review" | "revoked" | "rejected";
         /** AuditEntryPublic */
         AuditEntryPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Created At */
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
             created_at: string;
-            /** Actor Person Id */
+            /**
+             * Actor Person Id
+             * @description 操作人编号
+             */
             actor_person_id: number | null;
-            /** Action */
+            /**
+             * Action
+             * @description 操作
+             */
             action: string;
-            /** Target Type */
+            /**
+             * Target Type
+             * @description 对象类型
+             */
             target_type: string;
-            /** Target Id */
+            /**
+             * Target Id
+             * @description 对象编号
+             */
             target_id: string;
-            /** Town Id */
+            /**
+             * Town Id
+             * @description 所属镇
+             */
             town_id: number | null;
-            /** Village Id */
+            /**
+             * Village Id
+             * @description 所属村
+             */
             village_id: number | null;
-            /** Before */
+            /**
+             * Before
+             * @description 变更前
+             */
             before: {
                 [key: string]: unknown;
             } | null;
-            /** After */
+            /**
+             * After
+             * @description 变更后
+             */
             after: {
                 [key: string]: unknown;
             } | null;
-            /** Request Id */
+            /**
+             * Request Id
+             * @description 请求编号（X-Request-ID）
+             */
             request_id: string | null;
         };
         /** AwardCreate */
         AwardCreate: {
-            /** 规则代码 */
+            /**
+             * 规则代码
+             * @description 积分规则代码
+             */
             rule_code: string;
+            /** @description 积分账户的所有者：person_id 或 household_id 二选一 */
             account_owner: components["schemas"]["AccountOwner"];
-            /** Quantity */
+            /**
+             * Quantity
+             * @description 数量
+             */
             quantity?: number | null;
             /**
              * Note
+             * @description 备注
              * @default
              */
             note: string;
-            /** Media Ids */
+            /**
+             * Media Ids
+             * @description 照片
+             */
             media_ids?: number[];
         };
         /** Balances */
         Balances: {
             /**
              * Member Points Year
+             * @description 今年的党员积分
              * @default 0
              */
             member_points_year: number;
             /**
              * Household Points
+             * @description 家庭积分余额
              * @default 0
              */
             household_points: number;
             /**
              * Volunteer Minutes
+             * @description 志愿服务总分钟数
              * @default 0
              */
             volunteer_minutes: number;
-            /** Member Star Level */
+            /**
+             * Member Star Level
+             * @description 党员星级
+             */
             member_star_level?: number | null;
             /**
              * Volunteer Star Level
+             * @description 志愿者星级
              * @default 0
              */
             volunteer_star_level: number;
         };
         /** BindPhoneRequest */
         BindPhoneRequest: {
-            /** Code */
+            /**
+             * Code
+             * @description 代码
+             */
             code: string;
         };
         /** Body_auth_password_token */
         Body_auth_password_token: {
-            /** Grant Type */
+            /**
+             * Grant Type
+             * @description OAuth2 授权类型（password，可省略）
+             */
             grant_type?: string | null;
-            /** Username */
+            /**
+             * Username
+             * @description 用户名
+             */
             username: string;
             /**
              * Password
              * Format: password
+             * @description 密码
              */
             password: string;
             /**
              * Scope
+             * @description OAuth2 范围（不用）
              * @default
              */
             scope: string;
-            /** Client Id */
+            /**
+             * Client Id
+             * @description OAuth2 客户端编号
+             */
             client_id?: string | null;
             /**
              * Client Secret
              * Format: password
+             * @description OAuth2 客户端密钥（不用）
              */
             client_secret?: string | null;
         };
@@ -2200,45 +2457,86 @@ export interface components {
              * @description 照片（JPEG、PNG、WebP）
              */
             file: string;
+            /** @description 用途 */
             purpose: components["schemas"]["Purpose"];
         };
         /** BranchCreate */
         BranchCreate: {
-            /** Town Id */
+            /**
+             * Town Id
+             * @description 所属镇
+             */
             town_id: number;
-            /** Village Id */
+            /**
+             * Village Id
+             * @description 所属村
+             */
             village_id?: number | null;
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name: string;
         };
         /** BranchMonth */
         BranchMonth: {
-            /** Branch Id */
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
             branch_id: number;
-            /** Period */
+            /**
+             * Period
+             * @description 统计期（年、月或季度）
+             */
             period: string;
-            /** Items */
+            /**
+             * Items
+             * @description 本页的条目
+             */
             items: components["schemas"]["EventSummary"][];
         };
         /** BranchPublic */
         BranchPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Town Id */
+            /**
+             * Town Id
+             * @description 所属镇
+             */
             town_id: number;
-            /** Village Id */
+            /**
+             * Village Id
+             * @description 所属村
+             */
             village_id: number | null;
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name: string;
-            /** Created At */
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
             created_at: string;
         };
         /** BulkDecision */
         BulkDecision: {
-            /** Entry Ids */
+            /**
+             * Entry Ids
+             * @description 积分记录编号
+             */
             entry_ids: number[];
+            /** @description 决定 */
             decision: components["schemas"]["Decision"];
-            /** Note */
+            /**
+             * Note
+             * @description 备注
+             */
             note?: string | null;
         };
         /**
@@ -2249,83 +2547,158 @@ export interface components {
         Category: "news" | "commendation" | "activity" | "policy" | "disclosure_party" | "disclosure_village" | "disclosure_finance" | "disclosure_member_development" | "disclosure_dues" | "disclosure_benefits";
         /** CheckinCreate */
         CheckinCreate: {
-            /** Token */
+            /**
+             * Token
+             * @description 二维码
+             */
             token: string;
-            /** Lat */
+            /**
+             * Lat
+             * @description 纬度
+             */
             lat?: number | null;
-            /** Lng */
+            /**
+             * Lng
+             * @description 经度
+             */
             lng?: number | null;
-            /** Accuracy */
+            /**
+             * Accuracy
+             * @description 定位精度
+             */
             accuracy?: number | null;
             /**
              * Coord Type
+             * @description 坐标系：gcj02（默认，wx.getLocation 的 gcj02）或 wgs84
              * @default gcj02
              * @enum {string}
              */
             coord_type: "gcj02" | "wgs84";
             /**
              * Queued Offline
+             * @description 是否为离线排队后补交的扫码
              * @default false
              */
             queued_offline: boolean;
         };
         /** CheckinPublic */
         CheckinPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Event Id */
+            /**
+             * Event Id
+             * @description 活动编号
+             */
             event_id: number;
-            /** Person Id */
+            /**
+             * Person Id
+             * @description 人员
+             */
             person_id: number;
+            /** @description 状态 */
             status: components["schemas"]["AttendanceStatus"];
-            /** Points */
+            /**
+             * Points
+             * @description 分值
+             */
             points: number;
-            /** Scanned At */
+            /**
+             * Scanned At
+             * @description 扫码时间（+08:00）
+             */
             scanned_at: string;
-            /** Distance M */
+            /**
+             * Distance M
+             * @description 与活动地点的距离（米）
+             */
             distance_m: number | null;
-            /** Queued Offline */
+            /**
+             * Queued Offline
+             * @description 是否为离线排队后补交的扫码
+             */
             queued_offline: boolean;
         };
         /** ComplianceItem */
         ComplianceItem: {
-            /** Branch Id */
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
             branch_id: number;
-            /** Branch Name */
+            /**
+             * Branch Name
+             * @description 支部名
+             */
             branch_name: string;
-            /** Held */
+            /**
+             * Held
+             * @description 已召开
+             */
             held: string[];
-            /** Missing */
+            /**
+             * Missing
+             * @description 未完成的项目
+             */
             missing: string[];
         };
         /** ComplianceReport */
         ComplianceReport: {
-            /** Period */
+            /**
+             * Period
+             * @description 统计期（年、月或季度）
+             */
             period: string;
-            /** Items */
+            /**
+             * Items
+             * @description 本页的条目
+             */
             items: components["schemas"]["ComplianceItem"][];
         };
         /** ConsoleLoginCreate */
         ConsoleLoginCreate: {
-            /** Username */
+            /**
+             * Username
+             * @description 用户名
+             */
             username: string;
-            /** Password */
+            /**
+             * Password
+             * @description 密码
+             */
             password: string;
         };
         /** ConsoleLoginPublic */
         ConsoleLoginPublic: {
-            /** Person Id */
+            /**
+             * Person Id
+             * @description 人员
+             */
             person_id: number;
-            /** Username */
+            /**
+             * Username
+             * @description 用户名
+             */
             username: string;
         };
         /** CountByKey */
         CountByKey: {
-            /** Key */
+            /**
+             * Key
+             * @description 键
+             */
             key: string;
-            /** Title */
+            /**
+             * Title
+             * @description 标题
+             */
             title: string;
-            /** Count */
+            /**
+             * Count
+             * @description 数量
+             */
             count: number;
         };
         /**
@@ -2336,72 +2709,153 @@ export interface components {
         Decision: "approve" | "reject";
         /** DisclosureCompliance */
         DisclosureCompliance: {
-            /** Period */
+            /**
+             * Period
+             * @description 统计期（年、月或季度）
+             */
             period: string;
-            /** Items */
+            /**
+             * Items
+             * @description 本页的条目
+             */
             items: components["schemas"]["DisclosureItem"][];
         };
         /** DisclosureItem */
         DisclosureItem: {
-            /** Village Id */
+            /**
+             * Village Id
+             * @description 所属村
+             */
             village_id: number;
-            /** Village Name */
+            /**
+             * Village Name
+             * @description 村名
+             */
             village_name: string;
-            /** Published */
+            /**
+             * Published
+             * @description 已发布
+             */
             published: components["schemas"]["Category"][];
-            /** Missing */
+            /**
+             * Missing
+             * @description 未完成的项目
+             */
             missing: components["schemas"]["Category"][];
         };
         /** EnrolmentPublic */
         EnrolmentPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Activity Id */
+            /**
+             * Activity Id
+             * @description 志愿活动编号
+             */
             activity_id: number;
-            /** Person Id */
+            /**
+             * Person Id
+             * @description 人员
+             */
             person_id: number;
-            /** Created At */
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
             created_at: string;
         };
         /** EntryDecision */
         EntryDecision: {
+            /** @description 决定 */
             decision: components["schemas"]["Decision"];
-            /** Note */
+            /**
+             * Note
+             * @description 备注
+             */
             note?: string | null;
         };
         /** EntryPublic */
         EntryPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Account Id */
+            /**
+             * Account Id
+             * @description 积分账户编号
+             */
             account_id: number;
+            /** @description 状态 */
             status: components["schemas"]["EntryStatus"];
-            /** Points */
+            /**
+             * Points
+             * @description 分值
+             */
             points: number;
-            /** Requested Points */
+            /**
+             * Requested Points
+             * @description 申请的分值（削减前）
+             */
             requested_points: number;
-            /** Capped */
+            /**
+             * Capped
+             * @description 是否因上限被削减
+             */
             capped: boolean;
-            /** Balance After */
+            /**
+             * Balance After
+             * @description 入账后的余额
+             */
             balance_after: number | null;
-            /** Rule Code */
+            /**
+             * Rule Code
+             * @description 积分规则代码
+             */
             rule_code: string | null;
-            /** Title */
+            /**
+             * Title
+             * @description 标题
+             */
             title: string;
-            /** Quantity */
+            /**
+             * Quantity
+             * @description 数量
+             */
             quantity: number;
+            /** @description 来源类型 */
             source_type: components["schemas"]["SourceType"];
-            /** Source Id */
+            /**
+             * Source Id
+             * @description 来源记录编号
+             */
             source_id: string | null;
-            /** Reverses Entry Id */
+            /**
+             * Reverses Entry Id
+             * @description 被冲正的积分记录编号
+             */
             reverses_entry_id: number | null;
-            /** Note */
+            /**
+             * Note
+             * @description 备注
+             */
             note: string | null;
-            /** Media Ids */
+            /**
+             * Media Ids
+             * @description 照片
+             */
             media_ids: number[];
-            /** Created At */
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
             created_at: string;
-            /** Posted At */
+            /**
+             * Posted At
+             * @description 入账时间（+08:00）
+             */
             posted_at: string | null;
         };
         /**
@@ -2412,39 +2866,69 @@ export interface components {
         EntryStatus: "pending" | "posted" | "rejected" | "reversed";
         /** EventCreate */
         EventCreate: {
-            /** Branch Id */
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
             branch_id: number;
+            /** @description 类型 */
             kind: components["schemas"]["EventKind"];
-            /** Title */
+            /**
+             * Title
+             * @description 标题
+             */
             title: string;
-            /** Theme */
+            /**
+             * Theme
+             * @description 主题
+             */
             theme?: string | null;
+            /** @description “1+X”议程 */
             agenda?: components["schemas"]["Agenda"] | null;
             /**
              * Starts At
              * Format: date-time
+             * @description 开始时间
              */
             starts_at: string;
             /**
              * Ends At
              * Format: date-time
+             * @description 结束时间
              */
             ends_at: string;
-            /** Checkin Opens At */
+            /**
+             * Checkin Opens At
+             * @description 开始签到时间（+08:00）
+             */
             checkin_opens_at?: string | null;
-            /** Checkin Closes At */
+            /**
+             * Checkin Closes At
+             * @description 截止签到时间（+08:00）
+             */
             checkin_closes_at?: string | null;
             /**
              * Late After Minutes
+             * @description 开始后多少分钟算迟到
              * @default 10
              */
             late_after_minutes: number;
+            /** @description 地点（名称、经纬度、签到半径） */
             venue?: components["schemas"]["Venue"] | null;
-            /** Rule Code */
+            /**
+             * Rule Code
+             * @description 积分规则代码
+             */
             rule_code?: string | null;
-            /** Invited Branch Ids */
+            /**
+             * Invited Branch Ids
+             * @description 受邀支部
+             */
             invited_branch_ids?: number[];
-            /** Host Branch Id */
+            /**
+             * Host Branch Id
+             * @description 主办支部编号
+             */
             host_branch_id?: number | null;
         };
         /**
@@ -2455,64 +2939,144 @@ export interface components {
         EventKind: "party_day" | "branch_congress" | "branch_committee" | "group_meeting" | "party_lecture" | "org_life_meeting" | "member_review" | "training";
         /** EventPublic */
         EventPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Town Id */
+            /**
+             * Town Id
+             * @description 所属镇
+             */
             town_id: number;
-            /** Village Id */
+            /**
+             * Village Id
+             * @description 所属村
+             */
             village_id: number | null;
-            /** Branch Id */
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
             branch_id: number;
-            /** Host Branch Id */
+            /**
+             * Host Branch Id
+             * @description 主办支部编号
+             */
             host_branch_id: number | null;
+            /** @description 类型 */
             kind: components["schemas"]["EventKind"];
-            /** Title */
+            /**
+             * Title
+             * @description 标题
+             */
             title: string;
-            /** Theme */
+            /**
+             * Theme
+             * @description 主题
+             */
             theme: string | null;
-            /** Agenda */
+            /**
+             * Agenda
+             * @description “1+X”议程
+             */
             agenda: {
                 [key: string]: unknown;
             };
-            /** Starts At */
+            /**
+             * Starts At
+             * @description 开始时间
+             */
             starts_at: string;
-            /** Ends At */
+            /**
+             * Ends At
+             * @description 结束时间
+             */
             ends_at: string;
-            /** Checkin Opens At */
+            /**
+             * Checkin Opens At
+             * @description 开始签到时间（+08:00）
+             */
             checkin_opens_at: string;
-            /** Checkin Closes At */
+            /**
+             * Checkin Closes At
+             * @description 截止签到时间（+08:00）
+             */
             checkin_closes_at: string;
-            /** Late After Minutes */
+            /**
+             * Late After Minutes
+             * @description 开始后多少分钟算迟到
+             */
             late_after_minutes: number;
-            /** Venue Lat */
+            /**
+             * Venue Lat
+             * @description 地点纬度（GCJ-02）
+             */
             venue_lat: number | null;
-            /** Venue Lng */
+            /**
+             * Venue Lng
+             * @description 地点经度（GCJ-02）
+             */
             venue_lng: number | null;
-            /** Venue Radius M */
+            /**
+             * Venue Radius M
+             * @description 签到半径（米）
+             */
             venue_radius_m: number | null;
-            /** Rule Code */
+            /**
+             * Rule Code
+             * @description 积分规则代码
+             */
             rule_code: string | null;
-            /** Invited Branch Ids */
+            /**
+             * Invited Branch Ids
+             * @description 受邀支部
+             */
             invited_branch_ids: number[];
         };
         /** EventSummary */
         EventSummary: {
-            /** Event Id */
+            /**
+             * Event Id
+             * @description 活动编号
+             */
             event_id: number;
+            /** @description 类型 */
             kind: components["schemas"]["EventKind"];
-            /** Title */
+            /**
+             * Title
+             * @description 标题
+             */
             title: string;
-            /** Starts At */
+            /**
+             * Starts At
+             * @description 开始时间
+             */
             starts_at: string;
-            /** Expected */
+            /**
+             * Expected
+             * @description 应到人数
+             */
             expected: number;
-            /** Present */
+            /**
+             * Present
+             * @description 实到人数
+             */
             present: number;
-            /** Late */
+            /**
+             * Late
+             * @description 迟到人数
+             */
             late: number;
-            /** Excused */
+            /**
+             * Excused
+             * @description 请假人数
+             */
             excused: number;
-            /** Absent */
+            /**
+             * Absent
+             * @description 缺席人数
+             */
             absent: number;
         };
         /** Fulfil */
@@ -2525,135 +3089,274 @@ export interface components {
         };
         /** GoodsCreate */
         GoodsCreate: {
-            /** Village Id */
+            /**
+             * Village Id
+             * @description 所属村
+             */
             village_id: number;
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name: string;
-            /** Points */
+            /**
+             * Points
+             * @description 分值
+             */
             points: number;
             /**
              * Stock
+             * @description 库存
              * @default 0
              */
             stock: number;
-            /** Media Id */
+            /**
+             * Media Id
+             * @description 照片编号
+             */
             media_id?: number | null;
-            /** Monthly Limit */
+            /**
+             * Monthly Limit
+             * @description 每户每月可兑换件数（null 为不限）
+             */
             monthly_limit?: number | null;
             /**
              * On Shelf
+             * @description 是否上架
              * @default true
              */
             on_shelf: boolean;
         };
         /** GoodsLine */
         GoodsLine: {
-            /** Goods Id */
+            /**
+             * Goods Id
+             * @description 商品
+             */
             goods_id: number;
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name: string;
-            /** Redeemed */
+            /**
+             * Redeemed
+             * @description 已兑换
+             */
             redeemed: number;
-            /** Given */
+            /**
+             * Given
+             * @description 已发放
+             */
             given: number;
-            /** Points Spent */
+            /**
+             * Points Spent
+             * @description 花费积分
+             */
             points_spent: number;
-            /** Restocked */
+            /**
+             * Restocked
+             * @description 补货数量
+             */
             restocked: number;
-            /** Cost Yuan */
+            /**
+             * Cost Yuan
+             * @description 采购金额（元）
+             */
             cost_yuan: string;
-            /** Stock Left */
+            /**
+             * Stock Left
+             * @description 剩余库存
+             */
             stock_left: number;
         };
         /** GoodsPublic */
         GoodsPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Village Id */
+            /**
+             * Village Id
+             * @description 所属村
+             */
             village_id: number;
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name: string;
-            /** Points */
+            /**
+             * Points
+             * @description 分值
+             */
             points: number;
-            /** Stock */
+            /**
+             * Stock
+             * @description 库存
+             */
             stock: number;
-            /** Monthly Limit */
+            /**
+             * Monthly Limit
+             * @description 每户每月可兑换件数（null 为不限）
+             */
             monthly_limit: number | null;
-            /** On Shelf */
+            /**
+             * On Shelf
+             * @description 是否上架
+             */
             on_shelf: boolean;
-            /** Media Id */
+            /**
+             * Media Id
+             * @description 照片编号
+             */
             media_id: number | null;
-            /** Photo Url */
+            /**
+             * Photo Url
+             * @description 商品图片地址
+             */
             photo_url?: string | null;
         };
         /** GoodsUpdate */
         GoodsUpdate: {
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name?: string | null;
-            /** Points */
+            /**
+             * Points
+             * @description 分值
+             */
             points?: number | null;
-            /** Media Id */
+            /**
+             * Media Id
+             * @description 照片编号
+             */
             media_id?: number | null;
-            /** Monthly Limit */
+            /**
+             * Monthly Limit
+             * @description 每户每月可兑换件数（null 为不限）
+             */
             monthly_limit?: number | null;
-            /** On Shelf */
+            /**
+             * On Shelf
+             * @description 是否上架
+             */
             on_shelf?: boolean | null;
         };
         /** GridCreate */
         GridCreate: {
-            /** Village Id */
+            /**
+             * Village Id
+             * @description 所属村
+             */
             village_id: number;
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name: string;
         };
         /** GridPublic */
         GridPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Town Id */
+            /**
+             * Town Id
+             * @description 所属镇
+             */
             town_id: number;
-            /** Village Id */
+            /**
+             * Village Id
+             * @description 所属村
+             */
             village_id: number;
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name: string;
-            /** Created At */
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
             created_at: string;
         };
         /** GridReport */
         GridReport: {
-            /** Period */
+            /**
+             * Period
+             * @description 统计期（年、月或季度）
+             */
             period: string;
-            /** Village Id */
+            /**
+             * Village Id
+             * @description 所属村
+             */
             village_id: number | null;
-            /** Grid Id */
+            /**
+             * Grid Id
+             * @description 所属网格
+             */
             grid_id: number | null;
-            /** Tasks */
+            /**
+             * Tasks
+             * @description 任务数
+             */
             tasks: number;
-            /** By Category */
+            /**
+             * By Category
+             * @description 按类别统计
+             */
             by_category: components["schemas"]["CountByKey"][];
-            /** By Status */
+            /**
+             * By Status
+             * @description 按状态统计
+             */
             by_status: components["schemas"]["CountByKey"][];
-            /** Resolved */
+            /**
+             * Resolved
+             * @description 已办结数
+             */
             resolved: number;
-            /** Median Hours To Resolve */
+            /**
+             * Median Hours To Resolve
+             * @description 办结用时的中位数（小时）
+             */
             median_hours_to_resolve: number | null;
-            /** Overdue */
+            /**
+             * Overdue
+             * @description 已超期
+             */
             overdue: number;
-            /** Scores By Worker */
+            /**
+             * Scores By Worker
+             * @description 各网格员的评分次数
+             */
             scores_by_worker: components["schemas"]["ScorerLine"][];
         };
         /** HandEntry */
         HandEntry: {
-            /** Person Id */
+            /**
+             * Person Id
+             * @description 人员
+             */
             person_id: number;
             /**
              * Sign In At
              * Format: date-time
+             * @description 签到时间（+08:00）
              */
             sign_in_at: string;
             /**
              * Sign Out At
              * Format: date-time
+             * @description 签退时间（+08:00）
              */
             sign_out_at: string;
             /**
@@ -2664,87 +3367,175 @@ export interface components {
         };
         /** HouseholdCreate */
         HouseholdCreate: {
-            /** Village Id */
+            /**
+             * Village Id
+             * @description 所属村
+             */
             village_id: number;
-            /** Grid Id */
+            /**
+             * Grid Id
+             * @description 所属网格
+             */
             grid_id?: number | null;
-            /** Head Name */
+            /**
+             * Head Name
+             * @description 户主姓名
+             */
             head_name: string;
-            /** Address */
+            /**
+             * Address
+             * @description 地址
+             */
             address?: string | null;
         };
         /** HouseholdPublic */
         HouseholdPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Town Id */
+            /**
+             * Town Id
+             * @description 所属镇
+             */
             town_id: number;
-            /** Village Id */
+            /**
+             * Village Id
+             * @description 所属村
+             */
             village_id: number;
-            /** Grid Id */
+            /**
+             * Grid Id
+             * @description 所属网格
+             */
             grid_id: number | null;
-            /** Head Name */
+            /**
+             * Head Name
+             * @description 户主姓名
+             */
             head_name: string;
-            /** Address */
+            /**
+             * Address
+             * @description 地址
+             */
             address: string | null;
-            /** Created At */
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
             created_at: string;
         };
         /** Leaderboard */
         Leaderboard: {
+            /** @description 积分账本 */
             ledger: components["schemas"]["Ledger"];
-            /** Period */
+            /**
+             * Period
+             * @description 统计期（年、月或季度）
+             */
             period: string;
-            /** Village Id */
+            /**
+             * Village Id
+             * @description 所属村
+             */
             village_id: number | null;
-            /** Town Id */
+            /**
+             * Town Id
+             * @description 所属镇
+             */
             town_id: number | null;
-            /** Items */
+            /**
+             * Items
+             * @description 本页的条目
+             */
             items: components["schemas"]["LeaderboardRow"][];
         };
         /** LeaderboardRow */
         LeaderboardRow: {
-            /** Rank */
+            /**
+             * Rank
+             * @description 名次
+             */
             rank: number;
-            /** Account Id */
+            /**
+             * Account Id
+             * @description 积分账户编号
+             */
             account_id: number;
+            /** @description 所有者类型 */
             owner_type: components["schemas"]["OwnerType"];
-            /** Owner Id */
+            /**
+             * Owner Id
+             * @description 所有者编号
+             */
             owner_id: number;
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name: string;
-            /** Points */
+            /**
+             * Points
+             * @description 分值
+             */
             points: number;
         };
         /** LeaveCreate */
         LeaveCreate: {
-            /** Reason */
+            /**
+             * Reason
+             * @description 理由
+             */
             reason: string;
         };
         /** LeaveDecision */
         LeaveDecision: {
             /**
              * Decision
+             * @description 决定
              * @enum {string}
              */
             decision: "approve" | "reject";
-            /** Note */
+            /**
+             * Note
+             * @description 备注
+             */
             note?: string | null;
         };
         /** LeavePublic */
         LeavePublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Event Id */
+            /**
+             * Event Id
+             * @description 活动编号
+             */
             event_id: number;
-            /** Person Id */
+            /**
+             * Person Id
+             * @description 人员
+             */
             person_id: number;
-            /** Reason */
+            /**
+             * Reason
+             * @description 理由
+             */
             reason: string;
+            /** @description 状态 */
             status: components["schemas"]["LeaveStatus"];
-            /** Decision Note */
+            /**
+             * Decision Note
+             * @description 审核意见
+             */
             decision_note: string | null;
-            /** Created At */
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
             created_at: string;
         };
         /**
@@ -2761,160 +3552,304 @@ export interface components {
         Ledger: "member" | "household" | "volunteer";
         /** LikeState */
         LikeState: {
-            /** Post Id */
+            /**
+             * Post Id
+             * @description 信息编号
+             */
             post_id: number;
-            /** Liked */
+            /**
+             * Liked
+             * @description 我是否已点赞
+             */
             liked: boolean;
-            /** Like Count */
+            /**
+             * Like Count
+             * @description 点赞数
+             */
             like_count: number;
         };
         /** ListPage[AppealPublic] */
         ListPage_AppealPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页的条目
+             */
             items: components["schemas"]["AppealPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
             next_cursor: string | null;
         };
         /** ListPage[AuditEntryPublic] */
         ListPage_AuditEntryPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页的条目
+             */
             items: components["schemas"]["AuditEntryPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
             next_cursor: string | null;
         };
         /** ListPage[BranchPublic] */
         ListPage_BranchPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页的条目
+             */
             items: components["schemas"]["BranchPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
             next_cursor: string | null;
         };
         /** ListPage[EntryPublic] */
         ListPage_EntryPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页的条目
+             */
             items: components["schemas"]["EntryPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
             next_cursor: string | null;
         };
         /** ListPage[EventPublic] */
         ListPage_EventPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页的条目
+             */
             items: components["schemas"]["EventPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
             next_cursor: string | null;
         };
         /** ListPage[GoodsPublic] */
         ListPage_GoodsPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页的条目
+             */
             items: components["schemas"]["GoodsPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
             next_cursor: string | null;
         };
         /** ListPage[GridPublic] */
         ListPage_GridPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页的条目
+             */
             items: components["schemas"]["GridPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
             next_cursor: string | null;
         };
         /** ListPage[HouseholdPublic] */
         ListPage_HouseholdPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页的条目
+             */
             items: components["schemas"]["HouseholdPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
             next_cursor: string | null;
         };
         /** ListPage[PersonPublic] */
         ListPage_PersonPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页的条目
+             */
             items: components["schemas"]["PersonPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
             next_cursor: string | null;
         };
         /** ListPage[PostPublic] */
         ListPage_PostPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页的条目
+             */
             items: components["schemas"]["PostPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
             next_cursor: string | null;
         };
         /** ListPage[RecordPublic] */
         ListPage_RecordPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页的条目
+             */
             items: components["schemas"]["RecordPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
             next_cursor: string | null;
         };
         /** ListPage[RedemptionPublic] */
         ListPage_RedemptionPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页的条目
+             */
             items: components["schemas"]["RedemptionPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
             next_cursor: string | null;
         };
         /** ListPage[RoleGrantPublic] */
         ListPage_RoleGrantPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页的条目
+             */
             items: components["schemas"]["RoleGrantPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
             next_cursor: string | null;
         };
         /** ListPage[ScoringRulePublic] */
         ListPage_ScoringRulePublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页的条目
+             */
             items: components["schemas"]["ScoringRulePublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
             next_cursor: string | null;
         };
         /** ListPage[TaskPublic] */
         ListPage_TaskPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页的条目
+             */
             items: components["schemas"]["TaskPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
             next_cursor: string | null;
         };
         /** ListPage[TownPublic] */
         ListPage_TownPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页的条目
+             */
             items: components["schemas"]["TownPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
             next_cursor: string | null;
         };
         /** ListPage[VillagePublic] */
         ListPage_VillagePublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description 本页的条目
+             */
             items: components["schemas"]["VillagePublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
             next_cursor: string | null;
         };
         /** LogoutRequest */
         LogoutRequest: {
-            /** Refresh Token */
+            /**
+             * Refresh Token
+             * @description 刷新令牌（换取新的访问令牌）
+             */
             refresh_token?: string | null;
         };
         /** MeProfile */
         MeProfile: {
-            /** Account Id */
+            /**
+             * Account Id
+             * @description 积分账户编号
+             */
             account_id: number;
-            /** Person Id */
+            /**
+             * Person Id
+             * @description 人员
+             */
             person_id: number | null;
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name: string | null;
-            /** Phone */
+            /**
+             * Phone
+             * @description 手机号
+             */
             phone: string | null;
-            /** Is Bound */
+            /**
+             * Is Bound
+             * @description 是否已绑定花名册
+             */
             is_bound: boolean;
-            /** Is Party Member */
+            /**
+             * Is Party Member
+             * @description 是否党员
+             */
             is_party_member: boolean;
-            /** Is Mobile Member */
+            /**
+             * Is Mobile Member
+             * @description 是否流动党员
+             */
             is_mobile_member: boolean;
-            /** Roles */
+            /**
+             * Roles
+             * @description 角色及其范围
+             */
             roles: components["schemas"]["RoleView"][];
+            /** @description 所在镇 */
             town: components["schemas"]["PlaceRef"] | null;
+            /** @description 所在村 */
             village: components["schemas"]["PlaceRef"] | null;
+            /** @description 所在支部 */
             branch: components["schemas"]["PlaceRef"] | null;
+            /** @description 所在户 */
             household: components["schemas"]["PlaceRef"] | null;
+            /** @description 所在网格 */
             grid: components["schemas"]["PlaceRef"] | null;
+            /** @description 各类积分与时长 */
             balances: components["schemas"]["Balances"];
         };
         /**
@@ -2923,107 +3858,236 @@ export interface components {
          *     verdict, and a short-lived link to the original of evidence photos.
          */
         MediaPrivate: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Url */
+            /**
+             * Url
+             * @description 图片地址（展示用）
+             */
             url: string;
-            /** Thumb Url */
+            /**
+             * Thumb Url
+             * @description 缩略图地址
+             */
             thumb_url: string;
-            /** Width */
+            /**
+             * Width
+             * @description 宽（像素）
+             */
             width: number;
-            /** Height */
+            /**
+             * Height
+             * @description 高（像素）
+             */
             height: number;
-            /** Content Type */
+            /**
+             * Content Type
+             * @description 文件类型
+             */
             content_type: string;
-            /** Sha256 */
+            /**
+             * Sha256
+             * @description 文件的 SHA-256
+             */
             sha256: string;
+            /** @description 用途 */
             purpose: components["schemas"]["Purpose"];
-            /** Uploader Person Id */
+            /**
+             * Uploader Person Id
+             * @description 上传人编号
+             */
             uploader_person_id: number | null;
-            /** Village Id */
+            /**
+             * Village Id
+             * @description 所属村
+             */
             village_id: number | null;
-            /** Gps Lat */
+            /**
+             * Gps Lat
+             * @description 照片里的拍摄纬度
+             */
             gps_lat: number | null;
-            /** Gps Lng */
+            /**
+             * Gps Lng
+             * @description 照片里的拍摄经度
+             */
             gps_lng: number | null;
-            /** Taken At */
+            /**
+             * Taken At
+             * @description 拍摄时间
+             */
             taken_at: string | null;
+            /** @description 内容安全检测结果 */
             moderation: components["schemas"]["Moderation"];
-            /** Moderation Label */
+            /**
+             * Moderation Label
+             * @description 内容安全检测的类别
+             */
             moderation_label: string | null;
-            /** Original Url */
+            /**
+             * Original Url
+             * @description 原图的临时链接
+             */
             original_url: string | null;
-            /** Original Expires In */
+            /**
+             * Original Expires In
+             * @description 原图链接的有效秒数
+             */
             original_expires_in: number | null;
-            /** Created At */
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
             created_at: string;
         };
         /** MediaPublic */
         MediaPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Url */
+            /**
+             * Url
+             * @description 图片地址（展示用）
+             */
             url: string;
-            /** Thumb Url */
+            /**
+             * Thumb Url
+             * @description 缩略图地址
+             */
             thumb_url: string;
-            /** Width */
+            /**
+             * Width
+             * @description 宽（像素）
+             */
             width: number;
-            /** Height */
+            /**
+             * Height
+             * @description 高（像素）
+             */
             height: number;
-            /** Content Type */
+            /**
+             * Content Type
+             * @description 文件类型
+             */
             content_type: string;
-            /** Sha256 */
+            /**
+             * Sha256
+             * @description 文件的 SHA-256
+             */
             sha256: string;
         };
         /** MediaRef */
         MediaRef: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Url */
+            /**
+             * Url
+             * @description 图片地址（展示用）
+             */
             url?: string | null;
-            /** Thumb Url */
+            /**
+             * Thumb Url
+             * @description 缩略图地址
+             */
             thumb_url?: string | null;
         };
         /** MemberStar */
         MemberStar: {
-            /** Person Id */
+            /**
+             * Person Id
+             * @description 人员
+             */
             person_id: number;
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name: string;
-            /** Branch Id */
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
             branch_id: number | null;
-            /** Year */
+            /**
+             * Year
+             * @description 年份
+             */
             year: number;
-            /** Points */
+            /**
+             * Points
+             * @description 分值
+             */
             points: number;
+            /** @description 评定等次 */
             grade: components["schemas"]["ReviewGrade"] | null;
-            /** Star Level */
+            /**
+             * Star Level
+             * @description 星级
+             */
             star_level: number;
         };
         /** MemberStars */
         MemberStars: {
-            /** Year */
+            /**
+             * Year
+             * @description 年份
+             */
             year: number;
-            /** Thresholds */
+            /**
+             * Thresholds
+             * @description 各星级的门槛
+             */
             thresholds: number[];
-            /** Items */
+            /**
+             * Items
+             * @description 本页的条目
+             */
             items: components["schemas"]["MemberStar"][];
         };
         /** MemberYear */
         MemberYear: {
-            /** Person Id */
+            /**
+             * Person Id
+             * @description 人员
+             */
             person_id: number;
-            /** Year */
+            /**
+             * Year
+             * @description 年份
+             */
             year: number;
-            /** Expected */
+            /**
+             * Expected
+             * @description 应到人数
+             */
             expected: number;
-            /** Present */
+            /**
+             * Present
+             * @description 实到人数
+             */
             present: number;
-            /** Late */
+            /**
+             * Late
+             * @description 迟到人数
+             */
             late: number;
-            /** Excused */
+            /**
+             * Excused
+             * @description 请假人数
+             */
             excused: number;
-            /** Absent */
+            /**
+             * Absent
+             * @description 缺席人数
+             */
             absent: number;
         };
         /**
@@ -3034,51 +4098,109 @@ export interface components {
         Moderation: "none" | "checking" | "unchecked" | "pass" | "review" | "risky";
         /** MyEntry */
         MyEntry: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Points */
+            /**
+             * Points
+             * @description 分值
+             */
             points: number;
-            /** Balance After */
+            /**
+             * Balance After
+             * @description 入账后的余额
+             */
             balance_after: number | null;
-            /** Rule Code */
+            /**
+             * Rule Code
+             * @description 积分规则代码
+             */
             rule_code: string | null;
-            /** Title */
+            /**
+             * Title
+             * @description 标题
+             */
             title: string;
+            /** @description 状态 */
             status: components["schemas"]["EntryStatus"];
-            /** Capped */
+            /**
+             * Capped
+             * @description 是否因上限被削减
+             */
             capped: boolean;
+            /** @description 来源类型 */
             source_type: components["schemas"]["SourceType"];
-            /** Source Id */
+            /**
+             * Source Id
+             * @description 来源记录编号
+             */
             source_id: string | null;
-            /** Note */
+            /**
+             * Note
+             * @description 备注
+             */
             note: string | null;
-            /** Created At */
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
             created_at: string;
-            /** Media */
+            /**
+             * Media
+             * @description 照片
+             */
             media: components["schemas"]["MediaRef"][];
+            /** @description 申诉 */
             appeal: components["schemas"]["AppealState"] | null;
         };
         /** MyPoints */
         MyPoints: {
-            /** Account Id */
+            /**
+             * Account Id
+             * @description 积分账户编号
+             */
             account_id: number | null;
+            /** @description 积分账本 */
             ledger: components["schemas"]["Ledger"];
-            /** Balance */
+            /**
+             * Balance
+             * @description 余额
+             */
             balance: number;
-            /** Items */
+            /**
+             * Items
+             * @description 本页的条目
+             */
             items: components["schemas"]["MyEntry"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
             next_cursor: string | null;
         };
         /** MyVolunteer */
         MyVolunteer: {
-            /** Minutes */
+            /**
+             * Minutes
+             * @description 分钟数
+             */
             minutes: number;
-            /** Star Level */
+            /**
+             * Star Level
+             * @description 星级
+             */
             star_level: number;
-            /** Next Level Minutes */
+            /**
+             * Next Level Minutes
+             * @description 升到下一星级还需的分钟数
+             */
             next_level_minutes: number | null;
-            /** Records */
+            /**
+             * Records
+             * @description 记录
+             */
             records: components["schemas"]["RecordPublic"][];
         };
         /**
@@ -3089,100 +4211,201 @@ export interface components {
         OwnerType: "person" | "household";
         /** PersonCreate */
         PersonCreate: {
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name: string;
-            /** Phone */
+            /**
+             * Phone
+             * @description 手机号
+             */
             phone: string;
-            /** Town Id */
+            /**
+             * Town Id
+             * @description 所属镇
+             */
             town_id?: number | null;
-            /** Village Id */
+            /**
+             * Village Id
+             * @description 所属村
+             */
             village_id?: number | null;
-            /** Household Id */
+            /**
+             * Household Id
+             * @description 户
+             */
             household_id?: number | null;
-            /** Branch Id */
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
             branch_id?: number | null;
-            /** Grid Id */
+            /**
+             * Grid Id
+             * @description 所属网格
+             */
             grid_id?: number | null;
             /**
              * Is Party Member
+             * @description 是否党员
              * @default false
              */
             is_party_member: boolean;
             /**
              * Is Mobile Member
+             * @description 是否流动党员
              * @default false
              */
             is_mobile_member: boolean;
         };
         /** PersonPublic */
         PersonPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name: string;
-            /** Phone */
+            /**
+             * Phone
+             * @description 手机号
+             */
             phone: string | null;
-            /** Town Id */
+            /**
+             * Town Id
+             * @description 所属镇
+             */
             town_id: number | null;
-            /** Village Id */
+            /**
+             * Village Id
+             * @description 所属村
+             */
             village_id: number | null;
-            /** Household Id */
+            /**
+             * Household Id
+             * @description 户
+             */
             household_id: number | null;
-            /** Branch Id */
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
             branch_id: number | null;
-            /** Grid Id */
+            /**
+             * Grid Id
+             * @description 所属网格
+             */
             grid_id: number | null;
-            /** Is Party Member */
+            /**
+             * Is Party Member
+             * @description 是否党员
+             */
             is_party_member: boolean;
-            /** Is Mobile Member */
+            /**
+             * Is Mobile Member
+             * @description 是否流动党员
+             */
             is_mobile_member: boolean;
-            /** Created At */
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
             created_at: string;
         };
         /** PersonUpdate */
         PersonUpdate: {
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name?: string | null;
-            /** Phone */
+            /**
+             * Phone
+             * @description 手机号
+             */
             phone?: string | null;
-            /** Village Id */
+            /**
+             * Village Id
+             * @description 所属村
+             */
             village_id?: number | null;
-            /** Household Id */
+            /**
+             * Household Id
+             * @description 户
+             */
             household_id?: number | null;
-            /** Branch Id */
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
             branch_id?: number | null;
-            /** Grid Id */
+            /**
+             * Grid Id
+             * @description 所属网格
+             */
             grid_id?: number | null;
-            /** Is Party Member */
+            /**
+             * Is Party Member
+             * @description 是否党员
+             */
             is_party_member?: boolean | null;
-            /** Is Mobile Member */
+            /**
+             * Is Mobile Member
+             * @description 是否流动党员
+             */
             is_mobile_member?: boolean | null;
         };
         /** PlaceRef */
         PlaceRef: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name: string;
         };
         /** PostCreate */
         PostCreate: {
-            /** Title */
+            /**
+             * Title
+             * @description 标题
+             */
             title: string;
             /**
              * Body
+             * @description 正文
              * @default
              */
             body: string;
+            /** @description 类别 */
             category: components["schemas"]["Category"];
-            /** Village Id */
+            /**
+             * Village Id
+             * @description 所属村
+             */
             village_id?: number | null;
-            /** Media Ids */
+            /**
+             * Media Ids
+             * @description 照片
+             */
             media_ids?: number[];
-            /** Disclosure Period */
+            /**
+             * Disclosure Period
+             * @description 公开所属月份，如 2026-11
+             */
             disclosure_period?: string | null;
             /**
              * Pinned
+             * @description 是否置顶
              * @default false
              */
             pinned: boolean;
@@ -3200,11 +4423,20 @@ export interface components {
         };
         /** PostMedia */
         PostMedia: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Url */
+            /**
+             * Url
+             * @description 图片地址（展示用）
+             */
             url: string;
-            /** Thumb Url */
+            /**
+             * Thumb Url
+             * @description 缩略图地址
+             */
             thumb_url: string;
             /**
              * Moderation
@@ -3215,31 +4447,69 @@ export interface components {
         };
         /** PostPublic */
         PostPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Town Id */
+            /**
+             * Town Id
+             * @description 所属镇
+             */
             town_id: number;
-            /** Village Id */
+            /**
+             * Village Id
+             * @description 所属村
+             */
             village_id: number | null;
-            /** Title */
+            /**
+             * Title
+             * @description 标题
+             */
             title: string;
-            /** Body */
+            /**
+             * Body
+             * @description 正文
+             */
             body: string;
+            /** @description 类别 */
             category: components["schemas"]["Category"];
-            /** Disclosure Period */
+            /**
+             * Disclosure Period
+             * @description 公开所属月份，如 2026-11
+             */
             disclosure_period: string | null;
+            /** @description 状态 */
             status: components["schemas"]["PostStatus"];
-            /** Pinned */
+            /**
+             * Pinned
+             * @description 是否置顶
+             */
             pinned: boolean;
-            /** Like Count */
+            /**
+             * Like Count
+             * @description 点赞数
+             */
             like_count: number;
-            /** View Count */
+            /**
+             * View Count
+             * @description 浏览数
+             */
             view_count: number;
-            /** Media */
+            /**
+             * Media
+             * @description 照片
+             */
             media: components["schemas"]["PostMedia"][];
-            /** Published At */
+            /**
+             * Published At
+             * @description 发布时间（+08:00）
+             */
             published_at: string | null;
-            /** Created At */
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
             created_at: string;
         };
         /**
@@ -3262,44 +4532,93 @@ export interface components {
         Purpose: "feed" | "grid" | "evidence" | "avatar";
         /** QrToken */
         QrToken: {
-            /** Token */
+            /**
+             * Token
+             * @description 二维码
+             */
             token: string;
-            /** Expires At */
+            /**
+             * Expires At
+             * @description 过期时间（+08:00）
+             */
             expires_at: string;
-            /** Rotate Seconds */
+            /**
+             * Rotate Seconds
+             * @description 二维码轮换的秒数
+             */
             rotate_seconds: number;
         };
         /** RecordIds */
         RecordIds: {
-            /** Record Ids */
+            /**
+             * Record Ids
+             * @description 记录编号
+             */
             record_ids: number[];
-            /** Note */
+            /**
+             * Note
+             * @description 备注
+             */
             note?: string | null;
         };
         /** RecordPublic */
         RecordPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Activity Id */
+            /**
+             * Activity Id
+             * @description 志愿活动编号
+             */
             activity_id: number;
-            /** Person Id */
+            /**
+             * Person Id
+             * @description 人员
+             */
             person_id: number;
+            /** @description 状态 */
             status: components["schemas"]["RecordStatus"];
-            /** Sign In At */
+            /**
+             * Sign In At
+             * @description 签到时间（+08:00）
+             */
             sign_in_at: string | null;
-            /** Sign Out At */
+            /**
+             * Sign Out At
+             * @description 签退时间（+08:00）
+             */
             sign_out_at: string | null;
-            /** Minutes */
+            /**
+             * Minutes
+             * @description 分钟数
+             */
             minutes: number;
-            /** Entered By Hand */
+            /**
+             * Entered By Hand
+             * @description 是否为补录
+             */
             entered_by_hand: boolean;
-            /** No Sign Out */
+            /**
+             * No Sign Out
+             * @description 是否未签退
+             */
             no_sign_out: boolean;
-            /** Note */
+            /**
+             * Note
+             * @description 备注
+             */
             note: string | null;
-            /** Entry Id */
+            /**
+             * Entry Id
+             * @description 积分记录编号
+             */
             entry_id: number | null;
-            /** Points Entry Id */
+            /**
+             * Points Entry Id
+             * @description 积分记录编号
+             */
             points_entry_id: number | null;
         };
         /**
@@ -3310,36 +4629,71 @@ export interface components {
         RecordStatus: "signed_in" | "pending_confirmation" | "confirmed" | "rejected";
         /** RedemptionCreate */
         RedemptionCreate: {
-            /** Goods Id */
+            /**
+             * Goods Id
+             * @description 商品
+             */
             goods_id: number;
             /**
              * Quantity
+             * @description 数量
              * @default 1
              */
             quantity: number;
         };
         /** RedemptionPublic */
         RedemptionPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Code */
+            /**
+             * Code
+             * @description 代码
+             */
             code: string;
-            /** Goods Id */
+            /**
+             * Goods Id
+             * @description 商品
+             */
             goods_id: number;
-            /** Household Id */
+            /**
+             * Household Id
+             * @description 户
+             */
             household_id: number;
-            /** Quantity */
+            /**
+             * Quantity
+             * @description 数量
+             */
             quantity: number;
-            /** Points */
+            /**
+             * Points
+             * @description 分值
+             */
             points: number;
+            /** @description 状态 */
             status: components["schemas"]["RedemptionStatus"];
-            /** Expires At */
+            /**
+             * Expires At
+             * @description 过期时间（+08:00）
+             */
             expires_at: string;
-            /** Fulfilled At */
+            /**
+             * Fulfilled At
+             * @description 领取时间（+08:00）
+             */
             fulfilled_at: string | null;
-            /** Closed At */
+            /**
+             * Closed At
+             * @description 关闭时间（+08:00）
+             */
             closed_at: string | null;
-            /** Created At */
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
             created_at: string;
         };
         /**
@@ -3350,59 +4704,103 @@ export interface components {
         RedemptionStatus: "reserved" | "fulfilled" | "cancelled" | "expired";
         /** RefreshRequest */
         RefreshRequest: {
-            /** Refresh Token */
+            /**
+             * Refresh Token
+             * @description 刷新令牌（换取新的访问令牌）
+             */
             refresh_token: string;
         };
         /** Resemblance */
         Resemblance: {
-            /** Media Id */
+            /**
+             * Media Id
+             * @description 照片编号
+             */
             media_id: number;
-            /** Earlier Media Id */
+            /**
+             * Earlier Media Id
+             * @description 早先的照片编号
+             */
             earlier_media_id: number;
-            /** Record Type */
+            /**
+             * Record Type
+             * @description 记录类型
+             */
             record_type: string;
-            /** Record Id */
+            /**
+             * Record Id
+             * @description 记录编号
+             */
             record_id: number;
-            /** Used At */
+            /**
+             * Used At
+             * @description 使用时间（+08:00）
+             */
             used_at: string;
-            /** Distance */
+            /**
+             * Distance
+             * @description 距离（米）
+             */
             distance: number;
         };
         /** Restock */
         Restock: {
-            /** Quantity */
+            /**
+             * Quantity
+             * @description 数量
+             */
             quantity: number;
             /**
              * Cost Yuan
              * @description 采购金额（元）
              */
             cost_yuan: number | string;
-            /** Note */
+            /**
+             * Note
+             * @description 备注
+             */
             note?: string | null;
         };
         /** ReviewCheckin */
         ReviewCheckin: {
             /**
              * Decision
+             * @description 决定
              * @enum {string}
              */
             decision: "accept" | "reject";
-            /** Note */
+            /**
+             * Note
+             * @description 备注
+             */
             note?: string | null;
         };
         /** ReviewCreate */
         ReviewCreate: {
-            /** Person Id */
+            /**
+             * Person Id
+             * @description 人员
+             */
             person_id: number;
-            /** Year */
+            /**
+             * Year
+             * @description 年份
+             */
             year: number;
+            /** @description 评定等次 */
             grade: components["schemas"]["ReviewGrade"];
         };
         /** ReviewDecision */
         ReviewDecision: {
-            /** Decision */
+            /**
+             * Decision
+             * @description 决定
+             */
             decision: string;
-            /** Reason */
+            /**
+             * Reason
+             * @description 理由
+             */
             reason?: string | null;
         };
         /**
@@ -3413,23 +4811,41 @@ export interface components {
         ReviewGrade: "excellent" | "qualified" | "basic" | "unqualified";
         /** RevokeCheckin */
         RevokeCheckin: {
-            /** Reason */
+            /**
+             * Reason
+             * @description 理由
+             */
             reason: string;
         };
         /** RewardReport */
         RewardReport: {
-            /** Year */
+            /**
+             * Year
+             * @description 年份
+             */
             year: number;
-            /** Total Fen */
+            /**
+             * Total Fen
+             * @description 奖励总额（分）
+             */
             total_fen: number;
-            /** Rule */
+            /**
+             * Rule
+             * @description 规则
+             */
             rule: string;
-            /** Items */
+            /**
+             * Items
+             * @description 本页的条目
+             */
             items: components["schemas"]["RewardShare"][];
         };
         /** RewardRequest */
         RewardRequest: {
-            /** Year */
+            /**
+             * Year
+             * @description 年份
+             */
             year: number;
             /**
              * Total Fen
@@ -3438,27 +4854,52 @@ export interface components {
             total_fen: number;
             /**
              * Top N
+             * @description 奖励前几名
              * @default 10
              */
             top_n: number;
-            /** Town Id */
+            /**
+             * Town Id
+             * @description 所属镇
+             */
             town_id?: number | null;
-            /** Branch Id */
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
             branch_id?: number | null;
         };
         /** RewardShare */
         RewardShare: {
-            /** Rank */
+            /**
+             * Rank
+             * @description 名次
+             */
             rank: number;
-            /** Person Id */
+            /**
+             * Person Id
+             * @description 人员
+             */
             person_id: number;
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name: string;
-            /** Points */
+            /**
+             * Points
+             * @description 分值
+             */
             points: number;
-            /** Star Level */
+            /**
+             * Star Level
+             * @description 星级
+             */
             star_level: number;
-            /** Share Fen */
+            /**
+             * Share Fen
+             * @description 分得（分）
+             */
             share_fen: number;
         };
         /**
@@ -3469,51 +4910,100 @@ export interface components {
         Role: "superadmin" | "town_admin" | "village_admin" | "branch_admin" | "grid_worker" | "shop_keeper";
         /** RoleGrantCreate */
         RoleGrantCreate: {
-            /** Person Id */
+            /**
+             * Person Id
+             * @description 人员
+             */
             person_id: number;
+            /** @description 角色 */
             role: components["schemas"]["Role"];
+            /** @description 范围类型 */
             scope_type: components["schemas"]["ScopeType"];
-            /** Scope Id */
+            /**
+             * Scope Id
+             * @description 范围
+             */
             scope_id?: number | null;
         };
         /** RoleGrantPublic */
         RoleGrantPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Person Id */
+            /**
+             * Person Id
+             * @description 人员
+             */
             person_id: number;
+            /** @description 角色 */
             role: components["schemas"]["Role"];
+            /** @description 范围类型 */
             scope_type: components["schemas"]["ScopeType"];
-            /** Scope Id */
+            /**
+             * Scope Id
+             * @description 范围
+             */
             scope_id: number | null;
-            /** Granted By Person Id */
+            /**
+             * Granted By Person Id
+             * @description 授权人编号
+             */
             granted_by_person_id: number | null;
-            /** Created At */
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
             created_at: string;
-            /** Revoked At */
+            /**
+             * Revoked At
+             * @description 撤销时间（+08:00）
+             */
             revoked_at: string | null;
         };
         /** RoleView */
         RoleView: {
+            /** @description 角色 */
             role: components["schemas"]["Role"];
+            /** @description 范围类型 */
             scope_type: components["schemas"]["ScopeType"];
-            /** Scope Id */
+            /**
+             * Scope Id
+             * @description 范围
+             */
             scope_id: number | null;
-            /** Scope Name */
+            /**
+             * Scope Name
+             * @description 范围名称
+             */
             scope_name: string | null;
         };
         /** ScanCreate */
         ScanCreate: {
-            /** Token */
+            /**
+             * Token
+             * @description 二维码
+             */
             token: string;
-            /** Lat */
+            /**
+             * Lat
+             * @description 纬度
+             */
             lat?: number | null;
-            /** Lng */
+            /**
+             * Lng
+             * @description 经度
+             */
             lng?: number | null;
-            /** Accuracy */
+            /**
+             * Accuracy
+             * @description 定位精度
+             */
             accuracy?: number | null;
             /**
              * Coord Type
+             * @description 坐标系：gcj02（默认，wx.getLocation 的 gcj02）或 wgs84
              * @default gcj02
              * @enum {string}
              */
@@ -3533,15 +5023,30 @@ export interface components {
         ScopeType: "global" | "town" | "village" | "branch" | "grid";
         /** ScoreCreate */
         ScoreCreate: {
-            /** Household Id */
+            /**
+             * Household Id
+             * @description 户
+             */
             household_id: number;
-            /** Rule Code */
+            /**
+             * Rule Code
+             * @description 积分规则代码
+             */
             rule_code: string;
-            /** Quantity */
+            /**
+             * Quantity
+             * @description 数量
+             */
             quantity?: number | null;
-            /** Note */
+            /**
+             * Note
+             * @description 备注
+             */
             note?: string | null;
-            /** Media Ids */
+            /**
+             * Media Ids
+             * @description 照片
+             */
             media_ids?: number[];
         };
         /**
@@ -3549,157 +5054,347 @@ export interface components {
          * @description The ledger entry, with the household and whether a reused photo held it for review.
          */
         ScorePublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Account Id */
+            /**
+             * Account Id
+             * @description 积分账户编号
+             */
             account_id: number;
+            /** @description 状态 */
             status: components["schemas"]["EntryStatus"];
-            /** Points */
+            /**
+             * Points
+             * @description 分值
+             */
             points: number;
-            /** Requested Points */
+            /**
+             * Requested Points
+             * @description 申请的分值（削减前）
+             */
             requested_points: number;
-            /** Capped */
+            /**
+             * Capped
+             * @description 是否因上限被削减
+             */
             capped: boolean;
-            /** Balance After */
+            /**
+             * Balance After
+             * @description 入账后的余额
+             */
             balance_after: number | null;
-            /** Rule Code */
+            /**
+             * Rule Code
+             * @description 积分规则代码
+             */
             rule_code: string | null;
-            /** Title */
+            /**
+             * Title
+             * @description 标题
+             */
             title: string;
-            /** Quantity */
+            /**
+             * Quantity
+             * @description 数量
+             */
             quantity: number;
+            /** @description 来源类型 */
             source_type: components["schemas"]["SourceType"];
-            /** Source Id */
+            /**
+             * Source Id
+             * @description 来源记录编号
+             */
             source_id: string | null;
-            /** Reverses Entry Id */
+            /**
+             * Reverses Entry Id
+             * @description 被冲正的积分记录编号
+             */
             reverses_entry_id: number | null;
-            /** Note */
+            /**
+             * Note
+             * @description 备注
+             */
             note: string | null;
-            /** Media Ids */
+            /**
+             * Media Ids
+             * @description 照片
+             */
             media_ids: number[];
-            /** Created At */
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
             created_at: string;
-            /** Posted At */
+            /**
+             * Posted At
+             * @description 入账时间（+08:00）
+             */
             posted_at: string | null;
-            /** Household Id */
+            /**
+             * Household Id
+             * @description 户
+             */
             household_id: number;
-            /** Grid Id */
+            /**
+             * Grid Id
+             * @description 所属网格
+             */
             grid_id: number | null;
-            /** Needs Review */
+            /**
+             * Needs Review
+             * @description 是否需人工复核（照片与以前的相似）
+             */
             needs_review: boolean;
-            /** Resembles */
+            /**
+             * Resembles
+             * @description 与之相似的早先照片
+             */
             resembles: components["schemas"]["Resemblance"][];
         };
         /** ScorerLine */
         ScorerLine: {
-            /** Person Id */
+            /**
+             * Person Id
+             * @description 人员
+             */
             person_id: number | null;
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name: string;
-            /** Scores */
+            /**
+             * Scores
+             * @description 评分次数
+             */
             scores: number;
-            /** Points */
+            /**
+             * Points
+             * @description 分值
+             */
             points: number;
         };
         /** ScoringRuleCreate */
         ScoringRuleCreate: {
-            /** 规则代码 */
+            /**
+             * 规则代码
+             * @description 代码
+             */
             code: string;
-            /** Title */
+            /**
+             * Title
+             * @description 标题
+             */
             title: string;
+            /** @description 积分账本 */
             ledger: components["schemas"]["Ledger"];
-            /** Points */
+            /**
+             * Points
+             * @description 分值
+             */
             points: number;
-            /** @default once */
+            /**
+             * @description 计分方式
+             * @default once
+             */
             unit: components["schemas"]["Unit"];
-            /** Town Id */
+            /**
+             * Town Id
+             * @description 所属镇
+             */
             town_id?: number | null;
-            /** Village Id */
+            /**
+             * Village Id
+             * @description 所属村
+             */
             village_id?: number | null;
-            /** Daily Cap */
+            /**
+             * Daily Cap
+             * @description 每日上限
+             */
             daily_cap?: number | null;
-            /** Monthly Cap */
+            /**
+             * Monthly Cap
+             * @description 每月上限
+             */
             monthly_cap?: number | null;
-            /** Yearly Cap */
+            /**
+             * Yearly Cap
+             * @description 每年上限
+             */
             yearly_cap?: number | null;
             /**
              * Requires Approval
+             * @description 是否须审核后入账
              * @default false
              */
             requires_approval: boolean;
             /**
              * Requires Evidence
+             * @description 是否须附证据照片
              * @default false
              */
             requires_evidence: boolean;
         };
         /** ScoringRulePublic */
         ScoringRulePublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Code */
+            /**
+             * Code
+             * @description 代码
+             */
             code: string;
-            /** Title */
+            /**
+             * Title
+             * @description 标题
+             */
             title: string;
+            /** @description 积分账本 */
             ledger: components["schemas"]["Ledger"];
-            /** Points */
+            /**
+             * Points
+             * @description 分值
+             */
             points: number;
+            /** @description 计分方式 */
             unit: components["schemas"]["Unit"];
-            /** Town Id */
+            /**
+             * Town Id
+             * @description 所属镇
+             */
             town_id: number;
-            /** Village Id */
+            /**
+             * Village Id
+             * @description 所属村
+             */
             village_id: number | null;
-            /** Daily Cap */
+            /**
+             * Daily Cap
+             * @description 每日上限
+             */
             daily_cap: number | null;
-            /** Monthly Cap */
+            /**
+             * Monthly Cap
+             * @description 每月上限
+             */
             monthly_cap: number | null;
-            /** Yearly Cap */
+            /**
+             * Yearly Cap
+             * @description 每年上限
+             */
             yearly_cap: number | null;
-            /** Requires Approval */
+            /**
+             * Requires Approval
+             * @description 是否须审核后入账
+             */
             requires_approval: boolean;
-            /** Requires Evidence */
+            /**
+             * Requires Evidence
+             * @description 是否须附证据照片
+             */
             requires_evidence: boolean;
-            /** Enabled */
+            /**
+             * Enabled
+             * @description 是否启用
+             */
             enabled: boolean;
-            /** Updated At */
+            /**
+             * Updated At
+             * @description 更新时间（+08:00）
+             */
             updated_at: string;
         };
         /** ScoringRuleUpdate */
         ScoringRuleUpdate: {
-            /** Title */
+            /**
+             * Title
+             * @description 标题
+             */
             title?: string | null;
-            /** Points */
+            /**
+             * Points
+             * @description 分值
+             */
             points?: number | null;
-            /** Daily Cap */
+            /**
+             * Daily Cap
+             * @description 每日上限
+             */
             daily_cap?: number | null;
-            /** Monthly Cap */
+            /**
+             * Monthly Cap
+             * @description 每月上限
+             */
             monthly_cap?: number | null;
-            /** Yearly Cap */
+            /**
+             * Yearly Cap
+             * @description 每年上限
+             */
             yearly_cap?: number | null;
-            /** Requires Approval */
+            /**
+             * Requires Approval
+             * @description 是否须审核后入账
+             */
             requires_approval?: boolean | null;
-            /** Requires Evidence */
+            /**
+             * Requires Evidence
+             * @description 是否须附证据照片
+             */
             requires_evidence?: boolean | null;
-            /** Enabled */
+            /**
+             * Enabled
+             * @description 是否启用
+             */
             enabled?: boolean | null;
         };
         /** ShopReport */
         ShopReport: {
-            /** Period */
+            /**
+             * Period
+             * @description 统计期（年、月或季度）
+             */
             period: string;
-            /** Village Id */
+            /**
+             * Village Id
+             * @description 所属村
+             */
             village_id: number;
-            /** Village Name */
+            /**
+             * Village Name
+             * @description 村名
+             */
             village_name: string;
-            /** Redemptions */
+            /**
+             * Redemptions
+             * @description 兑换次数
+             */
             redemptions: number;
-            /** Points Spent */
+            /**
+             * Points Spent
+             * @description 花费积分
+             */
             points_spent: number;
-            /** Goods Given */
+            /**
+             * Goods Given
+             * @description 发放件数
+             */
             goods_given: number;
-            /** Fund Spent Yuan */
+            /**
+             * Fund Spent Yuan
+             * @description 花费资金（元）
+             */
             fund_spent_yuan: string;
-            /** Goods */
+            /**
+             * Goods
+             * @description 商品
+             */
             goods: components["schemas"]["GoodsLine"][];
         };
         /**
@@ -3722,29 +5417,50 @@ export interface components {
         TaskCategory: "sanitation" | "safety_hazard" | "dispute" | "livelihood" | "errand" | "other";
         /** TaskCreate */
         TaskCreate: {
+            /** @description 类别 */
             category: components["schemas"]["TaskCategory"];
-            /** Title */
+            /**
+             * Title
+             * @description 标题
+             */
             title: string;
             /**
              * Description
+             * @description 说明
              * @default
              */
             description: string;
-            /** Lat */
+            /**
+             * Lat
+             * @description 纬度
+             */
             lat?: number | null;
-            /** Lng */
+            /**
+             * Lng
+             * @description 经度
+             */
             lng?: number | null;
             /**
              * Coord Type
+             * @description 坐标系：gcj02（默认，wx.getLocation 的 gcj02）或 wgs84
              * @default gcj02
              * @enum {string}
              */
             coord_type: "gcj02" | "wgs84";
-            /** Media Ids */
+            /**
+             * Media Ids
+             * @description 照片
+             */
             media_ids?: number[];
-            /** @default normal */
+            /**
+             * @description 紧急程度
+             * @default normal
+             */
             priority: components["schemas"]["Priority"];
-            /** @default reported */
+            /**
+             * @description 来源：网格员上报或上级交办
+             * @default reported
+             */
             origin: components["schemas"]["TaskOrigin"];
             /**
              * Grid Id
@@ -3759,11 +5475,20 @@ export interface components {
         };
         /** TaskMedia */
         TaskMedia: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Url */
+            /**
+             * Url
+             * @description 图片地址（展示用）
+             */
             url: string;
-            /** Thumb Url */
+            /**
+             * Thumb Url
+             * @description 缩略图地址
+             */
             thumb_url: string;
         };
         /**
@@ -3774,49 +5499,113 @@ export interface components {
         TaskOrigin: "reported" | "assigned";
         /** TaskPublic */
         TaskPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
+            /** @description 来源：网格员上报或上级交办 */
             origin: components["schemas"]["TaskOrigin"];
+            /** @description 类别 */
             category: components["schemas"]["TaskCategory"];
-            /** Title */
+            /**
+             * Title
+             * @description 标题
+             */
             title: string;
-            /** Description */
+            /**
+             * Description
+             * @description 说明
+             */
             description: string;
-            /** Lat */
+            /**
+             * Lat
+             * @description 纬度
+             */
             lat: number | null;
-            /** Lng */
+            /**
+             * Lng
+             * @description 经度
+             */
             lng: number | null;
+            /** @description 紧急程度 */
             priority: components["schemas"]["Priority"];
-            /** Due At */
+            /**
+             * Due At
+             * @description 办理期限时间（+08:00）
+             */
             due_at: string;
-            /** Overdue */
+            /**
+             * Overdue
+             * @description 已超期
+             */
             overdue: boolean;
+            /** @description 状态 */
             status: components["schemas"]["TaskStatus"];
-            /** Town Id */
+            /**
+             * Town Id
+             * @description 所属镇
+             */
             town_id: number;
-            /** Village Id */
+            /**
+             * Village Id
+             * @description 所属村
+             */
             village_id: number;
-            /** Grid Id */
+            /**
+             * Grid Id
+             * @description 所属网格
+             */
             grid_id: number;
-            /** Reporter Person Id */
+            /**
+             * Reporter Person Id
+             * @description 上报人编号
+             */
             reporter_person_id: number | null;
-            /** Assignee Person Id */
+            /**
+             * Assignee Person Id
+             * @description 承办网格员编号
+             */
             assignee_person_id: number | null;
-            /** Media */
+            /**
+             * Media
+             * @description 照片
+             */
             media: components["schemas"]["TaskMedia"][];
-            /** Needs Review */
+            /**
+             * Needs Review
+             * @description 是否需人工复核（照片与以前的相似）
+             */
             needs_review: boolean;
-            /** Resembles */
+            /**
+             * Resembles
+             * @description 与之相似的早先照片
+             */
             resembles: components["schemas"]["Resemblance"][];
-            /** Resolved At */
+            /**
+             * Resolved At
+             * @description 办结时间（+08:00）
+             */
             resolved_at: string | null;
-            /** Closed At */
+            /**
+             * Closed At
+             * @description 关闭时间（+08:00）
+             */
             closed_at: string | null;
-            /** Created At */
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
             created_at: string;
-            /** Updated At */
+            /**
+             * Updated At
+             * @description 更新时间（+08:00）
+             */
             updated_at: string;
-            /** Transitions */
+            /**
+             * Transitions
+             * @description 流转记录
+             */
             transitions?: components["schemas"]["TransitionPublic"][] | null;
         };
         /**
@@ -3827,53 +5616,100 @@ export interface components {
         TaskStatus: "reported" | "accepted" | "in_progress" | "resolved" | "closed" | "rejected";
         /** TokenResponse */
         TokenResponse: {
-            /** Access Token */
+            /**
+             * Access Token
+             * @description 访问令牌（放在 Authorization: Bearer 后）
+             */
             access_token: string;
-            /** Refresh Token */
+            /**
+             * Refresh Token
+             * @description 刷新令牌（换取新的访问令牌）
+             */
             refresh_token: string;
             /**
              * Token Type
+             * @description 令牌类型，固定为 bearer
              * @default bearer
              * @constant
              */
             token_type: "bearer";
-            /** Expires In */
+            /**
+             * Expires In
+             * @description 访问令牌的有效秒数
+             */
             expires_in: number;
+            /** @description 当前用户的资料 */
             user: components["schemas"]["MeProfile"];
         };
         /** TownCreate */
         TownCreate: {
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name: string;
         };
         /** TownPublic */
         TownPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name: string;
-            /** Rankings Enabled */
+            /**
+             * Rankings Enabled
+             * @description 是否公布积分排行
+             */
             rankings_enabled: boolean;
-            /** Appeal Days */
+            /**
+             * Appeal Days
+             * @description 可申诉的天数
+             */
             appeal_days: number;
-            /** Member Star Points */
+            /**
+             * Member Star Points
+             * @description 党员星级的积分门槛
+             */
             member_star_points: number[];
-            /** Grid Due Hours */
+            /**
+             * Grid Due Hours
+             * @description 各类网格任务的办理时限（小时）
+             */
             grid_due_hours: {
                 [key: string]: number;
             };
-            /** Created At */
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
             created_at: string;
         };
         /** TownUpdate */
         TownUpdate: {
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name?: string | null;
-            /** Rankings Enabled */
+            /**
+             * Rankings Enabled
+             * @description 是否公布积分排行
+             */
             rankings_enabled?: boolean | null;
-            /** Appeal Days */
+            /**
+             * Appeal Days
+             * @description 可申诉的天数
+             */
             appeal_days?: number | null;
-            /** Member Star Points */
+            /**
+             * Member Star Points
+             * @description 党员星级的积分门槛
+             */
             member_star_points?: number[] | null;
             /**
              * Grid Due Hours
@@ -3885,10 +5721,17 @@ export interface components {
         };
         /** TransitionCreate */
         TransitionCreate: {
+            /** @description 操作 */
             action: components["schemas"]["TaskAction"];
-            /** Note */
+            /**
+             * Note
+             * @description 备注
+             */
             note?: string | null;
-            /** Media Ids */
+            /**
+             * Media Ids
+             * @description 照片
+             */
             media_ids?: number[];
         };
         /** TransitionPublic */
@@ -3898,15 +5741,29 @@ export interface components {
              * @description reported / assigned（创建），或 accept、start 等操作
              */
             action: string;
+            /** @description 原状态 */
             from_status: components["schemas"]["TaskStatus"] | null;
+            /** @description 新状态 */
             to_status: components["schemas"]["TaskStatus"];
-            /** Actor Person Id */
+            /**
+             * Actor Person Id
+             * @description 操作人编号
+             */
             actor_person_id: number | null;
-            /** Note */
+            /**
+             * Note
+             * @description 备注
+             */
             note: string | null;
-            /** Media */
+            /**
+             * Media
+             * @description 照片
+             */
             media: components["schemas"]["TaskMedia"][];
-            /** Created At */
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
             created_at: string;
         };
         /**
@@ -3917,17 +5774,25 @@ export interface components {
         Unit: "once" | "hour" | "score";
         /** Venue */
         Venue: {
-            /** Lat */
+            /**
+             * Lat
+             * @description 纬度
+             */
             lat: number;
-            /** Lng */
+            /**
+             * Lng
+             * @description 经度
+             */
             lng: number;
             /**
              * Radius M
+             * @description 签到半径（米）
              * @default 200
              */
             radius_m: number;
             /**
              * Coord Type
+             * @description 坐标系：gcj02（默认，wx.getLocation 的 gcj02）或 wgs84
              * @default gcj02
              * @enum {string}
              */
@@ -3935,53 +5800,107 @@ export interface components {
         };
         /** VerifyResult */
         VerifyResult: {
-            /** Ok */
+            /**
+             * Ok
+             * @description 是否完好
+             */
             ok: boolean;
-            /** Entries */
+            /**
+             * Entries
+             * @description 条数
+             */
             entries: number;
-            /** Head */
+            /**
+             * Head
+             * @description 最新一条的哈希
+             */
             head: string | null;
-            /** Balance */
+            /**
+             * Balance
+             * @description 余额
+             */
             balance: number;
-            /** First Bad Entry Id */
+            /**
+             * First Bad Entry Id
+             * @description 第一条校验不通过的记录
+             */
             first_bad_entry_id?: number | null;
         };
         /** VillageCreate */
         VillageCreate: {
-            /** Town Id */
+            /**
+             * Town Id
+             * @description 所属镇
+             */
             town_id: number;
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name: string;
         };
         /** VillagePublic */
         VillagePublic: {
-            /** Id */
+            /**
+             * Id
+             * @description 编号
+             */
             id: number;
-            /** Town Id */
+            /**
+             * Town Id
+             * @description 所属镇
+             */
             town_id: number;
-            /** Name */
+            /**
+             * Name
+             * @description 名称
+             */
             name: string;
-            /** Created At */
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
             created_at: string;
         };
         /** VolunteerReport */
         VolunteerReport: {
-            /** Period */
+            /**
+             * Period
+             * @description 统计期（年、月或季度）
+             */
             period: string | null;
-            /** Village Id */
+            /**
+             * Village Id
+             * @description 所属村
+             */
             village_id: number | null;
-            /** Activities */
+            /**
+             * Activities
+             * @description 活动数
+             */
             activities: components["schemas"]["ActivityReportLine"][];
-            /** Volunteers */
+            /**
+             * Volunteers
+             * @description 志愿者人数
+             */
             volunteers: number;
-            /** Confirmed Minutes */
+            /**
+             * Confirmed Minutes
+             * @description 已确认的服务分钟数
+             */
             confirmed_minutes: number;
-            /** Hours */
+            /**
+             * Hours
+             * @description 小时数
+             */
             hours: number;
         };
         /** WechatLoginRequest */
         WechatLoginRequest: {
-            /** Code */
+            /**
+             * Code
+             * @description 代码
+             */
             code: string;
         };
         /**
