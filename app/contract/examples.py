@@ -14,10 +14,10 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     "WechatLoginRequest": (_VILLAGER, {"code": "081Kq4Ga1Ahc2Y0AAFHa1j0aJr2Kq4GX"}),
     "BindPhoneRequest": (_VILLAGER, {"code": "13800000005"}),
     "RefreshRequest": (_VILLAGER, {"refresh_token": "由登录返回的 refresh_token"}),
-    "TownCreate": (_SUPER, {"name": "红旗镇"}),
+    "TownCreate": (_SUPER, {"name": "青松镇"}),
     "TownUpdate": (_TOWN_ADMIN, {"appeal_days": 7, "rankings_enabled": True}),
     "VillageCreate": (_TOWN_ADMIN, {"town_id": 1, "name": "东风村"}),
-    "BranchCreate": (_TOWN_ADMIN, {"town_id": 1, "village_id": 1, "name": "东风村党支部"}),
+    "BranchCreate": (_TOWN_ADMIN, {"town_id": 1, "village_id": 1, "name": "二十四份村第二党支部"}),
     "GridCreate": (_VILLAGE_ADMIN, {"village_id": 1, "name": "三网格"}),
     "HouseholdCreate": (
         _VILLAGE_ADMIN,
@@ -70,7 +70,7 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     "EventCreate": (
         _VILLAGE_ADMIN,
         {
-            "branch_id": 1,
+            "branch_id": 3,
             "kind": "party_day",
             "title": "七一主题党日",
             "theme": "重温入党誓词",
@@ -114,7 +114,7 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
             "assignee_person_id": 4,
         },
     ),
-    "TransitionCreate": (_GRID, {"action": "accept", "note": "今天下午处理"}),
+    "TransitionCreate": (_GRID, {"action": "start", "note": "今天下午处理"}),
     "ScoreCreate": (
         _GRID,
         {"household_id": 1, "rule_code": "good_neighbour", "note": "入户评分", "media_ids": []},
@@ -148,6 +148,6 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "GoodsUpdate": (_VILLAGE_ADMIN, {"points": 25, "on_shelf": True}),
     "Restock": (_VILLAGE_ADMIN, {"quantity": 10, "cost_yuan": "125.50", "note": "村集体收入采购"}),
-    "RedemptionCreate": (_VILLAGER, {"goods_id": 1, "quantity": 1}),
+    "RedemptionCreate": (_VILLAGER, {"goods_id": 3, "quantity": 1}),
     "Fulfil": (_KEEPER, {"code": "40271586"}),
 }
