@@ -1,8 +1,8 @@
 """Admin roster: towns, villages, branches, grids, households, people, role grants."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from app.deps import AdminUser, Cursor, Limit, SessionDep, SuperAdmin, TownAdmin, VillageAdmin
@@ -38,10 +38,21 @@ from app.routers.common import FilterId, RowId, created_or_found, page_answer
 from app.services import roster as roster_service
 
 router = APIRouter(prefix="/api/v1/admin", tags=["管理端·花名册与角色"])
+Search = Annotated[
+    str | None,
+    Query(
+        max_length=50,
+        description="姓名或手机号的一部分（农户：户主姓名或地址的一部分）",
+        examples=["王", "1380000"],
+    ),
+]
 
 
-def _add_reads(path: str, model: type[Any], schema: type[BaseModel], label: str) -> None:
-    """The scoped list and detail of one roster table; filters apply where the column exists."""
+def _add_reads(
+    path: str, model: type[Any], schema: type[BaseModel], label: str, *, listed: bool = True
+) -> None:
+    """The scoped list and detail of one roster table; filters apply where the column exists.
+    ``listed=False`` where the table has a list of its own (people, households: search)."""
 
     async def list_rows(
         principal: AdminUser,
@@ -76,14 +87,15 @@ def _add_reads(path: str, model: type[Any], schema: type[BaseModel], label: str)
     async def get_row(row_id: RowId, principal: AdminUser, session: SessionDep) -> Any:
         return await roster_service.get_in_scope(session, principal, model, row_id)
 
-    router.add_api_route(
-        path,
-        list_rows,
-        methods=["GET"],
-        response_model=ListPage[schema],  # type: ignore[valid-type]
-        summary=f"{label}列表",
-        name=f"list_{model.__tablename__}",
-    )
+    if listed:
+        router.add_api_route(
+            path,
+            list_rows,
+            methods=["GET"],
+            response_model=ListPage[schema],  # type: ignore[valid-type]
+            summary=f"{label}列表",
+            name=f"list_{model.__tablename__}",
+        )
     router.add_api_route(
         f"{path}/{{row_id}}",
         get_row,
@@ -175,6 +187,45 @@ _add_reads("/towns", Town, TownPublic, "镇")
 _add_reads("/villages", Village, VillagePublic, "村")
 _add_reads("/branches", Branch, BranchPublic, "党支部")
 _add_reads("/grids", Grid, GridPublic, "网格")
-_add_reads("/households", Household, HouseholdPublic, "农户")
-_add_reads("/people", Person, PersonPublic, "人员")
+
+
+@router.get("/people", response_model=ListPage[PersonPublic], summary="人员列表与查找")
+async def list_people(
+    principal: AdminUser,
+    session: SessionDep,
+    q: Search = None,
+    village_id: FilterId = None,
+    branch_id: FilterId = None,
+    grid_id: FilterId = None,
+    household_id: FilterId = None,
+    is_party_member: bool | None = None,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    wanted = roster_service.PeopleFilter(
+        q, village_id, branch_id, grid_id, household_id, is_party_member
+    )
+    page = await roster_service.find_people(session, principal, wanted, limit=limit, cursor=cursor)
+    return page_answer(page, PersonPublic)
+
+
+@router.get("/households", response_model=ListPage[HouseholdPublic], summary="农户列表与查找")
+async def list_households(
+    principal: AdminUser,
+    session: SessionDep,
+    q: Search = None,
+    village_id: FilterId = None,
+    grid_id: FilterId = None,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    wanted = roster_service.HouseholdFilter(q, village_id, grid_id)
+    page = await roster_service.find_households(
+        session, principal, wanted, limit=limit, cursor=cursor
+    )
+    return page_answer(page, HouseholdPublic)
+
+
+_add_reads("/households", Household, HouseholdPublic, "农户", listed=False)
+_add_reads("/people", Person, PersonPublic, "人员", listed=False)
 _add_reads("/role-grants", RoleGrant, RoleGrantPublic, "授权")

@@ -292,7 +292,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 农户列表
+         * 农户列表与查找
          * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
          */
         get: operations["roster_list_households"];
@@ -316,7 +316,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 人员列表
+         * 人员列表与查找
          * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
          */
         get: operations["roster_list_people"];
@@ -7320,16 +7320,14 @@ export interface operations {
     roster_list_households: {
         parameters: {
             query?: {
+                /** @description 姓名或手机号的一部分（农户：户主姓名或地址的一部分） */
+                q?: string | null;
+                village_id?: number | null;
+                grid_id?: number | null;
                 /** @description 每页条数 */
                 limit?: number;
                 /** @description 上一页返回的 next_cursor */
                 cursor?: string | null;
-                town_id?: number | null;
-                village_id?: number | null;
-                branch_id?: number | null;
-                grid_id?: number | null;
-                household_id?: number | null;
-                person_id?: number | null;
             };
             header?: never;
             path?: never;
@@ -7486,16 +7484,17 @@ export interface operations {
     roster_list_people: {
         parameters: {
             query?: {
-                /** @description 每页条数 */
-                limit?: number;
-                /** @description 上一页返回的 next_cursor */
-                cursor?: string | null;
-                town_id?: number | null;
+                /** @description 姓名或手机号的一部分（农户：户主姓名或地址的一部分） */
+                q?: string | null;
                 village_id?: number | null;
                 branch_id?: number | null;
                 grid_id?: number | null;
                 household_id?: number | null;
-                person_id?: number | null;
+                is_party_member?: boolean | null;
+                /** @description 每页条数 */
+                limit?: number;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
             };
             header?: never;
             path?: never;

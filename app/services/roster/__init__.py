@@ -12,8 +12,16 @@ from app.services.roster.places import (
     create_village,
     update_town,
 )
+from app.services.roster.search import (
+    HouseholdFilter,
+    PeopleFilter,
+    find_households,
+    find_people,
+)
 
 __all__ = [
+    "HouseholdFilter",
+    "PeopleFilter",
     "VillageNotFound",
     "create_branch",
     "create_grid",
@@ -22,6 +30,8 @@ __all__ = [
     "create_superadmin",
     "create_town",
     "create_village",
+    "find_households",
+    "find_people",
     "get_in_scope",
     "grant_role",
     "list_in_scope",

@@ -1,0 +1,99 @@
+"""Finding people and households by what a secretary remembers: part of a name, a few digits of
+a phone number, a piece of an address. Always within the caller's scope."""
+
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models.roster import Household, Person
+from app.services.identity import Principal
+from app.services.kit import Page
+from app.services.roster.lookup import list_in_scope
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleFilter:
+    q: str | None = None
+    village_id: int | None = None
+    branch_id: int | None = None
+    grid_id: int | None = None
+    household_id: int | None = None
+    is_party_member: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdFilter:
+    q: str | None = None
+    village_id: int | None = None
+    grid_id: int | None = None
+
+
+def _pattern(q: str | None) -> str | None:
+    """``%fragment%`` with LIKE's own wildcards escaped; full-width digits typed on a phone's
+    Chinese keyboard match the stored ASCII ones."""
+    text = unicodedata.normalize("NFKC", q or "").strip()
+    if not text:
+        return None
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _equal(model: Any, **values: object) -> list[Any]:
+    return [
+        col(getattr(model, name)) == value for name, value in values.items() if value is not None
+    ]
+
+
+async def find_people(
+    session: AsyncSession,
+    principal: Principal,
+    wanted: PeopleFilter,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> Page[Person]:
+    filters = _equal(
+        Person,
+        village_id=wanted.village_id,
+        branch_id=wanted.branch_id,
+        grid_id=wanted.grid_id,
+        household_id=wanted.household_id,
+        is_party_member=wanted.is_party_member,
+    )
+    pattern = _pattern(wanted.q)
+    if pattern:
+        filters.append(
+            or_(
+                col(Person.name).like(pattern, escape="\\"),
+                col(Person.phone).like(pattern, escape="\\"),
+            )
+        )
+    return await list_in_scope(
+        session, principal, Person, limit=limit, cursor=cursor, filters=filters
+    )
+
+
+async def find_households(
+    session: AsyncSession,
+    principal: Principal,
+    wanted: HouseholdFilter,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> Page[Household]:
+    filters = _equal(Household, village_id=wanted.village_id, grid_id=wanted.grid_id)
+    pattern = _pattern(wanted.q)
+    if pattern:
+        filters.append(
+            or_(
+                col(Household.head_name).like(pattern, escape="\\"),
+                col(Household.address).like(pattern, escape="\\"),
+            )
+        )
+    return await list_in_scope(
+        session, principal, Household, limit=limit, cursor=cursor, filters=filters
+    )
