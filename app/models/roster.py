@@ -188,8 +188,12 @@ class TownPublic(_Public):
     created_at: ChinaDatetime
 
 
+OWN_TOWN = "所属镇；不填则为您所管辖的那一个镇（管辖不止一个镇时必填）"
+OWN_VILLAGE = "所属村；不填则为您所管辖的那一个村（管辖不止一个村时必填）"
+
+
 class VillageCreate(BaseModel):
-    town_id: DbId
+    town_id: DbId | None = SchemaField(default=None, description=OWN_TOWN)
     name: Name
 
 
@@ -201,7 +205,7 @@ class VillagePublic(_Public):
 
 
 class BranchCreate(BaseModel):
-    town_id: DbId
+    town_id: DbId | None = SchemaField(default=None, description=OWN_TOWN)
     village_id: DbId | None = None
     name: Name
 
@@ -215,7 +219,7 @@ class BranchPublic(_Public):
 
 
 class GridCreate(BaseModel):
-    village_id: DbId
+    village_id: DbId | None = SchemaField(default=None, description=OWN_VILLAGE)
     name: Name
 
 
@@ -228,7 +232,7 @@ class GridPublic(_Public):
 
 
 class HouseholdCreate(BaseModel):
-    village_id: DbId
+    village_id: DbId | None = SchemaField(default=None, description=OWN_VILLAGE)
     grid_id: DbId | None = None
     head_name: Name
     address: ShortText | None = None

@@ -10,6 +10,7 @@ from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
 from app.models.base import ChinaDatetime, DbId, UTCDateTime, created_at_field, enum_column
+from app.models.roster import OWN_VILLAGE
 
 
 class RedemptionStatus(StrEnum):
@@ -80,7 +81,7 @@ class ShopRedemption(SQLModel, table=True):
 
 
 class GoodsCreate(BaseModel):
-    village_id: DbId
+    village_id: DbId | None = SchemaField(default=None, description=OWN_VILLAGE)
     name: str = SchemaField(min_length=1, max_length=100)
     points: int = SchemaField(ge=1, le=1_000_000)
     stock: int = SchemaField(default=0, ge=0, le=1_000_000)

@@ -4,6 +4,12 @@ package, so it imports none of them."""
 
 from app.services.identity import auth, maintenance
 from app.services.identity.auth import TokenPair, password_hasher
+from app.services.identity.defaults import (
+    ScopeRequired,
+    covers_one_village,
+    own_town,
+    own_village,
+)
 from app.services.identity.person import NotBound, bound_person, caller_person
 from app.services.identity.principal import load_principal
 from app.services.identity.scopes import (
@@ -20,15 +26,19 @@ __all__ = [
     "Location",
     "NotBound",
     "Principal",
+    "ScopeRequired",
     "TokenPair",
     "auth",
     "bound_person",
     "caller_person",
     "covers",
+    "covers_one_village",
     "decode_access_token",
     "load_principal",
     "location_of",
     "maintenance",
+    "own_town",
+    "own_village",
     "password_hasher",
     "scope_clause",
     "scope_towns",

@@ -23,6 +23,8 @@ from app.services.identity import (
     Principal,
     covers,
     location_of,
+    own_town,
+    own_village,
 )
 from app.services.roster.lookup import created, get_in_scope, not_found
 
@@ -84,7 +86,7 @@ async def update_town(
 async def create_village(
     session: AsyncSession, *, principal: Principal, data: VillageCreate
 ) -> Village:
-    town = await get_in_scope(session, principal, Town, data.town_id)
+    town = await get_in_scope(session, principal, Town, data.town_id or own_town(principal))
     clash = await session.exec(
         select(Village).where(Village.town_id == town.id, Village.name == data.name)
     )
@@ -100,10 +102,12 @@ async def create_branch(
     town_id = data.town_id
     if data.village_id is not None:
         village = await get_in_scope(session, principal, Village, data.village_id)
+        town_id = town_id or village.town_id
         if village.town_id != town_id:
             raise VillageMismatch()
         where = location_of(village)
     else:
+        town_id = town_id or own_town(principal)
         await get_in_scope(session, principal, Town, town_id)
         where = Location(town_id=town_id)
     if not covers(principal, where):
@@ -118,7 +122,8 @@ async def create_branch(
 
 
 async def create_grid(session: AsyncSession, *, principal: Principal, data: GridCreate) -> Grid:
-    village = await get_in_scope(session, principal, Village, data.village_id)
+    village_id = data.village_id or own_village(principal)
+    village = await get_in_scope(session, principal, Village, village_id)
     clash = await session.exec(
         select(Grid).where(Grid.village_id == village.id, Grid.name == data.name)
     )
@@ -132,7 +137,8 @@ async def create_grid(session: AsyncSession, *, principal: Principal, data: Grid
 async def create_household(
     session: AsyncSession, *, principal: Principal, data: HouseholdCreate
 ) -> Household:
-    village = await get_in_scope(session, principal, Village, data.village_id)
+    village_id = data.village_id or own_village(principal)
+    village = await get_in_scope(session, principal, Village, village_id)
     if data.grid_id is not None:
         grid = await get_in_scope(session, principal, Grid, data.grid_id)
         if grid.village_id != village.id:

@@ -18,7 +18,14 @@ from app.models.shop import (
     ShopRestock,
 )
 from app.services import audit
-from app.services.identity import Principal, caller_person, covers, location_of, scope_clause
+from app.services.identity import (
+    Principal,
+    caller_person,
+    covers,
+    location_of,
+    own_village,
+    scope_clause,
+)
 from app.services.kit import Page, Storage, keyset_page
 from app.services.roster import VillageNotFound
 from app.services.shop.common import COUNTER_ROLES, GoodsNotFound
@@ -40,11 +47,14 @@ async def _check_photo(session: AsyncSession, principal: Principal, media_id: in
 async def create_goods(
     session: AsyncSession, *, principal: Principal, data: GoodsCreate
 ) -> ShopGoods:
-    village = await session.get(Village, data.village_id)
+    village_id = data.village_id or own_village(principal)
+    village = await session.get(Village, village_id)
     if village is None or not covers(principal, location_of(village)):
         raise VillageNotFound()
     await _check_photo(session, principal, data.media_id)
-    goods = ShopGoods(town_id=village.town_id, **data.model_dump())
+    goods = ShopGoods(
+        town_id=village.town_id, **data.model_dump(exclude={"village_id"}), village_id=village_id
+    )
     await audit.record_created(
         session, actor=principal, row=goods, target_type="shop_goods", where=location_of(village)
     )
