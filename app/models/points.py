@@ -217,7 +217,14 @@ Cap = SchemaField(default=None, ge=1, le=1_000_000)
 
 
 class ScoringRuleCreate(BaseModel):
-    code: str = Code
+    code: str | None = SchemaField(
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[a-z][a-z0-9_.-]*$",
+        title="规则代码",
+        description="规则代码；不填则由标题的拼音生成（如 huanjing_weisheng），在本镇内不重复",
+    )
     title: str = SchemaField(min_length=1, max_length=100)
     ledger: Ledger
     points: int = SchemaField(ge=-100_000, le=100_000)
@@ -232,8 +239,6 @@ class ScoringRuleCreate(BaseModel):
 
     @model_validator(mode="after")
     def _placed(self) -> "ScoringRuleCreate":
-        if self.town_id is None and self.village_id is None:
-            raise ValueError("须填写 town_id 或 village_id")
         if self.points == 0:
             raise ValueError("分值 points 不能为 0")
         return self

@@ -2464,9 +2464,9 @@ export interface components {
         BranchCreate: {
             /**
              * Town Id
-             * @description 所属镇
+             * @description 所属镇；不填则为您所管辖的那一个镇（管辖不止一个镇时必填）
              */
-            town_id: number;
+            town_id?: number | null;
             /**
              * Village Id
              * @description 所属村
@@ -3091,9 +3091,9 @@ export interface components {
         GoodsCreate: {
             /**
              * Village Id
-             * @description 所属村
+             * @description 所属村；不填则为您所管辖的那一个村（管辖不止一个村时必填）
              */
-            village_id: number;
+            village_id?: number | null;
             /**
              * Name
              * @description 名称
@@ -3250,9 +3250,9 @@ export interface components {
         GridCreate: {
             /**
              * Village Id
-             * @description 所属村
+             * @description 所属村；不填则为您所管辖的那一个村（管辖不止一个村时必填）
              */
-            village_id: number;
+            village_id?: number | null;
             /**
              * Name
              * @description 名称
@@ -3369,9 +3369,9 @@ export interface components {
         HouseholdCreate: {
             /**
              * Village Id
-             * @description 所属村
+             * @description 所属村；不填则为您所管辖的那一个村（管辖不止一个村时必填）
              */
-            village_id: number;
+            village_id?: number | null;
             /**
              * Grid Id
              * @description 所属网格
@@ -5181,9 +5181,9 @@ export interface components {
         ScoringRuleCreate: {
             /**
              * 规则代码
-             * @description 代码
+             * @description 规则代码；不填则由标题的拼音生成（如 huanjing_weisheng），在本镇内不重复
              */
-            code: string;
+            code?: string | null;
             /**
              * Title
              * @description 标题
@@ -5830,9 +5830,9 @@ export interface components {
         VillageCreate: {
             /**
              * Town Id
-             * @description 所属镇
+             * @description 所属镇；不填则为您所管辖的那一个镇（管辖不止一个镇时必填）
              */
-            town_id: number;
+            town_id?: number | null;
             /**
              * Name
              * @description 名称
@@ -6965,7 +6965,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation`、`scope.required` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7131,7 +7131,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content。code：`branch.village_mismatch`、`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            /** @description Unprocessable Content。code：`branch.village_mismatch`、`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation`、`scope.required` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7297,7 +7297,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation`、`scope.required` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7461,7 +7461,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content。code：`household.grid_mismatch`、`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            /** @description Unprocessable Content。code：`household.grid_mismatch`、`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation`、`scope.required` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8565,7 +8565,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`points.rule_village_mismatch`、`request.validation` */
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`points.rule_village_mismatch`、`request.validation`、`scope.required` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -13436,7 +13436,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation`、`shop.media_invalid` */
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation`、`scope.required`、`shop.media_invalid` */
             422: {
                 headers: {
                     [name: string]: unknown;

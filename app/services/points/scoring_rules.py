@@ -20,9 +20,19 @@ from app.models.points import (
 )
 from app.models.roster import ADMIN_ROLES, Town, Village
 from app.services import audit
-from app.services.identity import Location, Principal, covers, location_of, scope_clause
+from app.services.identity import (
+    Location,
+    Principal,
+    covers,
+    covers_one_village,
+    location_of,
+    own_town,
+    own_village,
+    scope_clause,
+)
 from app.services.kit import Page, keyset_page
 from app.services.points import ledger
+from app.services.points.rule_codes import free_code
 from app.services.roster import get_in_scope
 
 
@@ -74,36 +84,45 @@ class RuleDisabled(Unprocessable):
 async def create_rule(
     session: AsyncSession, *, principal: Principal, data: ScoringRuleCreate
 ) -> ScoringRule:
-    if data.village_id is not None:
-        village = await get_in_scope(session, principal, Village, data.village_id)
-        if data.town_id is not None and data.town_id != village.town_id:
+    village_id, wanted_town = data.village_id, data.town_id
+    if village_id is None and wanted_town is None:
+        # Left out: a village secretary's rule is for their village, a town admin's for the town.
+        if covers_one_village(principal):
+            village_id = own_village(principal)
+        else:
+            wanted_town = own_town(principal)
+    if village_id is not None:
+        village = await get_in_scope(session, principal, Village, village_id)
+        if wanted_town is not None and wanted_town != village.town_id:
             raise RuleVillageMismatch()
         town_id = village.town_id
     else:
-        assert data.town_id is not None
-        if data.town_id in _admin_towns(principal) and not covers(
-            principal, Location(town_id=data.town_id)
+        assert wanted_town is not None
+        if wanted_town in _admin_towns(principal) and not covers(
+            principal, Location(town_id=wanted_town)
         ):
             raise RuleScope()
-        town = await get_in_scope(session, principal, Town, data.town_id)
+        town = await get_in_scope(session, principal, Town, wanted_town)
         assert town.id is not None
         town_id = town.id
+    code = data.code or await free_code(session, town_id=town_id, title=data.title)
     clash = await session.execute(
         select(ScoringRule.id).where(
             col(ScoringRule.town_id) == town_id,
-            col(ScoringRule.village_key) == village_key(data.village_id),
-            col(ScoringRule.code) == data.code,
+            col(ScoringRule.village_key) == village_key(village_id),
+            col(ScoringRule.code) == code,
         )
     )
     if clash.first() is not None:
         raise RuleCodeTaken()
     rule = ScoringRule(
-        **data.model_dump(exclude={"town_id", "village_id", "ledger", "unit"}),
+        **data.model_dump(exclude={"code", "town_id", "village_id", "ledger", "unit"}),
+        code=code,
         ledger=data.ledger,
         unit=data.unit,
         town_id=town_id,
-        village_id=data.village_id,
-        village_key=village_key(data.village_id),
+        village_id=village_id,
+        village_key=village_key(village_id),
     )
     await audit.record_created(
         session, actor=principal, row=rule, target_type="scoring_rule", where=location_of(rule)
