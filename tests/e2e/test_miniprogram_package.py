@@ -60,3 +60,12 @@ def test_it_installs_into_a_mini_program_project(tmp_path: Path) -> None:
     assert not (installed / "test").exists(), "tests are not shipped"
     script = "const c = require('xiangzhi-miniprogram-client'); console.log(typeof c.createClient)"
     assert _run(str(NODE), "-e", script, cwd=project).stdout.strip() == "function"
+
+
+def test_it_installs_by_path_as_the_readme_says(tmp_path: Path) -> None:
+    project = tmp_path / "miniprogram"
+    project.mkdir()
+    (project / "package.json").write_text('{"name": "village-app", "version": "0.0.1"}')
+    _run(str(NPM), "install", "--offline", "--no-audit", "--no-fund", str(PACKAGE), cwd=project)
+    script = "console.log(require('xiangzhi-miniprogram-client').MAX_RETRY_AFTER_MS)"
+    assert _run(str(NODE), "-e", script, cwd=project).stdout.strip() == "30000"
