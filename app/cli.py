@@ -2,18 +2,22 @@
 
 import argparse
 import asyncio
+import getpass
 import json
 import sys
 import time
+from importlib.metadata import version
 from pathlib import Path
 
 import uvicorn
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from arq import run_worker
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 
 from alembic import command
+from app.checks import run_checks
 from app.config import Settings, explain, get_settings
 from app.contract.mock import create_mock_app
 from app.db import create_engine, create_sessionmaker
@@ -136,27 +140,57 @@ def _mock(path: str, host: str, port: int) -> None:
     uvicorn.run(create_mock_app(document), host=host, port=port, log_level="warning")
 
 
+def _check(settings: Settings) -> None:
+    script = ScriptDirectory.from_config(alembic_config(settings))
+    results = asyncio.run(run_checks(settings, script))
+    for result in results:
+        print(f"{'✓' if result.ok else '✗'} {result.name}：{result.detail}")
+    if not all(r.ok for r in results):
+        raise SystemExit(1)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xiangzhi", description="乡治 后端命令行")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("migrate", help="把数据库迁移到最新版本")
-    admin = sub.add_parser("create-admin", help="创建超级管理员")
-    admin.add_argument("username")
-    admin.add_argument("--password", required=True)
-    sub.add_parser("seed-demo", help="写入演示镇的数据")
-    serve = sub.add_parser("serve", help="启动 HTTP 服务")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--version", action="version", version=f"xiangzhi {version('xiangzhi')}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
+
+    def subcommand(name: str, text: str) -> argparse.ArgumentParser:
+        # Each subcommand's --help says what it does and shows every default.
+        return sub.add_parser(
+            name,
+            help=text,
+            description=text,
+            formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        )
+
+    subcommand("migrate", "把数据库迁移到最新版本")
+    admin = subcommand("create-admin", "创建超级管理员（已存在则重设密码）")
+    admin.add_argument("username", help="登录名")
+    admin.add_argument("--password", help="密码；不填则在终端提示输入（不回显）")
+    subcommand("seed-demo", "写入演示镇的数据，并列出演示账号")
+    serve = subcommand("serve", "启动 HTTP 服务")
+    serve.add_argument("--host", default="127.0.0.1", help="监听地址")
+    serve.add_argument("--port", type=int, default=8000, help="端口")
+    serve.add_argument("--workers", type=int, default=1, help="进程数（SQLite 只能 1）")
     serve.add_argument("--migrate", action="store_true", help="启动前先迁移数据库")
-    sub.add_parser("worker", help="在 Redis 上运行后台任务")
-    openapi = sub.add_parser("openapi", help="导出 OpenAPI 文档")
-    openapi.add_argument("--out", default="miniprogram_contract/openapi.json")
-    mock = sub.add_parser("mock", help="只按接口文档作答的模拟服务（前端开发用）")
-    mock.add_argument("--contract", default="miniprogram_contract/openapi.json")
-    mock.add_argument("--host", default="127.0.0.1")
-    mock.add_argument("--port", type=int, default=8001)
+    subcommand("worker", "在 Redis 上运行后台任务（嵌入式模式下任务在 serve 进程内）")
+    subcommand("check", "检查配置，并试连数据库、Redis 与微信（实时模式），每项一行")
+    openapi = subcommand("openapi", "导出 OpenAPI 文档")
+    openapi.add_argument("--out", default="miniprogram_contract/openapi.json", help="写到哪个文件")
+    mock = subcommand("mock", "只按接口文档作答的模拟服务（前端开发用）")
+    mock.add_argument("--contract", default="miniprogram_contract/openapi.json", help="接口文档")
+    mock.add_argument("--host", default="127.0.0.1", help="监听地址")
+    mock.add_argument("--port", type=int, default=8001, help="端口")
     return parser
+
+
+def _password(given: str | None) -> str:
+    if given:
+        return given
+    first = getpass.getpass("新密码：")
+    if first != getpass.getpass("再输入一次："):
+        raise SystemExit("两次输入的密码不一致。")
+    return first
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -174,7 +208,7 @@ def main(argv: list[str] | None = None) -> None:
         case "migrate":
             migrate(settings)
         case "create-admin":
-            asyncio.run(_create_admin(settings, args.username, args.password))
+            asyncio.run(_create_admin(settings, args.username, _password(args.password)))
         case "seed-demo":
             asyncio.run(_seed_demo(settings))
         case "serve":
@@ -183,6 +217,8 @@ def main(argv: list[str] | None = None) -> None:
             _serve(settings, args.host, args.port, args.workers)
         case "worker":
             _worker(settings)
+        case "check":
+            _check(settings)
         case "openapi":
             _openapi(args.out)
         case "mock":

@@ -1,0 +1,89 @@
+"""The command line an operator meets: --version, help with defaults, a password prompt, and
+`xiangzhi check`, which names each broken dependency on a line of its own."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from alembic.script import ScriptDirectory
+
+from app.checks import run_checks
+from app.cli import alembic_config
+from app.config import Settings
+from tests.conftest import make_settings
+from tests.fake_wechat import APPID, SECRET, FakeWechat
+from tests.net import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _cli(
+    *args: str, env: dict[str, str] | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("XZ_")}
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        env={**clean, **(env or {})},
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_version_and_help_with_defaults() -> None:
+    assert _cli("--version").stdout.strip() == "xiangzhi 1.0.0"
+    serve = _cli("serve", "--help").stdout
+    assert "启动 HTTP 服务" in serve and "(default: 8000)" in serve
+    assert "check" in _cli("--help").stdout
+
+
+def test_create_admin_asks_for_the_password(tmp_path: Path) -> None:
+    env = {"XZ_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"}
+    assert _cli("migrate", env=env).returncode == 0
+    made = _cli("create-admin", "county", env=env, stdin="county-pass-1\ncounty-pass-1\n")
+    assert made.returncode == 0 and "已创建" in made.stdout, made.stderr
+    differ = _cli("create-admin", "county2", env=env, stdin="one-password\nanother-one\n")
+    assert differ.returncode != 0 and "不一致" in differ.stderr
+
+
+def test_check_passes_on_a_migrated_database(tmp_path: Path) -> None:
+    env = {"XZ_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"}
+    _cli("migrate", env=env)
+    checked = _cli("check", env=env)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    lines = checked.stdout.splitlines()
+    assert [line.split("：")[0] for line in lines] == ["✓ 配置", "✓ 数据库", "✓ Redis", "✓ 微信"]
+
+
+def test_check_names_each_broken_dependency(tmp_path: Path) -> None:
+    env = {
+        "XZ_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'never-migrated.db'}",
+        "XZ_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+    }
+    checked = _cli("check", env=env)
+    assert checked.returncode == 1
+    lines = checked.stdout.splitlines()
+    assert lines[1].startswith("✗ 数据库：") and "xiangzhi migrate" in lines[1]
+    assert lines[2].startswith("✗ Redis：连接失败")
+    assert "Traceback" not in checked.stderr
+
+
+async def test_check_reaches_wechat_in_live_mode(fake_wechat: FakeWechat) -> None:
+    def live(**more: object) -> Settings:
+        wanted: dict[str, object] = {
+            "wechat_mode": "live",
+            "wechat_appid": APPID,
+            "wechat_secret": SECRET,
+            "wechat_api_base": fake_wechat.base_url,
+        }
+        return make_settings(**{**wanted, **more})
+
+    script = ScriptDirectory.from_config(alembic_config(live()))
+    results = {r.name: r for r in await run_checks(live(), script)}
+    assert results["微信"].ok and APPID in results["微信"].detail
+    assert fake_wechat.count("/cgi-bin/stable_token") == 1
+    wrong = await run_checks(live(wechat_api_base=f"http://127.0.0.1:{free_port()}"), script)
+    assert not next(r for r in wrong if r.name == "微信").ok
