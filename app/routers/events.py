@@ -44,6 +44,7 @@ from app.services.events import attendance as attendance_service
 from app.services.events import checkins as checkin_service
 from app.services.events import events as event_service
 from app.services.events import leave as leave_service
+from app.services.events import queues as queue_service
 
 router = APIRouter(prefix="/api/v1", tags=["主题党日与三会一课"])
 
@@ -197,6 +198,34 @@ async def request_leave(
             session, principal=principal, event_id=event_id, data=body
         ),
     )
+
+
+@router.get(
+    "/admin/leave-requests",
+    response_model=ListPage[LeavePublic],
+    summary="待我审批的请假（工作台“待审批请假”的那一列）",
+)
+async def pending_leave(
+    principal: AdminUser, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
+) -> dict[str, Any]:
+    page = await queue_service.pending_leave(
+        session, principal=principal, limit=limit, cursor=cursor
+    )
+    return page_answer(page, LeavePublic)
+
+
+@router.get(
+    "/admin/checkins/pending",
+    response_model=ListPage[CheckinPublic],
+    summary="待我复核的签到（在会场范围外扫码的）",
+)
+async def checkins_to_review(
+    principal: AdminUser, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
+) -> dict[str, Any]:
+    page = await queue_service.checkins_to_review(
+        session, principal=principal, limit=limit, cursor=cursor
+    )
+    return page_answer(page, CheckinPublic)
 
 
 @router.post(

@@ -100,6 +100,11 @@ async def _rows(session: AsyncSession, event: PartyEvent) -> list[AttendanceRow]
     return rows
 
 
+async def counts(session: AsyncSession, event: PartyEvent) -> Counter[str]:
+    """How many of the event's expected members were present, late, excused, absent."""
+    return Counter(r.status for r in await _rows(session, event))
+
+
 async def event_report(
     session: AsyncSession, *, principal: Principal, event_id: int
 ) -> AttendanceReport:

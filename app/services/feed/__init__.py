@@ -4,7 +4,7 @@ and WeChat's verdicts on photos."""
 from app.services.feed import content_safety, push
 from app.services.feed.disclosures import disclosure_compliance
 from app.services.feed.posts import create_post, present, review
-from app.services.feed.reading import feed, flush_views, read, review_queue, set_like
+from app.services.feed.reading import feed, flush_views, read, review_query, review_queue, set_like
 
 __all__ = [
     "content_safety",
@@ -16,6 +16,7 @@ __all__ = [
     "push",
     "read",
     "review",
+    "review_query",
     "review_queue",
     "set_like",
 ]

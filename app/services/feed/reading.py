@@ -75,10 +75,15 @@ async def feed(
 async def review_queue(
     session: AsyncSession, *, principal: Principal, limit: int, cursor: str | None
 ) -> Page[Post]:
-    stmt: Any = select(Post).where(
+    stmt = review_query(principal)
+    return await keyset_page(session, stmt, order_by=[Post.id], limit=limit, cursor=cursor)
+
+
+def review_query(principal: Principal) -> Any:
+    """Posts waiting for this admin's review: the list and the dashboard's count."""
+    return select(Post).where(
         col(Post.status) == PostStatus.pending_review, scope_clause(principal, Post)
     )
-    return await keyset_page(session, stmt, order_by=[Post.id], limit=limit, cursor=cursor)
 
 
 async def read(session: AsyncSession, *, principal: Principal, cache: Cache, post_id: int) -> Post:

@@ -165,7 +165,12 @@ async def list_appeals(
     limit: int,
     cursor: str | None,
 ) -> Page[Appeal]:
+    stmt = appeals_query(principal, status)
+    return await keyset_page(session, stmt, order_by=[Appeal.id], limit=limit, cursor=cursor)
+
+
+def appeals_query(principal: Principal, status: str | None) -> Any:
     stmt: Any = select(Appeal).where(scope_clause(principal, Appeal))
     if status:
         stmt = stmt.where(col(Appeal.status) == status)
-    return await keyset_page(session, stmt, order_by=[Appeal.id], limit=limit, cursor=cursor)
+    return stmt

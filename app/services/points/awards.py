@@ -96,13 +96,18 @@ async def entry_in_scope(session: AsyncSession, principal: Principal, entry_id: 
     return entry
 
 
-async def pending(
-    session: AsyncSession, *, principal: Principal, limit: int, cursor: str | None
-) -> Page[LedgerEntry]:
-    stmt: Any = select(LedgerEntry).where(
+def pending_query(principal: Principal) -> Any:
+    """The entries waiting for this admin's decision: the list and the dashboard's count."""
+    return select(LedgerEntry).where(
         col(LedgerEntry.status) == EntryStatus.pending,
         scope_clause(principal, LedgerEntry),
     )
+
+
+async def pending(
+    session: AsyncSession, *, principal: Principal, limit: int, cursor: str | None
+) -> Page[LedgerEntry]:
+    stmt = pending_query(principal)
     return await keyset_page(session, stmt, order_by=[LedgerEntry.id], limit=limit, cursor=cursor)
 
 
