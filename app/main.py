@@ -23,6 +23,7 @@ from app.middleware.request_context import RequestContextMiddleware
 from app.routers import (
     audit,
     auth,
+    dashboard,
     events,
     feed,
     grid,
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = 
         feed,
         grid,
         audit,
+        dashboard,
         volunteer,
         shop,
         wechat_push,

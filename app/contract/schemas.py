@@ -87,6 +87,10 @@ TAGS: list[dict[str, str]] = [
         "description": "照片上传（wx.uploadFile）与私密原图链接。",
     },
     {
+        "name": "管理端·工作台",
+        "description": "本月数字（人员、三会一课、积分、网格、志愿、公开）与待我处理的事项。",
+    },
+    {
         "name": "管理端·花名册与角色",
         "description": "镇、村、支部、网格、户、人员与角色授权。",
     },

@@ -988,6 +988,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/leave-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 待我审批的请假（工作台“待审批请假”的那一列）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["events_pending_leave"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/checkins/pending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 待我复核的签到（在会场范围外扫码的）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["events_checkins_to_review"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/leave-requests/{leave_id}/decision": {
         parameters: {
             query?: never;
@@ -1408,6 +1448,26 @@ export interface paths {
          * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
          */
         get: operations["audit_list_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 工作台：本月数字与待我处理的事项
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["dashboard_dashboard"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2701,6 +2761,36 @@ export interface components {
              */
             count: number;
         };
+        /** Dashboard */
+        Dashboard: {
+            /**
+             * Period
+             * @description 统计月份，如 2026-11
+             */
+            period: string;
+            /** @description 人员 */
+            people: components["schemas"]["PeopleCount"];
+            /** @description 三会一课 */
+            meetings: components["schemas"]["Meetings"];
+            /**
+             * Attendance Rate
+             * @description 本期活动的到会率（出席与迟到 ÷ 应到），无活动时为 null
+             */
+            attendance_rate: number | null;
+            /** @description 积分的进与出 */
+            points: components["schemas"]["PointsFlow"];
+            /** @description 网格任务 */
+            grid: components["schemas"]["GridCount"];
+            /**
+             * Volunteer Minutes
+             * @description 本期确认的志愿服务分钟数
+             */
+            volunteer_minutes: number;
+            /** @description 六大公开 */
+            disclosures: components["schemas"]["DisclosureCount"];
+            /** @description 待我处理的事项；各数与对应列表的条数一致 */
+            queues: components["schemas"]["Queues"];
+        };
         /**
          * Decision
          * @description 取值：`approve` 通过，`reject` 驳回
@@ -2719,6 +2809,19 @@ export interface components {
              * @description 本页的条目
              */
             items: components["schemas"]["DisclosureItem"][];
+        };
+        /** DisclosureCount */
+        DisclosureCount: {
+            /**
+             * Published
+             * @description 本期已公开的项目数
+             */
+            published: number;
+            /**
+             * Missing
+             * @description 本期未公开的项目数
+             */
+            missing: number;
         };
         /** DisclosureItem */
         DisclosureItem: {
@@ -3246,6 +3349,24 @@ export interface components {
              */
             on_shelf?: boolean | null;
         };
+        /** GridCount */
+        GridCount: {
+            /**
+             * Open
+             * @description 未办结的网格任务
+             */
+            open: number;
+            /**
+             * Overdue
+             * @description 其中已超期的
+             */
+            overdue: number;
+            /**
+             * Resolved
+             * @description 本期办结的
+             */
+            resolved: number;
+        };
         /** GridCreate */
         GridCreate: {
             /**
@@ -3607,6 +3728,19 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** ListPage[CheckinPublic] */
+        ListPage_CheckinPublic_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["CheckinPublic"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
         /** ListPage[EntryPublic] */
         ListPage_EntryPublic_: {
             /**
@@ -3666,6 +3800,19 @@ export interface components {
              * @description 本页的条目
              */
             items: components["schemas"]["HouseholdPublic"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
+        /** ListPage[LeavePublic] */
+        ListPage_LeavePublic_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["LeavePublic"][];
             /**
              * Next Cursor
              * @description 下一页的翻页参数；为 null 表示没有下一页
@@ -3999,6 +4146,24 @@ export interface components {
              */
             thumb_url?: string | null;
         };
+        /** Meetings */
+        Meetings: {
+            /**
+             * Held
+             * @description 本期已召开的三会一课项目数
+             */
+            held: number;
+            /**
+             * Required
+             * @description 本期应召开的项目数
+             */
+            required: number;
+            /**
+             * Missing
+             * @description 本期未召开的项目数
+             */
+            missing: number;
+        };
         /** MemberStar */
         MemberStar: {
             /**
@@ -4209,6 +4374,24 @@ export interface components {
          * @enum {string}
          */
         OwnerType: "person" | "household";
+        /** PeopleCount */
+        PeopleCount: {
+            /**
+             * Total
+             * @description 花名册人数
+             */
+            total: number;
+            /**
+             * Bound
+             * @description 已绑定小程序的人数
+             */
+            bound: number;
+            /**
+             * Party Members
+             * @description 党员人数
+             */
+            party_members: number;
+        };
         /** PersonCreate */
         PersonCreate: {
             /**
@@ -4372,6 +4555,19 @@ export interface components {
              * @description 名称
              */
             name: string;
+        };
+        /** PointsFlow */
+        PointsFlow: {
+            /**
+             * Issued
+             * @description 本期发放（入账）的积分
+             */
+            issued: number;
+            /**
+             * Spent
+             * @description 本期在积分超市兑换花掉的积分
+             */
+            spent: number;
         };
         /** PostCreate */
         PostCreate: {
@@ -4547,6 +4743,42 @@ export interface components {
              * @description 二维码轮换的秒数
              */
             rotate_seconds: number;
+        };
+        /**
+         * Queues
+         * @description Each count is exactly what the queue's own list returns for this admin.
+         */
+        Queues: {
+            /**
+             * Points Pending
+             * @description 待审核积分（GET /admin/points/pending）
+             */
+            points_pending: number;
+            /**
+             * Posts Pending
+             * @description 待审核信息（GET /admin/posts）
+             */
+            posts_pending: number;
+            /**
+             * Appeals Open
+             * @description 待处理申诉（GET /admin/appeals?status=open）
+             */
+            appeals_open: number;
+            /**
+             * Leave Pending
+             * @description 待审批请假（GET /admin/leave-requests）
+             */
+            leave_pending: number;
+            /**
+             * Checkins Pending
+             * @description 待复核签到（GET /admin/checkins/pending）
+             */
+            checkins_pending: number;
+            /**
+             * Service Requests Open
+             * @description 未办结的群众诉求（该功能上线前恒为 0）
+             */
+            service_requests_open: number;
         };
         /** RecordIds */
         RecordIds: {
@@ -10595,6 +10827,128 @@ export interface operations {
             };
         };
     };
+    events_pending_leave: {
+        parameters: {
+            query?: {
+                /** @description 每页条数 */
+                limit?: number;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_LeavePublic_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`pagination.invalid_cursor`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    events_checkins_to_review: {
+        parameters: {
+            query?: {
+                /** @description 每页条数 */
+                limit?: number;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_CheckinPublic_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`pagination.invalid_cursor`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     events_decide_leave: {
         parameters: {
             query?: never;
@@ -12347,6 +12701,75 @@ export interface operations {
                 };
             };
             /** @description Unprocessable Content。code：`pagination.invalid_cursor`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dashboard_dashboard: {
+        parameters: {
+            query?: {
+                /** @description 统计月份，如 2026-11；不填为本月（北京时间） */
+                period?: string | null;
+                village_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`dashboard.bad_period`、`report.bad_period`、`request.validation` */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -1,0 +1,56 @@
+"""The admin's dashboard (工作台): the month's numbers and what waits for this admin."""
+
+from pydantic import BaseModel, Field
+
+
+class PeopleCount(BaseModel):
+    total: int = Field(description="花名册人数")
+    bound: int = Field(description="已绑定小程序的人数")
+    party_members: int = Field(description="党员人数")
+
+
+class Meetings(BaseModel):
+    held: int = Field(description="本期已召开的三会一课项目数")
+    required: int = Field(description="本期应召开的项目数")
+    missing: int = Field(description="本期未召开的项目数")
+
+
+class PointsFlow(BaseModel):
+    issued: int = Field(description="本期发放（入账）的积分")
+    spent: int = Field(description="本期在积分超市兑换花掉的积分")
+
+
+class GridCount(BaseModel):
+    open: int = Field(description="未办结的网格任务")
+    overdue: int = Field(description="其中已超期的")
+    resolved: int = Field(description="本期办结的")
+
+
+class DisclosureCount(BaseModel):
+    published: int = Field(description="本期已公开的项目数")
+    missing: int = Field(description="本期未公开的项目数")
+
+
+class Queues(BaseModel):
+    """Each count is exactly what the queue's own list returns for this admin."""
+
+    points_pending: int = Field(description="待审核积分（GET /admin/points/pending）")
+    posts_pending: int = Field(description="待审核信息（GET /admin/posts）")
+    appeals_open: int = Field(description="待处理申诉（GET /admin/appeals?status=open）")
+    leave_pending: int = Field(description="待审批请假（GET /admin/leave-requests）")
+    checkins_pending: int = Field(description="待复核签到（GET /admin/checkins/pending）")
+    service_requests_open: int = Field(description="未办结的群众诉求（该功能上线前恒为 0）")
+
+
+class Dashboard(BaseModel):
+    period: str = Field(description="统计月份，如 2026-11")
+    people: PeopleCount = Field(description="人员")
+    meetings: Meetings = Field(description="三会一课")
+    attendance_rate: float | None = Field(
+        description="本期活动的到会率（出席与迟到 ÷ 应到），无活动时为 null"
+    )
+    points: PointsFlow = Field(description="积分的进与出")
+    grid: GridCount = Field(description="网格任务")
+    volunteer_minutes: int = Field(description="本期确认的志愿服务分钟数")
+    disclosures: DisclosureCount = Field(description="六大公开")
+    queues: Queues = Field(description="待我处理的事项；各数与对应列表的条数一致")
