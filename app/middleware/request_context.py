@@ -77,14 +77,20 @@ class RequestContextMiddleware:
             log.warning("backing service unavailable: %r", exc)
             await outage(scope, receive, send_with_id)
         finally:
+            principal = scope.get("state", {}).get("principal")
+            client = scope.get("client")
             log.info(
                 "request",
                 extra={
                     "request_id": request_id,
                     "method": scope["method"],
                     "path": scope["path"],
+                    "query": scope.get("query_string", b"").decode("latin-1")[:500],
                     "status": status,
                     "duration_ms": round((time.perf_counter() - began) * 1000, 1),
+                    # The proxy's X-Forwarded-For is already applied by uvicorn here.
+                    "client": client[0] if client else None,
+                    "account_id": getattr(principal, "account_id", None),
                 },
             )
             request_id_var.reset(token)

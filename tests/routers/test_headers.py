@@ -1,5 +1,6 @@
 """What every answer carries, and what production may switch off."""
 
+import json
 import logging
 
 import httpx
@@ -7,8 +8,10 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import APIRouter, FastAPI
 
+from app.logging_setup import JsonFormatter
 from app.main import create_app
 from tests.conftest import make_settings
+from tests.factories import World
 
 
 async def test_every_answer_carries_its_id_and_the_safety_headers(
@@ -55,15 +58,44 @@ async def test_docs_can_be_switched_off() -> None:
             assert (await client.get("/healthz")).status_code == 200
 
 
-async def test_the_access_log_times_each_request(
-    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+async def test_the_access_log_says_who_from_where_asked_what(
+    client: httpx.AsyncClient, world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="xiangzhi.access"):
-        await client.get("/healthz")
+        await client.get("/api/v1/admin/people", params={"q": "王"}, headers=world.auth("v1_admin"))
     [line] = [r for r in caplog.records if r.name == "xiangzhi.access"]
-    assert line.status == 200  # type: ignore[attr-defined]
+    fields = line.__dict__
+    assert fields["status"] == 200 and fields["path"] == "/api/v1/admin/people"
+    assert fields["query"] == "q=%E7%8E%8B"
+    assert fields["client"] == "127.0.0.1"
+    assert isinstance(fields["account_id"], int)  # the caller, known from the token
     # Milliseconds this request took, not a clock reading (it once logged perf_counter - True).
-    assert 0 <= line.duration_ms < 5_000  # type: ignore[attr-defined]
+    assert 0 <= fields["duration_ms"] < 5_000
+    written = json.loads(JsonFormatter().format(line))
+    assert written["ts"].endswith("+08:00") and written["account_id"] == fields["account_id"]
+
+
+def test_log_lines_carry_no_terminal_colours() -> None:
+    record = logging.makeLogRecord(
+        {"name": "uvicorn.error", "msg": "Started \x1b[1mserver\x1b[0m", "levelname": "INFO"}
+    )
+    record.color_message = "Started \x1b[36mserver\x1b[0m"
+    written = json.loads(JsonFormatter().format(record))
+    assert written["msg"] == "Started server" and "color_message" not in written
+
+
+async def test_a_failed_console_login_is_logged_without_the_password(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="xiangzhi.auth"):
+        r = await client.post(
+            "/api/v1/auth/token", data={"username": "nobody", "password": "secret-guess-1"}
+        )
+    assert r.status_code == 401
+    [line] = [r for r in caplog.records if r.name == "xiangzhi.auth"]
+    written = JsonFormatter().format(line)
+    assert '"username": "nobody"' in written and '"client": "127.0.0.1"' in written
+    assert "secret-guess-1" not in written
 
 
 async def test_the_console_pages_may_load_only_their_own_assets(

@@ -1,6 +1,7 @@
 """Logins, token pairs, refresh rotation with reuse detection, logout, phone binding."""
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -25,6 +26,8 @@ from app.services.identity.tokens import (
     new_refresh_token,
 )
 from app.services.kit import WechatGateway, ratelimit
+
+log = logging.getLogger("xiangzhi.auth")
 
 
 class AlreadyBound(Conflict):
@@ -132,6 +135,11 @@ async def password_login(
     if account is None or not account.password_hash or not valid:
         await ratelimit.failed(
             cache, bucket=bucket, free=FREE_FAILURES, max_seconds=MAX_WAIT_SECONDS
+        )
+        # For the sysadmin watching for guessing: who was tried and from where, never the password.
+        log.warning(
+            "console login failed",
+            extra={"username": username[:64], "client": address, "known": account is not None},
         )
         raise InvalidCredentials()
     await ratelimit.succeeded(cache, bucket=bucket)
