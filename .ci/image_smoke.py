@@ -37,7 +37,7 @@ def main(base: str) -> None:
     qr = httpx.get(f"{base}/api/v1/events/{event_id}/qr", headers=auth).json()
     checkin = httpx.post(
         f"{base}/api/v1/events/{event_id}/checkins",
-        json={"token": qr["token"]},
+        json={"token": qr["token"], "lat": 40.9313, "lng": 117.9631, "accuracy": 20},
         headers={**member, "Idempotency-Key": "image-smoke-checkin"},
     )
     assert checkin.status_code == 201, checkin.text

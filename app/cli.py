@@ -15,6 +15,7 @@ from alembic.script import ScriptDirectory
 from arq import run_worker
 from pydantic import ValidationError
 from redis.exceptions import RedisError
+from sqlmodel import select
 
 from alembic import command
 from app.checks import run_checks
@@ -23,7 +24,15 @@ from app.contract.mock import create_mock_app
 from app.db import create_engine, create_sessionmaker
 from app.logging_setup import configure_logging
 from app.main import create_app
-from app.services.demo import seed_demo
+from app.models.base import id_of
+from app.models.roster import Town
+from app.services.demo import (
+    DEMO_TOWN,
+    demo_logins,
+    demo_phones,
+    refresh_party_days,
+    seed_demo,
+)
 from app.services.kit import create_storage
 from app.services.roster import create_superadmin
 
@@ -59,24 +68,34 @@ async def _create_admin(settings: Settings, username: str, password: str) -> Non
     print(f"超级管理员 {username} 已{'创建' if created else '更新密码'}。")
 
 
-async def _seed_demo(settings: Settings) -> None:
+async def _seed_demo(settings: Settings, *, refresh: bool) -> None:
     engine = create_engine(settings)
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
-            logins = await seed_demo(
+            made = await seed_demo(
                 session,
                 storage=create_storage(settings),
                 progress=lambda line: print(line, flush=True),
             )
+            town = (await session.exec(select(Town).where(Town.name == DEMO_TOWN))).one()
+            if not made:
+                print("演示数据已存在，未重复创建。")
+                if refresh:
+                    moved = await refresh_party_days(session, town_id=id_of(town))
+                    print(f"已把 {moved} 场主题党日挪到现在：签到已开放，两小时内有效。")
+            logins = await demo_logins(session)
+            phones = await demo_phones(session, town_id=id_of(town))
     finally:
         await engine.dispose()
-    if not logins:
-        print("演示数据已存在，未重复创建。")
-        return
     print("\n演示账号（管理后台 /docs → Authorize）：")
     for role, username, password in logins:
-        print(f"  {role:<16} {username:<14} {password}")
-    print("小程序模拟登录：code 任意（如 abc），手机号授权码填花名册中的手机号。")
+        print(f"  {role:<14} {username:<16} {password}")
+    print(
+        "\n小程序模拟登录：wechat-login 的 code 任填（如 abc），bind-phone 的 code 填下表的手机号："
+    )
+    for p in phones:
+        print(f"  {p.phone}  {p.name:<4}  {p.part:<24}  {p.village}  {p.branch}  {p.household}")
+    print("\n主题党日签到须在场地 300 米内：lat 40.9312, lng 117.9632（一村）/ 40.9412（二村）。")
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
@@ -167,7 +186,10 @@ def build_parser() -> argparse.ArgumentParser:
     admin = subcommand("create-admin", "创建超级管理员（已存在则重设密码）")
     admin.add_argument("username", help="登录名")
     admin.add_argument("--password", help="密码；不填则在终端提示输入（不回显）")
-    subcommand("seed-demo", "写入演示镇的数据，并列出演示账号")
+    demo = subcommand("seed-demo", "写入演示镇的数据，并列出演示账号和手机号")
+    demo.add_argument(
+        "--refresh", action="store_true", help="已有演示数据时，把主题党日挪到现在（签到开放）"
+    )
     serve = subcommand("serve", "启动 HTTP 服务")
     serve.add_argument("--host", default="127.0.0.1", help="监听地址")
     serve.add_argument("--port", type=int, default=8000, help="端口")
@@ -210,7 +232,7 @@ def main(argv: list[str] | None = None) -> None:
         case "create-admin":
             asyncio.run(_create_admin(settings, args.username, _password(args.password)))
         case "seed-demo":
-            asyncio.run(_seed_demo(settings))
+            asyncio.run(_seed_demo(settings, refresh=args.refresh))
         case "serve":
             if args.migrate:
                 migrate(settings)

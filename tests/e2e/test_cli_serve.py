@@ -59,6 +59,8 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
 def test_demo_service_end_to_end(served: tuple[str, str]) -> None:
     base, seeded = served
     assert "village1_admin" in seeded and "xiangzhi-demo" in seeded
+    # Which demo phone plays which part, so a visitor knows whom to be on the phone.
+    assert "13800000001" in seeded and "网格员" in seeded and "群众" in seeded
     assert httpx.get(f"{base}/readyz").json()["status"] == "ok"
     token = httpx.post(
         f"{base}/api/v1/auth/token",
@@ -84,7 +86,8 @@ def test_demo_service_end_to_end(served: tuple[str, str]) -> None:
     qr = httpx.get(f"{base}/api/v1/events/{events[0]['id']}/qr", headers=auth).json()
     checkin = httpx.post(
         f"{base}/api/v1/events/{events[0]['id']}/checkins",
-        json={"token": qr["token"]},
+        # At the village's 党群服务中心, as wx.getLocation reports it there.
+        json={"token": qr["token"], "lat": 40.9313, "lng": 117.9631, "accuracy": 20},
         headers=villager,
     )
     assert checkin.status_code == 201 and checkin.json()["points"] == 5
@@ -93,3 +96,13 @@ def test_demo_service_end_to_end(served: tuple[str, str]) -> None:
         f"{base}/api/v1/auth/token", data={"username": "county", "password": "county-pass-1"}
     ).json()
     assert [r["role"] for r in county["user"]["roles"]] == ["superadmin"]
+
+
+def test_a_second_seed_prints_the_logins_again_and_can_refresh(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XZ_")}
+    env["XZ_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
+    _cli(env, "migrate")
+    _cli(env, "seed-demo")
+    again = _cli(env, "seed-demo", "--refresh").stdout
+    assert "已存在" in again and "village1_admin" in again and "13800000001" in again
+    assert "已把 2 场主题党日挪到现在" in again

@@ -2,8 +2,9 @@
 posted through the ledger as the real actions would post them (caps included)."""
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import cycle
+from typing import TypedDict
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -185,9 +186,9 @@ async def seed_party_days(
             select(Branch).where(Branch.town_id == town_id, col(Branch.village_id).is_not(None))
         )
     ).all()
-    start = utcnow() + timedelta(minutes=10)
-    for branch in branches:
+    for number, branch in enumerate(branches):
         assert branch.id is not None
+        lat, lng = DEMO_VENUE
         session.add(
             PartyEvent(
                 town_id=town_id,
@@ -200,12 +201,55 @@ async def seed_party_days(
                     "fixed": "学习习近平新时代中国特色社会主义思想",
                     "items": ["讲党课", "宣传支部领办合作社", "志愿服务"],
                 },
-                starts_at=start,
-                ends_at=start + timedelta(hours=2),
-                checkin_opens_at=start - timedelta(minutes=30),
-                checkin_closes_at=start + timedelta(minutes=30),
+                **party_day_window(utcnow()),
+                # Each village's own 党群服务中心, a few hundred metres apart.
+                venue_lat=lat + 0.01 * number,
+                venue_lng=lng,
+                venue_radius_m=DEMO_VENUE_RADIUS_M,
                 rule_code="party_day",
             )
         )
     await session.flush()
-    progress(f"主题党日：{len(branches)} 场（签到已开放）")
+    progress(f"主题党日：{len(branches)} 场（签到已开放，场地半径 {DEMO_VENUE_RADIUS_M} 米）")
+
+
+# The demo villages' 党群服务中心 (GCJ-02), as the mini-program's wx.getLocation reports it.
+DEMO_VENUE = (40.9312, 117.9632)
+DEMO_VENUE_RADIUS_M = 300
+
+
+class PartyDayWindow(TypedDict):
+    starts_at: datetime
+    ends_at: datetime
+    checkin_opens_at: datetime
+    checkin_closes_at: datetime
+
+
+def party_day_window(now: datetime) -> PartyDayWindow:
+    """Starts in ten minutes, runs two hours; check-in open from now until the end, so a demo
+    started at any hour can be tried at once and for the rest of the afternoon."""
+    start = now + timedelta(minutes=10)
+    return {
+        "starts_at": start,
+        "ends_at": start + timedelta(hours=2),
+        "checkin_opens_at": now - timedelta(minutes=1),
+        "checkin_closes_at": start + timedelta(hours=2),
+    }
+
+
+async def refresh_party_days(session: AsyncSession, *, town_id: int) -> int:
+    """Moves the demo's Party days to a window around now (``seed-demo --refresh``)."""
+    days = (
+        await session.exec(
+            select(PartyEvent).where(
+                col(PartyEvent.town_id) == town_id, col(PartyEvent.kind) == EventKind.party_day
+            )
+        )
+    ).all()
+    for day in days:
+        window = party_day_window(utcnow())
+        day.starts_at, day.ends_at = window["starts_at"], window["ends_at"]
+        day.checkin_opens_at = window["checkin_opens_at"]
+        day.checkin_closes_at = window["checkin_closes_at"]
+    await session.flush()
+    return len(days)
