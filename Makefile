@@ -5,15 +5,22 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install fonts run test lint openapi bench mock clean
+.PHONY: install dev fonts run test lint openapi bench mock clean
 
+# `make run` needs only what serving needs; the test and lint tools come with `make test`.
 $(BIN)/xiangzhi: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+DEV_STAMP := $(VENV)/.dev-tools
+$(DEV_STAMP): $(BIN)/xiangzhi
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
 install: $(BIN)/xiangzhi
+dev: $(DEV_STAMP)
 
 # The mini-program package's tools (openapi-typescript, tsc), for its tests; needs Node.js 18+.
 NPM_DEPS := miniprogram_contract/node_modules/.package-lock.json
@@ -31,15 +38,15 @@ run: install
 	$(BIN)/xiangzhi seed-demo
 	$(BIN)/xiangzhi serve --host $(HOST) --port $(PORT)
 
-test: install $(NPM_DEPS)
+test: dev $(NPM_DEPS)
 	$(BIN)/pytest
 
-lint: install
+lint: dev
 	$(BIN)/ruff check app tests bench
 	$(BIN)/ruff format --check app tests bench
 	$(BIN)/mypy app
 
-openapi: install $(NPM_DEPS)
+openapi: dev $(NPM_DEPS)
 	$(BIN)/xiangzhi openapi --out miniprogram_contract/openapi.json
 	npm run --prefix miniprogram_contract --silent types
 
@@ -48,7 +55,7 @@ MOCK_PORT ?= 8001
 mock: install
 	$(BIN)/xiangzhi mock --host $(HOST) --port $(MOCK_PORT)
 
-bench: install
+bench: dev
 	$(BIN)/python -m bench.me
 
 clean:
