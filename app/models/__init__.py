@@ -10,6 +10,7 @@ from app.models import (
     media,
     points,
     roster,
+    roster_import,
     shop,
     volunteer,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "metadata",
     "points",
     "roster",
+    "roster_import",
     "shop",
     "volunteer",
 ]

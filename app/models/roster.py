@@ -100,10 +100,13 @@ class Grid(SQLModel, table=True):
 
 class Household(SQLModel, table=True):
     __tablename__ = "households"
+    # 户号: the village's own number for the household, by which a roster import finds it.
+    __table_args__ = (UniqueConstraint("village_id", "number"),)
     id: int | None = Field(default=None, primary_key=True)
     town_id: int = Field(foreign_key="towns.id", index=True)
     village_id: int = Field(foreign_key="villages.id", index=True)
     grid_id: int | None = Field(default=None, foreign_key="grids.id", index=True)
+    number: str | None = Field(default=None, max_length=32)
     head_name: str = Field(max_length=100)
     address: str | None = Field(default=None, max_length=500)
     created_at: datetime = created_at_field()
@@ -121,6 +124,10 @@ class Person(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=20, unique=True)
     is_party_member: bool = Field(default=False)
     is_mobile_member: bool = Field(default=False)
+    # From the 花名册: 性别 (男/女), 出生年月 (YYYY-MM), 与户主关系.
+    sex: str | None = Field(default=None, max_length=2)
+    birth_month: str | None = Field(default=None, max_length=7)
+    relation: str | None = Field(default=None, max_length=20)
     created_at: datetime = created_at_field()
 
 

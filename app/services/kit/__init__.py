@@ -1,5 +1,6 @@
 """Adapters that know no domain: the WeChat gateway and its pushes, storage, images, QR
-tokens, geo, pagination, rate limits, the personal-data scan, the idempotency store.
+tokens, geo, pagination, rate limits, the personal-data scan, the idempotency store, reading
+spreadsheets.
 Nothing here imports a domain package."""
 
 from app.services.kit import (
@@ -15,6 +16,7 @@ from app.services.kit.geo import outside_venue, to_gcj02
 from app.services.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, keyset_page
 from app.services.kit.qr_tokens import QrSettings
 from app.services.kit.storage import PRIVATE_PREFIX, LocalStorage, Storage, create_storage
+from app.services.kit.tables import Table, UnsupportedFile, read_table
 from app.services.kit.wechat import WechatGateway, create_wechat_http
 from app.services.kit.wechat_push import PushRejected
 
@@ -27,6 +29,8 @@ __all__ = [
     "PushRejected",
     "QrSettings",
     "Storage",
+    "Table",
+    "UnsupportedFile",
     "WechatGateway",
     "create_storage",
     "create_wechat_http",
@@ -38,6 +42,7 @@ __all__ = [
     "personal_data",
     "qr_tokens",
     "ratelimit",
+    "read_table",
     "to_gcj02",
     "wechat_push",
 ]
