@@ -33,8 +33,9 @@ from app.services.demo import (
     refresh_party_days,
     seed_demo,
 )
+from app.services.identity import command_line_operator
 from app.services.kit import create_storage
-from app.services.roster import create_superadmin
+from app.services.roster import create_superadmin, import_roster, present
 
 
 def _project_root() -> Path:
@@ -159,6 +160,43 @@ def _mock(path: str, host: str, port: int) -> None:
     uvicorn.run(create_mock_app(document), host=host, port=port, log_level="warning")
 
 
+async def _import_roster(
+    settings: Settings, name: str, data: bytes, village_id: int | None, apply: bool
+) -> None:
+    engine = create_engine(settings)
+    operator = command_line_operator()
+
+    def progress(done: int, total: int) -> None:
+        print(f"\r已检查 {done}/{total} 行", end="", file=sys.stderr, flush=True)
+
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            record = await import_roster(
+                session,
+                principal=operator,
+                file_name=name,
+                data=data,
+                village_id=village_id,
+                dry_run=not apply,
+                progress=progress,
+            )
+            report = present(record)
+    finally:
+        await engine.dispose()
+    print(file=sys.stderr)
+    for error in report.errors:
+        print(f"第 {error.row} 行 {error.column}：{error.message}（{error.code}）")
+    created, updated = report.created, report.updated
+    print(
+        f"{report.total_rows} 行：新建 {created.people} 人、{created.households} 户，"
+        f"更新 {updated.people} 人、{updated.households} 户，{report.unchanged} 行无变化。"
+    )
+    if report.errors:
+        print(f"有 {len(report.errors)} 处问题，整份文件未写入。")
+        raise SystemExit(1)
+    print("已导入。" if apply else "只检查，未写入；确认无误后加 --apply 导入。")
+
+
 def _check(settings: Settings) -> None:
     script = ScriptDirectory.from_config(alembic_config(settings))
     results = asyncio.run(run_checks(settings, script))
@@ -197,6 +235,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--migrate", action="store_true", help="启动前先迁移数据库")
     subcommand("worker", "在 Redis 上运行后台任务（嵌入式模式下任务在 serve 进程内）")
     subcommand("check", "检查配置，并试连数据库、Redis 与微信（实时模式），每项一行")
+    roster = subcommand("import-roster", "导入花名册（xlsx、xls、csv），默认只检查不写入")
+    roster.add_argument("file", help="花名册文件")
+    roster.add_argument("--village-id", type=int, default=None, help="表中没写村名的行属于哪个村")
+    roster.add_argument("--apply", action="store_true", help="检查无误后写入")
     openapi = subcommand("openapi", "导出 OpenAPI 文档")
     openapi.add_argument("--out", default="miniprogram_contract/openapi.json", help="写到哪个文件")
     mock = subcommand("mock", "只按接口文档作答的模拟服务（前端开发用）")
@@ -241,6 +283,12 @@ def main(argv: list[str] | None = None) -> None:
             _worker(settings)
         case "check":
             _check(settings)
+        case "import-roster":
+            file = Path(args.file)
+            if not file.is_file():
+                raise SystemExit(f"找不到文件 {args.file}")
+            data = file.read_bytes()
+            asyncio.run(_import_roster(settings, file.name, data, args.village_id, args.apply))
         case "openapi":
             _openapi(args.out)
         case "mock":

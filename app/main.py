@@ -39,6 +39,9 @@ from app.routers import (
 )
 from app.services.kit import WechatGateway, create_storage, create_wechat_http
 
+# A 5,000-row 花名册 in xlsx is well under a megabyte; room for far bigger villages.
+ROSTER_MAX_BYTES = 10 * 1024 * 1024
+
 DESCRIPTION = """乡治：党建与乡村治理小程序的后端与管理后台 API。
 
 手机端用微信登录（`/api/v1/auth/wechat-login`），管理后台用账号密码登录
@@ -103,8 +106,11 @@ def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = 
     app.add_middleware(IdempotencyMiddleware)
     # JSON bodies are small; uploads get the photo limit (plus room for the multipart framing).
     upload_limit = (app.state.settings.media_max_bytes + 64 * 1024, "media.too_large")
+    roster_limit = (ROSTER_MAX_BYTES, "request.too_large")
     app.add_middleware(
-        BodyLimitMiddleware, default_limit=MAX_JSON_BODY, limits={"/api/v1/media": upload_limit}
+        BodyLimitMiddleware,
+        default_limit=MAX_JSON_BODY,
+        limits={"/api/v1/media": upload_limit, "/api/v1/admin/roster/imports": roster_limit},
     )
     app.add_middleware(RequestContextMiddleware)
     for module in (

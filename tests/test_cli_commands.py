@@ -14,6 +14,7 @@ from app.config import Settings
 from tests.conftest import make_settings
 from tests.fake_wechat import APPID, SECRET, FakeWechat
 from tests.net import free_port
+from tests.roster_files import roster_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,3 +88,23 @@ async def test_check_reaches_wechat_in_live_mode(fake_wechat: FakeWechat) -> Non
     assert fake_wechat.count("/cgi-bin/stable_token") == 1
     wrong = await run_checks(live(wechat_api_base=f"http://127.0.0.1:{free_port()}"), script)
     assert not next(r for r in wrong if r.name == "微信").ok
+
+
+def test_import_roster_from_the_command_line(tmp_path: Path) -> None:
+    env = {"XZ_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"}
+    _cli("migrate", env=env)
+    _cli("seed-demo", env=env)
+    good = [["新村民甲", "13911110001", "二十四份村", "东网格", "D01", "新村民甲", "户主"]]
+    roster = tmp_path / "花名册.xlsx"
+    roster.write_bytes(roster_xlsx(good))
+    checked = _cli("import-roster", str(roster), env=env)
+    assert checked.returncode == 0, checked.stderr
+    assert "新建 1 人、1 户" in checked.stdout and "未写入" in checked.stdout
+    applied = _cli("import-roster", str(roster), "--apply", env=env)
+    assert applied.returncode == 0 and "已导入" in applied.stdout
+    again = _cli("import-roster", str(roster), env=env)
+    assert "1 行无变化" in again.stdout
+    roster.write_bytes(roster_xlsx([*good, ["乙", "12345", "二十四份村"]]))
+    refused = _cli("import-roster", str(roster), "--apply", env=env)
+    assert refused.returncode == 1
+    assert "第 3 行 手机号" in refused.stdout and "整份文件未写入" in refused.stdout

@@ -40,6 +40,12 @@ ENUM_LABELS: dict[str, dict[str, str]] = {
         "member_review": "民主评议党员",
         "training": "学习培训",
     },
+    "ImportStatus": {
+        "validated": "已检查（未写入）",
+        "applied": "已导入",
+        "failed": "有错误，未写入",
+        "running": "处理中",
+    },
     "LeaveStatus": {"pending": "待审批", "approved": "已准假", "rejected": "未准假"},
     "Ledger": {"member": "党员积分", "household": "家庭积分", "volunteer": "志愿积分"},
     "Moderation": {

@@ -3,6 +3,7 @@
 import io
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
+from urllib.parse import quote
 
 import segno
 from fastapi import Path, Query, Response
@@ -30,13 +31,14 @@ def created_or_found(response: Response, answer: tuple[T, bool]) -> T:
     return row
 
 
-def spreadsheet(data: bytes, name: str) -> Response:
-    """An xlsx report as a download named ``name``.xlsx."""
-    return Response(
-        data,
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-    )
+def spreadsheet(data: bytes, name: str, *, ascii_name: str | None = None) -> Response:
+    """An xlsx download named ``name``.xlsx; a Chinese name travels as RFC 5987 ``filename*``
+    (which WeChat, Excel and every browser read), with an ASCII name for anything older."""
+    plain = ascii_name or (name if name.isascii() else "download")
+    disposition = f'attachment; filename="{plain}.xlsx"'
+    if not name.isascii():
+        disposition += f"; filename*=UTF-8''{quote(name + '.xlsx')}"
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": disposition})
 
 
 def rotating_code(token: str, expires: datetime, rotate_seconds: int, format: str) -> Any:

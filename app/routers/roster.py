@@ -1,11 +1,12 @@
 """Admin roster: towns, villages, branches, grids, households, people, role grants."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel
 
 from app.deps import AdminUser, Cursor, Limit, SessionDep, SuperAdmin, TownAdmin, VillageAdmin
+from app.models.base import MAX_DB_INT
 from app.models.common import ListPage
 from app.models.roster import (
     Branch,
@@ -34,7 +35,8 @@ from app.models.roster import (
     VillageCreate,
     VillagePublic,
 )
-from app.routers.common import FilterId, RowId, created_or_found, page_answer
+from app.models.roster_import import ImportPublic
+from app.routers.common import XLSX, FilterId, RowId, created_or_found, page_answer, spreadsheet
 from app.services import roster as roster_service
 
 router = APIRouter(prefix="/api/v1/admin", tags=["管理端·花名册与角色"])
@@ -189,7 +191,12 @@ _add_reads("/branches", Branch, BranchPublic, "党支部")
 _add_reads("/grids", Grid, GridPublic, "网格")
 
 
-@router.get("/people", response_model=ListPage[PersonPublic], summary="人员列表与查找")
+@router.get(
+    "/people",
+    response_model=ListPage[PersonPublic],
+    summary="人员列表与查找；format=xlsx 按导入模板的列导出花名册",
+    responses={200: {"content": {XLSX: {}}}},
+)
 async def list_people(
     principal: AdminUser,
     session: SessionDep,
@@ -201,7 +208,11 @@ async def list_people(
     is_party_member: bool | None = None,
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> dict[str, Any]:
+    format: Literal["json", "xlsx"] = "json",
+) -> Any:
+    if format == "xlsx":
+        data = await roster_service.sheets.export(session, principal, village_id=village_id)
+        return spreadsheet(data, "花名册", ascii_name="roster")
     wanted = roster_service.PeopleFilter(
         q, village_id, branch_id, grid_id, household_id, is_party_member
     )
@@ -224,6 +235,54 @@ async def list_households(
         session, principal, wanted, limit=limit, cursor=cursor
     )
     return page_answer(page, HouseholdPublic)
+
+
+@router.get(
+    "/roster/template",
+    summary="花名册导入模板（xlsx）",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}}},
+)
+async def roster_template(principal: AdminUser) -> Response:
+    return spreadsheet(roster_service.sheets.template(), "花名册模板", ascii_name="roster-template")
+
+
+DryRun = Annotated[bool, Form(description="true：只检查，报告将新建、更新的条数与问题")]
+ImportVillage = Annotated[
+    int | None, Form(ge=1, le=MAX_DB_INT, description="表中没写村名的行属于哪个村")
+]
+
+
+@router.post(
+    "/roster/imports",
+    status_code=201,
+    response_model=ImportPublic,
+    summary="导入花名册（默认只检查不写入；有任何一行出错则整份不写入）",
+)
+async def import_roster(
+    principal: AdminUser,
+    session: SessionDep,
+    file: Annotated[UploadFile, File(description="xlsx、xls，或 UTF-8 / GBK 的 csv")],
+    dry_run: Annotated[bool, Form(description="true：只检查，报告将新建、更新的条数与问题")] = True,
+    village_id: Annotated[
+        int | None, Form(ge=1, le=MAX_DB_INT, description="表中没写村名时用哪个村")
+    ] = None,
+) -> ImportPublic:
+    record = await roster_service.import_roster(
+        session,
+        principal=principal,
+        file_name=file.filename or "roster.xlsx",
+        data=await file.read(),
+        village_id=village_id,
+        dry_run=dry_run,
+    )
+    return roster_service.present(record)
+
+
+@router.get("/roster/imports/{import_id}", response_model=ImportPublic, summary="查看一次导入")
+async def get_import(import_id: RowId, principal: AdminUser, session: SessionDep) -> ImportPublic:
+    record = await roster_service.get_import(session, principal=principal, import_id=import_id)
+    return roster_service.present(record)
 
 
 _add_reads("/households", Household, HouseholdPublic, "农户", listed=False)

@@ -316,7 +316,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 人员列表与查找
+         * 人员列表与查找；format=xlsx 按导入模板的列导出花名册
          * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
          */
         get: operations["roster_list_people"];
@@ -452,6 +452,66 @@ export interface paths {
          * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
          */
         get: operations["roster_get_grids"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/roster/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 花名册导入模板（xlsx）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["roster_roster_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/roster/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 导入花名册（默认只检查不写入；有任何一行出错则整份不写入）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["roster_import_roster"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/roster/imports/{import_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 查看一次导入
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["roster_get_import"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2520,6 +2580,25 @@ export interface components {
             /** @description 用途 */
             purpose: components["schemas"]["Purpose"];
         };
+        /** Body_roster_import_roster */
+        Body_roster_import_roster: {
+            /**
+             * File
+             * @description xlsx、xls，或 UTF-8 / GBK 的 csv
+             */
+            file: string;
+            /**
+             * Dry Run
+             * @description true：只检查，报告将新建、更新的条数与问题
+             * @default true
+             */
+            dry_run: boolean;
+            /**
+             * Village Id
+             * @description 表中没写村名时用哪个村
+             */
+            village_id?: number | null;
+        };
         /** BranchCreate */
         BranchCreate: {
             /**
@@ -3547,6 +3626,61 @@ export interface components {
              */
             created_at: string;
         };
+        /** ImportPublic */
+        ImportPublic: {
+            /**
+             * Id
+             * @description 编号
+             */
+            id: number;
+            /** @description 状态 */
+            status: components["schemas"]["ImportStatus"];
+            /**
+             * Dry Run
+             * @description 是否只检查不写入
+             */
+            dry_run: boolean;
+            /**
+             * File Name
+             * @description 上传的文件名
+             */
+            file_name: string;
+            /**
+             * Total Rows
+             * @description 文件里的数据行数
+             */
+            total_rows: number;
+            /**
+             * Done Rows
+             * @description 已处理的行数
+             */
+            done_rows: number;
+            /** @description 将新建（或已新建）的 */
+            created: components["schemas"]["Tally"];
+            /** @description 将更新（或已更新）的 */
+            updated: components["schemas"]["Tally"];
+            /**
+             * Unchanged
+             * @description 与花名册一致、无需改动的行数
+             */
+            unchanged: number;
+            /**
+             * Errors
+             * @description 逐行的问题；有任何问题则整个文件不写入
+             */
+            errors: components["schemas"]["RowError"][];
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
+            created_at: string;
+        };
+        /**
+         * ImportStatus
+         * @description 取值：`validated` 已检查（未写入），`applied` 已导入，`failed` 有错误，未写入，`running` 处理中
+         * @enum {string}
+         */
+        ImportStatus: "validated" | "applied" | "failed" | "running";
         /** Leaderboard */
         Leaderboard: {
             /** @description 积分账本 */
@@ -5211,6 +5345,29 @@ export interface components {
              */
             scope_name: string | null;
         };
+        /** RowError */
+        RowError: {
+            /**
+             * Row
+             * @description 表格中的行号（标题行为第 1 行）
+             */
+            row: number;
+            /**
+             * Column
+             * @description 列名，如 手机号
+             */
+            column: string;
+            /**
+             * Code
+             * @description 错误代码，如 roster.phone_invalid
+             */
+            code: string;
+            /**
+             * Message
+             * @description 中文说明
+             */
+            message: string;
+        };
         /** ScanCreate */
         ScanCreate: {
             /**
@@ -5635,6 +5792,21 @@ export interface components {
          * @enum {string}
          */
         SourceType: "manual" | "checkin" | "score" | "volunteer" | "redemption" | "reversal";
+        /** Tally */
+        Tally: {
+            /**
+             * People
+             * @description 人员数
+             * @default 0
+             */
+            people: number;
+            /**
+             * Households
+             * @description 户数
+             * @default 0
+             */
+            households: number;
+        };
         /**
          * TaskAction
          * @description 取值：`accept` 受理，`start` 开始处理，`resolve` 办结，`close` 关闭，`reject` 退回，`reopen` 重新打开
@@ -7727,6 +7899,7 @@ export interface operations {
                 limit?: number;
                 /** @description 上一页返回的 next_cursor */
                 cursor?: string | null;
+                format?: "json" | "xlsx";
             };
             header?: never;
             path?: never;
@@ -7741,6 +7914,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListPage_PersonPublic_"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
             /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
@@ -8494,6 +8668,210 @@ export interface operations {
                 };
             };
             /** @description Not Found。code：`not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    roster_roster_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    roster_import_roster: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_roster_import_roster"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type`、`roster.unsupported_file` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation`、`scope.required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    roster_get_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                import_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`roster.import_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;

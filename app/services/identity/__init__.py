@@ -15,6 +15,7 @@ from app.services.identity.principal import load_principal
 from app.services.identity.scopes import (
     Location,
     Principal,
+    command_line_operator,
     covers,
     location_of,
     scope_clause,
@@ -31,6 +32,7 @@ __all__ = [
     "auth",
     "bound_person",
     "caller_person",
+    "command_line_operator",
     "covers",
     "covers_one_village",
     "decode_access_token",

@@ -64,6 +64,17 @@ class Principal:
         return self.has_role((Role.superadmin,))
 
 
+def command_line_operator() -> Principal:
+    """Whoever runs the `xiangzhi` command on the server: they can already reach the database,
+    so the command acts for the whole installation (account 0: no login account)."""
+    return Principal(
+        account_id=0,
+        person_id=None,
+        session_id="command-line",
+        grants=(Grant(Role.superadmin, ScopeType.global_, None),),
+    )
+
+
 def grant_covers(grant: Grant, where: Location) -> bool:
     match grant.scope_type:
         case ScopeType.global_:

@@ -1,7 +1,9 @@
 """The roster (花名册): towns, villages, branches, grids, households, people, role grants,
 and reads of any of them within the caller's scope."""
 
+from app.services.roster import sheets
 from app.services.roster.bootstrap import create_superadmin
+from app.services.roster.imports import ImportNotFound, get_import, import_roster, present
 from app.services.roster.lookup import VillageNotFound, get_in_scope, list_in_scope
 from app.services.roster.people import create_person, grant_role, set_console_login, update_person
 from app.services.roster.places import (
@@ -21,6 +23,7 @@ from app.services.roster.search import (
 
 __all__ = [
     "HouseholdFilter",
+    "ImportNotFound",
     "PeopleFilter",
     "VillageNotFound",
     "create_branch",
@@ -32,10 +35,14 @@ __all__ = [
     "create_village",
     "find_households",
     "find_people",
+    "get_import",
     "get_in_scope",
     "grant_role",
+    "import_roster",
     "list_in_scope",
+    "present",
     "set_console_login",
+    "sheets",
     "update_person",
     "update_town",
 ]

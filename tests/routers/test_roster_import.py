@@ -1,0 +1,183 @@
+"""花名册 import: template, dry run, all or nothing, idempotent re-import, edits, row errors,
+scope, GBK csv, and export → import round trip."""
+
+import io
+from typing import Any
+from urllib.parse import unquote
+
+import httpx
+from openpyxl import load_workbook
+
+from app.services.roster.import_rows import COLUMNS
+from tests.factories import World
+from tests.roster_files import roster_xlsx as _xlsx
+
+IMPORTS = "/api/v1/admin/roster/imports"
+
+
+def _village(n: int, *, village: str = "") -> list[list[Any]]:
+    """n people in n // 3 households of 一村, every third a Party member of 一村党支部."""
+    rows = []
+    for i in range(n):
+        head = i % 3 == 0
+        rows.append(
+            [
+                f"村民{i:03d}",
+                13600000000 + i,  # as Excel stores it: a number
+                village,
+                "一网格",
+                f"H{i // 3:03d}",
+                f"村民{i - i % 3:03d}",
+                "户主" if head else "家人",
+                "一村党支部" if head else "",
+                "是" if head else "否",
+                "否",
+                "男" if i % 2 else "女",
+                f"19{60 + i % 40}-0{1 + i % 9}",
+            ]
+        )
+    return rows
+
+
+async def _send(
+    client: httpx.AsyncClient,
+    world: World,
+    data: bytes,
+    *,
+    name: str = "花名册.xlsx",
+    who: str = "v1_admin",
+    **form: str,
+) -> httpx.Response:
+    return await client.post(
+        IMPORTS, files={"file": (name, data)}, data=form, headers=world.auth(who)
+    )
+
+
+async def _people(client: httpx.AsyncClient, world: World, q: str = "村民") -> int:
+    r = await client.get(
+        "/api/v1/admin/people", params={"q": q, "limit": 100}, headers=world.auth("town_a_admin")
+    )
+    total, page = 0, r.json()
+    while True:
+        total += len(page["items"])
+        if not page["next_cursor"]:
+            return total
+        page = (
+            await client.get(
+                "/api/v1/admin/people",
+                params={"q": q, "limit": 100, "cursor": page["next_cursor"]},
+                headers=world.auth("town_a_admin"),
+            )
+        ).json()
+
+
+async def test_the_template_has_the_columns_and_a_chinese_name(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    r = await client.get("/api/v1/admin/roster/template", headers=world.auth("v1_admin"))
+    assert r.status_code == 200
+    assert unquote(r.headers["content-disposition"]).endswith("filename*=UTF-8''花名册模板.xlsx")
+    sheet = load_workbook(io.BytesIO(r.content)).active
+    assert sheet is not None
+    assert [c.value for c in sheet[1]] == COLUMNS
+
+
+async def test_dry_run_then_apply_then_the_same_file_changes_nothing(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    data = _xlsx(_village(300), title="一村花名册（2026 年 11 月）")
+    dry = await _send(client, world, data)
+    assert dry.status_code == 201, dry.text
+    report = dry.json()
+    assert (report["status"], report["dry_run"], report["errors"]) == ("validated", True, [])
+    assert report["total_rows"] == 300
+    assert report["created"] == {"people": 300, "households": 100}
+    assert await _people(client, world) == 0  # a dry run writes nothing
+
+    applied = (await _send(client, world, data, dry_run="false")).json()
+    assert applied["status"] == "applied" and applied["created"]["people"] == 300
+    assert await _people(client, world) == 300
+    read_back = await client.get(f"{IMPORTS}/{applied['id']}", headers=world.auth("v1_admin"))
+    assert read_back.json()["status"] == "applied"
+
+    again = (await _send(client, world, data, dry_run="false")).json()
+    assert again["created"] == {"people": 0, "households": 0}
+    assert again["updated"] == {"people": 0, "households": 0} and again["unchanged"] == 300
+    assert await _people(client, world) == 300
+
+    rows = _village(300)
+    rows[7][0] = "改名村民"
+    edited = (await _send(client, world, _xlsx(rows), dry_run="false")).json()
+    assert edited["updated"]["people"] == 1 and edited["unchanged"] == 299
+    assert await _people(client, world, "改名村民") == 1
+
+
+async def test_every_row_error_and_nothing_applied(client: httpx.AsyncClient, world: World) -> None:
+    good = _village(3)
+    bad = [
+        ["", 13700000001, "", "", "", "", "", "", "", "", "", ""],  # no name
+        ["甲", "1234", "", "", "", "", "", "", "", "", "", ""],  # bad phone
+        ["乙", 13600000000, "", "", "", "", "", "", "", "", "", ""],  # same phone as row 2
+        ["丙", 13700000004, "无名村", "", "", "", "", "", "", "", "", ""],
+        ["丁", 13700000005, "", "无名网格", "", "", "", "", "", "", "", ""],
+        ["戊", 13700000006, "", "", "", "", "", "无名支部", "", "", "", ""],
+        ["己", 13700000007, "二村", "", "", "", "", "", "", "", "", ""],  # not v1's
+        ["庚", 13700000008, "", "", "", "", "", "", "也许", "", "", ""],
+    ]
+    r = await _send(client, world, _xlsx(good + bad), dry_run="false")
+    report = r.json()
+    assert report["status"] == "failed"
+    found = {(e["row"], e["column"], e["code"]) for e in report["errors"]}
+    assert found == {
+        (5, "姓名", "roster.required"),
+        (6, "手机号", "roster.phone_invalid"),
+        (7, "手机号", "roster.phone_duplicate"),
+        (8, "村", "roster.unknown_village"),
+        (9, "网格", "roster.unknown_grid"),
+        (10, "党支部", "roster.unknown_branch"),
+        (11, "村", "roster.out_of_scope"),
+        (12, "是否党员", "roster.invalid_value"),
+    }
+    assert all(e["message"] for e in report["errors"])
+    assert await _people(client, world) == 0  # all or nothing
+
+
+async def test_a_town_admin_names_the_village_per_row_or_once(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    unnamed = await _send(client, world, _xlsx(_village(3)), who="town_a_admin")
+    assert {e["code"] for e in unnamed.json()["errors"]} == {"roster.required"}
+    per_row = await _send(client, world, _xlsx(_village(3, village="一村")), who="town_a_admin")
+    assert per_row.json()["errors"] == []
+    once = await _send(
+        client, world, _xlsx(_village(3)), who="town_a_admin", village_id=str(world.ids["v1"])
+    )
+    assert once.json()["errors"] == []
+
+
+async def test_a_gbk_csv_from_excel_on_windows(client: httpx.AsyncClient, world: World) -> None:
+    lines = [",".join(COLUMNS)] + [",".join(str(c) for c in row) for row in _village(6)]
+    data = "\r\n".join(lines).encode("gbk")
+    r = await _send(client, world, data, name="花名册.csv", dry_run="false")
+    assert r.json()["status"] == "applied", r.text
+    assert await _people(client, world, "村民00") == 6
+
+
+async def test_export_then_import_changes_nothing(client: httpx.AsyncClient, world: World) -> None:
+    await _send(client, world, _xlsx(_village(30)), dry_run="false")
+    exported = await client.get(
+        "/api/v1/admin/people", params={"format": "xlsx"}, headers=world.auth("v1_admin")
+    )
+    assert exported.status_code == 200
+    assert "filename*=UTF-8''" in exported.headers["content-disposition"]
+    back = (await _send(client, world, exported.content)).json()
+    assert back["errors"] == [], back["errors"]
+    assert back["created"] == {"people": 0, "households": 0}
+    assert back["updated"] == {"people": 0, "households": 0}
+
+
+async def test_not_a_spreadsheet_is_415(client: httpx.AsyncClient, world: World) -> None:
+    r = await _send(client, world, b"%PDF-1.4 not a roster", name="花名册.pdf")
+    assert r.status_code == 415 and r.json()["code"] == "roster.unsupported_file"
+    broken = await _send(client, world, b"PK\x03\x04 broken", name="花名册.xlsx")
+    assert broken.status_code == 415
