@@ -6,7 +6,9 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("name", ["me", "points", "checkin", "media", "feed", "grid", "load"])
+@pytest.mark.parametrize(
+    "name", ["me", "points", "checkin", "media", "feed", "grid", "load", "roster_import"]
+)
 def test_benchmark_driver_imports(name: str) -> None:
     module = importlib.import_module(f"bench.{name}")
     assert callable(getattr(module, "main", None)) or name == "load"
