@@ -42,6 +42,14 @@ def _pattern(q: str | None) -> str | None:
     return f"%{escaped}%"
 
 
+def _matching(q: str | None, *columns: Any) -> list[Any]:
+    """One filter: any of ``columns`` contains the fragment; none when nothing was asked."""
+    pattern = _pattern(q)
+    if pattern is None:
+        return []
+    return [or_(*(col(column).like(pattern, escape="\\") for column in columns))]
+
+
 def _equal(model: Any, **values: object) -> list[Any]:
     return [
         col(getattr(model, name)) == value for name, value in values.items() if value is not None
@@ -64,14 +72,7 @@ async def find_people(
         household_id=wanted.household_id,
         is_party_member=wanted.is_party_member,
     )
-    pattern = _pattern(wanted.q)
-    if pattern:
-        filters.append(
-            or_(
-                col(Person.name).like(pattern, escape="\\"),
-                col(Person.phone).like(pattern, escape="\\"),
-            )
-        )
+    filters += _matching(wanted.q, Person.name, Person.phone)
     return await list_in_scope(
         session, principal, Person, limit=limit, cursor=cursor, filters=filters
     )
@@ -86,14 +87,7 @@ async def find_households(
     cursor: str | None,
 ) -> Page[Household]:
     filters = _equal(Household, village_id=wanted.village_id, grid_id=wanted.grid_id)
-    pattern = _pattern(wanted.q)
-    if pattern:
-        filters.append(
-            or_(
-                col(Household.head_name).like(pattern, escape="\\"),
-                col(Household.address).like(pattern, escape="\\"),
-            )
-        )
+    filters += _matching(wanted.q, Household.head_name, Household.address)
     return await list_in_scope(
         session, principal, Household, limit=limit, cursor=cursor, filters=filters
     )
