@@ -170,6 +170,14 @@ async def test_export_then_import_changes_nothing(client: httpx.AsyncClient, wor
     )
     assert exported.status_code == 200
     assert "filename*=UTF-8''" in exported.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(exported.content)).active
+    assert sheet is not None
+    assert int(sheet.page_setup.paperSize) == 9 and sheet.print_title_rows == "$1:$1"  # A4
+    taken = await client.get(
+        "/api/v1/admin/audit", params={"action": "roster.export"}, headers=world.auth("v1_admin")
+    )
+    [entry] = taken.json()["items"]
+    assert entry["after"]["people"] >= 30  # who took whose phone numbers, and when
     back = (await _send(client, world, exported.content)).json()
     assert back["errors"] == [], back["errors"]
     assert back["created"] == {"people": 0, "households": 0}

@@ -10,7 +10,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.roster import Branch, Grid, Household, Person, Village
-from app.services.identity import Principal, scope_clause
+from app.services import audit
+from app.services.identity import Location, Principal, scope_clause
 from app.services.roster.import_rows import COLUMNS
 
 _WIDTHS = [10, 14, 14, 10, 8, 10, 10, 20, 8, 10, 6, 10]
@@ -27,6 +28,12 @@ def _book(rows: list[list[Any]]) -> bytes:
     for index, width in enumerate(_WIDTHS, start=1):
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
     sheet.freeze_panes = "A2"
+    # Printed for the branch's files: A4 landscape, one page wide, the header on every page.
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
     for row in rows:
         sheet.append(row)
     # Phone numbers and 户号 as text, or Excel shows 1.38E+10 and drops leading zeros.
@@ -43,6 +50,7 @@ def template() -> bytes:
 
 
 async def export(session: AsyncSession, principal: Principal, *, village_id: int | None) -> bytes:
+    """The roster with phone numbers: personal data, so who took it and when is audited."""
     stmt: Any = select(Person).where(scope_clause(principal, Person))
     if village_id is not None:
         stmt = stmt.where(col(Person.village_id) == village_id)
@@ -72,4 +80,20 @@ async def export(session: AsyncSession, principal: Principal, *, village_id: int
                 person.birth_month or "",
             ]
         )
+    towns = {p.town_id for p in people}
+    places = {p.village_id for p in people}
+    # Listed where the people are, so the admins of that village or town see who took them.
+    where = Location(
+        town_id=next(iter(towns)) if len(towns) == 1 else None,
+        village_id=next(iter(places)) if len(places) == 1 else None,
+    )
+    await audit.record(
+        session,
+        actor=principal,
+        action="roster.export",
+        target_type="person",
+        target_id="export",
+        where=where,
+        after={"people": len(rows), "village_id": village_id},
+    )
     return _book(rows)
