@@ -17,15 +17,6 @@ from app.contract.raises import Raised, errors_of
 from app.contract.schemas import PROBLEM_SCHEMAS, TAGS, problem_ref
 from app.models.roster import Role
 
-ROLE_LABELS = {
-    Role.superadmin: "超级管理员",
-    Role.town_admin: "镇管理员",
-    Role.village_admin: "村管理员",
-    Role.branch_admin: "支部管理员",
-    Role.grid_worker: "网格员",
-    Role.shop_keeper: "积分超市管理员",
-}
-
 # Answered by the middleware or the framework for any operation of the kind named.
 _OUTAGE = [
     Raised(503, "service.database", "Service Unavailable"),
@@ -79,7 +70,8 @@ def _who(operation: dict[str, Any], calls: list[Callable[..., Any]]) -> str:
     roles = _roles(calls)
     if roles is not None:
         ordered = sorted(roles, key=list(Role).index)  # the roles may come as a frozenset
-        return "调用者：" + "、".join(ROLE_LABELS[r] for r in ordered) + "（只限其管辖范围）。"
+        labels = ENUM_LABELS["Role"]
+        return "调用者：" + "、".join(labels[r] for r in ordered) + "（只限其管辖范围）。"
     if operation.get("security"):
         return "调用者：任何已登录用户（群众、党员、干部）。"
     return "调用者：无需登录。"
