@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.models.base import id_of
 from app.models.roster import Branch, Grid, Household, Person, Village
 from app.models.roster_import import RowError
-from app.services.identity import Principal, covers, location_of, own_village
+from app.services.identity import Principal, ScopeRequired, covers, location_of, own_village
 
 COLUMNS = [
     "姓名",
@@ -48,6 +48,7 @@ class PersonPlan:
 class HouseholdPlan:
     existing: Household | None
     values: dict[str, Any]
+    town_id: int
 
 
 @dataclass
@@ -280,7 +281,7 @@ async def _plan_household(
     elif existing is None:
         plan.errors.append(_row_error(line, "户主姓名", "roster.required", "新户须填写户主姓名。"))
         return
-    plan.households[key] = HouseholdPlan(existing=existing, values=values)
+    plan.households[key] = HouseholdPlan(existing=existing, values=values, town_id=village.town_id)
 
 
 async def _default_village(
@@ -291,5 +292,5 @@ async def _default_village(
         return village if village and covers(principal, location_of(village)) else None
     try:
         return await session.get(Village, own_village(principal))
-    except Exception:  # not one village: each row must name its own
+    except ScopeRequired:  # not one village: each row must name its own
         return None

@@ -78,8 +78,9 @@ async def _apply(session: AsyncSession, plan: Plan) -> list[dict[str, Any]]:
         row = wanted.existing
         if row is None:
             village_id, number = key
-            row = Household(village_id=village_id, number=number, town_id=0, head_name="")
-            row.town_id = next(p.values["town_id"] for p in plan.people if p.household_key == key)
+            row = Household(
+                village_id=village_id, number=number, town_id=wanted.town_id, head_name=""
+            )
         for name, value in wanted.values.items():
             if value is not None:
                 setattr(row, name, value)
