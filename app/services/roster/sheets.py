@@ -56,11 +56,18 @@ async def export(session: AsyncSession, principal: Principal, *, village_id: int
         stmt = stmt.where(col(Person.village_id) == village_id)
     people = (await session.exec(stmt.order_by(col(Person.village_id), col(Person.id)))).all()
 
-    async def names(model: Any) -> dict[int, Any]:
-        return {row.id: row for row in (await session.exec(select(model))).all()}
+    async def named(model: Any, ids: set[int | None]) -> dict[int, Any]:
+        """Only the rows these people point at, not every village's of the installation."""
+        wanted = {i for i in ids if i is not None}
+        if not wanted:
+            return {}
+        found = await session.exec(select(model).where(col(model.id).in_(wanted)))
+        return {row.id: row for row in found.all()}
 
-    villages, grids = await names(Village), await names(Grid)
-    branches, households = await names(Branch), await names(Household)
+    villages = await named(Village, {p.village_id for p in people})
+    grids = await named(Grid, {p.grid_id for p in people})
+    branches = await named(Branch, {p.branch_id for p in people})
+    households = await named(Household, {p.household_id for p in people})
     rows = []
     for person in people:
         home = households.get(person.household_id)
