@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from app.models.base import MAX_DB_INT, MONTH_PATTERN
 from app.models.events import QrToken
-from app.services.kit import Page
+from app.services.kit import Page, Paper
 
 T = TypeVar("T")
 
@@ -31,14 +31,14 @@ def created_or_found(response: Response, answer: tuple[T, bool]) -> T:
     return row
 
 
-def spreadsheet(data: bytes, name: str, *, ascii_name: str | None = None) -> Response:
-    """An xlsx download named ``name``.xlsx; a Chinese name travels as RFC 5987 ``filename*``
-    (which WeChat, Excel and every browser read), with an ASCII name for anything older."""
-    plain = ascii_name or (name if name.isascii() else "download")
-    disposition = f'attachment; filename="{plain}.xlsx"'
-    if not name.isascii():
-        disposition += f"; filename*=UTF-8''{quote(name + '.xlsx')}"
-    return Response(data, media_type=XLSX, headers={"Content-Disposition": disposition})
+def spreadsheet(paper: Paper) -> Response:
+    """A report as an xlsx download; its Chinese name travels as RFC 5987 ``filename*`` (which
+    WeChat, Excel and every browser read), with an ASCII name for anything older."""
+    disposition = (
+        f'attachment; filename="{paper.ascii_name}.xlsx"; '
+        f"filename*=UTF-8''{quote(paper.name + '.xlsx')}"
+    )
+    return Response(paper.data, media_type=XLSX, headers={"Content-Disposition": disposition})
 
 
 def rotating_code(token: str, expires: datetime, rotate_seconds: int, format: str) -> Any:

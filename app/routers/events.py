@@ -44,6 +44,7 @@ from app.services.events import attendance as attendance_service
 from app.services.events import checkins as checkin_service
 from app.services.events import events as event_service
 from app.services.events import leave as leave_service
+from app.services.events import papers as event_papers
 from app.services.events import queues as queue_service
 
 router = APIRouter(prefix="/api/v1", tags=["主题党日与三会一课"])
@@ -249,13 +250,11 @@ async def event_attendance(
     session: SessionDep,
     format: Literal["json", "xlsx"] = "json",
 ) -> Any:
-    report = await attendance_service.event_report(session, principal=principal, event_id=event_id)
-    if format == "json":
-        return report
-    names = await attendance_service.branch_names(
-        session, {r.branch_id for r in report.items if r.branch_id}
-    )
-    return spreadsheet(attendance_service.report_xlsx(report, names), f"attendance-{event_id}")
+    if format == "xlsx":
+        return spreadsheet(
+            await event_papers.attendance_paper(session, principal=principal, event_id=event_id)
+        )
+    return await attendance_service.event_report(session, principal=principal, event_id=event_id)
 
 
 @router.get(
@@ -277,13 +276,19 @@ async def member_year(
 @router.get(
     "/admin/events/compliance",
     response_model=ComplianceReport,
-    summary="三会一课落实情况（按月 YYYY-MM 或按季度 YYYY-Qn）",
+    summary="三会一课落实情况（按月 YYYY-MM 或按季度 YYYY-Qn；?format=xlsx 导出统计表）",
+    responses={200: {"content": {XLSX: {}}}},
 )
 async def compliance(
     principal: AdminUser,
     session: SessionDep,
     period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")],
-) -> ComplianceReport:
+    format: Literal["json", "xlsx"] = "json",
+) -> Any:
+    if format == "xlsx":
+        return spreadsheet(
+            await event_papers.compliance_paper(session, principal=principal, period=period)
+        )
     return await attendance_service.compliance(session, principal=principal, period=period)
 
 

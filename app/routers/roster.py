@@ -211,8 +211,9 @@ async def list_people(
     format: Literal["json", "xlsx"] = "json",
 ) -> Any:
     if format == "xlsx":
-        data = await roster_service.sheets.export(session, principal, village_id=village_id)
-        return spreadsheet(data, "花名册", ascii_name="roster")
+        return spreadsheet(
+            await roster_service.sheets.export(session, principal, village_id=village_id)
+        )
     wanted = roster_service.PeopleFilter(
         q, village_id, branch_id, grid_id, household_id, is_party_member
     )
@@ -244,7 +245,7 @@ async def list_households(
     responses={200: {"content": {XLSX: {}}}},
 )
 async def roster_template(principal: AdminUser) -> Response:
-    return spreadsheet(roster_service.sheets.template(), "花名册模板", ascii_name="roster-template")
+    return spreadsheet(roster_service.sheets.template())
 
 
 DryRun = Annotated[bool, Form(description="true：只检查，报告将新建、更新的条数与问题")]

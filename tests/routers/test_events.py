@@ -2,7 +2,6 @@
 attendance with its spreadsheet, compliance, revoking and offline review."""
 
 import asyncio
-import io
 from datetime import timedelta
 from itertools import count
 from typing import Any
@@ -10,13 +9,13 @@ from typing import Any
 import httpx
 import pytest
 from coordTransform import gcj02_to_wgs84
-from openpyxl import load_workbook
 
 from app.china_time import to_china, utcnow
 from app.services.kit import qr_tokens
 from tests.conftest import make_settings
 from tests.factories import Login, World
 from tests.fake_wechat import FAKE_PNG, FakeWechat
+from tests.papers import read_paper
 from tests.points_helpers import make_rule
 
 _phones = count(16600000000)
@@ -361,15 +360,23 @@ async def test_leave_attendance_and_spreadsheet(
         params={"format": "xlsx"},
         headers=world.auth("b1_admin"),
     )
-    assert sheet.headers["content-type"].startswith("application/vnd.openxmlformats")
-    rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
-    assert rows[0][0] == "十一月主题党日 考勤表"
-    assert rows[2] == ("姓名", "党支部", "状态", "签到时间")
-    assert sorted((r[0], r[2]) for r in rows[3:]) == [
+    paper = read_paper(sheet)
+    assert paper.title == "十一月主题党日 考勤表"
+    assert paper.file_name.endswith("十一月主题党日考勤表.xlsx")
+    assert "应到 3 人" in paper.lines[1] and "主题党日" in paper.lines[0]
+    assert paper.headers == ["序号", "姓名", "党支部", "状态", "签到时间"]
+    assert sorted(zip(paper.column("姓名"), paper.column("状态"), strict=True)) == [
         ("到会", "出席"),
         ("缺席", "缺席"),
         ("请假", "请假"),
     ]
+    taken = await client.get(
+        "/api/v1/admin/audit",
+        params={"action": "report.export"},
+        headers=world.auth("town_a_admin"),  # a branch's downloads are filed with its town
+    )
+    [entry] = taken.json()["items"]
+    assert entry["after"]["event_id"] == event["id"] and entry["after"]["rows"] == 3
     assert (
         await client.get(
             f"/api/v1/admin/events/{event['id']}/attendance", headers=world.auth("v2_admin")
@@ -389,6 +396,18 @@ async def test_compliance_names_the_missing_kinds(client: httpx.AsyncClient, wor
     assert branch["branch_id"] == world.ids["b1"]
     assert sorted(branch["missing"]) == ["group_meeting", "party_lecture"]
     assert sorted(branch["held"]) == ["branch_committee", "branch_congress", "party_day"]
+    sheet = await client.get(
+        "/api/v1/admin/events/compliance",
+        params={"period": period, "format": "xlsx"},
+        headers=world.auth("b1_admin"),
+    )
+    paper = read_paper(sheet)
+    month = f"{period[:4]}年{int(period[5:])}月"
+    assert paper.file_name == f"{month}三会一课落实情况.xlsx"
+    assert paper.title == f"{month}“三会一课”落实情况统计表"
+    [row] = paper.rows
+    assert row[paper.headers.index("未开展")] == "党小组会、党课"
+    assert row[paper.headers.index("全部落实")] == "否"
     bad = await client.get(
         "/api/v1/admin/events/compliance",
         params={"period": "2026-13"},

@@ -3,6 +3,7 @@
 from app.services.audit.trail import (
     Change,
     change,
+    exported,
     list_entries,
     record,
     record_created,
@@ -13,6 +14,7 @@ from app.services.audit.trail import (
 __all__ = [
     "Change",
     "change",
+    "exported",
     "list_entries",
     "record",
     "record_created",

@@ -11,8 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.audit import AuditEntry
 from app.request_context import current_request_id
-from app.services.identity import Location, Principal, scope_clause
-from app.services.kit import Page, keyset_page
+from app.services.identity import Location, Principal, home_of, scope_clause
+from app.services.kit import Page, Paper, keyset_page
 
 
 def snapshot(row: Any) -> dict[str, Any]:
@@ -148,3 +148,20 @@ async def list_entries(
     return await keyset_page(
         session, stmt, order_by=[AuditEntry.id], limit=limit, cursor=cursor, descending=True
     )
+
+
+async def exported(
+    session: AsyncSession, *, actor: Principal, paper: Paper, params: dict[str, Any]
+) -> Paper:
+    """A report downloaded: who took which paper (and so whose personal data), and when. Filed
+    where the caller works, so the admins above them see it."""
+    await record(
+        session,
+        actor=actor,
+        action="report.export",
+        target_type="report",
+        target_id=paper.name,
+        where=home_of(actor),
+        after={"paper": paper.name, "rows": paper.rows, **params},
+    )
+    return paper

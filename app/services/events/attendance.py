@@ -1,17 +1,14 @@
 """Attendance: per event (with a spreadsheet), per member per year, and the 三会一课
 compliance of each branch for a month or a quarter."""
 
-import io
 from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.china_time import CHINA, parse_period, to_china, year_bounds
+from app.china_time import CHINA, parse_period, year_bounds
 from app.errors import Unprocessable
 from app.models.base import id_of
 from app.models.events import (
@@ -42,13 +39,6 @@ class BadPeriod(Unprocessable):
 
 MONTHLY = (EventKind.party_day, EventKind.branch_committee, EventKind.group_meeting)
 QUARTERLY = (EventKind.branch_congress, EventKind.party_lecture)
-_STATUS_TITLES = {
-    "present": "出席",
-    "late": "迟到",
-    "excused": "请假",
-    "absent": "缺席",
-    "pending_review": "待审核",
-}
 
 
 async def _rows(session: AsyncSession, event: PartyEvent) -> list[AttendanceRow]:
@@ -122,40 +112,6 @@ async def event_report(
         pending_review=counts["pending_review"],
         items=rows,
     )
-
-
-def report_xlsx(report: AttendanceReport, branch_names: dict[int, str]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "考勤"
-    sheet.append([f"{report.title} 考勤表"])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=4)
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet.append(
-        [
-            f"应到 {report.expected} 人，出席 {report.present}，迟到 {report.late}，"
-            f"请假 {report.excused}，缺席 {report.absent}，待审核 {report.pending_review}"
-        ]
-    )
-    sheet.append(["姓名", "党支部", "状态", "签到时间"])
-    for cell in sheet[3]:
-        cell.font = Font(bold=True)
-    for row in report.items:
-        scanned = to_china(row.scanned_at).strftime("%Y-%m-%d %H:%M") if row.scanned_at else ""
-        sheet.append(
-            [
-                row.name,
-                branch_names.get(row.branch_id, "") if row.branch_id is not None else "",
-                _STATUS_TITLES[row.status],
-                scanned,
-            ]
-        )
-    for column, width in zip("ABCD", (14, 24, 10, 18), strict=True):
-        sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 async def branch_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:

@@ -7,6 +7,7 @@ from app.services.identity.auth import TokenPair, password_hasher
 from app.services.identity.defaults import (
     ScopeRequired,
     covers_one_village,
+    home_of,
     own_town,
     own_village,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "covers",
     "covers_one_village",
     "decode_access_token",
+    "home_of",
     "load_principal",
     "location_of",
     "maintenance",

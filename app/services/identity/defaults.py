@@ -4,7 +4,7 @@ a caller who covers several must say which, and is told so (422 ``scope.required
 
 from app.errors import Unprocessable
 from app.models.roster import ADMIN_ROLES, ScopeType
-from app.services.identity.scopes import Principal
+from app.services.identity.scopes import Location, Principal
 
 
 class ScopeRequired(Unprocessable):
@@ -41,3 +41,16 @@ def covers_one_village(principal: Principal) -> bool:
     except ScopeRequired:
         return False
     return True
+
+
+def home_of(principal: Principal) -> Location:
+    """Where the caller works, as far as it is one place: the town all their admin grants lie in,
+    and their village when that is all they administer. Files what they did (an export, say)
+    where the admins above them look."""
+    grants = [g for g in principal.grants if g.role in ADMIN_ROLES]
+    towns = {g.town_id for g in grants}
+    town = next(iter(towns)) if len(towns) == 1 else None
+    return Location(
+        town_id=town,
+        village_id=own_village(principal) if covers_one_village(principal) else None,
+    )

@@ -1,12 +1,13 @@
 """Adapters that know no domain: the WeChat gateway and its pushes, storage, images, QR
 tokens, geo, pagination, rate limits, the personal-data scan, the idempotency store, reading
-spreadsheets.
+spreadsheets and drawing the printed ones.
 Nothing here imports a domain package."""
 
 from app.services.kit import (
     geo,
     idempotency,
     images,
+    paper,
     personal_data,
     qr_tokens,
     ratelimit,
@@ -14,6 +15,7 @@ from app.services.kit import (
 )
 from app.services.kit.geo import outside_venue, to_gcj02
 from app.services.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, keyset_page
+from app.services.kit.paper import Column, Paper, Sheet
 from app.services.kit.qr_tokens import QrSettings
 from app.services.kit.storage import PRIVATE_PREFIX, LocalStorage, Storage, create_storage
 from app.services.kit.tables import Table, UnsupportedFile, read_table
@@ -24,10 +26,13 @@ __all__ = [
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
     "PRIVATE_PREFIX",
+    "Column",
     "LocalStorage",
     "Page",
+    "Paper",
     "PushRejected",
     "QrSettings",
+    "Sheet",
     "Storage",
     "Table",
     "UnsupportedFile",
@@ -39,6 +44,7 @@ __all__ = [
     "images",
     "keyset_page",
     "outside_venue",
+    "paper",
     "personal_data",
     "qr_tokens",
     "ratelimit",

@@ -16,6 +16,7 @@ from app.models.base import id_of
 from app.models.roster import Branch, Grid, Household, Person, Village
 from app.models.roster_import import RowError
 from app.services.identity import Principal, ScopeRequired, covers, location_of, own_village
+from app.services.kit import paper
 
 COLUMNS = [
     "姓名",
@@ -132,6 +133,8 @@ async def plan_rows(
     )
     data = rows[top + 1 :]
     for offset, raw in enumerate(data):
+        if raw and raw[0].startswith(paper.SIGNED_BY):
+            break  # the signature line under an exported roster ends the table
         cell = {name: (raw[i] if i < len(raw) else "") for i, name in enumerate(headers)}
         if any(cell.values()):
             plan.total_rows += 1

@@ -1,55 +1,35 @@
 """The 花名册 as a spreadsheet: the empty template, and the roster exported in the very same
 columns, so that export → edit in Excel → import changes only what was edited."""
 
-import io
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.china_time import to_china, utcnow
 from app.models.roster import Branch, Grid, Household, Person, Village
 from app.services import audit
 from app.services.identity import Location, Principal, scope_clause
+from app.services.kit import Column, Paper, Sheet, paper
 from app.services.roster.import_rows import COLUMNS
 
 _WIDTHS = [10, 14, 14, 10, 8, 10, 10, 20, 8, 10, 6, 10]
+# 手机号 and 户号 as text, or Excel shows 1.38E+10 and drops leading zeros.
+_TEXT = {"手机号", "户号"}
+_COLUMNS = [Column(h, w, text=h in _TEXT) for h, w in zip(COLUMNS, _WIDTHS, strict=True)]
 
 
-def _book(rows: list[list[Any]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "花名册"
-    sheet.append(COLUMNS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for index, width in enumerate(_WIDTHS, start=1):
-        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
-    sheet.freeze_panes = "A2"
+def _sheet(title: str, rows: list[list[Any]], *, signed: bool) -> Sheet:
     # Printed for the branch's files: A4 landscape, one page wide, the header on every page.
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "1:1"
-    for row in rows:
-        sheet.append(row)
-    # Phone numbers and 户号 as text, or Excel shows 1.38E+10 and drops leading zeros.
-    for row_cells in sheet.iter_rows(min_row=2):
-        for index in (1, 4):
-            row_cells[index].number_format = "@"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return Sheet("花名册", title, _COLUMNS, rows, landscape=True, signed=signed)
 
 
-def template() -> bytes:
-    return _book([])
+def template() -> Paper:
+    sheet = _sheet("花名册（每行一人；表头请勿改动）", [], signed=False)
+    return paper.paper("花名册模板", "roster-template", [sheet])
 
 
-async def export(session: AsyncSession, principal: Principal, *, village_id: int | None) -> bytes:
+async def export(session: AsyncSession, principal: Principal, *, village_id: int | None) -> Paper:
     """The roster with phone numbers: personal data, so who took it and when is audited."""
     stmt: Any = select(Person).where(scope_clause(principal, Person))
     if village_id is not None:
@@ -103,4 +83,9 @@ async def export(session: AsyncSession, principal: Principal, *, village_id: int
         where=where,
         after={"people": len(rows), "village_id": village_id},
     )
-    return _book(rows)
+    place = (
+        villages[next(iter(places))].name if len(places) == 1 and places <= villages.keys() else ""
+    )
+    today = to_china(utcnow()).date()
+    title = f"{place}花名册（{today.year}年{today.month}月{today.day}日导出）"
+    return paper.paper(f"{place}花名册", "roster", [_sheet(title, rows, signed=True)])
