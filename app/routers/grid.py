@@ -123,9 +123,12 @@ async def monthly_report(
     grid_id: OptionalId = None,
     format: Literal["json", "xlsx"] = "json",
 ) -> Any:
-    report = await grid_reports.report(
+    if format == "xlsx":
+        return spreadsheet(
+            await grid_reports.report_paper(
+                session, principal=principal, period=period, village_id=village_id, grid_id=grid_id
+            )
+        )
+    return await grid_reports.report(
         session, principal=principal, period=period, village_id=village_id, grid_id=grid_id
     )
-    if format == "json":
-        return report
-    return spreadsheet(grid_reports.report_xlsx(report), f"grid-{period}")

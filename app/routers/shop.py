@@ -166,9 +166,12 @@ async def monthly_report(
     village_id: Annotated[int, Query(ge=1, le=2**31 - 1)],
     format: Literal["json", "xlsx"] = "json",
 ) -> Any:
-    report = await shop_reports.report(
+    if format == "xlsx":
+        return spreadsheet(
+            await shop_reports.report_paper(
+                session, principal=principal, period=period, village_id=village_id
+            )
+        )
+    return await shop_reports.report(
         session, principal=principal, period=period, village_id=village_id
     )
-    if format == "json":
-        return report
-    return spreadsheet(shop_reports.report_xlsx(report), f"shop-{period}")

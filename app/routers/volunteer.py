@@ -40,6 +40,7 @@ from app.routers.common import (
     spreadsheet,
 )
 from app.services import volunteer as volunteer_service
+from app.services.volunteer import papers as volunteer_papers
 from app.services.volunteer import view as volunteer_view
 
 router = APIRouter(prefix="/api/v1", tags=["志愿服务"])
@@ -205,12 +206,6 @@ async def my_certificate(
     )
 
 
-def _answer(report: VolunteerReport, format: str, name: str) -> Any:
-    if format == "json":
-        return report
-    return spreadsheet(volunteer_view.report_xlsx(report), name)
-
-
 @router.get(
     "/admin/activities/{activity_id}/report",
     response_model=VolunteerReport,
@@ -223,10 +218,15 @@ async def activity_report(
     session: SessionDep,
     format: Literal["json", "xlsx"] = "json",
 ) -> Any:
-    report = await volunteer_view.report(
+    if format == "xlsx":
+        return spreadsheet(
+            await volunteer_papers.activity_paper(
+                session, principal=principal, activity_id=activity_id
+            )
+        )
+    return await volunteer_view.report(
         session, principal=principal, period=None, village_id=None, activity_id=activity_id
     )
-    return _answer(report, format, f"activity-{activity_id}")
 
 
 @router.get(
@@ -242,7 +242,12 @@ async def monthly_report(
     village_id: FilterId = None,
     format: Literal["json", "xlsx"] = "json",
 ) -> Any:
-    report = await volunteer_view.report(
+    if format == "xlsx":
+        return spreadsheet(
+            await volunteer_papers.month_paper(
+                session, principal=principal, period=period, village_id=village_id
+            )
+        )
+    return await volunteer_view.report(
         session, principal=principal, period=period, village_id=village_id, activity_id=None
     )
-    return _answer(report, format, f"volunteer-{period or 'all'}")

@@ -6,7 +6,6 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import update
 from sqlmodel import col
@@ -14,6 +13,7 @@ from sqlmodel import col
 from app.china_time import to_china, utcnow
 from app.models.grid import GridTask
 from tests.factories import World
+from tests.papers import read_paper
 from tests.points_helpers import make_rule
 from tests.routers.test_grid import act, report, upload
 from tests.routers.test_media import photo
@@ -192,12 +192,12 @@ async def test_the_monthly_report_on_a_known_month(
         params={**params, "format": "xlsx"},
         headers=world.auth("v1_admin"),
     )
-    assert sheet.status_code == 200
-    book = load_workbook(io.BytesIO(sheet.content))
-    assert book.sheetnames == ["网格任务", "现场打分"]
-    assert "任务 4 件" in str(book["网格任务"]["A2"].value)
-    rows = list(book["现场打分"].iter_rows(values_only=True))
-    assert rows[1] == ("g1_worker", 2, 10)
+    paper = read_paper(sheet)
+    assert paper.book.sheetnames == ["网格任务", "现场打分"]
+    assert paper.file_name.startswith("一村") and paper.file_name.endswith("网格治理月报.xlsx")
+    assert "任务 4 件" in paper.lines[0]
+    scores = paper.sheet_named("现场打分")
+    assert scores.rows[0] == [1, "g1_worker", 2, 10]
     empty = await client.get(
         "/api/v1/admin/grid/reports", params={"period": "2020-01"}, headers=world.auth("v1_admin")
     )

@@ -2,14 +2,12 @@
 the monthly report. The races run on PostgreSQL in CI as well as on SQLite."""
 
 import asyncio
-import io
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from openpyxl import load_workbook
 from sqlalchemy import update
 from sqlmodel import col, select
 
@@ -19,6 +17,7 @@ from app.models.audit import AuditEntry
 from app.models.roster import Household, Person, Role, RoleGrant, ScopeType
 from app.models.shop import ShopRedemption
 from tests.factories import Login, World
+from tests.papers import read_paper
 from tests.points_helpers import award, make_rule
 
 
@@ -345,9 +344,10 @@ async def test_the_monthly_report_on_a_known_month(
         params={**params, "format": "xlsx"},
         headers=world.auth("v1_admin"),
     )
-    book = load_workbook(io.BytesIO(sheet.content))
-    rows = list(book.active.iter_rows(values_only=True))
-    assert rows[3] == ("洗衣液", 3, 2, 60, 10, 125.5, 7)
+    report = read_paper(sheet)
+    assert report.file_name.startswith("一村") and report.file_name.endswith("积分超市月报.xlsx")
+    assert report.rows == [[1, "洗衣液", 3, 2, 60, 10, 125.5, 7]]
+    assert "采购支出 125.50 元" in report.lines[0]
 
 
 async def test_a_code_clash_draws_another_code(

@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import update
 from sqlmodel import col
@@ -22,6 +21,7 @@ from app.services.kit import qr_tokens
 from app.services.volunteer.certificates import FONT_CANDIDATES
 from tests.conftest import make_settings
 from tests.factories import World
+from tests.papers import read_paper
 from tests.points_helpers import make_rule
 
 VENUE = {"lat": 30.5, "lng": 114.3, "radius_m": 200}
@@ -362,8 +362,19 @@ async def test_reports_on_a_known_month(client: httpx.AsyncClient, world: World)
         params={**params, "format": "xlsx"},
         headers=world.auth("v1_admin"),
     )
-    book = load_workbook(io.BytesIO(sheet.content))
-    assert "4.5 小时" in str(book.active["A2"].value)
+    month = read_paper(sheet)
+    assert month.file_name == f"一村{int(period[:4])}年{int(period[5:])}月志愿服务统计.xlsx"
+    assert "确认时长 4.5 小时" in month.lines[0]
+    assert sorted(month.column("确认时长（小时）")) == [0, 1.5, 3.0]
+    signed = await client.get(
+        f"/api/v1/admin/activities/{first['id']}/report",
+        params={"format": "xlsx"},
+        headers=world.auth("v1_admin"),
+    )
+    sheet_of_one = read_paper(signed)
+    assert sheet_of_one.title == f"{first['title']} 志愿服务签到表"
+    assert sorted(sheet_of_one.column("时长（分钟）")) == [60, 120]  # the 180 minutes above
+    assert set(sheet_of_one.column("状态")) == {"已确认"}
     elsewhere = await client.get(
         "/api/v1/admin/volunteer/reports", params=params, headers=world.auth("v2_admin")
     )

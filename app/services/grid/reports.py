@@ -1,13 +1,10 @@
 """Monthly grid reports per village or grid: tasks by category and status, time to resolve,
 overdue tasks, and the scores each grid worker gave; as JSON or a spreadsheet."""
 
-import io
 import statistics
 from collections import Counter
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,7 +21,9 @@ from app.models.grid import (
     TaskStatus,
 )
 from app.models.roster import Grid, Person, Village
+from app.services import audit
 from app.services.identity import Principal, covers, location_of, scope_clause
+from app.services.kit import Column, Paper, Sheet, paper
 
 
 class ReportScope(NotFound):
@@ -115,35 +114,51 @@ async def report(
     )
 
 
-def report_xlsx(data: GridReport) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "网格任务"
-    sheet.append([f"{data.period} 网格治理月报"])
-    sheet["A1"].font = Font(bold=True, size=14)
-    median = "—" if data.median_hours_to_resolve is None else f"{data.median_hours_to_resolve} 小时"
-    sheet.append(
-        [
-            f"任务 {data.tasks} 件，办结 {data.resolved} 件，"
-            f"办结用时中位数 {median}，超期 {data.overdue} 件"
-        ]
+async def _place(session: AsyncSession, village_id: int | None, grid_id: int | None) -> str:
+    village = await session.get(Village, village_id) if village_id is not None else None
+    grid = await session.get(Grid, grid_id) if grid_id is not None else None
+    return "".join(row.name for row in (village, grid) if row is not None)
+
+
+async def report_paper(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    period: str,
+    village_id: int | None,
+    grid_id: int | None,
+) -> Paper:
+    data = await report(
+        session, principal=principal, period=period, village_id=village_id, grid_id=grid_id
     )
-    sheet.append(["分类", "件数"])
-    for row in data.by_category:
-        sheet.append([row.title, row.count])
-    sheet.append([])
-    sheet.append(["状态", "件数"])
-    for row in data.by_status:
-        sheet.append([row.title, row.count])
-    for row_cells in (sheet[3], sheet[4 + len(data.by_category) + 1]):
-        for cell in row_cells:
-            cell.font = Font(bold=True)
-    scores = book.create_sheet("现场打分")
-    scores.append(["网格员", "打分次数", "积分合计"])
-    for cell in scores[1]:
-        cell.font = Font(bold=True)
-    for line in data.scores_by_worker:
-        scores.append([line.name, line.scores, line.points])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    place = await _place(session, village_id, grid_id)
+    when = paper.period_words(period)
+    median = "—" if data.median_hours_to_resolve is None else f"{data.median_hours_to_resolve} 小时"
+    summary = (
+        f"任务 {data.tasks} 件，办结 {data.resolved} 件，"
+        f"办结用时中位数 {median}，超期 {data.overdue} 件"
+    )
+    tasks = Sheet(
+        "网格任务",
+        f"{place}{when}网格治理月报",
+        [Column("项目", 10), Column("类别", 16), Column("件数", 10)],
+        [["分类", row.title, row.count] for row in data.by_category]
+        + [["状态", row.title, row.count] for row in data.by_status],
+        lines=[summary],
+    )
+    scores = Sheet(
+        "现场打分",
+        f"{place}{when}网格员现场打分统计",
+        [Column("序号", 6), Column("网格员", 14), Column("打分次数", 10), Column("积分合计", 10)],
+        [
+            [index, line.name, line.scores, line.points]
+            for index, line in enumerate(data.scores_by_worker, start=1)
+        ],
+    )
+    drawn = paper.paper(f"{place}{when}网格治理月报", f"grid-{period}", [tasks, scores])
+    return await audit.exported(
+        session,
+        actor=principal,
+        paper=drawn,
+        params={"period": period, "village_id": village_id, "grid_id": grid_id},
+    )

@@ -1,11 +1,8 @@
 """The shop's month per village: redemptions, points spent, goods given, stock left and the
 prize fund spent on restocking; as JSON or a spreadsheet."""
 
-import io
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,7 +17,9 @@ from app.models.shop import (
     ShopReport,
     ShopRestock,
 )
+from app.services import audit
 from app.services.identity import Principal, covers, location_of
+from app.services.kit import Column, Paper, Sheet, paper
 from app.services.roster import VillageNotFound
 from app.services.shop.common import COUNTER_ROLES, yuan
 
@@ -88,24 +87,27 @@ async def report(
     )
 
 
-def report_xlsx(data: ShopReport) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "积分超市"
-    sheet.append([f"{data.village_name} {data.period} 积分超市月报"])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(
+async def report_paper(
+    session: AsyncSession, *, principal: Principal, period: str, village_id: int
+) -> Paper:
+    data = await report(session, principal=principal, period=period, village_id=village_id)
+    when = paper.period_words(period)
+    sheet = Sheet(
+        "积分超市",
+        f"{data.village_name}{when}积分超市月报",
         [
-            f"兑换 {data.redemptions} 笔，消耗积分 {data.points_spent}，"
-            f"发放商品 {data.goods_given} 件，采购支出 {data.fund_spent_yuan} 元"
-        ]
-    )
-    sheet.append(["商品", "兑换件数", "已发放", "消耗积分", "采购件数", "采购金额（元）", "库存"])
-    for cell in sheet[3]:
-        cell.font = Font(bold=True)
-    for line in data.goods:
-        sheet.append(
+            Column("序号", 6),
+            Column("商品", 20),
+            Column("兑换件数", 10),
+            Column("已发放", 10),
+            Column("消耗积分", 10),
+            Column("采购件数", 10),
+            Column("采购金额（元）", 14),
+            Column("库存", 8),
+        ],
+        [
             [
+                index,
                 line.name,
                 line.redeemed,
                 line.given,
@@ -114,7 +116,15 @@ def report_xlsx(data: ShopReport) -> bytes:
                 float(line.cost_yuan),
                 line.stock_left,
             ]
-        )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+            for index, line in enumerate(data.goods, start=1)
+        ],
+        lines=[
+            f"兑换 {data.redemptions} 笔，消耗积分 {data.points_spent}，"
+            f"发放商品 {data.goods_given} 件，采购支出 {data.fund_spent_yuan} 元"
+        ],
+        landscape=True,
+    )
+    drawn = paper.paper(f"{data.village_name}{when}积分超市月报", f"shop-{period}", [sheet])
+    return await audit.exported(
+        session, actor=principal, paper=drawn, params={"period": period, "village_id": village_id}
+    )

@@ -1,7 +1,7 @@
 """Volunteer activities: the organiser's activity and codes, scanning in and out, records left
 open, hand entries, and confirmation that posts minutes (and points by rule) exactly once."""
 
-from app.services.volunteer import view
+from app.services.volunteer import papers, view
 from app.services.volunteer.activities import create_activity, current_token, enrol, organised
 from app.services.volunteer.common import SCAN_GRACE, ActivityNotFound
 from app.services.volunteer.records import confirm, enter_by_hand, my_records, records, reject
@@ -18,6 +18,7 @@ __all__ = [
     "enter_by_hand",
     "my_records",
     "organised",
+    "papers",
     "records",
     "reject",
     "scan",

@@ -1,12 +1,9 @@
 """What volunteers and organisers read: my minutes and stars, the certificate's facts, and the
-per-activity and per-village reports (also as a spreadsheet)."""
+per-activity and per-village reports."""
 
-import io
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -174,28 +171,3 @@ async def report(
         confirmed_minutes=total,
         hours=round(total / 60, 1),
     )
-
-
-def report_xlsx(data: VolunteerReport) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "志愿服务"
-    sheet.append([f"{data.period or '全部'} 志愿服务统计"])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([f"志愿者 {data.volunteers} 人，确认时长 {data.hours} 小时"])
-    sheet.append(["活动", "开始时间", "志愿者人数", "确认时长（小时）", "待确认"])
-    for cell in sheet[3]:
-        cell.font = Font(bold=True)
-    for line in data.activities:
-        sheet.append(
-            [
-                line.title,
-                line.starts_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
-                line.volunteers,
-                round(line.confirmed_minutes / 60, 1),
-                line.pending,
-            ]
-        )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
