@@ -30,6 +30,7 @@ class AuditEntryPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
     created_at: ChinaDatetime
+    actor_account_id: int | None
     actor_person_id: int | None
     action: str
     target_type: str

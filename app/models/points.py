@@ -417,3 +417,24 @@ class AppealPublic(BaseModel):
     reversal_entry_id: int | None
     created_at: ChinaDatetime
     decided_at: ChinaDatetime | None
+
+
+class VillageLedgerLine(BaseModel):
+    account_id: int
+    owner_type: OwnerType
+    owner_id: int
+    name: str
+    opening: int
+    earned: int
+    spent: int
+    closing: int
+
+
+class VillageLedger(BaseModel):
+    period: str
+    village_id: int
+    village_name: str
+    ledger: Ledger
+    earned: int
+    spent: int
+    items: list[VillageLedgerLine]

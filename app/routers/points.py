@@ -1,6 +1,6 @@
 """Points: scoring rules, awards and deductions, approvals, appeals, my points, leaderboards."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
@@ -22,12 +22,23 @@ from app.models.points import (
     ScoringRulePublic,
     ScoringRuleUpdate,
     VerifyResult,
+    VillageLedger,
 )
-from app.routers.common import FilterId, RowId, created_or_found, page_answer
+from app.routers.common import (
+    XLSX,
+    FilterId,
+    Month,
+    RowId,
+    created_or_found,
+    page_answer,
+    spreadsheet,
+)
 from app.services.points import appeals as appeals_service
 from app.services.points import awards as points_service
 from app.services.points import leaderboard as leaderboard_service
+from app.services.points import papers as points_papers
 from app.services.points import scoring_rules as rules_service
+from app.services.points import village_ledger as ledger_report
 
 router = APIRouter(prefix="/api/v1", tags=["积分"])
 
@@ -134,7 +145,12 @@ async def my_points(
     )
 
 
-@router.get("/points/leaderboard", response_model=Leaderboard, summary="积分排行榜")
+@router.get(
+    "/points/leaderboard",
+    response_model=Leaderboard,
+    summary="积分排行榜（管理员可 ?format=xlsx 导出排名表）",
+    responses={200: {"content": {XLSX: {}}}},
+)
 async def leaderboard(
     principal: CurrentUser,
     session: SessionDep,
@@ -143,7 +159,20 @@ async def leaderboard(
     town_id: FilterId = None,
     period: leaderboard_service.Period = "year",
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-) -> Leaderboard:
+    format: Literal["json", "xlsx"] = "json",
+) -> Any:
+    if format == "xlsx":
+        return spreadsheet(
+            await points_papers.ranking_paper(
+                session,
+                principal=principal,
+                book=ledger,
+                period=period,
+                village_id=village_id,
+                town_id=town_id,
+                limit=limit,
+            )
+        )
     return await leaderboard_service.leaderboard(
         session,
         principal=principal,
@@ -152,6 +181,31 @@ async def leaderboard(
         village_id=village_id,
         town_id=town_id,
         limit=limit,
+    )
+
+
+@router.get(
+    "/admin/points/ledger",
+    response_model=VillageLedger,
+    summary="一个村一个月的积分台账：每户期初、获得、扣减、期末（?format=xlsx 含逐笔明细）",
+    responses={200: {"content": {XLSX: {}}}},
+)
+async def village_ledger(
+    principal: AdminUser,
+    session: SessionDep,
+    period: Month,
+    village_id: FilterId = None,
+    ledger: Ledger = Ledger.household,
+    format: Literal["json", "xlsx"] = "json",
+) -> Any:
+    if format == "xlsx":
+        return spreadsheet(
+            await ledger_report.village_ledger_paper(
+                session, principal=principal, period=period, village_id=village_id, book=ledger
+            )
+        )
+    return await ledger_report.village_ledger(
+        session, principal=principal, period=period, village_id=village_id, book=ledger
     )
 
 

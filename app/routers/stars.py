@@ -1,13 +1,14 @@
 """Member star levels, the re-education list, the reward report; my volunteer stars."""
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
 from app.china_time import to_china, utcnow
 from app.deps import AdminUser, SessionDep
 from app.models.stars import MemberStars, ReviewCreate, RewardReport, RewardRequest
-from app.routers.common import FilterId
+from app.routers.common import XLSX, FilterId, spreadsheet
+from app.services.points import papers as points_papers
 from app.services.points import stars as stars_service
 
 router = APIRouter(prefix="/api/v1/admin/stars", tags=["管理端·星级评定"])
@@ -29,27 +30,61 @@ async def enter_review(
     )
 
 
-@router.get("/members", response_model=MemberStars, summary="党员星级")
+@router.get(
+    "/members",
+    response_model=MemberStars,
+    summary="党员星级（?format=xlsx 导出星级评定表）",
+    responses={200: {"content": {XLSX: {}}}},
+)
 async def member_stars(
     principal: AdminUser,
     session: SessionDep,
     year: Year = None,
     town_id: FilterId = None,
     branch_id: FilterId = None,
-) -> MemberStars:
+    format: Literal["json", "xlsx"] = "json",
+) -> Any:
+    if format == "xlsx":
+        return spreadsheet(
+            await points_papers.stars_paper(
+                session,
+                principal=principal,
+                year=_year(year),
+                town_id=town_id,
+                branch_id=branch_id,
+                re_education=False,
+            )
+        )
     return await stars_service.member_stars(
         session, principal=principal, year=_year(year), town_id=town_id, branch_id=branch_id
     )
 
 
-@router.get("/re-education", response_model=MemberStars, summary="四星以下党员（回炉教育）")
+@router.get(
+    "/re-education",
+    response_model=MemberStars,
+    summary="四星以下党员（回炉教育；?format=xlsx 导出名单）",
+    responses={200: {"content": {XLSX: {}}}},
+)
 async def re_education(
     principal: AdminUser,
     session: SessionDep,
     year: Year = None,
     town_id: FilterId = None,
     branch_id: FilterId = None,
-) -> MemberStars:
+    format: Literal["json", "xlsx"] = "json",
+) -> Any:
+    if format == "xlsx":
+        return spreadsheet(
+            await points_papers.stars_paper(
+                session,
+                principal=principal,
+                year=_year(year),
+                town_id=town_id,
+                branch_id=branch_id,
+                re_education=True,
+            )
+        )
     return await stars_service.member_stars(
         session,
         principal=principal,
@@ -63,3 +98,22 @@ async def re_education(
 @router.post("/rewards", response_model=RewardReport, summary="党员奖励分配表")
 async def rewards(body: RewardRequest, principal: AdminUser, session: SessionDep) -> RewardReport:
     return await stars_service.reward_report(session, principal=principal, data=body)
+
+
+@router.get(
+    "/rewards",
+    response_model=RewardReport,
+    summary="党员奖励分配表（与 POST 相同的计算；?format=xlsx 导出带签字栏的分配表）",
+    responses={200: {"content": {XLSX: {}}}},
+)
+async def rewards_paper(
+    principal: AdminUser,
+    session: SessionDep,
+    query: Annotated[RewardRequest, Query()],
+    format: Literal["json", "xlsx"] = "json",
+) -> Any:
+    if format == "xlsx":
+        return spreadsheet(
+            await points_papers.reward_paper(session, principal=principal, data=query)
+        )
+    return await stars_service.reward_report(session, principal=principal, data=query)

@@ -1,7 +1,16 @@
 """Integral points: the one ledger every point moves through, scoring rules, awards and
-reviews, appeals, leaderboards and stars."""
+reviews, appeals, leaderboards and stars, a village's monthly ledger and the printed papers."""
 
-from app.services.points import appeals, awards, leaderboard, ledger, scoring_rules, stars
+from app.services.points import (
+    appeals,
+    awards,
+    leaderboard,
+    ledger,
+    papers,
+    scoring_rules,
+    stars,
+    village_ledger,
+)
 from app.services.points.ledger import InsufficientPoints
 
 __all__ = [
@@ -10,6 +19,8 @@ __all__ = [
     "awards",
     "leaderboard",
     "ledger",
+    "papers",
     "scoring_rules",
     "stars",
+    "village_ledger",
 ]
