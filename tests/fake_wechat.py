@@ -18,11 +18,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from app.main import create_app
+from app.services.kit import printing
 from tests.conftest import make_settings
 from tests.net import free_port
 
 APPID = "wx-test-app"
-FAKE_PNG = b"\x89PNG\r\n\x1a\n" + b"fake mini-program code"
+# A real image (the poster draws it onto the page), of a code no check-in accepts.
+FAKE_PNG = printing.qr_png("fake mini-program code")
 SECRET = "wx-test-secret"
 
 

@@ -76,6 +76,7 @@ class PartyEvent(SQLModel, table=True):
     venue_lat: float | None = None
     venue_lng: float | None = None
     venue_radius_m: int | None = None
+    venue_name: str | None = Field(default=None, max_length=100)
     rule_code: str | None = Field(default=None, max_length=64)
     invited_branch_ids: list[int] = Field(default_factory=list, sa_type=JSON)
     created_by_person_id: int | None = Field(default=None, foreign_key="people.id")
@@ -133,6 +134,9 @@ class Venue(BaseModel):
     lng: float = SchemaField(ge=-180, le=180)
     radius_m: int = SchemaField(default=200, ge=10, le=5000)
     coord_type: CoordType = "gcj02"
+    name: str | None = SchemaField(
+        default=None, max_length=100, description="会场名称，印在海报上，如“村委会二楼会议室”"
+    )
 
 
 class Agenda(BaseModel):
@@ -193,6 +197,7 @@ class EventPublic(BaseModel):
     venue_lat: float | None
     venue_lng: float | None
     venue_radius_m: int | None
+    venue_name: str | None
     rule_code: str | None
     invited_branch_ids: list[int]
 

@@ -4,6 +4,7 @@ Every row carries ``town_id`` (the tenant boundary) and whichever of village, br
 belongs to, so one scope filter serves every list.
 """
 
+import secrets
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
@@ -98,6 +99,15 @@ class Grid(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
+# No 0/O, 1/I/L: the code is also printed under the QR for a worker to type in.
+PLATE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_plate_code() -> str:
+    """A household's door-plate code: 10 random characters (about 49 bits), not its id."""
+    return "".join(secrets.choice(PLATE_ALPHABET) for _ in range(10))
+
+
 class Household(SQLModel, table=True):
     __tablename__ = "households"
     # 户号: the village's own number for the household, by which a roster import finds it.
@@ -109,6 +119,8 @@ class Household(SQLModel, table=True):
     number: str | None = Field(default=None, max_length=32)
     head_name: str = Field(max_length=100)
     address: str | None = Field(default=None, max_length=500)
+    # 门牌码: printed on the door plate; random, so the code alone says nothing about the home.
+    plate_code: str = Field(default_factory=new_plate_code, max_length=16, unique=True)
     created_at: datetime = created_at_field()
 
 
@@ -250,6 +262,7 @@ class HouseholdPublic(_Public):
     town_id: int
     village_id: int
     grid_id: int | None
+    number: str | None = SchemaField(description="户号")
     head_name: str
     address: str | None
     created_at: ChinaDatetime

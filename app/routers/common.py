@@ -41,6 +41,20 @@ def spreadsheet(paper: Paper) -> Response:
     return Response(paper.data, media_type=XLSX, headers={"Content-Disposition": disposition})
 
 
+def printable(data: bytes, *, pdf: bool, name: str, ascii_name: str) -> Response:
+    """A printable page as PNG or PDF, shown inline (the console opens it to print), redrawn on
+    each request since a title or a roster may have been corrected since."""
+    suffix = "pdf" if pdf else "png"
+    disposition = (
+        f"inline; filename=\"{ascii_name}.{suffix}\"; filename*=UTF-8''{quote(f'{name}.{suffix}')}"
+    )
+    return Response(
+        data,
+        media_type="application/pdf" if pdf else "image/png",
+        headers={"Content-Disposition": disposition, "Cache-Control": "no-cache"},
+    )
+
+
 def rotating_code(token: str, expires: datetime, rotate_seconds: int, format: str) -> Any:
     """A rotating QR code as JSON, PNG or SVG; screens poll it, so images are never cached."""
     if format == "json":

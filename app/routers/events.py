@@ -11,6 +11,7 @@ from app.deps import (
     Limit,
     QrSettingsDep,
     SessionDep,
+    SettingsDep,
     WechatDep,
 )
 from app.models.base import MAX_DB_INT
@@ -36,7 +37,7 @@ from app.routers.common import (
     RowId,
     created_or_found,
     page_answer,
-    qr_image,
+    printable,
     rotating_code,
     spreadsheet,
 )
@@ -45,11 +46,10 @@ from app.services.events import checkins as checkin_service
 from app.services.events import events as event_service
 from app.services.events import leave as leave_service
 from app.services.events import papers as event_papers
+from app.services.events import posters as poster_service
 from app.services.events import queues as queue_service
 
 router = APIRouter(prefix="/api/v1", tags=["主题党日与三会一课"])
-
-POSTER_PAGE = "pages/checkin/index"
 
 
 @router.post(
@@ -106,9 +106,10 @@ async def event_qr(
 
 @router.get(
     "/events/{event_id}/poster",
-    summary="张贴用的固定小程序码（仍须现场定位）",
+    summary="张贴用的 A4 海报（标题、时间、地点、主办支部和固定小程序码；仍须现场定位）",
+    description="format=png（默认）或 pdf 为整张 A4 海报；format=code 只给码的图片。",
     response_class=Response,
-    responses={200: {"content": {"image/png": {}}}},
+    responses={200: {"content": {"image/png": {}, "application/pdf": {}}}},
 )
 async def event_poster(
     event_id: RowId,
@@ -116,14 +117,22 @@ async def event_poster(
     session: SessionDep,
     qr: QrSettingsDep,
     wechat: WechatDep,
+    settings: SettingsDep,
+    format: Literal["png", "pdf", "code"] = "png",
 ) -> Response:
-    event = await event_service.event_for_host(session, principal, event_id)
-    scene = event_service.poster_token(event, qr=qr)
-    if wechat.is_mock:
-        image = qr_image(scene, "png")
-    else:
-        image = await wechat.mini_program_code(scene=scene, page=POSTER_PAGE)
-    return Response(image, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
+    if format == "code":
+        image = await poster_service.poster_code(session, principal, event_id, qr=qr, wechat=wechat)
+        return Response(image, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
+    data = await poster_service.poster(
+        session,
+        principal,
+        event_id,
+        qr=qr,
+        wechat=wechat,
+        font=settings.cjk_font,
+        as_pdf=format == "pdf",
+    )
+    return printable(data, pdf=format == "pdf", name="活动海报", ascii_name=f"poster-{event_id}")
 
 
 @router.post(

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from app.deps import AdminUser, Cursor, GridUser, Limit, SessionDep, StorageDep
 from app.models.base import MAX_DB_INT
@@ -17,7 +17,9 @@ from app.models.grid import (
     TaskStatus,
     TransitionCreate,
 )
+from app.models.roster import HouseholdPublic
 from app.routers.common import XLSX, Month, RowId, spreadsheet
+from app.services import roster as roster_service
 from app.services.grid import reports as grid_reports
 from app.services.grid import scores as grid_scores
 from app.services.grid import tasks as grid_service
@@ -132,3 +134,17 @@ async def monthly_report(
     return await grid_reports.report(
         session, principal=principal, period=period, village_id=village_id, grid_id=grid_id
     )
+
+
+PlateCode = Annotated[
+    str, Path(pattern=r"^[0-9A-Za-z]{6,16}$", description="门牌码上印的码（扫码得到）")
+]
+
+
+@router.get(
+    "/households/by-code/{code}",
+    response_model=HouseholdPublic,
+    summary="扫门牌码找到农户（该户所在网格的网格员），用于现场打分",
+)
+async def household_by_code(code: PlateCode, principal: GridUser, session: SessionDep) -> Any:
+    return await roster_service.plates.household_by_plate(session, principal, code)

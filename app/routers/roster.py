@@ -5,7 +5,16 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from pydantic import BaseModel
 
-from app.deps import AdminUser, Cursor, Limit, SessionDep, SuperAdmin, TownAdmin, VillageAdmin
+from app.deps import (
+    AdminUser,
+    Cursor,
+    Limit,
+    SessionDep,
+    SettingsDep,
+    SuperAdmin,
+    TownAdmin,
+    VillageAdmin,
+)
 from app.models.base import MAX_DB_INT
 from app.models.common import ListPage
 from app.models.roster import (
@@ -36,7 +45,15 @@ from app.models.roster import (
     VillagePublic,
 )
 from app.models.roster_import import ImportPublic
-from app.routers.common import XLSX, FilterId, RowId, created_or_found, page_answer, spreadsheet
+from app.routers.common import (
+    XLSX,
+    FilterId,
+    RowId,
+    created_or_found,
+    page_answer,
+    printable,
+    spreadsheet,
+)
 from app.services import roster as roster_service
 
 router = APIRouter(prefix="/api/v1/admin", tags=["管理端·花名册与角色"])
@@ -219,6 +236,34 @@ async def list_people(
     )
     page = await roster_service.find_people(session, principal, wanted, limit=limit, cursor=cursor)
     return page_answer(page, PersonPublic)
+
+
+@router.get(
+    "/door-plates",
+    summary="门牌码：每户一个二维码，A4 每页 8 户（format=pdf 全部页，png 为第 page 页）",
+    description="网格员扫门牌码即打开该户的现场打分。码是随机的，单看码看不出是哪一户。",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}, "image/png": {}}}},
+)
+async def door_plates(
+    principal: AdminUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    village_id: FilterId = None,
+    grid_id: FilterId = None,
+    format: Literal["pdf", "png"] = "pdf",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
+    data = await roster_service.plates.door_plates(
+        session,
+        principal,
+        village_id=village_id,
+        grid_id=grid_id,
+        font=settings.cjk_font,
+        as_pdf=format == "pdf",
+        page_number=page,
+    )
+    return printable(data, pdf=format == "pdf", name="门牌码", ascii_name="door-plates")
 
 
 @router.get("/households", response_model=ListPage[HouseholdPublic], summary="农户列表与查找")

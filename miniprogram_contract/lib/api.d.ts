@@ -460,6 +460,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/door-plates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 门牌码：每户一个二维码，A4 每页 8 户（format=pdf 全部页，png 为第 page 页）
+         * @description 网格员扫门牌码即打开该户的现场打分。码是随机的，单看码看不出是哪一户。
+         *
+         *     调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["roster_door_plates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/roster/template": {
         parameters: {
             query?: never;
@@ -712,10 +734,30 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 积分排行榜
+         * 积分排行榜（管理员可 ?format=xlsx 导出排名表）
          * @description 调用者：任何已登录用户（群众、党员、干部）。
          */
         get: operations["points_leaderboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/points/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 一个村一个月的积分台账：每户期初、获得、扣减、期末（?format=xlsx 含逐笔明细）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["points_village_ledger"];
         put?: never;
         post?: never;
         delete?: never;
@@ -832,7 +874,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 党员星级
+         * 党员星级（?format=xlsx 导出星级评定表）
          * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
          */
         get: operations["stars_member_stars"];
@@ -852,7 +894,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 四星以下党员（回炉教育）
+         * 四星以下党员（回炉教育；?format=xlsx 导出名单）
          * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
          */
         get: operations["stars_re_education"];
@@ -871,7 +913,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * 党员奖励分配表（与 POST 相同的计算；?format=xlsx 导出带签字栏的分配表）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["stars_rewards_paper"];
         put?: never;
         /**
          * 党员奖励分配表
@@ -956,8 +1002,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 张贴用的固定小程序码（仍须现场定位）
-         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         * 张贴用的 A4 海报（标题、时间、地点、主办支部和固定小程序码；仍须现场定位）
+         * @description format=png（默认）或 pdf 为整张 A4 海报；format=code 只给码的图片。
+         *
+         *     调用者：任何已登录用户（群众、党员、干部）。
          */
         get: operations["events_event_poster"];
         put?: never;
@@ -1156,7 +1204,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 三会一课落实情况（按月 YYYY-MM 或按季度 YYYY-Qn）
+         * 三会一课落实情况（按月 YYYY-MM 或按季度 YYYY-Qn；?format=xlsx 导出统计表）
          * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
          */
         get: operations["events_compliance"];
@@ -1488,6 +1536,26 @@ export interface paths {
          * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
          */
         get: operations["grid_monthly_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/households/by-code/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 扫门牌码找到农户（该户所在网格的网格员），用于现场打分
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员、网格员（只限其管辖范围）。
+         */
+        get: operations["grid_household_by_code"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2419,6 +2487,11 @@ export interface components {
              */
             created_at: string;
             /**
+             * Actor Account Id
+             * @description 操作人的登录账号编号
+             */
+            actor_account_id: number | null;
+            /**
              * Actor Person Id
              * @description 操作人编号
              */
@@ -3206,6 +3279,11 @@ export interface components {
              */
             venue_radius_m: number | null;
             /**
+             * Venue Name
+             * @description 会场名称（印在海报上）
+             */
+            venue_name: string | null;
+            /**
              * Rule Code
              * @description 积分规则代码
              */
@@ -3610,6 +3688,11 @@ export interface components {
              * @description 所属网格
              */
             grid_id: number | null;
+            /**
+             * Number
+             * @description 户号
+             */
+            number: string | null;
             /**
              * Head Name
              * @description 户主姓名
@@ -6201,6 +6284,11 @@ export interface components {
              * @enum {string}
              */
             coord_type: "gcj02" | "wgs84";
+            /**
+             * Name
+             * @description 会场名称，印在海报上，如“村委会二楼会议室”
+             */
+            name?: string | null;
         };
         /** VerifyResult */
         VerifyResult: {
@@ -6242,6 +6330,81 @@ export interface components {
              * @description 名称
              */
             name: string;
+        };
+        /** VillageLedger */
+        VillageLedger: {
+            /**
+             * Period
+             * @description 统计期（年、月或季度）
+             */
+            period: string;
+            /**
+             * Village Id
+             * @description 所属村
+             */
+            village_id: number;
+            /**
+             * Village Name
+             * @description 村名
+             */
+            village_name: string;
+            /** @description 积分账本 */
+            ledger: components["schemas"]["Ledger"];
+            /**
+             * Earned
+             * @description 统计期内获得的积分
+             */
+            earned: number;
+            /**
+             * Spent
+             * @description 统计期内扣减、兑换用掉的积分（正数）
+             */
+            spent: number;
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["VillageLedgerLine"][];
+        };
+        /** VillageLedgerLine */
+        VillageLedgerLine: {
+            /**
+             * Account Id
+             * @description 积分账户编号
+             */
+            account_id: number;
+            /** @description 所有者类型 */
+            owner_type: components["schemas"]["OwnerType"];
+            /**
+             * Owner Id
+             * @description 所有者编号
+             */
+            owner_id: number;
+            /**
+             * Name
+             * @description 名称
+             */
+            name: string;
+            /**
+             * Opening
+             * @description 期初余额（统计期开始时）
+             */
+            opening: number;
+            /**
+             * Earned
+             * @description 统计期内获得的积分
+             */
+            earned: number;
+            /**
+             * Spent
+             * @description 统计期内扣减、兑换用掉的积分（正数）
+             */
+            spent: number;
+            /**
+             * Closing
+             * @description 期末余额（统计期结束时）
+             */
+            closing: number;
         };
         /** VillagePublic */
         VillagePublic: {
@@ -8696,6 +8859,77 @@ export interface operations {
             };
         };
     };
+    roster_door_plates: {
+        parameters: {
+            query?: {
+                village_id?: number | null;
+                grid_id?: number | null;
+                format?: "pdf" | "png";
+                page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                    "image/png": unknown;
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`village.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation`、`roster.no_such_page`、`scope.required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`roster.font_missing`、`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     roster_roster_template: {
         parameters: {
             query?: never;
@@ -9705,6 +9939,7 @@ export interface operations {
                 town_id?: number | null;
                 period?: "year" | "month" | "all";
                 limit?: number;
+                format?: "json" | "xlsx";
             };
             header?: never;
             path?: never;
@@ -9719,6 +9954,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Leaderboard"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
             /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
@@ -9730,7 +9966,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden。code：`points.rankings_disabled` */
+            /** @description Forbidden。code：`points.export_forbidden`、`points.rankings_disabled` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9748,7 +9984,79 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content。code：`points.leaderboard_scope`、`request.validation` */
+            /** @description Unprocessable Content。code：`points.leaderboard_scope`、`request.validation`、`scope.required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    points_village_ledger: {
+        parameters: {
+            query: {
+                /** @description YYYY-MM */
+                period: string;
+                village_id?: number | null;
+                ledger?: components["schemas"]["Ledger"];
+                format?: "json" | "xlsx";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VillageLedger"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`village.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation`、`scope.required` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10195,6 +10503,7 @@ export interface operations {
                 year?: number | null;
                 town_id?: number | null;
                 branch_id?: number | null;
+                format?: "json" | "xlsx";
             };
             header?: never;
             path?: never;
@@ -10209,6 +10518,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MemberStars"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
             /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
@@ -10229,7 +10539,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content。code：`request.validation` */
+            /** @description Unprocessable Content。code：`request.validation`、`scope.required` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10255,6 +10565,7 @@ export interface operations {
                 year?: number | null;
                 town_id?: number | null;
                 branch_id?: number | null;
+                format?: "json" | "xlsx";
             };
             header?: never;
             path?: never;
@@ -10269,6 +10580,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MemberStars"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
             /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
@@ -10289,7 +10601,72 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content。code：`request.validation` */
+            /** @description Unprocessable Content。code：`request.validation`、`scope.required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    stars_rewards_paper: {
+        parameters: {
+            query: {
+                year: number;
+                /** @description 要分配的金额（分） */
+                total_fen: number;
+                top_n?: number;
+                town_id?: number | null;
+                branch_id?: number | null;
+                format?: "json" | "xlsx";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RewardReport"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation`、`scope.required` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10673,7 +11050,9 @@ export interface operations {
     };
     events_event_poster: {
         parameters: {
-            query?: never;
+            query?: {
+                format?: "png" | "pdf" | "code";
+            };
             header?: never;
             path: {
                 event_id: number;
@@ -10689,6 +11068,7 @@ export interface operations {
                 };
                 content: {
                     "image/png": unknown;
+                    "application/pdf": unknown;
                 };
             };
             /** @description Bad Request。code：`auth.wechat_code_invalid`、`auth.wechat_code_used` */
@@ -10754,7 +11134,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service Unavailable。code：`service.cache`、`service.database`、`wechat.unavailable` */
+            /** @description Service Unavailable。code：`events.font_missing`、`service.cache`、`service.database`、`wechat.unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11478,7 +11858,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content。code：`request.validation` */
+            /** @description Unprocessable Content。code：`request.validation`、`scope.required` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -11571,6 +11951,7 @@ export interface operations {
         parameters: {
             query: {
                 period: string;
+                format?: "json" | "xlsx";
             };
             header?: never;
             path?: never;
@@ -11585,6 +11966,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ComplianceReport"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
             /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
@@ -11605,7 +11987,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content。code：`report.bad_period`、`request.validation` */
+            /** @description Unprocessable Content。code：`report.bad_period`、`request.validation`、`scope.required` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -13016,6 +13398,74 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unprocessable Content。code：`request.validation`、`scope.required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    grid_household_by_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 门牌码上印的码（扫码得到） */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HouseholdPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`household.plate_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unprocessable Content。code：`request.validation` */
             422: {
                 headers: {
@@ -14067,7 +14517,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content。code：`request.validation` */
+            /** @description Unprocessable Content。code：`request.validation`、`scope.required` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -14138,7 +14588,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content。code：`request.validation` */
+            /** @description Unprocessable Content。code：`request.validation`、`scope.required` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -14932,7 +15382,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content。code：`request.validation` */
+            /** @description Unprocessable Content。code：`request.validation`、`scope.required` */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -18,7 +18,7 @@ from app.china_time import to_china, utcnow
 from app.jobs import close_finished_volunteering
 from app.models.volunteer import VolunteerActivity
 from app.services.kit import qr_tokens
-from app.services.volunteer.certificates import FONT_CANDIDATES
+from app.services.kit.printing import FONT_CANDIDATES
 from tests.conftest import make_settings
 from tests.factories import World
 from tests.papers import read_paper

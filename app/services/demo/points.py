@@ -206,6 +206,7 @@ async def seed_party_days(
                 venue_lat=lat + 0.01 * number,
                 venue_lng=lng,
                 venue_radius_m=DEMO_VENUE_RADIUS_M,
+                venue_name="党群服务中心二楼会议室",
                 rule_code="party_day",
             )
         )

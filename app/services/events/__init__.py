@@ -1,6 +1,6 @@
 """Party days and meetings (三会一课): events and their codes, check-in, leave, attendance
 and the compliance report."""
 
-from app.services.events import attendance, checkins, events, leave, papers, queues
+from app.services.events import attendance, checkins, events, leave, papers, posters, queues
 
-__all__ = ["attendance", "checkins", "events", "leave", "papers", "queues"]
+__all__ = ["attendance", "checkins", "events", "leave", "papers", "posters", "queues"]

@@ -87,6 +87,7 @@ async def create_event(
         venue_lat=venue_lat,
         venue_lng=venue_lng,
         venue_radius_m=data.venue.radius_m if data.venue else None,
+        venue_name=data.venue.name if data.venue else None,
         rule_code=data.rule_code,
         invited_branch_ids=sorted(set(data.invited_branch_ids) - {branch.id}),
         created_by_person_id=principal.person_id,

@@ -12,12 +12,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from app.errors import ServiceUnavailable
+from app.services.kit import printing
 
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-)
 SIZE = (1240, 877)  # A5 landscape at 150 dpi
 RED = (178, 34, 34)
 INK = (40, 40, 40)
@@ -40,10 +36,10 @@ class Certificate:
 
 
 def find_font(configured: str | None) -> Path:
-    for candidate in ((configured,) if configured else ()) + FONT_CANDIDATES:
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    raise FontMissing()
+    found = printing.font_file(configured)
+    if found is None:
+        raise FontMissing()
+    return found
 
 
 def _day(value: date) -> str:
@@ -57,12 +53,13 @@ def render(cert: Certificate, font_path: Path) -> bytes:
     draw.rectangle((40, 40, SIZE[0] - 40, SIZE[1] - 40), outline=RED, width=2)
 
     def font(size: int) -> ImageFont.FreeTypeFont:
-        return ImageFont.truetype(str(font_path), size)
+        return printing.truetype(font_path, size)
 
     draw.text((SIZE[0] // 2, 130), "志愿服务证明", font=font(72), fill=RED, anchor="mm")
     hours = cert.minutes / 60
+    name = printing.printable(cert.name)
     lines = [
-        f"兹证明 {cert.name} 同志于 {_day(cert.period_from)} 至 {_day(cert.period_to)}",
+        f"兹证明 {name} 同志于 {_day(cert.period_from)} 至 {_day(cert.period_to)}",
         f"参加志愿服务活动 {cert.activities} 次，",
         f"经组织者确认，累计志愿服务时长 {hours:.1f} 小时。",
         "特此证明。",
