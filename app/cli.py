@@ -166,7 +166,7 @@ async def _import_roster(
     engine = create_engine(settings)
     operator = command_line_operator()
 
-    def progress(done: int, total: int) -> None:
+    async def progress(done: int, total: int) -> None:
         print(f"\r已检查 {done}/{total} 行", end="", file=sys.stderr, flush=True)
 
     try:

@@ -75,8 +75,12 @@ class Settings(BaseSettings):
     # Days a points-shop reservation waits at the counter before its points and stock go back.
     shop_reservation_days: int = Field(default=7, ge=1, le=90)
 
-    # A CJK font for the volunteer certificate; by default the first system one found.
+    # A CJK font for the certificate, the poster and the door plates; by default the first
+    # system one found.
     cjk_font: str | None = None
+
+    # A roster file with more people than this is imported in the background (202, then poll).
+    roster_background_rows: int = Field(default=1000, ge=1, le=1_000_000)
 
     # Volunteer star levels (中国志愿服务联合会): hours for one to five stars.
     volunteer_star_hours: list[int] = Field(default_factory=lambda: [100, 300, 600, 1000, 1500])

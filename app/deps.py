@@ -15,6 +15,7 @@ from app.services.identity import Principal, decode_access_token, load_principal
 from app.services.kit import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
+    Background,
     QrSettings,
     Storage,
     WechatGateway,
@@ -32,6 +33,11 @@ async def get_settings_dep(request: Request) -> Settings:
 async def get_cache(request: Request) -> Cache:
     cache: Cache = request.app.state.cache
     return cache
+
+
+async def get_background(request: Request) -> Background:
+    background: Background = request.app.state.background
+    return background
 
 
 async def get_storage(request: Request) -> Storage:
@@ -97,6 +103,7 @@ QrSettingsDep = Annotated[QrSettings, Depends(get_qr_settings)]
 CacheDep = Annotated[Cache, Depends(get_cache)]
 WechatDep = Annotated[WechatGateway, Depends(get_wechat)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
+BackgroundDep = Annotated[Background, Depends(get_background)]
 # scope="function": commit before the response is sent, so a 201 is never for a lost write.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from app.china_time import utcnow
 from app.db import SessionMaker
-from app.services import feed, shop, volunteer
+from app.services import feed, roster, shop, volunteer
 from app.services.identity import maintenance
 
 log = logging.getLogger("xiangzhi.jobs")
@@ -54,6 +54,15 @@ async def expire_reservations(ctx: dict[str, Any]) -> int:
     return expired
 
 
+async def fail_interrupted_imports(ctx: dict[str, Any]) -> int:
+    sessionmaker: SessionMaker = ctx["sessionmaker"]
+    async with sessionmaker() as session, session.begin():
+        failed = await roster.imports.fail_stale(session, now=utcnow())
+    if failed:
+        log.warning("roster imports interrupted by a restart", extra={"failed": failed})
+    return failed
+
+
 @dataclass(frozen=True, slots=True)
 class Periodic:
     job: Job
@@ -65,6 +74,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic(flush_view_counts, every_minutes=1),
     Periodic(close_finished_volunteering, every_minutes=5),
     Periodic(expire_reservations, every_minutes=5),
+    Periodic(fail_interrupted_imports, every_minutes=5),
 )
 
 

@@ -37,7 +37,7 @@ from app.routers import (
     volunteer,
     wechat_push,
 )
-from app.services.kit import WechatGateway, create_storage, create_wechat_http
+from app.services.kit import Background, WechatGateway, create_storage, create_wechat_http
 
 # A 5,000-row 花名册 in xlsx is well under a megabyte; room for far bigger villages.
 ROSTER_MAX_BYTES = 10 * 1024 * 1024
@@ -65,6 +65,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.wechat = WechatGateway(settings=settings, cache=cache, http=http)
     app.state.storage = create_storage(settings)
     app.state.media_gate = asyncio.Semaphore(settings.media_concurrency)
+    app.state.background = Background(app.state.sessionmaker)
     scheduler = None
     if settings.redis_url is None and app.state.run_jobs_in_process:
         # No Redis, so no separate worker: this single process runs the periodic jobs itself.
@@ -73,6 +74,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await app.state.background.close()
         if scheduler is not None:
             scheduler.cancel()
             with contextlib.suppress(asyncio.CancelledError):

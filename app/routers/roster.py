@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from app.deps import (
     AdminUser,
+    BackgroundDep,
     Cursor,
     Limit,
     SessionDep,
@@ -44,7 +45,7 @@ from app.models.roster import (
     VillageCreate,
     VillagePublic,
 )
-from app.models.roster_import import ImportPublic
+from app.models.roster_import import ImportPublic, ImportStatus
 from app.routers.common import (
     XLSX,
     FilterId,
@@ -304,15 +305,21 @@ ImportVillage = Annotated[
     status_code=201,
     response_model=ImportPublic,
     summary="导入花名册（默认只检查不写入；有任何一行出错则整份不写入）",
+    description=(
+        "人数多于 XZ_ROSTER_BACKGROUND_ROWS（默认 1000）的文件在后台处理：先答 202、status 为 "
+        "running，再用 GET /admin/roster/imports/{id} 查看 done_rows / total_rows 直到完成。"
+    ),
+    responses={202: {"model": ImportPublic, "description": "文件较大，已在后台处理"}},
 )
 async def import_roster(
     principal: AdminUser,
     session: SessionDep,
+    settings: SettingsDep,
+    background: BackgroundDep,
+    response: Response,
     file: Annotated[UploadFile, File(description="xlsx、xls，或 UTF-8 / GBK 的 csv")],
-    dry_run: Annotated[bool, Form(description="true：只检查，报告将新建、更新的条数与问题")] = True,
-    village_id: Annotated[
-        int | None, Form(ge=1, le=MAX_DB_INT, description="表中没写村名时用哪个村")
-    ] = None,
+    dry_run: DryRun = True,
+    village_id: ImportVillage = None,
 ) -> ImportPublic:
     record = await roster_service.import_roster(
         session,
@@ -321,7 +328,11 @@ async def import_roster(
         data=await file.read(),
         village_id=village_id,
         dry_run=dry_run,
+        background=background,
+        background_rows=settings.roster_background_rows,
     )
+    if record.status is ImportStatus.running:
+        response.status_code = 202
     return roster_service.present(record)
 
 

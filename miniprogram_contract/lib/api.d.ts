@@ -513,7 +513,9 @@ export interface paths {
         put?: never;
         /**
          * 导入花名册（默认只检查不写入；有任何一行出错则整份不写入）
-         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         * @description 人数多于 XZ_ROSTER_BACKGROUND_ROWS（默认 1000）的文件在后台处理：先答 202、status 为 running，再用 GET /admin/roster/imports/{id} 查看 done_rows / total_rows 直到完成。
+         *
+         *     调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
          */
         post: operations["roster_import_roster"];
         delete?: never;
@@ -2668,7 +2670,7 @@ export interface components {
             dry_run: boolean;
             /**
              * Village Id
-             * @description 表中没写村名时用哪个村
+             * @description 表中没写村名的行属于哪个村
              */
             village_id?: number | null;
         };
@@ -8995,6 +8997,15 @@ export interface operations {
         responses: {
             /** @description Successful Response */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportPublic"];
+                };
+            };
+            /** @description 文件较大，已在后台处理 */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };

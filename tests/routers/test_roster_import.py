@@ -1,13 +1,21 @@
 """花名册 import: template, dry run, all or nothing, idempotent re-import, edits, row errors,
-scope, GBK csv, and export → import round trip."""
+scope, GBK csv and old .xls, big files in the background, and export → import round trip."""
 
+import asyncio
+from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
+from fastapi import FastAPI
 
+from app.china_time import utcnow
+from app.models.roster_import import ImportStatus, RosterImport
 from app.services.roster.import_rows import COLUMNS
+from app.services.roster.imports import fail_stale
 from tests.factories import World
 from tests.papers import read_paper
+from tests.roster_files import roster_xls
 from tests.roster_files import roster_xlsx as _xlsx
 
 IMPORTS = "/api/v1/admin/roster/imports"
@@ -184,3 +192,83 @@ async def test_not_a_spreadsheet_is_415(client: httpx.AsyncClient, world: World)
     assert r.status_code == 415 and r.json()["code"] == "roster.unsupported_file"
     broken = await _send(client, world, b"PK\x03\x04 broken", name="花名册.xlsx")
     assert broken.status_code == 415
+
+
+async def test_an_xls_from_old_excel(client: httpx.AsyncClient, world: World) -> None:
+    data = roster_xls(_village(300))
+    assert data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a real BIFF/OLE file, not xlsx
+    r = await _send(client, world, data, name="花名册.xls", dry_run="false")
+    report = r.json()
+    assert (report["status"], report["errors"]) == ("applied", []), report["errors"][:3]
+    assert report["created"] == {"people": 300, "households": 100}
+    assert await _people(client, world) == 300
+    again = (await _send(client, world, data, name="花名册.xls")).json()
+    assert again["unchanged"] == 300 and again["updated"] == {"people": 0, "households": 0}
+
+
+async def _finished(client: httpx.AsyncClient, world: World, import_id: int) -> list[dict]:
+    """Polls the import like the console does, keeping each answer."""
+    seen = []
+    for _ in range(1200):
+        r = await client.get(f"{IMPORTS}/{import_id}", headers=world.auth("v1_admin"))
+        assert r.status_code == 200, r.text
+        seen.append(r.json())
+        if r.json()["status"] != "running":
+            return seen
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"still running: {seen[-1]}")
+
+
+async def test_a_5000_row_file_runs_in_the_background_with_progress(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    started = await _send(client, world, _xlsx(_village(5000)))
+    assert started.status_code == 202, started.text
+    first = started.json()
+    assert (first["status"], first["total_rows"], first["done_rows"]) == ("running", 5000, 0)
+    seen = await _finished(client, world, first["id"])
+    done = [answer["done_rows"] for answer in seen]
+    assert done == sorted(done) and any(0 < d < 5000 for d in done), done[
+        :: max(1, len(done) // 20)
+    ]
+    last = seen[-1]
+    assert (last["status"], last["done_rows"], last["errors"]) == ("validated", 5000, [])
+    assert last["created"] == {"people": 5000, "households": 1667}
+    assert await _people(client, world) == 0  # a dry run, in the background too
+
+
+async def test_a_background_apply_is_all_or_nothing_and_audited(
+    client: httpx.AsyncClient, world: World, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.state.settings, "roster_background_rows", 100)
+    rows = _village(300)
+    rows[250][1] = "12345"  # one bad phone: nothing of the other 299 may be written
+    bad = await _send(client, world, _xlsx(rows), dry_run="false")
+    assert bad.status_code == 202
+    failed = (await _finished(client, world, bad.json()["id"]))[-1]
+    assert failed["status"] == "failed" and [e["row"] for e in failed["errors"]] == [252]
+    assert await _people(client, world) == 0
+    good = await _send(client, world, _xlsx(_village(300)), dry_run="false")
+    applied = (await _finished(client, world, good.json()["id"]))[-1]
+    assert applied["status"] == "applied" and applied["created"]["people"] == 300
+    assert await _people(client, world) == 300
+    log = await client.get(
+        "/api/v1/admin/audit", params={"action": "roster.import"}, headers=world.auth("v1_admin")
+    )
+    [entry] = log.json()["items"]
+    assert len(entry["after"]["rows"]) == 300
+    small = await _send(client, world, _xlsx(_village(100)))
+    assert small.status_code == 201 and small.json()["status"] == "validated"
+
+
+async def test_an_import_cut_off_by_a_restart_is_failed_with_nothing_written(
+    app: FastAPI, world: World
+) -> None:
+    async with app.state.sessionmaker() as session, session.begin():
+        record = RosterImport(file_name="花名册.xlsx", status=ImportStatus.running, total_rows=5000)
+        session.add(record)
+        await session.flush()
+        assert await fail_stale(session, now=utcnow()) == 0  # still fresh
+        assert await fail_stale(session, now=utcnow() + timedelta(minutes=31)) == 1
+        assert record.status is ImportStatus.failed
+        assert "没有写入任何数据" in record.report["errors"][0]["message"]

@@ -1,6 +1,6 @@
 """Adapters that know no domain: the WeChat gateway and its pushes, storage, images, QR
-tokens, geo, pagination, rate limits, the personal-data scan, the idempotency store, reading
-spreadsheets and drawing the printed ones.
+tokens, geo, pagination, rate limits, the personal-data scan, the idempotency store, work in
+the background, reading spreadsheets and drawing the printed ones.
 Nothing here imports a domain package."""
 
 from app.services.kit import (
@@ -14,6 +14,7 @@ from app.services.kit import (
     ratelimit,
     wechat_push,
 )
+from app.services.kit.background import Background
 from app.services.kit.geo import outside_venue, to_gcj02
 from app.services.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, keyset_page
 from app.services.kit.paper import Column, Paper, Sheet
@@ -27,6 +28,7 @@ __all__ = [
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
     "PRIVATE_PREFIX",
+    "Background",
     "Column",
     "LocalStorage",
     "Page",

@@ -1,7 +1,7 @@
 """The roster (花名册): towns, villages, branches, grids, households, people, role grants,
 reads of any of them within the caller's scope, the roster as a spreadsheet and the door plates."""
 
-from app.services.roster import plates, sheets
+from app.services.roster import imports, plates, sheets
 from app.services.roster.bootstrap import create_superadmin
 from app.services.roster.imports import ImportNotFound, get_import, import_roster, present
 from app.services.roster.lookup import VillageNotFound, get_in_scope, list_in_scope
@@ -39,6 +39,7 @@ __all__ = [
     "get_in_scope",
     "grant_role",
     "import_roster",
+    "imports",
     "list_in_scope",
     "plates",
     "present",

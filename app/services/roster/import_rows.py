@@ -5,7 +5,7 @@ real run follow exactly the same path."""
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,13 +113,18 @@ class _Places:
         ).first()
 
 
+# Told every 200 rows how far the check has come (done, total): the command line draws its
+# progress line, the background import writes done_rows where the console polls it.
+Progress = Callable[[int, int], Awaitable[None]]
+
+
 async def plan_rows(
     session: AsyncSession,
     principal: Principal,
     rows: list[list[str]],
     *,
     village_id: int | None,
-    progress: Callable[[int, int], None] = lambda done, total: None,
+    progress: Progress | None = None,
 ) -> Plan:
     plan = Plan()
     top = header_row(rows)
@@ -139,10 +144,24 @@ async def plan_rows(
         if any(cell.values()):
             plan.total_rows += 1
             await check.row(top + 2 + offset, cell)
-        if offset % 200 == 199:
-            progress(offset + 1, len(data))
-    progress(len(data), len(data))
+        if progress is not None and offset % 200 == 199:
+            await progress(offset + 1, len(data))
+    if progress is not None:
+        await progress(len(data), len(data))
     return plan
+
+
+def data_rows(rows: list[list[str]]) -> int:
+    """How many people the file holds: non-empty rows under the header, above any signature."""
+    top = header_row(rows)
+    if top is None:
+        return 0
+    count = 0
+    for raw in rows[top + 1 :]:
+        if raw and raw[0].startswith(paper.SIGNED_BY):
+            break
+        count += any(raw)
+    return count
 
 
 class _RowCheck:

@@ -3,19 +3,29 @@ households by 户号 within their village, so the same file twice changes nothin
 and an edited file changes only its edited rows. A blank optional cell keeps what the roster has.
 The whole import is one audit entry, with each changed row's before and after."""
 
-from collections.abc import Callable
+import asyncio
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db import SessionMaker, dialect_name
 from app.errors import NotFound
 from app.models.base import id_of
 from app.models.roster import Household, Person
 from app.models.roster_import import ImportPublic, ImportStatus, RosterImport, Tally
 from app.services import audit
-from app.services.identity import Principal
-from app.services.kit import read_table
-from app.services.roster.import_rows import HouseholdPlan, PersonPlan, Plan, plan_rows
+from app.services.identity import Location, Principal
+from app.services.kit import Background, read_table
+from app.services.roster.import_rows import (
+    HouseholdPlan,
+    PersonPlan,
+    Plan,
+    Progress,
+    data_rows,
+    plan_rows,
+)
 
 _PERSON_FIELDS = (
     "name",
@@ -133,6 +143,54 @@ def present(record: RosterImport) -> ImportPublic:
     )
 
 
+# A file this long is checked and applied in the background: the upload answers 202 at once
+# and the console polls done_rows, instead of a phone or proxy timing out on a long request.
+BACKGROUND_ROWS = 1000
+# A background import still running after this long died with its process; nothing was
+# written (it applies in one transaction at its very end), so it can honestly be failed.
+STALE_AFTER = timedelta(minutes=30)
+_STALE_MESSAGE = "导入被中断（服务重启），没有写入任何数据，请重新上传。"
+
+
+async def _conclude(
+    session: AsyncSession, principal: Principal, record: RosterImport, plan: Plan
+) -> None:
+    """Fills the record from the plan and, when it is applied, writes the rows and the one
+    audit entry, all in the session's current transaction."""
+    created, updated, unchanged = _tally(plan)
+    if plan.errors:
+        status = ImportStatus.validated if record.dry_run else ImportStatus.failed
+    else:
+        status = ImportStatus.validated if record.dry_run else ImportStatus.applied
+    record.status = status
+    record.town_id = next((p.values["town_id"] for p in plan.people), None)
+    record.total_rows = record.done_rows = plan.total_rows
+    record.report = {
+        "created": created.model_dump(),
+        "updated": updated.model_dump(),
+        "unchanged": unchanged,
+        "errors": [e.model_dump() for e in plan.errors],
+    }
+    session.add(record)
+    await session.flush()
+    if status is ImportStatus.applied:
+        changed = await _apply(session, plan)
+        villages = {p.values["village_id"] for p in plan.people}
+        await audit.record(
+            session,
+            actor=principal,
+            action="roster.import",
+            target_type="roster_import",
+            target_id=id_of(record),
+            # Filed in the village (or town) the rows went to, where its admins look.
+            where=Location(
+                town_id=record.town_id,
+                village_id=next(iter(villages)) if len(villages) == 1 else None,
+            ),
+            after={"file": record.file_name, "rows": changed},
+        )
+
+
 async def import_roster(
     session: AsyncSession,
     *,
@@ -141,44 +199,107 @@ async def import_roster(
     data: bytes,
     village_id: int | None,
     dry_run: bool,
-    progress: Callable[[int, int], None] = lambda done, total: None,
+    progress: Progress | None = None,
+    background: Background | None = None,
+    background_rows: int = BACKGROUND_ROWS,
 ) -> RosterImport:
+    """Checks (and unless ``dry_run``, applies) a file. Given ``background``, a file of more
+    than ``background_rows`` people answers at once with a ``running`` record instead."""
     table = read_table(file_name, data)
-    plan = await plan_rows(session, principal, table.rows, village_id=village_id, progress=progress)
-    created, updated, unchanged = _tally(plan)
-    if plan.errors:
-        status = ImportStatus.validated if dry_run else ImportStatus.failed
-    else:
-        status = ImportStatus.validated if dry_run else ImportStatus.applied
     record = RosterImport(
         village_id=village_id,
-        town_id=next((p.values["town_id"] for p in plan.people), None),
         account_id=principal.account_id if principal.account_id > 0 else None,
         file_name=file_name[:200],
-        status=status,
+        status=ImportStatus.running,
         dry_run=dry_run,
-        total_rows=plan.total_rows,
-        done_rows=plan.total_rows,
-        report={
-            "created": created.model_dump(),
-            "updated": updated.model_dump(),
-            "unchanged": unchanged,
-            "errors": [e.model_dump() for e in plan.errors],
-        },
+        total_rows=data_rows(table.rows),
+        report={},
     )
     session.add(record)
     await session.flush()
-    if status is ImportStatus.applied:
-        changed = await _apply(session, plan)
-        await audit.record(
-            session,
-            actor=principal,
-            action="roster.import",
-            target_type="roster_import",
-            target_id=id_of(record),
-            after={"file": record.file_name, "rows": changed},
-        )
+    if background is not None and record.total_rows > background_rows:
+        job = _BackgroundImport(id_of(record), principal, table.rows, village_id)
+        background.start(f"roster-import-{record.id}", job.run)
+        return record
+    plan = await plan_rows(session, principal, table.rows, village_id=village_id, progress=progress)
+    await _conclude(session, principal, record, plan)
     return record
+
+
+class _BackgroundImport:
+    def __init__(
+        self, import_id: int, principal: Principal, rows: list[list[str]], village_id: int | None
+    ) -> None:
+        self.import_id, self.principal = import_id, principal
+        self.rows, self.village_id = rows, village_id
+
+    async def run(self, sessionmaker: SessionMaker) -> None:
+        try:
+            await self._run(sessionmaker)
+        except Exception:
+            async with sessionmaker() as session, session.begin():
+                record = await session.get(RosterImport, self.import_id)
+                if record is not None and record.status is ImportStatus.running:
+                    record.status = ImportStatus.failed
+                    record.report = {"errors": [_job_error("导入出错，没有写入任何数据，请重试。")]}
+            raise
+
+    async def _run(self, sessionmaker: SessionMaker) -> None:
+        async with sessionmaker() as session:
+            record = await self._committed(session)
+            if record is None:
+                return  # the upload's transaction rolled back: there is nothing to do
+
+            # SQLite lets one transaction at a time in (reads too: see app/db.py), and a
+            # waiting one polls: between steps this one stands aside long enough to be passed.
+            pause = 0.1 if dialect_name(session) == "sqlite" else 0
+
+            async def progress(done: int, total: int) -> None:
+                # Each step commits: the console sees done_rows grow, and other requests get
+                # their turn between steps instead of waiting out the whole file.
+                record.done_rows = min(done, record.total_rows)
+                session.add(record)
+                await session.commit()
+                await asyncio.sleep(pause)
+
+            plan = await plan_rows(
+                session, self.principal, self.rows, village_id=self.village_id, progress=progress
+            )
+            await _conclude(session, self.principal, record, plan)
+            await session.commit()
+
+    async def _committed(self, session: AsyncSession) -> RosterImport | None:
+        """The record once the upload's transaction is visible (it commits as its answer
+        leaves, which may be just after this task starts)."""
+        for _ in range(100):
+            record = await session.get(RosterImport, self.import_id)
+            if record is not None:
+                return record
+            await session.rollback()  # the next look takes a fresh snapshot
+            await asyncio.sleep(0.1)
+        return None
+
+
+def _job_error(message: str) -> dict[str, Any]:
+    return {"row": 0, "column": "", "code": "roster.job_failed", "message": message}
+
+
+async def fail_stale(session: AsyncSession, *, now: datetime) -> int:
+    """Background imports whose process died: failed, with a message saying nothing was
+    written."""
+    stale = (
+        await session.exec(
+            select(RosterImport).where(
+                col(RosterImport.status) == ImportStatus.running,
+                col(RosterImport.created_at) < now - STALE_AFTER,
+            )
+        )
+    ).all()
+    for record in stale:
+        record.status = ImportStatus.failed
+        record.report = {"errors": [_job_error(_STALE_MESSAGE)]}
+        session.add(record)
+    return len(stale)
 
 
 class ImportNotFound(NotFound):
