@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.validation import wanted
@@ -12,6 +12,17 @@ from app.validation import wanted
 DEV_JWT_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 DEV_QR_SECRET = "dev-only-qr-secret-change-me-0123456789"
 WECHAT_API_HOST = "https://api.weixin.qq.com"
+
+
+class SubscribeTemplate(BaseModel):
+    """One subscribe-message template from the mini-program console (订阅消息)."""
+
+    template_id: str = Field(min_length=1, max_length=128)
+    title: str = ""
+    long_term: bool = False  # 长期订阅: unlimited messages while accepted
+    # The template's keys (thing1, time2 …) → which value of the notification fills them:
+    # title, body, time, place, status, name, points, code, note.
+    fields: dict[str, str] = Field(default_factory=dict)
 
 
 class ProductionMisconfigured(ValueError):
@@ -44,6 +55,12 @@ class Settings(BaseSettings):
     # Where phones and WeChat reach this service, e.g. https://xz.example.cn: WeChat must be able
     # to download a photo to check it, so local-folder media links are made absolute with it.
     public_base_url: str | None = None
+    # Subscribe-message templates per notification kind, as JSON, e.g.
+    # {"leave_decided": {"template_id": "AbC…", "title": "请假审批结果",
+    #   "fields": {"thing1": "title", "phrase2": "status", "time3": "time"}}}
+    wechat_templates: dict[str, SubscribeTemplate] = Field(default_factory=dict)
+    # Which version of the mini-program a message opens: formal in production by default.
+    wechat_miniprogram_state: Literal["formal", "trial", "developer"] | None = None
 
     media_dir: Path = Path("./var/media")
     # Set XZ_S3_BUCKET to keep media in an S3-compatible bucket instead of XZ_MEDIA_DIR.
@@ -92,6 +109,21 @@ class Settings(BaseSettings):
         if self.wechat_mode is not None:
             return self.wechat_mode
         return "live" if self.wechat_appid else "mock"
+
+    @property
+    def miniprogram_state(self) -> Literal["formal", "trial", "developer"]:
+        if self.wechat_miniprogram_state is not None:
+            return self.wechat_miniprogram_state
+        return "formal" if self.env == "production" else "developer"
+
+    @model_validator(mode="after")
+    def _known_kinds(self) -> "Settings":
+        from app.models.notifications import NotificationKind  # models import this module
+
+        unknown = sorted(set(self.wechat_templates) - {k.value for k in NotificationKind})
+        if unknown:
+            raise ValueError(f"XZ_WECHAT_TEMPLATES 里有不认识的消息类型：{'、'.join(unknown)}")
+        return self
 
     @property
     def is_sqlite(self) -> bool:

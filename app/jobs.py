@@ -13,7 +13,7 @@ from typing import Any
 
 from app.china_time import utcnow
 from app.db import SessionMaker
-from app.services import feed, roster, shop, volunteer
+from app.services import events, feed, grid, notifications, roster, shop, volunteer
 from app.services.identity import maintenance
 
 log = logging.getLogger("xiangzhi.jobs")
@@ -63,6 +63,35 @@ async def fail_interrupted_imports(ctx: dict[str, Any]) -> int:
     return failed
 
 
+async def remind_events(ctx: dict[str, Any]) -> int:
+    sessionmaker: SessionMaker = ctx["sessionmaker"]
+    async with sessionmaker() as session, session.begin():
+        return await events.reminders.remind(session, now=utcnow())
+
+
+async def notify_overdue_tasks(ctx: dict[str, Any]) -> int:
+    sessionmaker: SessionMaker = ctx["sessionmaker"]
+    async with sessionmaker() as session, session.begin():
+        return await grid.overdue.notify_overdue(session, now=utcnow())
+
+
+async def warn_expiring_redemptions(ctx: dict[str, Any]) -> int:
+    sessionmaker: SessionMaker = ctx["sessionmaker"]
+    async with sessionmaker() as session, session.begin():
+        return await shop.warn_expiring(session, now=utcnow())
+
+
+async def deliver_notifications(ctx: dict[str, Any]) -> int:
+    """WeChat messages of the inbox rows that are due (each job run claims its own rows)."""
+    settings = ctx["settings"]
+    outbox = notifications.Outbox(
+        wechat=ctx["wechat"],
+        templates=settings.wechat_templates,
+        state=settings.miniprogram_state,
+    )
+    return await notifications.deliver_due(ctx["sessionmaker"], outbox, now=utcnow())
+
+
 @dataclass(frozen=True, slots=True)
 class Periodic:
     job: Job
@@ -75,7 +104,12 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic(close_finished_volunteering, every_minutes=5),
     Periodic(expire_reservations, every_minutes=5),
     Periodic(fail_interrupted_imports, every_minutes=5),
+    Periodic(remind_events, every_minutes=5),
+    Periodic(notify_overdue_tasks, every_minutes=15),
+    Periodic(warn_expiring_redemptions, every_minutes=15),
 )
+# Sent every few seconds, not every minute: "your leave was approved" should not wait.
+DELIVERY_SECONDS = 10
 
 
 async def run_in_process(ctx: dict[str, Any], *, tick_seconds: float = 60.0) -> None:
@@ -90,3 +124,13 @@ async def run_in_process(ctx: dict[str, Any], *, tick_seconds: float = 60.0) -> 
                     log.exception("periodic job failed", extra={"job": periodic.job.__name__})
         await asyncio.sleep(tick_seconds)
         elapsed_minutes += 1
+
+
+async def deliver_in_process(ctx: dict[str, Any], *, every_seconds: float = 5.0) -> None:
+    """The embedded default's delivery loop."""
+    while True:
+        try:
+            await deliver_notifications(ctx)
+        except Exception:
+            log.exception("notification delivery failed")
+        await asyncio.sleep(every_seconds)

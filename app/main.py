@@ -16,7 +16,7 @@ from app.config import Settings, get_settings
 from app.contract import operation_id
 from app.db import create_engine, create_sessionmaker, read_engine
 from app.errors import install_error_handlers
-from app.jobs import run_in_process
+from app.jobs import deliver_in_process, run_in_process
 from app.middleware.body_limit import BodyLimitMiddleware
 from app.middleware.idempotency import IdempotencyMiddleware
 from app.middleware.request_context import RequestContextMiddleware
@@ -30,6 +30,7 @@ from app.routers import (
     health,
     me,
     media,
+    notifications,
     points,
     roster,
     shop,
@@ -69,8 +70,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     scheduler = None
     if settings.redis_url is None and app.state.run_jobs_in_process:
         # No Redis, so no separate worker: this single process runs the periodic jobs itself.
-        jobs_ctx = {"sessionmaker": app.state.sessionmaker, "cache": cache}
-        scheduler = asyncio.create_task(run_in_process(jobs_ctx))
+        jobs_ctx = {
+            "sessionmaker": app.state.sessionmaker,
+            "cache": cache,
+            "settings": settings,
+            "wechat": app.state.wechat,
+        }
+        scheduler = asyncio.gather(run_in_process(jobs_ctx), deliver_in_process(jobs_ctx))
     try:
         yield
     finally:
@@ -130,6 +136,7 @@ def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = 
         dashboard,
         volunteer,
         shop,
+        notifications,
         wechat_push,
     ):
         app.include_router(module.router)

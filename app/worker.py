@@ -9,7 +9,8 @@ from arq.connections import RedisSettings
 from app.cache import create_cache
 from app.config import get_settings
 from app.db import create_engine, create_sessionmaker
-from app.jobs import PERIODIC
+from app.jobs import DELIVERY_SECONDS, PERIODIC, deliver_notifications
+from app.services.kit import WechatGateway, create_wechat_http
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -17,9 +18,16 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["engine"] = engine
     ctx["sessionmaker"] = create_sessionmaker(engine)
     ctx["cache"] = create_cache(get_settings().redis_url)
+    settings = get_settings()
+    ctx["settings"] = settings
+    http = create_wechat_http(settings) if settings.effective_wechat_mode == "live" else None
+    ctx["wechat_http"] = http
+    ctx["wechat"] = WechatGateway(settings=settings, cache=ctx["cache"], http=http)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    if ctx.get("wechat_http") is not None:
+        await ctx["wechat_http"].aclose()
     await ctx["cache"].aclose()
     await ctx["engine"].dispose()
 
@@ -29,10 +37,16 @@ def _minutes(every: int) -> set[int]:
 
 
 class WorkerSettings:
-    functions: ClassVar[list[Any]] = [p.job for p in PERIODIC]
+    functions: ClassVar[list[Any]] = [p.job for p in PERIODIC] + [deliver_notifications]
     cron_jobs: ClassVar[list[Any]] = [
         cron(p.job, minute=_minutes(p.every_minutes), unique=True)  # type: ignore[arg-type]
         for p in PERIODIC
+    ] + [
+        cron(
+            deliver_notifications,  # type: ignore[arg-type]
+            second=set(range(0, 60, DELIVERY_SECONDS)),
+            unique=True,
+        )
     ]
     on_startup = startup
     on_shutdown = shutdown

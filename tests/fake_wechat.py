@@ -37,6 +37,9 @@ class FakeWechat:
     stale_tokens: set[str] = field(default_factory=set)
     media_check_errcode: int = 0
     traces_issued: int = 0
+    # openid → the errcodes its next subscribe sends answer, in order (then 0: sent).
+    send_script: dict[str, list[int]] = field(default_factory=dict)
+    messages_sent: int = 0
 
     def count(self, path: str) -> int:
         return sum(1 for p, _ in self.calls if p == path)
@@ -124,6 +127,19 @@ class FakeWechat:
             {"errcode": 0, "errmsg": "ok", "trace_id": f"trace-{self.traces_issued}"}
         )
 
+    async def subscribe_send(self, request: Request) -> JSONResponse:
+        body = await request.json()
+        token = request.query_params.get("access_token", "")
+        self.calls.append(("/cgi-bin/message/subscribe/send", {**body, "access_token": token}))
+        if token in self.stale_tokens:
+            return JSONResponse({"errcode": 40001, "errmsg": "invalid credential"})
+        script = self.send_script.get(body.get("touser", ""), [])
+        errcode = script.pop(0) if script else 0
+        if errcode:
+            return JSONResponse({"errcode": errcode, "errmsg": f"scripted {errcode}"})
+        self.messages_sent += 1
+        return JSONResponse({"errcode": 0, "errmsg": "ok", "msgid": 7000 + self.messages_sent})
+
     def app(self) -> Starlette:
         return Starlette(
             routes=[
@@ -133,6 +149,7 @@ class FakeWechat:
                 Route("/sns/jscode2session", self.code2session),
                 Route("/cgi-bin/stable_token", self.stable_token, methods=["POST"]),
                 Route("/wxa/business/getuserphonenumber", self.phone, methods=["POST"]),
+                Route("/cgi-bin/message/subscribe/send", self.subscribe_send, methods=["POST"]),
             ]
         )
 

@@ -87,6 +87,20 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     "ReviewCheckin": (_VILLAGE_ADMIN, {"decision": "accept", "note": "位置偏差系信号原因"}),
     "LeaveCreate": (_MEMBER, {"reason": "外出务工，无法参加。"}),
     "LeaveDecision": (_VILLAGE_ADMIN, {"decision": "approve"}),
+    "GrantsCreate": (
+        _VILLAGER,
+        {"results": {"模板id-来自 GET /notification-templates": "accept"}},
+    ),
+    "MarkRead": (_VILLAGER, {"all": True}),
+    "NoticeCreate": (
+        _VILLAGE_ADMIN,
+        {
+            "title": "明天上午停水检修",
+            "body": "明天 8:00 至 12:00 村东片停水检修，请提前储水。",
+            "audience": {"village_id": 1},
+            "party_members_only": False,
+        },
+    ),
     "PostCreate": (
         _VILLAGE_ADMIN,
         {

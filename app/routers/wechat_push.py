@@ -9,7 +9,8 @@ from app.config import Settings
 from app.deps import SessionDep, SettingsDep
 from app.errors import AppError, BadRequest, Forbidden, NotFound
 from app.services.feed import push
-from app.services.kit import PushRejected
+from app.services.kit import PushRejected, wechat_push
+from app.services.notifications import subscriptions
 
 router = APIRouter(prefix="/api/v1/wechat", tags=["微信消息推送"])
 
@@ -47,7 +48,11 @@ async def verify_address(
         raise _rejected(exc) from exc
 
 
-@router.post("/push", response_class=PlainTextResponse, summary="微信消息推送：接收审核结果")
+@router.post(
+    "/push",
+    response_class=PlainTextResponse,
+    summary="微信消息推送：接收图片审核结果与订阅消息事件",
+)
 async def receive(
     request: Request,
     settings: SettingsDep,
@@ -68,6 +73,9 @@ async def receive(
     try:
         message = push.read(_settings(settings), query, await request.body())
         await push.handle(session, message=message)
+        # Subscribe-message pushes: the user's choices and the outcome of messages sent.
+        events = wechat_push.subscribe_events(wechat_push.parse(message))
+        await subscriptions.pushed(session, events, templates=settings.wechat_templates)
     except PushRejected as exc:
         raise _rejected(exc) from exc
     # WeChat stops retrying once it hears "success".

@@ -2030,6 +2030,170 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notification-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 可订阅的微信消息模板（小程序据此调用 wx.requestSubscribeMessage）
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        get: operations["notifications_templates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notification-grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 上报 wx.requestSubscribeMessage 的结果，返回各类消息的剩余次数
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        post: operations["notifications_report_grants"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 我的消息（新的在前）
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        get: operations["notifications_my_notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notifications/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 未读消息数（角标）
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        get: operations["notifications_unread_count"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 标为已读（部分或全部）
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        post: operations["notifications_mark_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notification-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 我的微信提醒设置
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        get: operations["notifications_my_settings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * 打开或关闭某类消息的微信提醒（站内消息照收）
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        patch: operations["notifications_change_settings"];
+        trace?: never;
+    };
+    "/api/v1/admin/notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 发通知公告（镇、村或党支部，可只发党员）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["notifications_send_notice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/notices/{notice_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 通知公告及各渠道送达情况
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["notifications_get_notice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/wechat/push": {
         parameters: {
             query?: never;
@@ -2044,7 +2208,7 @@ export interface paths {
         get: operations["wechat_push_verify_address"];
         put?: never;
         /**
-         * 微信消息推送：接收审核结果
+         * 微信消息推送：接收图片审核结果与订阅消息事件
          * @description 调用者：无需登录。
          */
         post: operations["wechat_push_receive"];
@@ -2476,6 +2640,24 @@ export interface components {
          * @enum {string}
          */
         AttendanceStatus: "present" | "late" | "pending_review" | "revoked" | "rejected";
+        /** Audience */
+        Audience: {
+            /**
+             * Town Id
+             * @description 所属镇
+             */
+            town_id?: number | null;
+            /**
+             * Village Id
+             * @description 所属村
+             */
+            village_id?: number | null;
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
+            branch_id?: number | null;
+        };
         /** AuditEntryPublic */
         AuditEntryPublic: {
             /**
@@ -3508,6 +3690,16 @@ export interface components {
              */
             on_shelf?: boolean | null;
         };
+        /** GrantsCreate */
+        GrantsCreate: {
+            /**
+             * Results
+             * @description wx.requestSubscribeMessage 的回答：模板 id → accept 等
+             */
+            results: {
+                [key: string]: "accept" | "reject" | "ban" | "filter";
+            };
+        };
         /** GridCount */
         GridCount: {
             /**
@@ -4038,6 +4230,19 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** ListPage[NotificationPublic] */
+        ListPage_NotificationPublic_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["NotificationPublic"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
         /** ListPage[PersonPublic] */
         ListPage_PersonPublic_: {
             /**
@@ -4058,6 +4263,19 @@ export interface components {
              * @description 本页的条目
              */
             items: components["schemas"]["PostPublic"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
+        /** ListPage[QuotaPublic] */
+        ListPage_QuotaPublic_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["QuotaPublic"][];
             /**
              * Next Cursor
              * @description 下一页的翻页参数；为 null 表示没有下一页
@@ -4129,6 +4347,19 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** ListPage[TemplatePublic] */
+        ListPage_TemplatePublic_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["TemplatePublic"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
         /** ListPage[TownPublic] */
         ListPage_TownPublic_: {
             /**
@@ -4162,6 +4393,28 @@ export interface components {
              * @description 刷新令牌（换取新的访问令牌）
              */
             refresh_token?: string | null;
+        };
+        /** MarkRead */
+        MarkRead: {
+            /**
+             * Ids
+             * @description 要处理的编号
+             */
+            ids?: number[];
+            /**
+             * All
+             * @description true：全部
+             * @default false
+             */
+            all: boolean;
+        };
+        /** MarkedRead */
+        MarkedRead: {
+            /**
+             * Updated
+             * @description 改动的条数
+             */
+            updated: number;
         };
         /** MeProfile */
         MeProfile: {
@@ -4587,6 +4840,130 @@ export interface components {
              */
             records: components["schemas"]["RecordPublic"][];
         };
+        /** NoticeCreate */
+        NoticeCreate: {
+            /**
+             * Title
+             * @description 标题
+             */
+            title: string;
+            /**
+             * Body
+             * @description 正文
+             */
+            body: string;
+            /** @description 发给谁：镇 town_id、村 village_id 或党支部 branch_id；不填为本人管辖的村或镇 */
+            audience?: components["schemas"]["Audience"];
+            /**
+             * Party Members Only
+             * @description 只发给党员
+             * @default false
+             */
+            party_members_only: boolean;
+        };
+        /** NoticePublic */
+        NoticePublic: {
+            /**
+             * Id
+             * @description 编号
+             */
+            id: number;
+            /**
+             * Town Id
+             * @description 所属镇
+             */
+            town_id: number;
+            /**
+             * Village Id
+             * @description 所属村
+             */
+            village_id: number | null;
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
+            branch_id: number | null;
+            /**
+             * Title
+             * @description 标题
+             */
+            title: string;
+            /**
+             * Body
+             * @description 正文
+             */
+            body: string;
+            /**
+             * Party Members Only
+             * @description 只发给党员
+             */
+            party_members_only: boolean;
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
+            created_at: string;
+            /**
+             * Recipients
+             * @description 收件人数
+             */
+            recipients: number;
+            /** @description 各渠道送达情况 */
+            reach: components["schemas"]["Reach"];
+        };
+        /**
+         * NotificationKind
+         * @description 取值：`event_reminder` 活动提醒，`leave_decided` 请假审批结果，`appeal_decided` 申诉结果，`post_reviewed` 投稿审核结果，`points_posted` 积分变动，`grid_task_assigned` 网格派单，`grid_task_overdue` 网格任务超期，`redemption_ready` 兑换待领取，`redemption_expiring` 兑换即将过期，`volunteer_confirmed` 志愿时长确认，`service_request_updated` 代办进度，`notice` 通知公告
+         * @enum {string}
+         */
+        NotificationKind: "event_reminder" | "leave_decided" | "appeal_decided" | "post_reviewed" | "points_posted" | "grid_task_assigned" | "grid_task_overdue" | "redemption_ready" | "redemption_expiring" | "volunteer_confirmed" | "service_request_updated" | "notice";
+        /** NotificationPublic */
+        NotificationPublic: {
+            /**
+             * Id
+             * @description 编号
+             */
+            id: number;
+            /** @description 类型 */
+            kind: components["schemas"]["NotificationKind"];
+            /**
+             * Title
+             * @description 标题
+             */
+            title: string;
+            /**
+             * Body
+             * @description 正文
+             */
+            body: string;
+            /**
+             * Page
+             * @description 点开后进入的小程序页面
+             */
+            page: string;
+            /**
+             * Target Type
+             * @description 对象类型
+             */
+            target_type: string;
+            /**
+             * Target Id
+             * @description 对象编号
+             */
+            target_id: string;
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
+            created_at: string;
+            /**
+             * Read At
+             * @description 读过的时间；未读为 null
+             */
+            read_at: string | null;
+            /** @description 微信订阅消息的状态 */
+            wechat: components["schemas"]["WechatState"];
+        };
         /**
          * OwnerType
          * @description 取值：`person` 个人，`household` 户
@@ -4998,6 +5375,54 @@ export interface components {
              * @description 未办结的群众诉求（该功能上线前恒为 0）
              */
             service_requests_open: number;
+        };
+        /** QuotaPublic */
+        QuotaPublic: {
+            /** @description 类型 */
+            kind: components["schemas"]["NotificationKind"];
+            /**
+             * Remaining
+             * @description 还可发送的一次性订阅消息条数
+             */
+            remaining: number;
+            /**
+             * Long Term
+             * @description 长期订阅已同意（不限条数）
+             */
+            long_term: boolean;
+        };
+        /** Reach */
+        Reach: {
+            /**
+             * Inbox
+             * @description 站内消息条数（每位收件人一条）
+             */
+            inbox: number;
+            /**
+             * Sent
+             * @description 微信消息已发送
+             */
+            sent: number;
+            /**
+             * Pending
+             * @description 微信消息待发送（如夜间顺延到 7 点）
+             */
+            pending: number;
+            /**
+             * No Quota
+             * @description 未订阅或订阅次数用完，未发微信
+             */
+            no_quota: number;
+            /**
+             * Failed
+             * @description 微信发送失败
+             */
+            failed: number;
+            /**
+             * Skipped
+             * @description 不发微信（未绑定微信、本人关闭提醒或未配置模板）
+             */
+            skipped: number;
         };
         /** RecordIds */
         RecordIds: {
@@ -6103,6 +6528,26 @@ export interface components {
          * @enum {string}
          */
         TaskStatus: "reported" | "accepted" | "in_progress" | "resolved" | "closed" | "rejected";
+        /** TemplatePublic */
+        TemplatePublic: {
+            /** @description 类型 */
+            kind: components["schemas"]["NotificationKind"];
+            /**
+             * Template Id
+             * @description 微信订阅消息模板 id
+             */
+            template_id: string;
+            /**
+             * Title
+             * @description 标题
+             */
+            title: string;
+            /**
+             * Long Term
+             * @description 是否长期订阅模板
+             */
+            long_term: boolean;
+        };
         /** TokenResponse */
         TokenResponse: {
             /**
@@ -6261,6 +6706,14 @@ export interface components {
          * @enum {string}
          */
         Unit: "once" | "hour" | "score";
+        /** UnreadCount */
+        UnreadCount: {
+            /**
+             * Count
+             * @description 数量
+             */
+            count: number;
+        };
         /** Venue */
         Venue: {
             /**
@@ -6472,6 +6925,12 @@ export interface components {
              */
             code: string;
         };
+        /**
+         * WechatState
+         * @description 取值：`pending` 待发送，`sent` 已发送，`no_quota` 未订阅，`failed` 发送失败，`skipped` 不发微信
+         * @enum {string}
+         */
+        WechatState: "pending" | "sent" | "no_quota" | "failed" | "skipped";
         /**
          * Problem
          * @description 错误答复（RFC 9457 problem+json）。
@@ -15394,6 +15853,631 @@ export interface operations {
                 };
             };
             /** @description Unprocessable Content。code：`request.validation`、`scope.required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    notifications_templates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_TemplatePublic_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    notifications_report_grants: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GrantsCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_QuotaPublic_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.not_bound` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    notifications_my_notifications: {
+        parameters: {
+            query?: {
+                /** @description true：只看未读 */
+                unread?: boolean;
+                /** @description 每页条数 */
+                limit?: number;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_NotificationPublic_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.not_bound` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`pagination.invalid_cursor`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    notifications_unread_count: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCount"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.not_bound` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    notifications_mark_read: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarkRead"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkedRead"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.not_bound` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    notifications_my_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: boolean;
+                    };
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.not_bound` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    notifications_change_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: boolean;
+                    };
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.not_bound` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    notifications_send_notice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoticeCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticePublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`notice.audience_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation`、`scope.required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    notifications_get_notice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notice_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticePublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`notice.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation` */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -1,6 +1,15 @@
 """Party days and meetings (三会一课): events and their codes, check-in, leave, attendance
 and the compliance report."""
 
-from app.services.events import attendance, checkins, events, leave, papers, posters, queues
+from app.services.events import (
+    attendance,
+    checkins,
+    events,
+    leave,
+    papers,
+    posters,
+    queues,
+    reminders,
+)
 
-__all__ = ["attendance", "checkins", "events", "leave", "papers", "posters", "queues"]
+__all__ = ["attendance", "checkins", "events", "leave", "papers", "posters", "queues", "reminders"]

@@ -41,7 +41,8 @@ MONTHLY = (EventKind.party_day, EventKind.branch_committee, EventKind.group_meet
 QUARTERLY = (EventKind.branch_congress, EventKind.party_lecture)
 
 
-async def _rows(session: AsyncSession, event: PartyEvent) -> list[AttendanceRow]:
+async def expected(session: AsyncSession, event: PartyEvent) -> list[AttendanceRow]:
+    """Every member the event expects, with where each stands (present … absent)."""
     members = (
         await session.exec(
             select(Person)
@@ -92,14 +93,14 @@ async def _rows(session: AsyncSession, event: PartyEvent) -> list[AttendanceRow]
 
 async def counts(session: AsyncSession, event: PartyEvent) -> Counter[str]:
     """How many of the event's expected members were present, late, excused, absent."""
-    return Counter(r.status for r in await _rows(session, event))
+    return Counter(r.status for r in await expected(session, event))
 
 
 async def event_report(
     session: AsyncSession, *, principal: Principal, event_id: int
 ) -> AttendanceReport:
     event = await events.event_for_host(session, principal, event_id)
-    rows = await _rows(session, event)
+    rows = await expected(session, event)
     counts = Counter(r.status for r in rows)
     return AttendanceReport(
         event_id=event_id,
@@ -137,7 +138,7 @@ async def member_year(
     for event in held:
         if person.branch_id not in events.expected_branches(event):
             continue
-        row = next((r for r in await _rows(session, event) if r.person_id == person_id), None)
+        row = next((r for r in await expected(session, event) if r.person_id == person_id), None)
         if row is not None:
             counts[row.status] += 1
     return MemberYear(
@@ -173,7 +174,7 @@ async def branch_month(
     ).all()
     items = []
     for event in held:
-        counts = Counter(r.status for r in await _rows(session, event))
+        counts = Counter(r.status for r in await expected(session, event))
         items.append(
             EventSummary(
                 event_id=id_of(event),

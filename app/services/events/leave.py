@@ -7,10 +7,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.china_time import utcnow
 from app.errors import BadRequest, Conflict, NotFound
 from app.models.events import LeaveCreate, LeaveDecision, LeaveRequest, LeaveStatus, PartyEvent
+from app.models.notifications import NotificationKind
 from app.services import audit
 from app.services.events import events
 from app.services.events.checkins import NotInvited
 from app.services.identity import Location, Principal, caller_person, covers, location_of
+from app.services.notifications import notify
 
 
 class AlreadyDecided(Conflict):
@@ -79,7 +81,7 @@ async def decide(
             or covers(principal, Location(town_id=leave.town_id, branch_id=leave.branch_id))
         )
     )
-    if leave is None or not allowed:
+    if leave is None or event is None or not allowed:
         raise LeaveNotFound()
     if leave.status != LeaveStatus.pending:
         raise AlreadyDecided()
@@ -95,4 +97,14 @@ async def decide(
         leave.decision_note = data.note
         leave.decided_by_person_id = principal.person_id
         leave.decided_at = utcnow()
+    verdict = "已准假" if leave.status == LeaveStatus.approved else "未准假"
+    await notify(
+        session,
+        people=[leave.person_id],
+        kind=NotificationKind.leave_decided,
+        target=("event", leave.event_id),
+        title="请假审批结果",
+        body=f"“{event.title}”的请假{verdict}" + (f"：{data.note}" if data.note else "。"),
+        values={"name": event.title, "status": verdict, "time": event.starts_at, "note": data.note},
+    )
     return leave

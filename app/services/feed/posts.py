@@ -19,11 +19,13 @@ from app.models.feed import (
     ReviewDecision,
 )
 from app.models.media import NEEDS_HUMAN, Media, Moderation
+from app.models.notifications import NotificationKind
 from app.models.roster import Village
 from app.services import audit
 from app.services.feed import content_safety
 from app.services.identity import Location, NotBound, Principal, bound_person, covers, location_of
 from app.services.kit import Storage, WechatGateway, personal_data
+from app.services.notifications import notify
 from app.services.roster import VillageNotFound
 
 
@@ -193,6 +195,17 @@ async def review(
         where=location_of(post),
         after={"status": post.status, "reason": data.reason},
     )
+    if post.author_person_id is not None:
+        verdict = "已发布" if approve else "未通过"
+        await notify(
+            session,
+            people=[post.author_person_id],
+            kind=NotificationKind.post_reviewed,
+            target=("post", post_id),
+            title=f"投稿{verdict}",
+            body=f"“{post.title}”{verdict}" + (f"：{data.reason}" if data.reason else "。"),
+            values={"name": post.title, "status": verdict, "note": data.reason or post.title},
+        )
     return post
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import and_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.china_time import utcnow
+from app.china_time import to_china, utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.models.base import id_of
 from app.models.grid import (
@@ -21,12 +21,14 @@ from app.models.grid import (
     TransitionCreate,
 )
 from app.models.media import Media
+from app.models.notifications import NotificationKind
 from app.models.roster import ADMIN_ROLES, Grid, Role, RoleGrant, ScopeType, Town
 from app.services import audit
 from app.services.grid import evidence
 from app.services.grid import flow as grid_flow
 from app.services.identity import Principal, covers, location_of, scope_clause
 from app.services.kit import Page, geo, keyset_page
+from app.services.notifications import notify
 
 
 class ActionForbidden(Forbidden):
@@ -192,6 +194,16 @@ async def create_task(session: AsyncSession, *, principal: Principal, data: Task
         where=location_of(task),
         after={"title": task.title, "status": task.status, "needs_review": bool(task.resembles)},
     )
+    if assigned and data.assignee_person_id is not None:
+        await notify(
+            session,
+            people=[data.assignee_person_id],
+            kind=NotificationKind.grid_task_assigned,
+            target=("grid_task", task.id),
+            title="新派单",
+            body=f"{task.title}（请于 {to_china(task.due_at):%m月%d日 %H:%M} 前办结）",
+            values={"name": task.title, "time": task.due_at, "note": task.description},
+        )
     return task
 
 

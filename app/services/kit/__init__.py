@@ -21,8 +21,8 @@ from app.services.kit.paper import Column, Paper, Sheet
 from app.services.kit.qr_tokens import QrSettings
 from app.services.kit.storage import PRIVATE_PREFIX, LocalStorage, Storage, create_storage
 from app.services.kit.tables import Table, UnsupportedFile, read_table
-from app.services.kit.wechat import WechatGateway, create_wechat_http
-from app.services.kit.wechat_push import PushRejected
+from app.services.kit.wechat import SendResult, WechatGateway, create_wechat_http
+from app.services.kit.wechat_push import PushRejected, SubscribeEvent
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -35,8 +35,10 @@ __all__ = [
     "Paper",
     "PushRejected",
     "QrSettings",
+    "SendResult",
     "Sheet",
     "Storage",
+    "SubscribeEvent",
     "Table",
     "UnsupportedFile",
     "WechatGateway",

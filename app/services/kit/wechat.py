@@ -1,5 +1,5 @@
 """WeChat server calls: code2session, the shared access token, phone numbers, mini-program
-codes and the content-safety checks.
+codes, the content-safety checks and subscribe messages.
 
 In mock mode no network is touched: login code ``abc`` is openid ``mock-abc`` and an 11-digit
 phone code is that phone number.
@@ -56,6 +56,12 @@ class WrongApp(UpstreamError):
 log = logging.getLogger("xiangzhi.wechat")
 
 _TOKEN_ERRORS = frozenset({40001, 42001, 40014})
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    state: str  # sent, no_quota or failed
+    detail: str  # the msgid when sent, else WeChat's errcode and errmsg
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +232,45 @@ class WechatGateway:
         if errcode != 0 or not data.get("trace_id"):
             raise _code_error(errcode or -2)
         return str(data["trace_id"])
+
+    async def send_subscribe_message(
+        self,
+        *,
+        openid: str,
+        template_id: str,
+        page: str,
+        data: dict[str, str],
+        state: str,
+        tries: int = 3,
+    ) -> SendResult:
+        """One subscribe message. WeChat busy (−1) and timeouts are tried again with backoff;
+        43101 (no subscription left) and every other refusal are answers, not retried."""
+        body = {
+            "touser": openid,
+            "template_id": template_id,
+            "page": page,
+            "data": {key: {"value": value} for key, value in data.items()},
+            "miniprogram_state": state,
+            "lang": "zh_CN",
+        }
+        answer: dict[str, Any] = {}
+        for attempt in range(tries):
+            if attempt:
+                await asyncio.sleep(0.2 * 2**attempt)
+            try:
+                answer = await self._with_access_token("/cgi-bin/message/subscribe/send", body)
+            except WechatUnavailable:
+                answer = {"errcode": -1, "errmsg": "timeout or unreachable"}
+                continue
+            if int(answer.get("errcode") or 0) != -1:
+                break
+        errcode = int(answer.get("errcode") or 0)
+        message = str(answer.get("errmsg") or "")[:150]
+        if errcode == 0:
+            return SendResult("sent", str(answer.get("msgid") or ""))
+        if errcode == 43101:
+            return SendResult("no_quota", f"43101 {message}")
+        return SendResult("failed", f"{errcode} {message}")
 
     async def _with_access_token(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         token = await self.access_token()

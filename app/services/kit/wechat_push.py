@@ -92,3 +92,58 @@ def media_verdict(data: dict[str, Any]) -> MediaVerdict | None:
         # WeChat sends the label as a number or a string.
         label=str(label)[:32],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SubscribeEvent:
+    """One template's line in a subscribe-message push: a popup answer, a later change in the
+    user's settings, or the outcome of a message sent."""
+
+    event: str  # subscribe_msg_popup_event | subscribe_msg_change_event | subscribe_msg_sent_event
+    openid: str
+    template_id: str
+    status: str  # accept | reject | ban | filter, or for a sent message its ErrorStatus
+    msgid: str = ""
+    errcode: int = 0
+    sent_at: str = ""  # the push's CreateTime: with the user and template, names a retry
+
+
+_SUBSCRIBE_EVENTS = {
+    "subscribe_msg_popup_event",
+    "subscribe_msg_change_event",
+    "subscribe_msg_sent_event",
+}
+
+
+def subscribe_events(data: dict[str, Any]) -> list[SubscribeEvent]:
+    """The lines of a subscribe-message push (WeChat sends one line as an object, several as a
+    list), or none for any other event."""
+    event = data.get("Event")
+    openid = data.get("FromUserName")
+    if event not in _SUBSCRIBE_EVENTS or not isinstance(openid, str) or not openid:
+        return []
+    lines = data.get("List")
+    if isinstance(lines, dict):
+        lines = [lines]
+    if not isinstance(lines, list):
+        return []
+    found = []
+    for line in lines:
+        if not isinstance(line, dict) or not line.get("TemplateId"):
+            continue
+        try:
+            errcode = int(line.get("ErrorCode") or 0)
+        except (TypeError, ValueError):
+            errcode = -2
+        found.append(
+            SubscribeEvent(
+                event=str(event),
+                openid=openid[:128],
+                template_id=str(line["TemplateId"])[:128],
+                status=str(line.get("SubscribeStatusString") or line.get("ErrorStatus") or "")[:64],
+                msgid=str(line.get("MsgID") or "")[:64],
+                errcode=errcode,
+                sent_at=str(data.get("CreateTime") or "")[:32],
+            )
+        )
+    return found

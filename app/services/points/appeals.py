@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.china_time import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.models.base import id_of
+from app.models.notifications import NotificationKind
 from app.models.points import (
     Appeal,
     AppealCreate,
@@ -32,6 +33,7 @@ from app.services.identity import (
     scope_clause,
 )
 from app.services.kit import Page, keyset_page
+from app.services.notifications import notify
 from app.services.points import ledger
 from app.services.points.ledger import EntryNotFound
 
@@ -154,6 +156,16 @@ async def decide(
         appeal.decision_note = data.note or None
         appeal.decided_by_person_id = principal.person_id
         appeal.decided_at = utcnow()
+    verdict = "申诉成立" if appeal.status == AppealStatus.upheld else "申诉未成立"
+    await notify(
+        session,
+        people=[appeal.person_id],
+        kind=NotificationKind.appeal_decided,
+        target=("appeal", id_of(appeal)),
+        title="积分申诉结果",
+        body=verdict + (f"：{appeal.decision_note}" if appeal.decision_note else "。"),
+        values={"status": verdict, "time": appeal.decided_at, "note": appeal.decision_note},
+    )
     return appeal
 
 

@@ -28,7 +28,7 @@ from app.models.points import (
 from app.models.roster import Household, Person
 from app.services import audit, media
 from app.services.identity import Principal, location_of
-from app.services.points import chain, totals
+from app.services.points import announce, chain, totals
 
 
 class EntryNotFound(NotFound):
@@ -229,6 +229,7 @@ async def post(
         where=location_of(locked),
         after=_entry_snapshot(entry),
     )
+    await announce.entry_settled(session, locked, entry)
     return entry
 
 
@@ -285,6 +286,7 @@ async def decide(
             )
         else:
             entry.status = EntryStatus.rejected
+    await announce.entry_settled(session, locked, entry)
     return entry
 
 

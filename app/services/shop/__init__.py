@@ -19,6 +19,7 @@ from app.services.shop.redemptions import (
     readable_redemption,
     redeem,
 )
+from app.services.shop.reminders import warn_expiring
 
 __all__ = [
     "COUNTER_ROLES",
@@ -37,5 +38,6 @@ __all__ = [
     "reports",
     "restock",
     "update_goods",
+    "warn_expiring",
     "yuan",
 ]

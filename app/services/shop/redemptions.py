@@ -16,9 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.china_time import month_bounds, utcnow
+from app.china_time import month_bounds, to_china, utcnow
 from app.errors import Conflict, Forbidden, NotFound
 from app.models.base import id_of
+from app.models.notifications import NotificationKind
 from app.models.points import Ledger, LedgerEntry, SourceType
 from app.models.roster import Household, Person
 from app.models.shop import (
@@ -30,6 +31,7 @@ from app.models.shop import (
 from app.services import audit
 from app.services.identity import Principal, caller_person, covers, location_of
 from app.services.kit import Page, keyset_page
+from app.services.notifications import notify
 from app.services.points import InsufficientPoints, ledger
 from app.services.shop.common import (
     COUNTER_ROLES,
@@ -176,6 +178,22 @@ async def redeem(
         target_id=id_of(redemption),
         where=location_of(redemption),
         after={"goods_id": goods.id, "quantity": data.quantity, "points": redemption.points},
+    )
+    await notify(
+        session,
+        people=[id_of(person)],
+        kind=NotificationKind.redemption_ready,
+        target=("shop_redemption", id_of(redemption)),
+        title="兑换成功，请到积分超市领取",
+        body=f"{goods.name} × {data.quantity}，兑换码 {redemption.code}，"
+        f"请于 {to_china(redemption.expires_at):%m月%d日} 前领取。",
+        values={
+            "name": goods.name,
+            "code": redemption.code,
+            "points": str(redemption.points),
+            "time": redemption.expires_at,
+            "note": f"兑换码 {redemption.code}",
+        },
     )
     return redemption
 
@@ -350,3 +368,4 @@ async def my_redemptions(
         cursor=cursor,
         descending=True,
     )
+

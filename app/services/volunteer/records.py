@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.china_time import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.models.base import id_of
+from app.models.notifications import NotificationKind
 from app.models.points import LEDGER_OWNER, Ledger, OwnerType, SourceType
 from app.models.roster import Person
 from app.models.volunteer import (
@@ -19,6 +20,7 @@ from app.models.volunteer import (
 from app.services import audit
 from app.services.identity import Principal, covers, location_of
 from app.services.kit import Page, keyset_page
+from app.services.notifications import notify
 from app.services.points import ledger, scoring_rules
 from app.services.volunteer.activities import organised
 from app.services.volunteer.common import credited_minutes, locked_record
@@ -189,6 +191,20 @@ async def confirm(
             target_id=record.id,
             where=location_of(activity),
             after={"minutes": record.minutes, "entry_id": record.entry_id},
+        )
+        await notify(
+            session,
+            people=[record.person_id],
+            kind=NotificationKind.volunteer_confirmed,
+            target=("volunteer_record", record.id),
+            title="志愿时长已确认",
+            body=f"“{activity.title}”确认志愿服务 {record.minutes} 分钟。",
+            values={
+                "name": activity.title,
+                "time": activity.starts_at,
+                "points": f"{record.minutes} 分钟",
+                "note": f"{record.minutes / 60:.1f} 小时",
+            },
         )
     await session.flush()
     return rows

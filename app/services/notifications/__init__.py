@@ -1,0 +1,16 @@
+"""Notifications: the inbox every domain writes to through ``notify``, WeChat subscribe
+messages sent from it within each person's quota and never twice, and admins' notices."""
+
+from app.services.notifications import delivery, inbox, notices, subscriptions
+from app.services.notifications.delivery import Outbox, deliver_due
+from app.services.notifications.inbox import notify
+
+__all__ = [
+    "Outbox",
+    "deliver_due",
+    "delivery",
+    "inbox",
+    "notices",
+    "notify",
+    "subscriptions",
+]

@@ -1,0 +1,64 @@
+"""Telling people their points moved: the inbox (and WeChat) of the person whose account it is,
+or of the household's members who have signed in (the rest have no inbox to read). The shop
+and reversals say it in their own words (the redemption, the appeal), so they are not
+announced twice."""
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models.auth import UserAccount
+from app.models.base import id_of
+from app.models.notifications import NotificationKind
+from app.models.points import (
+    EntryStatus,
+    Ledger,
+    LedgerEntry,
+    OwnerType,
+    PointsAccount,
+    SourceType,
+)
+from app.models.roster import Person
+from app.services.notifications import notify
+
+_QUIET_SOURCES = (SourceType.redemption, SourceType.reversal)
+
+
+async def _people(session: AsyncSession, account: PointsAccount) -> list[int]:
+    if account.owner_type is OwnerType.person:
+        return [account.owner_id]
+    found = await session.exec(
+        select(Person.id)
+        .join(UserAccount, col(UserAccount.person_id) == col(Person.id))
+        .where(col(Person.household_id) == account.owner_id)
+        .distinct()
+    )
+    return [p for p in found.all() if p is not None]
+
+
+async def entry_settled(session: AsyncSession, account: PointsAccount, entry: LedgerEntry) -> None:
+    """An entry posted (at once, or approved) or rejected after review."""
+    if entry.source_type in _QUIET_SOURCES or entry.status is EntryStatus.pending:
+        return
+    if account.ledger is Ledger.volunteer:
+        return  # minutes, not points: volunteer_confirmed tells them
+    signed = f"{entry.points:+d}"
+    if entry.status is EntryStatus.rejected:
+        status, body = "未通过", f"“{entry.title}”的 {signed} 分审核未通过。"
+    else:
+        status = "已入账"
+        body = f"{entry.title}：{signed} 分，余额 {entry.balance_after} 分。"
+    await notify(
+        session,
+        people=await _people(session, account),
+        kind=NotificationKind.points_posted,
+        target=("ledger_entry", id_of(entry)),
+        title=f"积分{status} {signed}",
+        body=body,
+        values={
+            "name": entry.title,
+            "points": signed,
+            "status": status,
+            "time": entry.posted_at or entry.created_at,
+            "note": entry.note or entry.title,
+        },
+    )
