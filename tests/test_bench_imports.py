@@ -7,7 +7,7 @@ import pytest
 
 
 @pytest.mark.parametrize(
-    "name", ["me", "points", "checkin", "media", "feed", "grid", "load", "roster_import"]
+    "name", ["me", "points", "checkin", "media", "feed", "grid", "load", "roster_import", "notify"]
 )
 def test_benchmark_driver_imports(name: str) -> None:
     module = importlib.import_module(f"bench.{name}")

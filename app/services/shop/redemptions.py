@@ -368,4 +368,3 @@ async def my_redemptions(
         cursor=cursor,
         descending=True,
     )
-
