@@ -24,6 +24,7 @@ from app.routers import (
     audit,
     auth,
     dashboard,
+    duty,
     events,
     feed,
     grid,
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = 
         dashboard,
         volunteer,
         shop,
+        duty,
         notifications,
         wechat_push,
     ):

@@ -87,6 +87,24 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     "ReviewCheckin": (_VILLAGE_ADMIN, {"decision": "accept", "note": "位置偏差系信号原因"}),
     "LeaveCreate": (_MEMBER, {"reason": "外出务工，无法参加。"}),
     "LeaveDecision": (_VILLAGE_ADMIN, {"decision": "approve"}),
+    "VillageUpdate": (_VILLAGE_ADMIN, {"office_phone": "0314-5551234"}),
+    "ShiftCreate": (
+        _VILLAGE_ADMIN,
+        {
+            "village_id": 1,
+            "person_id": 2,
+            "date": "2026-12-07",
+            "starts_at": "08:30",
+            "ends_at": "17:30",
+            "repeat_days": 1,
+        },
+    ),
+    "ServiceRequestCreate": (
+        _VILLAGER,
+        {"kind": "errand", "title": "代办医保续费", "description": "家中老人行动不便，请代办。"},
+    ),
+    "ServiceTransition": (_VILLAGE_ADMIN, {"action": "accept", "note": "今天下午去镇上办理"}),
+    "RatingCreate": (_VILLAGER, {"stars": 5, "comment": "办得很快，谢谢！"}),
     "GrantsCreate": (
         _VILLAGER,
         {"results": {"模板id-来自 GET /notification-templates": "accept"}},

@@ -12,6 +12,7 @@ from app.models import (
     points,
     roster,
     roster_import,
+    service,
     shop,
     volunteer,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "points",
     "roster",
     "roster_import",
+    "service",
     "shop",
     "volunteer",
 ]

@@ -40,6 +40,24 @@ ENUM_LABELS: dict[str, dict[str, str]] = {
         "member_review": "民主评议党员",
         "training": "学习培训",
     },
+    "ServiceKind": {
+        "errand": "代办",
+        "livelihood": "民生诉求",
+        "dispute": "矛盾纠纷",
+        "other": "其他",
+    },
+    "ServiceStatus": {
+        "submitted": "已提交",
+        "accepted": "已受理",
+        "done": "已办结",
+        "declined": "不予办理",
+    },
+    "ServiceAction": {
+        "accept": "受理",
+        "done": "办结",
+        "decline": "不予办理",
+        "reassign": "转交",
+    },
     "NotificationKind": {
         "event_reminder": "活动提醒",
         "leave_decided": "请假审批结果",
@@ -106,6 +124,7 @@ ENUM_LABELS: dict[str, dict[str, str]] = {
         "village_admin": "村管理员",
         "branch_admin": "支部管理员",
         "grid_worker": "网格员",
+        "supervisor": "村务监督委员会成员",
         "shop_keeper": "积分超市管理员",
     },
     "ScanKind": {"sign_in": "签到", "sign_out": "签退"},

@@ -7,7 +7,7 @@ belongs to, so one scope filter serves every list.
 import secrets
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as SchemaField
@@ -33,6 +33,7 @@ class Role(StrEnum):
     branch_admin = "branch_admin"
     grid_worker = "grid_worker"
     shop_keeper = "shop_keeper"
+    supervisor = "supervisor"  # 村务监督委员会: reads the village's affairs, files objections
 
 
 class ScopeType(StrEnum):
@@ -52,6 +53,7 @@ ROLE_SCOPES: dict[Role, frozenset[ScopeType]] = {
     Role.branch_admin: frozenset({ScopeType.branch}),
     Role.grid_worker: frozenset({ScopeType.grid, ScopeType.village}),
     Role.shop_keeper: frozenset({ScopeType.village}),
+    Role.supervisor: frozenset({ScopeType.village}),
 }
 
 
@@ -67,6 +69,8 @@ class Town(SQLModel, table=True):
     grid_due_hours: dict[str, int] = Field(
         default_factory=lambda: {"urgent": 4, "high": 24, "normal": 72, "low": 168}, sa_type=JSON
     )
+    # Hours a villager's service request (代办) may wait before it is overdue.
+    service_due_hours: int = Field(default=48)
     created_at: datetime = created_at_field()
 
 
@@ -76,6 +80,8 @@ class Village(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     town_id: int = Field(foreign_key="towns.id", index=True)
     name: str = Field(max_length=100)
+    # The village office's phone (村委会值班电话): shown with who is on duty, never a cadre's own.
+    office_phone: str | None = Field(default=None, max_length=20)
     created_at: datetime = created_at_field()
 
 
@@ -179,6 +185,9 @@ class TownUpdate(BaseModel):
     grid_due_hours: dict[Literal["urgent", "high", "normal", "low"], int] | None = SchemaField(
         default=None, description="各优先级网格任务的办理时限（小时）"
     )
+    service_due_hours: int | None = SchemaField(
+        default=None, ge=1, le=24 * 30, description="群众代办诉求的办理时限（小时），默认 48"
+    )
 
     @field_validator("grid_due_hours")
     @classmethod
@@ -204,6 +213,7 @@ class TownPublic(_Public):
     appeal_days: int
     member_star_points: list[int]
     grid_due_hours: dict[str, int]
+    service_due_hours: int
     created_at: ChinaDatetime
 
 
@@ -211,15 +221,28 @@ OWN_TOWN = "所属镇；不填则为您所管辖的那一个镇（管辖不止�
 OWN_VILLAGE = "所属村；不填则为您所管辖的那一个村（管辖不止一个村时必填）"
 
 
+OfficePhone = Annotated[
+    str,
+    SchemaField(pattern=r"^[0-9][0-9-]{4,19}$", description="村委会值班电话（固定电话或办公手机）"),
+]
+
+
 class VillageCreate(BaseModel):
     town_id: DbId | None = SchemaField(default=None, description=OWN_TOWN)
     name: Name
+    office_phone: OfficePhone | None = None
+
+
+class VillageUpdate(BaseModel):
+    name: Name | None = None
+    office_phone: OfficePhone | None = None
 
 
 class VillagePublic(_Public):
     id: int
     town_id: int
     name: str
+    office_phone: str | None
     created_at: ChinaDatetime
 
 

@@ -44,6 +44,7 @@ from app.models.roster import (
     Village,
     VillageCreate,
     VillagePublic,
+    VillageUpdate,
 )
 from app.models.roster_import import ImportPublic, ImportStatus
 from app.routers.common import (
@@ -143,6 +144,17 @@ async def update_town(
 @router.post("/villages", status_code=201, response_model=VillagePublic, summary="新建村")
 async def create_village(body: VillageCreate, principal: TownAdmin, session: SessionDep) -> Village:
     return await roster_service.create_village(session, principal=principal, data=body)
+
+
+@router.patch(
+    "/villages/{row_id}", response_model=VillagePublic, summary="修改村名或村委会值班电话"
+)
+async def update_village(
+    row_id: RowId, body: VillageUpdate, principal: AdminUser, session: SessionDep
+) -> Village:
+    return await roster_service.update_village(
+        session, principal=principal, village_id=row_id, data=body
+    )
 
 
 @router.post("/branches", status_code=201, response_model=BranchPublic, summary="新建党支部")

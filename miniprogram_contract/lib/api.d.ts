@@ -236,6 +236,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/villages/{row_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 村详情
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["roster_get_villages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * 修改村名或村委会值班电话
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        patch: operations["roster_update_village"];
+        trace?: never;
+    };
     "/api/v1/admin/branches": {
         parameters: {
             query?: never;
@@ -394,26 +418,6 @@ export interface paths {
          * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
          */
         post: operations["roster_grant_role"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/villages/{row_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * 村详情
-         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
-         */
-        get: operations["roster_get_villages"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2022,6 +2026,190 @@ export interface paths {
          * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员、积分超市管理员（只限其管辖范围）。
          */
         get: operations["shop_monthly_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/duty-shifts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 本村排班表
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["duty_list_shifts"];
+        put?: never;
+        /**
+         * 排班（一天，或 repeat_days 连排一周）；同一人时间重叠的拒绝
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["duty_create_shifts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/duty/today": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 今天谁在村委会值班（及值班电话）
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        get: operations["duty_duty_today"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 提交代办或诉求（由当时值班的干部办理）
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        post: operations["duty_file_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/service-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 我的诉求
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        get: operations["duty_my_requests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service-requests/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 诉求详情（本人、办理人和村干部）
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        get: operations["duty_get_request"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service-requests/{request_id}/rating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 办结后评价（1–5 星，只能一次）
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        post: operations["duty_rate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/service-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 待我办理的诉求（村干部：本村的；值班人员：交给自己的）
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        get: operations["duty_desk"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/service-requests/{request_id}/transitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 受理、办结、不予办理或转交
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        post: operations["duty_move"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/service-requests/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 本村当月代办服务统计（?format=xlsx 导出）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["duty_monthly_report"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3837,6 +4025,52 @@ export interface components {
              */
             note: string;
         };
+        /** Handler */
+        Handler: {
+            /**
+             * Person Id
+             * @description 人员
+             */
+            person_id: number;
+            /**
+             * Name
+             * @description 名称
+             */
+            name: string;
+        };
+        /** HandlerLine */
+        HandlerLine: {
+            /**
+             * Person Id
+             * @description 人员
+             */
+            person_id: number | null;
+            /**
+             * Name
+             * @description 名称
+             */
+            name: string;
+            /**
+             * Requests
+             * @description 诉求件数
+             */
+            requests: number;
+            /**
+             * Done
+             * @description 办结件数
+             */
+            done: number;
+            /**
+             * Median Hours
+             * @description 提交到办结用时的中位数（小时）
+             */
+            median_hours: number | null;
+            /**
+             * Average Rating
+             * @description 群众评价的平均星数
+             */
+            average_rating: number | null;
+        };
         /** HouseholdCreate */
         HouseholdCreate: {
             /**
@@ -4243,6 +4477,19 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** ListPage[OnDuty] */
+        ListPage_OnDuty_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["OnDuty"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
         /** ListPage[PersonPublic] */
         ListPage_PersonPublic_: {
             /**
@@ -4328,6 +4575,32 @@ export interface components {
              * @description 本页的条目
              */
             items: components["schemas"]["ScoringRulePublic"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
+        /** ListPage[ServiceRequestPublic] */
+        ListPage_ServiceRequestPublic_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["ServiceRequestPublic"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
+        /** ListPage[ShiftPublic] */
+        ListPage_ShiftPublic_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["ShiftPublic"][];
             /**
              * Next Cursor
              * @description 下一页的翻页参数；为 null 表示没有下一页
@@ -4964,6 +5237,34 @@ export interface components {
             /** @description 微信订阅消息的状态 */
             wechat: components["schemas"]["WechatState"];
         };
+        /** OnDuty */
+        OnDuty: {
+            /**
+             * Name
+             * @description 名称
+             */
+            name: string;
+            /**
+             * Role
+             * @description 职务，如 村干部、党支部委员
+             */
+            role: string;
+            /**
+             * Starts At
+             * @description 开始时间
+             */
+            starts_at: string;
+            /**
+             * Ends At
+             * @description 结束时间
+             */
+            ends_at: string;
+            /**
+             * Office Phone
+             * @description 村委会值班电话（不公开干部个人手机号）
+             */
+            office_phone: string | null;
+        };
         /**
          * OwnerType
          * @description 取值：`person` 个人，`household` 户
@@ -5391,6 +5692,19 @@ export interface components {
              */
             long_term: boolean;
         };
+        /** RatingCreate */
+        RatingCreate: {
+            /**
+             * Stars
+             * @description 评价星数 1–5
+             */
+            stars: number;
+            /**
+             * Comment
+             * @description 评价留言
+             */
+            comment?: string | null;
+        };
         /** Reach */
         Reach: {
             /**
@@ -5780,10 +6094,10 @@ export interface components {
         };
         /**
          * Role
-         * @description 取值：`superadmin` 超级管理员，`town_admin` 镇管理员，`village_admin` 村管理员，`branch_admin` 支部管理员，`grid_worker` 网格员，`shop_keeper` 积分超市管理员
+         * @description 取值：`superadmin` 超级管理员，`town_admin` 镇管理员，`village_admin` 村管理员，`branch_admin` 支部管理员，`grid_worker` 网格员，`shop_keeper` 积分超市管理员，`supervisor` 村务监督委员会成员
          * @enum {string}
          */
-        Role: "superadmin" | "town_admin" | "village_admin" | "branch_admin" | "grid_worker" | "shop_keeper";
+        Role: "superadmin" | "town_admin" | "village_admin" | "branch_admin" | "grid_worker" | "shop_keeper" | "supervisor";
         /** RoleGrantCreate */
         RoleGrantCreate: {
             /**
@@ -6253,6 +6567,275 @@ export interface components {
              */
             enabled?: boolean | null;
         };
+        /**
+         * ServiceAction
+         * @description 取值：`accept` 受理，`done` 办结，`decline` 不予办理，`reassign` 转交
+         * @enum {string}
+         */
+        ServiceAction: "accept" | "done" | "decline" | "reassign";
+        /**
+         * ServiceKind
+         * @description 取值：`errand` 代办，`livelihood` 民生诉求，`dispute` 矛盾纠纷，`other` 其他
+         * @enum {string}
+         */
+        ServiceKind: "errand" | "livelihood" | "dispute" | "other";
+        /** ServiceReport */
+        ServiceReport: {
+            /**
+             * Period
+             * @description 统计期（年、月或季度）
+             */
+            period: string;
+            /**
+             * Village Id
+             * @description 所属村
+             */
+            village_id: number;
+            /**
+             * Village Name
+             * @description 村名
+             */
+            village_name: string;
+            /**
+             * Requests
+             * @description 诉求件数
+             */
+            requests: number;
+            /**
+             * Done
+             * @description 办结件数
+             */
+            done: number;
+            /**
+             * Median Hours
+             * @description 提交到办结用时的中位数（小时）
+             */
+            median_hours: number | null;
+            /**
+             * Average Rating
+             * @description 群众评价的平均星数
+             */
+            average_rating: number | null;
+            /**
+             * Handlers
+             * @description 各办理人的统计
+             */
+            handlers: components["schemas"]["HandlerLine"][];
+        };
+        /** ServiceRequestCreate */
+        ServiceRequestCreate: {
+            /** @description 类型 */
+            kind: components["schemas"]["ServiceKind"];
+            /**
+             * Title
+             * @description 标题
+             */
+            title: string;
+            /**
+             * Description
+             * @description 说明
+             */
+            description: string;
+            /**
+             * Media Ids
+             * @description 照片
+             */
+            media_ids?: number[];
+        };
+        /** ServiceRequestPublic */
+        ServiceRequestPublic: {
+            /**
+             * Id
+             * @description 编号
+             */
+            id: number;
+            /**
+             * Village Id
+             * @description 所属村
+             */
+            village_id: number;
+            /**
+             * Requester Person Id
+             * @description 提交人编号
+             */
+            requester_person_id: number;
+            /** @description 类型 */
+            kind: components["schemas"]["ServiceKind"];
+            /**
+             * Title
+             * @description 标题
+             */
+            title: string;
+            /**
+             * Description
+             * @description 说明
+             */
+            description: string;
+            /**
+             * Media Ids
+             * @description 照片
+             */
+            media_ids: number[];
+            /** @description 状态 */
+            status: components["schemas"]["ServiceStatus"];
+            /** @description 办理人（为 null 时由村干部共同办理） */
+            handler: components["schemas"]["Handler"] | null;
+            /**
+             * Due At
+             * @description 办理期限时间（+08:00）
+             */
+            due_at: string;
+            /**
+             * Overdue
+             * @description 已超期
+             */
+            overdue: boolean;
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
+            created_at: string;
+            /**
+             * Done At
+             * @description 办结时间
+             */
+            done_at: string | null;
+            /**
+             * Rating
+             * @description 群众评价星数；未评价为 null
+             */
+            rating: number | null;
+            /**
+             * Rating Comment
+             * @description 群众评价留言
+             */
+            rating_comment: string | null;
+            /**
+             * Steps
+             * @description 办理经过
+             */
+            steps: components["schemas"]["StepPublic"][];
+        };
+        /**
+         * ServiceStatus
+         * @description 取值：`submitted` 已提交，`accepted` 已受理，`done` 已办结，`declined` 不予办理
+         * @enum {string}
+         */
+        ServiceStatus: "submitted" | "accepted" | "done" | "declined";
+        /** ServiceTransition */
+        ServiceTransition: {
+            /** @description 操作 */
+            action: components["schemas"]["ServiceAction"];
+            /**
+             * Note
+             * @description 备注
+             */
+            note?: string | null;
+            /**
+             * Person Id
+             * @description reassign：交给谁办理
+             */
+            person_id?: number | null;
+        };
+        /** ShiftCreate */
+        ShiftCreate: {
+            /**
+             * Village Id
+             * @description 所属村
+             */
+            village_id?: number | null;
+            /**
+             * Person Id
+             * @description 人员
+             */
+            person_id: number;
+            /**
+             * Date
+             * Format: date
+             * @description 日期（中国时间）
+             */
+            date: string;
+            /**
+             * Starts At
+             * @description 开始时间
+             */
+            starts_at: string;
+            /**
+             * Ends At
+             * @description 结束时间
+             */
+            ends_at: string;
+            /**
+             * Repeat Days
+             * @description 连排天数：1 为当天，7 为从 date 起的一整周
+             * @default 1
+             */
+            repeat_days: number;
+        };
+        /** ShiftPublic */
+        ShiftPublic: {
+            /**
+             * Id
+             * @description 编号
+             */
+            id: number;
+            /**
+             * Village Id
+             * @description 所属村
+             */
+            village_id: number;
+            /**
+             * Person Id
+             * @description 人员
+             */
+            person_id: number;
+            /**
+             * Starts At
+             * @description 开始时间
+             */
+            starts_at: string;
+            /**
+             * Ends At
+             * @description 结束时间
+             */
+            ends_at: string;
+        };
+        /**
+         * ShiftsMade
+         * @description The first shift made, and with it every shift of the request (a week at once).
+         */
+        ShiftsMade: {
+            /**
+             * Id
+             * @description 编号
+             */
+            id: number;
+            /**
+             * Village Id
+             * @description 所属村
+             */
+            village_id: number;
+            /**
+             * Person Id
+             * @description 人员
+             */
+            person_id: number;
+            /**
+             * Starts At
+             * @description 开始时间
+             */
+            starts_at: string;
+            /**
+             * Ends At
+             * @description 结束时间
+             */
+            ends_at: string;
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["ShiftPublic"][];
+        };
         /** ShopReport */
         ShopReport: {
             /**
@@ -6302,6 +6885,44 @@ export interface components {
          * @enum {string}
          */
         SourceType: "manual" | "checkin" | "score" | "volunteer" | "redemption" | "reversal";
+        /** StepPublic */
+        StepPublic: {
+            /**
+             * Action
+             * @description 操作
+             */
+            action: string;
+            /**
+             * From Status
+             * @description 原状态
+             */
+            from_status: string | null;
+            /**
+             * To Status
+             * @description 新状态
+             */
+            to_status: string;
+            /**
+             * Actor Person Id
+             * @description 操作人编号
+             */
+            actor_person_id: number | null;
+            /**
+             * Handler Person Id
+             * @description 办理人编号
+             */
+            handler_person_id: number | null;
+            /**
+             * Note
+             * @description 备注
+             */
+            note: string | null;
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
+            created_at: string;
+        };
         /** Tally */
         Tally: {
             /**
@@ -6618,6 +7239,11 @@ export interface components {
                 [key: string]: number;
             };
             /**
+             * Service Due Hours
+             * @description 群众代办诉求的办理时限（小时）
+             */
+            service_due_hours: number;
+            /**
              * Created At
              * @description 创建时间（+08:00）
              */
@@ -6652,6 +7278,11 @@ export interface components {
             grid_due_hours?: {
                 [key: string]: number;
             } | null;
+            /**
+             * Service Due Hours
+             * @description 群众代办诉求的办理时限（小时），默认 48
+             */
+            service_due_hours?: number | null;
         };
         /** TransitionCreate */
         TransitionCreate: {
@@ -6785,6 +7416,11 @@ export interface components {
              * @description 名称
              */
             name: string;
+            /**
+             * Office Phone
+             * @description 村委会值班电话（不公开干部个人手机号）
+             */
+            office_phone?: string | null;
         };
         /** VillageLedger */
         VillageLedger: {
@@ -6879,10 +7515,28 @@ export interface components {
              */
             name: string;
             /**
+             * Office Phone
+             * @description 村委会值班电话（不公开干部个人手机号）
+             */
+            office_phone: string | null;
+            /**
              * Created At
              * @description 创建时间（+08:00）
              */
             created_at: string;
+        };
+        /** VillageUpdate */
+        VillageUpdate: {
+            /**
+             * Name
+             * @description 名称
+             */
+            name?: string | null;
+            /**
+             * Office Phone
+             * @description 村委会值班电话（不公开干部个人手机号）
+             */
+            office_phone?: string | null;
         };
         /** VolunteerReport */
         VolunteerReport: {
@@ -8013,6 +8667,171 @@ export interface operations {
             };
         };
     };
+    roster_get_villages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                row_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VillagePublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    roster_update_village: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                row_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VillageUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VillagePublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`village.name_taken` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     roster_list_branches: {
         parameters: {
             query?: {
@@ -9100,73 +9919,6 @@ export interface operations {
                 };
             };
             /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation`、`role_grant.scope_invalid`、`role_grant.scope_mismatch` */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
-                };
-            };
-            /** @description Service Unavailable。code：`service.cache`、`service.database` */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    roster_get_villages: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                row_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["VillagePublic"];
-                };
-            };
-            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Forbidden。code：`auth.forbidden` */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not Found。code：`not_found` */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unprocessable Content。code：`request.validation` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -15844,6 +16596,762 @@ export interface operations {
                 };
             };
             /** @description Not Found。code：`village.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation`、`scope.required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    duty_list_shifts: {
+        parameters: {
+            query?: {
+                village_id?: number | null;
+                date_from?: string | null;
+                /** @description 每页条数 */
+                limit?: number;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_ShiftPublic_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`pagination.invalid_cursor`、`request.validation`、`scope.required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    duty_create_shifts: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShiftCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShiftsMade"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`duty.overlap`、`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`duty.bad_times`、`duty.person_not_in_village`、`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation`、`scope.required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    duty_duty_today: {
+        parameters: {
+            query?: {
+                village_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_OnDuty_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`village.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    duty_file_request: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ServiceRequestCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRequestPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.not_bound` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation`、`service_request.media_invalid`、`service_request.no_village` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    duty_my_requests: {
+        parameters: {
+            query?: {
+                /** @description 每页条数 */
+                limit?: number;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_ServiceRequestPublic_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.not_bound` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`pagination.invalid_cursor`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    duty_get_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRequestPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`service_request.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    duty_rate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RatingCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRequestPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.not_bound` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`service_request.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight`、`service_request.already_rated`、`service_request.not_done` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    duty_desk: {
+        parameters: {
+            query?: {
+                /** @description open：未办结的（已提交或已受理） */
+                status?: ("open" | "submitted" | "accepted" | "done" | "declined") | null;
+                /** @description 每页条数 */
+                limit?: number;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_ServiceRequestPublic_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`pagination.invalid_cursor`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    duty_move: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ServiceTransition"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceRequestPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`service_request.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight`、`service_request.invalid_transition` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation`、`service_request.handler_invalid` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    duty_monthly_report: {
+        parameters: {
+            query: {
+                /** @description YYYY-MM */
+                period: string;
+                village_id?: number | null;
+                format?: "json" | "xlsx";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceReport"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -14,6 +14,7 @@ QUEUES = {
     "appeals_open": ("/api/v1/admin/appeals", {"status": "open"}),
     "leave_pending": ("/api/v1/admin/leave-requests", {}),
     "checkins_pending": ("/api/v1/admin/checkins/pending", {}),
+    "service_requests_open": ("/api/v1/admin/service-requests", {"status": "open"}),
 }
 
 
@@ -58,14 +59,17 @@ async def test_each_queue_count_is_its_list(client: httpx.AsyncClient, world: Wo
         assert (
             await client.post("/api/v1/posts", json=post, headers=world.auth(who))
         ).status_code == 201
+        errand = {"kind": "errand", "title": "代办医保续费", "description": "老人腿脚不便"}
+        filed = await client.post("/api/v1/service-requests", json=errand, headers=world.auth(who))
+        assert filed.status_code == 201, filed.text
 
     for who in ("v1_admin", "v2_admin", "town_a_admin", "town_b_admin", "b1_admin"):
         queues = (await _board(client, world, who))["queues"]
         for name, (path, params) in QUEUES.items():
             assert queues[name] == await _listed(client, world, who, path, params), (who, name)
-        assert queues["service_requests_open"] == 0
     v1 = (await _board(client, world, "v1_admin"))["queues"]
     assert (v1["points_pending"], v1["appeals_open"], v1["posts_pending"]) == (2, 1, 1)
+    assert v1["service_requests_open"] == 1
     town = (await _board(client, world, "town_a_admin"))["queues"]
     assert (town["points_pending"], town["posts_pending"]) == (3, 2)
 

@@ -27,6 +27,7 @@ from app.models.roster import Branch, Person, Village
 from app.models.shop import RedemptionStatus, ShopRedemption
 from app.models.volunteer import RecordStatus, VolunteerRecord
 from app.services import feed
+from app.services.duty import requests as service_requests
 from app.services.events import attendance, queues
 from app.services.identity import Principal, scope_clause
 from app.services.points import appeals, awards
@@ -123,7 +124,7 @@ async def _queues(session: AsyncSession, principal: Principal) -> Queues:
         appeals_open=await _count(session, appeals.appeals_query(principal, "open")),
         leave_pending=await _count(session, queues.leave_query(principal)),
         checkins_pending=await _count(session, queues.checkin_query(principal)),
-        service_requests_open=0,  # the domain arrives with issue 17
+        service_requests_open=await _count(session, service_requests.desk_query(principal, "open")),
     )
 
 

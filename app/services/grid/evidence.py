@@ -12,6 +12,7 @@ from app.china_time import utcnow
 from app.errors import Unprocessable
 from app.models.grid import EvidenceUse
 from app.models.media import Media
+from app.services import media
 from app.services.identity import Principal
 
 
@@ -34,13 +35,10 @@ async def own_photos(
     session: AsyncSession, principal: Principal, media_ids: Sequence[int]
 ) -> list[Media]:
     """The photos, in the order given, if all were uploaded by this account."""
-    if not media_ids:
-        return []
-    rows = (await session.exec(select(Media).where(col(Media.id).in_(media_ids)))).all()
-    mine = {m.id: m for m in rows if m.uploader_account_id == principal.account_id}
-    if set(mine) != set(media_ids):
+    photos = await media.own_uploads(session, principal, media_ids)
+    if photos is None:
         raise MediaInvalid()
-    return [mine[i] for i in media_ids]
+    return photos
 
 
 async def resemblances(

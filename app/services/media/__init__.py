@@ -1,7 +1,8 @@
 """Photos: upload, variants, public URLs, the private originals of evidence, and whether a photo
 may stand as the record of something in a given village."""
 
+from app.services.media.ownership import own_uploads
 from app.services.media.placement import placed_photos
 from app.services.media.uploads import private_view, public, store, upload
 
-__all__ = ["placed_photos", "private_view", "public", "store", "upload"]
+__all__ = ["own_uploads", "placed_photos", "private_view", "public", "store", "upload"]

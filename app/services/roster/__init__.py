@@ -13,6 +13,7 @@ from app.services.roster.places import (
     create_town,
     create_village,
     update_town,
+    update_village,
 )
 from app.services.roster.search import (
     HouseholdFilter,
@@ -47,4 +48,5 @@ __all__ = [
     "sheets",
     "update_person",
     "update_town",
+    "update_village",
 ]

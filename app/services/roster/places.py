@@ -16,6 +16,7 @@ from app.models.roster import (
     TownUpdate,
     Village,
     VillageCreate,
+    VillageUpdate,
 )
 from app.services import audit
 from app.services.identity import (
@@ -93,7 +94,30 @@ async def create_village(
     if clash.first() is not None:
         raise VillageNameTaken()
     assert town.id is not None
-    return await created(session, principal, Village(town_id=town.id, name=data.name))
+    village = Village(town_id=town.id, name=data.name, office_phone=data.office_phone)
+    return await created(session, principal, village)
+
+
+async def update_village(
+    session: AsyncSession, *, principal: Principal, village_id: int, data: VillageUpdate
+) -> Village:
+    village = await get_in_scope(session, principal, Village, village_id)
+    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+    if "name" in changes and changes["name"] != village.name:
+        clash = await session.exec(
+            select(Village).where(Village.town_id == village.town_id, Village.name == data.name)
+        )
+        if clash.first() is not None:
+            raise VillageNameTaken()
+    await audit.record_updated(
+        session,
+        actor=principal,
+        row=village,
+        changes=changes,
+        target_type="village",
+        where=location_of,
+    )
+    return village
 
 
 async def create_branch(
