@@ -33,6 +33,7 @@ from app.routers import (
     media,
     notifications,
     points,
+    proposals,
     roster,
     shop,
     stars,
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = 
         volunteer,
         shop,
         duty,
+        proposals,
         notifications,
         wechat_push,
     ):

@@ -105,6 +105,34 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "ServiceTransition": (_VILLAGE_ADMIN, {"action": "accept", "note": "今天下午去镇上办理"}),
     "RatingCreate": (_VILLAGER, {"stars": 5, "comment": "办得很快，谢谢！"}),
+    "ProposalCreate": (
+        _VILLAGE_ADMIN,
+        {
+            "village_id": 1,
+            "title": "村东道路硬化工程",
+            "content": "拟硬化村东 800 米土路，资金来自村集体收入与上级补助。",
+            "held_at": "2026-11-20T19:00:00+08:00",
+            "present": 5,
+        },
+    ),
+    "StepCreate": (
+        _VILLAGE_ADMIN,
+        {
+            "stage": "deliberated",
+            "held_at": "2026-11-22T19:00:00+08:00",
+            "expected": 9,
+            "present": 8,
+            "in_favour": 7,
+            "against": 1,
+            "abstain": 0,
+        },
+    ),
+    "PublicationCreate": (
+        _VILLAGE_ADMIN,
+        {"kind": "resolution", "body": "经村民代表会议表决通过，公示期 7 天。"},
+    ),
+    "ObjectionCreate": (_VILLAGER, {"reason": "预算明细未公开，请补充公示。"}),
+    "ObjectionAnswer": (_VILLAGE_ADMIN, {"answer": "预算明细已于 11 月 25 日在公开栏张贴。"}),
     "GrantsCreate": (
         _VILLAGER,
         {"results": {"模板id-来自 GET /notification-templates": "accept"}},

@@ -50,6 +50,15 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
     "venue_radius_m": "签到半径（米）",
     "venue_name": "会场名称（印在海报上）",
     "ids": "要处理的编号",
+    "answer": "村里的答复",
+    "content": "议题内容",
+    "stage": "所处阶段",
+    "objections": "村务监督委员会的监督意见及答复",
+    "held_at": "会议召开时间",
+    "in_favour": "赞成票",
+    "against": "反对票",
+    "abstain": "弃权票",
+    "passed": "表决是否通过",
     "office_phone": "村委会值班电话（不公开干部个人手机号）",
     "requests": "诉求件数",
     "done": "办结件数",
@@ -200,6 +209,9 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
 }
 
 _THINGS = {
+    "proposal": "议题",
+    "resolution_post": "决议公开信息",
+    "result_post": "实施结果公开信息",
     "requester_person": "提交人",
     "handler_person": "办理人",
     "account": "积分账户",
@@ -229,6 +241,7 @@ _THINGS = {
     "client": "OAuth2 客户端",
 }
 _TIMES = {
+    "answered": "答复",
     "created": "创建",
     "updated": "更新",
     "posted": "入账",

@@ -39,7 +39,10 @@ class Queues(BaseModel):
     appeals_open: int = Field(description="待处理申诉（GET /admin/appeals?status=open）")
     leave_pending: int = Field(description="待审批请假（GET /admin/leave-requests）")
     checkins_pending: int = Field(description="待复核签到（GET /admin/checkins/pending）")
-    service_requests_open: int = Field(description="未办结的群众诉求（该功能上线前恒为 0）")
+    service_requests_open: int = Field(
+        description="未办结的群众诉求（GET /admin/service-requests?status=open）"
+    )
+    objections_open: int = Field(description="待答复的监督意见（GET /admin/objections）")
 
 
 class Dashboard(BaseModel):

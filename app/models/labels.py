@@ -40,6 +40,22 @@ ENUM_LABELS: dict[str, dict[str, str]] = {
         "member_review": "民主评议党员",
         "training": "学习培训",
     },
+    "ProposalStage": {
+        "proposed": "党支部会提议",
+        "deliberated": "两委会商议",
+        "reviewed": "党员大会审议",
+        "resolved": "村民（代表）会议决议",
+        "resolution_published": "决议公开",
+        "result_published": "实施结果公开",
+        "rejected": "未通过",
+    },
+    "MeetingBody": {
+        "branch_committee": "党支部委员会",
+        "two_committees": "村两委联席会议",
+        "party_congress": "党员大会",
+        "representatives": "村民代表会议",
+        "villagers": "村民会议",
+    },
     "ServiceKind": {
         "errand": "代办",
         "livelihood": "民生诉求",

@@ -35,6 +35,9 @@ from app.services.shop import reports as shop_reports
 router = APIRouter(prefix="/api/v1", tags=["积分超市"])
 
 CounterUser = Annotated[Principal, Depends(require_roles(*ADMIN_ROLES, Role.shop_keeper))]
+ReportUser = Annotated[
+    Principal, Depends(require_roles(*ADMIN_ROLES, Role.shop_keeper, Role.supervisor))
+]
 
 
 @router.post("/admin/shop/goods", status_code=201, response_model=GoodsPublic, summary="上架商品")
@@ -160,7 +163,7 @@ async def cancel(redemption_id: RowId, principal: CurrentUser, session: SessionD
     responses={200: {"content": {XLSX: {}}}},
 )
 async def monthly_report(
-    principal: CounterUser,
+    principal: ReportUser,
     session: SessionDep,
     period: Month,
     village_id: Annotated[int, Query(ge=1, le=2**31 - 1)],

@@ -2023,7 +2023,7 @@ export interface paths {
         };
         /**
          * 积分超市月报（?format=xlsx 导出）
-         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员、积分超市管理员（只限其管辖范围）。
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员、积分超市管理员、村务监督委员会成员（只限其管辖范围）。
          */
         get: operations["shop_monthly_report"];
         put?: never;
@@ -2212,6 +2212,170 @@ export interface paths {
         get: operations["duty_monthly_report"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/proposals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 议题列表（村干部与村务监督委员会：每个阶段）
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        get: operations["proposals_watched"];
+        put?: never;
+        /**
+         * 党支部会提议：新建议题
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["proposals_create_proposal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/proposals/{proposal_id}/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 记录下一步会议（两委商议、党员大会审议、村民（代表）会议决议）及票数
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["proposals_add_step"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/proposals/{proposal_id}/publications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 决议公开、实施结果公开（发布为村务公开信息）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["proposals_publish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proposals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 本村已公开的议题及全部经过（群众）
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        get: operations["proposals_published"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proposals/{proposal_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 议题详情
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        get: operations["proposals_read"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proposals/{proposal_id}/objections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 村务监督委员会提出监督意见
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        post: operations["proposals_object_to"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/objections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 待答复的监督意见（工作台“监督意见”那一列）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["proposals_waiting"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/objections/{objection_id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 答复监督意见
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["proposals_answer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4477,6 +4641,19 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** ListPage[ObjectionPublic] */
+        ListPage_ObjectionPublic_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["ObjectionPublic"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
         /** ListPage[OnDuty] */
         ListPage_OnDuty_: {
             /**
@@ -4510,6 +4687,19 @@ export interface components {
              * @description 本页的条目
              */
             items: components["schemas"]["PostPublic"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
+        /** ListPage[ProposalPublic] */
+        ListPage_ProposalPublic_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["ProposalPublic"][];
             /**
              * Next Cursor
              * @description 下一页的翻页参数；为 null 表示没有下一页
@@ -4891,6 +5081,12 @@ export interface components {
              */
             thumb_url?: string | null;
         };
+        /**
+         * MeetingBody
+         * @description 取值：`branch_committee` 党支部委员会，`two_committees` 村两委联席会议，`party_congress` 党员大会，`representatives` 村民代表会议，`villagers` 村民会议
+         * @enum {string}
+         */
+        MeetingBody: "branch_committee" | "two_committees" | "party_congress" | "representatives" | "villagers";
         /** Meetings */
         Meetings: {
             /**
@@ -5236,6 +5432,60 @@ export interface components {
             read_at: string | null;
             /** @description 微信订阅消息的状态 */
             wechat: components["schemas"]["WechatState"];
+        };
+        /** ObjectionAnswer */
+        ObjectionAnswer: {
+            /**
+             * Answer
+             * @description 村里的答复
+             */
+            answer: string;
+        };
+        /** ObjectionCreate */
+        ObjectionCreate: {
+            /**
+             * Reason
+             * @description 理由
+             */
+            reason: string;
+        };
+        /** ObjectionPublic */
+        ObjectionPublic: {
+            /**
+             * Id
+             * @description 编号
+             */
+            id: number;
+            /**
+             * Proposal Id
+             * @description 议题编号
+             */
+            proposal_id: number;
+            /**
+             * Village Id
+             * @description 所属村
+             */
+            village_id: number;
+            /**
+             * Reason
+             * @description 理由
+             */
+            reason: string;
+            /**
+             * Answer
+             * @description 村里的答复
+             */
+            answer: string | null;
+            /**
+             * Answered At
+             * @description 答复时间（+08:00）
+             */
+            answered_at: string | null;
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
+            created_at: string;
         };
         /** OnDuty */
         OnDuty: {
@@ -5617,6 +5867,120 @@ export interface components {
          * @enum {string}
          */
         Priority: "low" | "normal" | "high" | "urgent";
+        /** ProposalCreate */
+        ProposalCreate: {
+            /**
+             * Village Id
+             * @description 所属村
+             */
+            village_id?: number | null;
+            /**
+             * Title
+             * @description 标题
+             */
+            title: string;
+            /**
+             * Content
+             * @description 议题内容
+             */
+            content: string;
+            /**
+             * Held At
+             * Format: date-time
+             * @description 党支部会提议的时间
+             */
+            held_at: string;
+            /**
+             * Expected
+             * @description 应到人数
+             */
+            expected?: number | null;
+            /**
+             * Present
+             * @description 实到人数
+             */
+            present: number;
+            /**
+             * Note
+             * @description 备注
+             */
+            note?: string | null;
+        };
+        /** ProposalPublic */
+        ProposalPublic: {
+            /**
+             * Id
+             * @description 编号
+             */
+            id: number;
+            /**
+             * Village Id
+             * @description 所属村
+             */
+            village_id: number;
+            /**
+             * Title
+             * @description 标题
+             */
+            title: string;
+            /**
+             * Content
+             * @description 议题内容
+             */
+            content: string;
+            /** @description 所处阶段 */
+            stage: components["schemas"]["ProposalStage"];
+            /**
+             * Resolution Post Id
+             * @description 决议公开信息编号
+             */
+            resolution_post_id: number | null;
+            /**
+             * Result Post Id
+             * @description 实施结果公开信息编号
+             */
+            result_post_id: number | null;
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
+            created_at: string;
+            /**
+             * Steps
+             * @description 办理经过
+             */
+            steps: components["schemas"]["StepView"][];
+            /**
+             * Objections
+             * @description 村务监督委员会的监督意见及答复
+             */
+            objections: components["schemas"]["ObjectionPublic"][];
+        };
+        /**
+         * ProposalStage
+         * @description 取值：`proposed` 党支部会提议，`deliberated` 两委会商议，`reviewed` 党员大会审议，`resolved` 村民（代表）会议决议，`resolution_published` 决议公开，`result_published` 实施结果公开，`rejected` 未通过
+         * @enum {string}
+         */
+        ProposalStage: "proposed" | "deliberated" | "reviewed" | "resolved" | "resolution_published" | "result_published" | "rejected";
+        /** PublicationCreate */
+        PublicationCreate: {
+            /**
+             * Kind
+             * @description 类型
+             * @enum {string}
+             */
+            kind: "resolution" | "result";
+            /**
+             * Body
+             * @description 正文
+             */
+            body: string;
+            /**
+             * Media Ids
+             * @description 照片
+             */
+            media_ids?: number[];
+        };
         /**
          * Purpose
          * @description 取值：`feed` 宣传栏图片，`grid` 网格照片，`evidence` 证据照片，`avatar` 头像
@@ -5673,9 +6037,14 @@ export interface components {
             checkins_pending: number;
             /**
              * Service Requests Open
-             * @description 未办结的群众诉求（该功能上线前恒为 0）
+             * @description 未办结的群众诉求（GET /admin/service-requests?status=open）
              */
             service_requests_open: number;
+            /**
+             * Objections Open
+             * @description 待答复的监督意见（GET /admin/objections）
+             */
+            objections_open: number;
         };
         /** QuotaPublic */
         QuotaPublic: {
@@ -6885,6 +7254,63 @@ export interface components {
          * @enum {string}
          */
         SourceType: "manual" | "checkin" | "score" | "volunteer" | "redemption" | "reversal";
+        /** StepCreate */
+        StepCreate: {
+            /**
+             * Stage
+             * @description 所处阶段
+             * @enum {string}
+             */
+            stage: "deliberated" | "reviewed" | "resolved";
+            /**
+             * Held At
+             * Format: date-time
+             * @description 会议召开时间
+             */
+            held_at: string;
+            /**
+             * Body
+             * @description 决议的会议：村民会议 villagers 或村民代表会议 representatives
+             */
+            body?: ("villagers" | "representatives") | null;
+            /**
+             * Expected
+             * @description 应到人数
+             */
+            expected: number;
+            /**
+             * Present
+             * @description 实到人数
+             */
+            present: number;
+            /**
+             * In Favour
+             * @description 赞成票
+             */
+            in_favour: number;
+            /**
+             * Against
+             * @description 反对票
+             * @default 0
+             */
+            against: number;
+            /**
+             * Abstain
+             * @description 弃权票
+             * @default 0
+             */
+            abstain: number;
+            /**
+             * Note
+             * @description 备注
+             */
+            note?: string | null;
+            /**
+             * Media Ids
+             * @description 照片
+             */
+            media_ids?: number[];
+        };
         /** StepPublic */
         StepPublic: {
             /**
@@ -6922,6 +7348,58 @@ export interface components {
              * @description 创建时间（+08:00）
              */
             created_at: string;
+        };
+        /** StepView */
+        StepView: {
+            /** @description 所处阶段 */
+            stage: components["schemas"]["ProposalStage"];
+            /** @description 正文 */
+            body: components["schemas"]["MeetingBody"];
+            /**
+             * Held At
+             * @description 会议召开时间
+             */
+            held_at: string;
+            /**
+             * Expected
+             * @description 应到人数
+             */
+            expected: number;
+            /**
+             * Present
+             * @description 实到人数
+             */
+            present: number;
+            /**
+             * In Favour
+             * @description 赞成票
+             */
+            in_favour: number | null;
+            /**
+             * Against
+             * @description 反对票
+             */
+            against: number | null;
+            /**
+             * Abstain
+             * @description 弃权票
+             */
+            abstain: number | null;
+            /**
+             * Passed
+             * @description 表决是否通过
+             */
+            passed: boolean;
+            /**
+             * Note
+             * @description 备注
+             */
+            note: string | null;
+            /**
+             * Media Ids
+             * @description 照片
+             */
+            media_ids: number[];
         };
         /** Tally */
         Tally: {
@@ -17361,6 +17839,753 @@ export interface operations {
                 };
             };
             /** @description Unprocessable Content。code：`request.validation`、`scope.required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    proposals_watched: {
+        parameters: {
+            query?: {
+                stage?: components["schemas"]["ProposalStage"] | null;
+                village_id?: number | null;
+                /** @description 每页条数 */
+                limit?: number;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_ProposalPublic_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`pagination.invalid_cursor`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    proposals_create_proposal: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProposalCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposalPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`proposal.votes_invalid`、`request.validation`、`scope.required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    proposals_add_step: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                proposal_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StepCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposalPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`proposal.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight`、`proposal.wrong_stage` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`proposal.media_invalid`、`proposal.no_quorum`、`proposal.votes_invalid`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    proposals_publish: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                proposal_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublicationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostPublic"];
+                };
+            };
+            /** @description Bad Request。code：`auth.wechat_code_invalid`、`auth.wechat_code_used` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden`、`auth.not_bound`、`auth.wechat_risky_user`、`post.disclosure_admin_only` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`proposal.not_found`、`village.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight`、`proposal.wrong_stage` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`post.content_risky`、`post.disclosure_period`、`post.disclosure_village`、`post.media_invalid`、`post.media_risky`、`post.personal_data`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Too Many Requests。code：`auth.wechat_rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad Gateway。code：`wechat.error` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database`、`wechat.unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    proposals_published: {
+        parameters: {
+            query?: {
+                village_id?: number | null;
+                /** @description 每页条数 */
+                limit?: number;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_ProposalPublic_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`pagination.invalid_cursor`、`request.validation`、`scope.required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    proposals_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                proposal_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProposalPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`proposal.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    proposals_object_to: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                proposal_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ObjectionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ObjectionPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`proposal.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    proposals_waiting: {
+        parameters: {
+            query?: {
+                /** @description 每页条数 */
+                limit?: number;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_ObjectionPublic_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`pagination.invalid_cursor`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    proposals_answer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                objection_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ObjectionAnswer"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ObjectionPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`objection.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight`、`objection.already_answered` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -15,6 +15,7 @@ QUEUES = {
     "leave_pending": ("/api/v1/admin/leave-requests", {}),
     "checkins_pending": ("/api/v1/admin/checkins/pending", {}),
     "service_requests_open": ("/api/v1/admin/service-requests", {"status": "open"}),
+    "objections_open": ("/api/v1/admin/objections", {}),
 }
 
 

@@ -31,6 +31,7 @@ from app.services.duty import requests as service_requests
 from app.services.events import attendance, queues
 from app.services.identity import Principal, scope_clause
 from app.services.points import appeals, awards
+from app.services.proposals import objections
 from app.services.roster import get_in_scope
 
 _OPEN_TASKS = (TaskStatus.reported, TaskStatus.accepted, TaskStatus.in_progress)
@@ -125,6 +126,7 @@ async def _queues(session: AsyncSession, principal: Principal) -> Queues:
         leave_pending=await _count(session, queues.leave_query(principal)),
         checkins_pending=await _count(session, queues.checkin_query(principal)),
         service_requests_open=await _count(session, service_requests.desk_query(principal, "open")),
+        objections_open=await _count(session, objections.open_query(principal)),
     )
 
 

@@ -9,6 +9,8 @@ from app.models.shop import (
 )
 
 COUNTER_ROLES = ADMIN_ROLES | {Role.shop_keeper}
+# The supervision committee (村务监督委员会) reads how the prize fund was spent.
+REPORT_ROLES = COUNTER_ROLES | {Role.supervisor}
 OPEN = RedemptionStatus.reserved
 
 

@@ -21,7 +21,7 @@ from app.services import audit
 from app.services.identity import Principal, covers, location_of
 from app.services.kit import Column, Paper, Sheet, paper
 from app.services.roster import VillageNotFound
-from app.services.shop.common import COUNTER_ROLES, yuan
+from app.services.shop.common import REPORT_ROLES, yuan
 
 # Cancelled and expired redemptions gave their points back: they spent nothing.
 SPENT = (RedemptionStatus.reserved, RedemptionStatus.fulfilled)
@@ -31,7 +31,7 @@ async def report(
     session: AsyncSession, *, principal: Principal, period: str, village_id: int
 ) -> ShopReport:
     village = await session.get(Village, village_id)
-    if village is None or not covers(principal, location_of(village), COUNTER_ROLES):
+    if village is None or not covers(principal, location_of(village), REPORT_ROLES):
         raise VillageNotFound()
     start, end = parse_period(period)
     goods = (
