@@ -23,6 +23,7 @@ from app.middleware.request_context import RequestContextMiddleware
 from app.routers import (
     audit,
     auth,
+    contact,
     dashboard,
     duty,
     events,
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = 
         shop,
         duty,
         proposals,
+        contact,
         notifications,
         wechat_push,
     ):

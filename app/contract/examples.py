@@ -133,6 +133,17 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "ObjectionCreate": (_VILLAGER, {"reason": "预算明细未公开，请补充公示。"}),
     "ObjectionAnswer": (_VILLAGE_ADMIN, {"answer": "预算明细已于 11 月 25 日在公开栏张贴。"}),
+    "PairingCreate": (_VILLAGE_ADMIN, {"person_id": 2, "household_ids": [1, 2]}),
+    "ContactLogCreate": (
+        _MEMBER,
+        {"household_id": 1, "kind": "visit", "note": "入户了解冬季取暖情况", "media_ids": []},
+    ),
+    "PledgeCreate": (
+        _MEMBER,
+        {"year": 2026, "items": ["帮助 3 户困难群众", "参加志愿服务 50 小时"]},
+    ),
+    "ProgressCreate": (_MEMBER, {"item_index": 0, "note": "帮王大爷家修好了屋顶"}),
+    "AssessmentCreate": (_VILLAGE_ADMIN, {"grade": "excellent", "note": "承诺事项全部完成"}),
     "GrantsCreate": (
         _VILLAGER,
         {"results": {"模板id-来自 GET /notification-templates": "accept"}},

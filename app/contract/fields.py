@@ -50,6 +50,17 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
     "venue_radius_m": "签到半径（米）",
     "venue_name": "会场名称（印在海报上）",
     "ids": "要处理的编号",
+    "pairings": "联系户数",
+    "visited": "本月联系过的户数",
+    "never_visited": "本月没有联系过的农户",
+    "member_name": "联系党员的姓名",
+    "number": "户号",
+    "household_ids": "由这名党员联系的农户",
+    "households": "联系的农户",
+    "progress": "践诺进展",
+    "assessment_note": "党支部的评定意见",
+    "item_index": "第几项承诺（从 0 数起）",
+    "pledge_grade": "党支部对本年承诺践诺的评定：excellent、good、basic、poor",
     "answer": "村里的答复",
     "content": "议题内容",
     "stage": "所处阶段",
@@ -209,6 +220,7 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
 }
 
 _THINGS = {
+    "member_person": "联系党员",
     "proposal": "议题",
     "resolution_post": "决议公开信息",
     "result_post": "实施结果公开信息",
@@ -241,6 +253,7 @@ _THINGS = {
     "client": "OAuth2 客户端",
 }
 _TIMES = {
+    "last_contact": "最近一次联系",
     "answered": "答复",
     "created": "创建",
     "updated": "更新",

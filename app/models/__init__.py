@@ -3,6 +3,7 @@
 from app.models import (
     audit,
     auth,
+    contact,
     events,
     feed,
     grid,
@@ -22,6 +23,7 @@ from app.models.base import metadata
 __all__ = [
     "audit",
     "auth",
+    "contact",
     "events",
     "feed",
     "grid",

@@ -158,7 +158,10 @@ ENUM_LABELS: dict[str, dict[str, str]] = {
         "volunteer": "志愿服务",
         "redemption": "积分兑换",
         "reversal": "冲正",
+        "contact": "联系走访",
     },
+    "ContactKind": {"visit": "入户走访", "call": "电话联系", "help": "帮办实事"},
+    "PledgeGrade": {"excellent": "优秀", "good": "良好", "basic": "一般", "poor": "较差"},
     "TaskAction": {
         "accept": "受理",
         "start": "开始处理",

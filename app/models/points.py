@@ -44,6 +44,7 @@ class SourceType(StrEnum):
     volunteer = "volunteer"
     redemption = "redemption"
     reversal = "reversal"
+    contact = "contact"  # a member's visit to a household they serve
 
 
 class AppealStatus(StrEnum):

@@ -31,6 +31,7 @@ class MemberStar(BaseModel):
     points: int
     grade: ReviewGrade | None
     star_level: int
+    pledge_grade: str | None = None
 
 
 class MemberStars(BaseModel):

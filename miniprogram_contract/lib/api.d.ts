@@ -2382,6 +2382,170 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/pairings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 安排党员联系农户（同一户只由一名党员联系，重新安排即替换；重复提交结果相同）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["contact_pair"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/pairings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 我联系的农户；或联系我家的党员
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        get: operations["contact_my_pairings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contact-logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 记录走访、电话或帮办（只限自己联系的农户；走访按 contact_visit 规则计分）
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        post: operations["contact_log_contact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/contact-logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 我的联系记录；或党员对我家的走访
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        get: operations["contact_my_logs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/contact/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 党支部当月联系户情况：未联系的农户
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["contact_contact_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pledges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 本镇党员的承诺（公开）
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        get: operations["contact_published"];
+        put?: never;
+        /**
+         * 作出年度承诺（每年一份）
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        post: operations["contact_make_pledge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pledges/{pledge_id}/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 记录某一项承诺的践诺进展
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        post: operations["contact_add_progress"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/pledges/{pledge_id}/assessment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 年终评定承诺践诺情况（党支部）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["contact_assess"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notification-templates": {
         parameters: {
             query?: never;
@@ -2904,6 +3068,16 @@ export interface components {
          * @enum {string}
          */
         AppealStatus: "open" | "upheld" | "rejected";
+        /** AssessmentCreate */
+        AssessmentCreate: {
+            /** @description 评定等次 */
+            grade: components["schemas"]["PledgeGrade"];
+            /**
+             * Note
+             * @description 备注
+             */
+            note: string;
+        };
         /** AttendanceReport */
         AttendanceReport: {
             /**
@@ -3430,6 +3604,127 @@ export interface components {
              * @description 用户名
              */
             username: string;
+        };
+        /**
+         * ContactKind
+         * @description 取值：`visit` 入户走访，`call` 电话联系，`help` 帮办实事
+         * @enum {string}
+         */
+        ContactKind: "visit" | "call" | "help";
+        /** ContactLogCreate */
+        ContactLogCreate: {
+            /**
+             * Household Id
+             * @description 户
+             */
+            household_id: number;
+            /** @description 类型 */
+            kind: components["schemas"]["ContactKind"];
+            /**
+             * Note
+             * @description 备注
+             */
+            note: string;
+            /**
+             * Media Ids
+             * @description 照片
+             */
+            media_ids?: number[];
+            /**
+             * Lat
+             * @description 纬度
+             */
+            lat?: number | null;
+            /**
+             * Lng
+             * @description 经度
+             */
+            lng?: number | null;
+            /**
+             * Coord Type
+             * @description 坐标系：gcj02（默认，wx.getLocation 的 gcj02）或 wgs84
+             * @default gcj02
+             * @enum {string}
+             */
+            coord_type: "gcj02" | "wgs84";
+        };
+        /** ContactLogPublic */
+        ContactLogPublic: {
+            /**
+             * Id
+             * @description 编号
+             */
+            id: number;
+            /**
+             * Member Person Id
+             * @description 联系党员编号
+             */
+            member_person_id: number;
+            /**
+             * Household Id
+             * @description 户
+             */
+            household_id: number;
+            /** @description 类型 */
+            kind: components["schemas"]["ContactKind"];
+            /**
+             * Note
+             * @description 备注
+             */
+            note: string;
+            /**
+             * Media Ids
+             * @description 照片
+             */
+            media_ids: number[];
+            /**
+             * Lat
+             * @description 纬度
+             */
+            lat: number | null;
+            /**
+             * Lng
+             * @description 经度
+             */
+            lng: number | null;
+            /**
+             * Entry Id
+             * @description 积分记录编号
+             */
+            entry_id: number | null;
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
+            created_at: string;
+        };
+        /** ContactReport */
+        ContactReport: {
+            /**
+             * Period
+             * @description 统计期（年、月或季度）
+             */
+            period: string;
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
+            branch_id: number;
+            /**
+             * Pairings
+             * @description 联系户数
+             */
+            pairings: number;
+            /**
+             * Visited
+             * @description 本月联系过的户数
+             */
+            visited: number;
+            /**
+             * Never Visited
+             * @description 本月没有联系过的农户
+             */
+            never_visited: components["schemas"]["NeverVisited"][];
         };
         /** CountByKey */
         CountByKey: {
@@ -4550,6 +4845,19 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** ListPage[ContactLogPublic] */
+        ListPage_ContactLogPublic_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["ContactLogPublic"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
         /** ListPage[EntryPublic] */
         ListPage_EntryPublic_: {
             /**
@@ -4628,6 +4936,19 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** ListPage[MyPairing] */
+        ListPage_MyPairing_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["MyPairing"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
         /** ListPage[NotificationPublic] */
         ListPage_NotificationPublic_: {
             /**
@@ -4674,6 +4995,19 @@ export interface components {
              * @description 本页的条目
              */
             items: components["schemas"]["PersonPublic"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
+        /** ListPage[PledgePublic] */
+        ListPage_PledgePublic_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["PledgePublic"][];
             /**
              * Next Cursor
              * @description 下一页的翻页参数；为 null 表示没有下一页
@@ -5139,6 +5473,11 @@ export interface components {
              * @description 星级
              */
             star_level: number;
+            /**
+             * Pledge Grade
+             * @description 党支部对本年承诺践诺的评定：excellent、good、basic、poor
+             */
+            pledge_grade?: string | null;
         };
         /** MemberStars */
         MemberStars: {
@@ -5261,6 +5600,34 @@ export interface components {
             /** @description 申诉 */
             appeal: components["schemas"]["AppealState"] | null;
         };
+        /** MyPairing */
+        MyPairing: {
+            /**
+             * Member Person Id
+             * @description 联系党员编号
+             */
+            member_person_id: number;
+            /**
+             * Member Name
+             * @description 联系党员的姓名
+             */
+            member_name: string;
+            /**
+             * Household Id
+             * @description 户
+             */
+            household_id: number;
+            /**
+             * Head Name
+             * @description 户主姓名
+             */
+            head_name: string;
+            /**
+             * Last Contact At
+             * @description 最近一次联系时间（+08:00）
+             */
+            last_contact_at: string | null;
+        };
         /** MyPoints */
         MyPoints: {
             /**
@@ -5308,6 +5675,24 @@ export interface components {
              * @description 记录
              */
             records: components["schemas"]["RecordPublic"][];
+        };
+        /** NeverVisited */
+        NeverVisited: {
+            /**
+             * Household Id
+             * @description 户
+             */
+            household_id: number;
+            /**
+             * Head Name
+             * @description 户主姓名
+             */
+            head_name: string;
+            /**
+             * Member Name
+             * @description 联系党员的姓名
+             */
+            member_name: string;
         };
         /** NoticeCreate */
         NoticeCreate: {
@@ -5521,6 +5906,55 @@ export interface components {
          * @enum {string}
          */
         OwnerType: "person" | "household";
+        /** PairedHousehold */
+        PairedHousehold: {
+            /**
+             * Household Id
+             * @description 户
+             */
+            household_id: number;
+            /**
+             * Head Name
+             * @description 户主姓名
+             */
+            head_name: string;
+            /**
+             * Number
+             * @description 户号
+             */
+            number: string | null;
+        };
+        /** PairingCreate */
+        PairingCreate: {
+            /**
+             * Person Id
+             * @description 人员
+             */
+            person_id: number;
+            /**
+             * Household Ids
+             * @description 由这名党员联系的农户
+             */
+            household_ids: number[];
+        };
+        /** PairingsMade */
+        PairingsMade: {
+            /**
+             * Person Id
+             * @description 人员
+             */
+            person_id: number;
+            /**
+             * Name
+             * @description 名称
+             */
+            name: string;
+            /**
+             * Households
+             * @description 联系的农户
+             */
+            households: components["schemas"]["PairedHousehold"][];
+        };
         /** PeopleCount */
         PeopleCount: {
             /**
@@ -5703,6 +6137,75 @@ export interface components {
              */
             name: string;
         };
+        /** PledgeCreate */
+        PledgeCreate: {
+            /**
+             * Year
+             * @description 年份
+             */
+            year: number;
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: string[];
+        };
+        /**
+         * PledgeGrade
+         * @description 取值：`excellent` 优秀，`good` 良好，`basic` 一般，`poor` 较差
+         * @enum {string}
+         */
+        PledgeGrade: "excellent" | "good" | "basic" | "poor";
+        /** PledgePublic */
+        PledgePublic: {
+            /**
+             * Id
+             * @description 编号
+             */
+            id: number;
+            /**
+             * Person Id
+             * @description 人员
+             */
+            person_id: number;
+            /**
+             * Name
+             * @description 名称
+             */
+            name: string;
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
+            branch_id: number | null;
+            /**
+             * Year
+             * @description 年份
+             */
+            year: number;
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: string[];
+            /**
+             * Progress
+             * @description 践诺进展
+             */
+            progress: components["schemas"]["ProgressPublic"][];
+            /** @description 评定等次 */
+            grade: components["schemas"]["PledgeGrade"] | null;
+            /**
+             * Assessment Note
+             * @description 党支部的评定意见
+             */
+            assessment_note: string | null;
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
+            created_at: string;
+        };
         /** PointsFlow */
         PointsFlow: {
             /**
@@ -5867,6 +6370,47 @@ export interface components {
          * @enum {string}
          */
         Priority: "low" | "normal" | "high" | "urgent";
+        /** ProgressCreate */
+        ProgressCreate: {
+            /**
+             * Item Index
+             * @description 第几项承诺（从 0 数起）
+             */
+            item_index: number;
+            /**
+             * Note
+             * @description 备注
+             */
+            note: string;
+            /**
+             * Media Ids
+             * @description 照片
+             */
+            media_ids?: number[];
+        };
+        /** ProgressPublic */
+        ProgressPublic: {
+            /**
+             * Item Index
+             * @description 第几项承诺（从 0 数起）
+             */
+            item_index: number;
+            /**
+             * Note
+             * @description 备注
+             */
+            note: string;
+            /**
+             * Media Ids
+             * @description 照片
+             */
+            media_ids: number[];
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
+            created_at: string;
+        };
         /** ProposalCreate */
         ProposalCreate: {
             /**
@@ -7250,10 +7794,10 @@ export interface components {
         };
         /**
          * SourceType
-         * @description 取值：`manual` 人工奖扣，`checkin` 活动签到，`score` 入户评分，`volunteer` 志愿服务，`redemption` 积分兑换，`reversal` 冲正
+         * @description 取值：`manual` 人工奖扣，`checkin` 活动签到，`score` 入户评分，`volunteer` 志愿服务，`redemption` 积分兑换，`reversal` 冲正，`contact` 联系走访
          * @enum {string}
          */
-        SourceType: "manual" | "checkin" | "score" | "volunteer" | "redemption" | "reversal";
+        SourceType: "manual" | "checkin" | "score" | "volunteer" | "redemption" | "reversal" | "contact";
         /** StepCreate */
         StepCreate: {
             /**
@@ -18559,6 +19103,718 @@ export interface operations {
                 };
             };
             /** @description Conflict。code：`idempotency.in_flight`、`objection.already_answered` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    contact_pair: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PairingCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PairingsMade"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`contact.member_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`contact.household_elsewhere`、`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    contact_my_pairings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_MyPairing_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.not_bound` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    contact_log_contact: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactLogCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactLogPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.not_bound`、`contact.not_paired` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight`、`points.insufficient` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`contact.media_invalid`、`idempotency.key_invalid`、`idempotency.key_reused`、`points.evidence_required`、`points.media_invalid`、`points.quantity_out_of_range`、`points.rule_disabled`、`points.rule_unknown`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    contact_my_logs: {
+        parameters: {
+            query?: {
+                /** @description 每页条数 */
+                limit?: number;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_ContactLogPublic_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.not_bound` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`pagination.invalid_cursor`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    contact_contact_report: {
+        parameters: {
+            query: {
+                branch_id: number;
+                /** @description YYYY-MM */
+                period: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactReport"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    contact_published: {
+        parameters: {
+            query?: {
+                branch_id?: number | null;
+                year?: number | null;
+                /** @description 每页条数 */
+                limit?: number;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_PledgePublic_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`pagination.invalid_cursor`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    contact_make_pledge: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PledgeCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PledgePublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.not_bound` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight`、`pledge.exists` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`pledge.no_such_item`、`pledge.not_a_member`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    contact_add_progress: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                pledge_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProgressCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PledgePublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.not_bound` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`pledge.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`pledge.media_invalid`、`pledge.no_such_item`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    contact_assess: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                pledge_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssessmentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PledgePublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`pledge.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight` */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -8,6 +8,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Unprocessable
+from app.models.contact import Pledge
 from app.models.points import Ledger, MemberReview, OwnerType, PointsAccount, PointsTotal
 from app.models.roster import Person, Town
 from app.models.stars import (
@@ -151,6 +152,20 @@ async def member_stars(
                 star_level=star,
             )
         )
+    # The branch's assessment of each member's pledge sits beside the review that sets the stars.
+    pledged = dict(
+        (
+            await session.exec(
+                select(Pledge.person_id, Pledge.grade).where(
+                    col(Pledge.year) == year,
+                    col(Pledge.person_id).in_([m.person_id for m in items]),
+                )
+            )
+        ).all()
+    )
+    for line in items:
+        grade = pledged.get(line.person_id)
+        line.pledge_grade = str(grade) if grade is not None else None
     thresholds = next(iter(thresholds_by_town.values()), list(DEFAULT_MEMBER_STAR_POINTS))
     return MemberStars(year=year, thresholds=thresholds, items=items)
 
