@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from app.china_time import to_china, utcnow
 from app.deps import AdminUser, SessionDep
@@ -30,6 +30,48 @@ async def enter_review(
     )
 
 
+class Board:
+    """The query both star lists take."""
+
+    def __init__(
+        self,
+        year: Year = None,
+        town_id: FilterId = None,
+        branch_id: FilterId = None,
+        format: Literal["json", "xlsx"] = "json",
+    ) -> None:
+        self.year, self.town_id, self.branch_id, self.format = (
+            _year(year),
+            town_id,
+            branch_id,
+            format,
+        )
+
+
+async def _board(
+    principal: AdminUser, session: SessionDep, query: Board, *, re_education: bool
+) -> Any:
+    if query.format == "xlsx":
+        return spreadsheet(
+            await points_papers.stars_paper(
+                session,
+                principal=principal,
+                year=query.year,
+                town_id=query.town_id,
+                branch_id=query.branch_id,
+                re_education=re_education,
+            )
+        )
+    return await stars_service.member_stars(
+        session,
+        principal=principal,
+        year=query.year,
+        town_id=query.town_id,
+        branch_id=query.branch_id,
+        below=stars_service.REEDUCATION_BELOW if re_education else None,
+    )
+
+
 @router.get(
     "/members",
     response_model=MemberStars,
@@ -37,27 +79,9 @@ async def enter_review(
     responses={200: {"content": {XLSX: {}}}},
 )
 async def member_stars(
-    principal: AdminUser,
-    session: SessionDep,
-    year: Year = None,
-    town_id: FilterId = None,
-    branch_id: FilterId = None,
-    format: Literal["json", "xlsx"] = "json",
+    principal: AdminUser, session: SessionDep, query: Annotated[Board, Depends()]
 ) -> Any:
-    if format == "xlsx":
-        return spreadsheet(
-            await points_papers.stars_paper(
-                session,
-                principal=principal,
-                year=_year(year),
-                town_id=town_id,
-                branch_id=branch_id,
-                re_education=False,
-            )
-        )
-    return await stars_service.member_stars(
-        session, principal=principal, year=_year(year), town_id=town_id, branch_id=branch_id
-    )
+    return await _board(principal, session, query, re_education=False)
 
 
 @router.get(
@@ -67,32 +91,9 @@ async def member_stars(
     responses={200: {"content": {XLSX: {}}}},
 )
 async def re_education(
-    principal: AdminUser,
-    session: SessionDep,
-    year: Year = None,
-    town_id: FilterId = None,
-    branch_id: FilterId = None,
-    format: Literal["json", "xlsx"] = "json",
+    principal: AdminUser, session: SessionDep, query: Annotated[Board, Depends()]
 ) -> Any:
-    if format == "xlsx":
-        return spreadsheet(
-            await points_papers.stars_paper(
-                session,
-                principal=principal,
-                year=_year(year),
-                town_id=town_id,
-                branch_id=branch_id,
-                re_education=True,
-            )
-        )
-    return await stars_service.member_stars(
-        session,
-        principal=principal,
-        year=_year(year),
-        town_id=town_id,
-        branch_id=branch_id,
-        below=stars_service.REEDUCATION_BELOW,
-    )
+    return await _board(principal, session, query, re_education=True)
 
 
 @router.post("/rewards", response_model=RewardReport, summary="党员奖励分配表")

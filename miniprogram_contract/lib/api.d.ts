@@ -17945,7 +17945,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation`、`service_request.media_invalid`、`service_request.no_village` */
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`media.not_yours`、`request.validation`、`service_request.no_village` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -18636,7 +18636,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`proposal.media_invalid`、`proposal.no_quorum`、`proposal.votes_invalid`、`request.validation` */
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`media.not_yours`、`proposal.no_quorum`、`proposal.votes_invalid`、`request.validation` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -19365,7 +19365,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content。code：`contact.media_invalid`、`idempotency.key_invalid`、`idempotency.key_reused`、`points.evidence_required`、`points.media_invalid`、`points.quantity_out_of_range`、`points.rule_disabled`、`points.rule_unknown`、`request.validation` */
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`media.not_yours`、`points.evidence_required`、`points.media_invalid`、`points.quantity_out_of_range`、`points.rule_disabled`、`points.rule_unknown`、`request.validation` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -19740,7 +19740,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`pledge.media_invalid`、`pledge.no_such_item`、`request.validation` */
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`media.not_yours`、`pledge.no_such_item`、`request.validation` */
             422: {
                 headers: {
                     [name: string]: unknown;

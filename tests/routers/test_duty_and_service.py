@@ -131,6 +131,12 @@ async def test_the_cadre_on_duty_takes_the_request_else_the_admins(
 ) -> None:
     nobody = await _file(client, world)
     assert nobody["handler"] is None and nobody["status"] == "submitted"
+    borrowed = await client.post(
+        REQUESTS,
+        json={"kind": "other", "title": "借图", "description": "别人的照片", "media_ids": [999999]},
+        headers=world.auth("v1_villager"),
+    )
+    assert borrowed.status_code == 422 and borrowed.json()["code"] == "media.not_yours"
     now = utcnow()
     await _shift(client, world, "g1_worker", now - timedelta(hours=1), 3)
     taken = await _file(client, world)

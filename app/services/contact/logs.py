@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import parse_period
-from app.errors import Forbidden, Unprocessable
+from app.errors import Forbidden
 from app.models.base import id_of
 from app.models.contact import (
     ContactKind,
@@ -33,11 +33,6 @@ RULE = "contact_visit"
 class NotPaired(Forbidden):
     code = "contact.not_paired"
     detail = "只能记录您联系的农户（由党支部安排）。"
-
-
-class PhotosInvalid(Unprocessable):
-    code = "contact.media_invalid"
-    detail = "照片无效：只能附上自己上传的照片。"
 
 
 async def _visit_points(
@@ -85,8 +80,7 @@ async def log_contact(
     ).first()
     if pairing is None:
         raise NotPaired()
-    if await media.own_uploads(session, principal, data.media_ids) is None:
-        raise PhotosInvalid()
+    await media.require_own(session, principal, data.media_ids)
     lat, lng = (
         to_gcj02(data.lat, data.lng, data.coord_type)
         if data.lat is not None and data.lng is not None

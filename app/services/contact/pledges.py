@@ -45,11 +45,6 @@ class NoSuchItem(Unprocessable):
     detail = "承诺里没有这一项。"
 
 
-class PhotosInvalid(Unprocessable):
-    code = "pledge.media_invalid"
-    detail = "照片无效：只能附上自己上传的照片。"
-
-
 def _where(pledge: Pledge) -> Location:
     return Location(
         town_id=pledge.town_id, village_id=pledge.village_id, branch_id=pledge.branch_id
@@ -94,8 +89,7 @@ async def add_progress(
         raise PledgeNotFound()
     if data.item_index >= len(pledge.items):
         raise NoSuchItem(f"承诺只有 {len(pledge.items)} 项（item_index 从 0 数起）。")
-    if await media.own_uploads(session, principal, data.media_ids) is None:
-        raise PhotosInvalid()
+    await media.require_own(session, principal, data.media_ids)
     session.add(
         PledgeProgress(
             pledge_id=id_of(pledge),

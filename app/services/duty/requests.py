@@ -75,11 +75,6 @@ class AlreadyRated(Conflict):
     detail = "已经评价过了，每件诉求只能评价一次。"
 
 
-class PhotosInvalid(Unprocessable):
-    code = "service_request.media_invalid"
-    detail = "照片无效：只能附上自己上传的照片。"
-
-
 class NoVillage(Unprocessable):
     code = "service_request.no_village"
     detail = "您还没有登记在哪个村，请联系村委会。"
@@ -117,8 +112,7 @@ async def file_request(
     person = await bound_person(session, principal, to="提交诉求")
     if person.village_id is None or person.town_id is None:
         raise NoVillage()
-    if await media.own_uploads(session, principal, data.media_ids) is None:
-        raise PhotosInvalid()
+    await media.require_own(session, principal, data.media_ids)
     now = utcnow()
     town = await session.get(Town, person.town_id)
     shifts = await on_duty(session, person.village_id, now)

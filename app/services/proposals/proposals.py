@@ -59,11 +59,6 @@ class VotesInvalid(Unprocessable):
     detail = "票数对不上：赞成、反对、弃权之和不能多于到会人数，到会人数不能多于应到人数。"
 
 
-class PhotosInvalid(Unprocessable):
-    code = "proposal.media_invalid"
-    detail = "照片无效：只能附上自己上传的照片。"
-
-
 def where_of(proposal: Proposal) -> Location:
     return Location(town_id=proposal.town_id, village_id=proposal.village_id)
 
@@ -120,8 +115,7 @@ async def add_step(
         raise WrongStage(f"议题现在处于“{_STAGE_WORDS[proposal.stage]}”，不能记录这一步。")
     if data.present > data.expected or data.in_favour + data.against + data.abstain > data.present:
         raise VotesInvalid()
-    if await media.own_uploads(session, principal, data.media_ids) is None:
-        raise PhotosInvalid()
+    await media.require_own(session, principal, data.media_ids)
     body = MeetingBody(data.body) if data.body else rules.MEETINGS[stage]
     verdict = rules.judge(
         body, expected=data.expected, present=data.present, in_favour=data.in_favour
