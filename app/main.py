@@ -24,6 +24,7 @@ from app.routers import (
     audit,
     auth,
     contact,
+    cooperatives,
     dashboard,
     duty,
     events,
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = 
         duty,
         proposals,
         contact,
+        cooperatives,
         notifications,
         wechat_push,
     ):

@@ -144,6 +144,29 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "ProgressCreate": (_MEMBER, {"item_index": 0, "note": "帮王大爷家修好了屋顶"}),
     "AssessmentCreate": (_VILLAGE_ADMIN, {"grade": "excellent", "note": "承诺事项全部完成"}),
+    "CooperativeCreate": (
+        _VILLAGE_ADMIN,
+        {
+            "branch_id": 1,
+            "name": "二十四份村黑猪养殖专业合作社",
+            "industry": "黑猪",
+            "founded_at": "2024-03-01",
+            "leader_person_id": 2,
+        },
+    ),
+    "CooperativeReportCreate": (
+        _VILLAGE_ADMIN,
+        {
+            "year": 2026,
+            "income_fen": 120000000,
+            "collective_income_fen": 18000000,
+            "households_benefited": 46,
+        },
+    ),
+    "HonourCreate": (
+        _VILLAGE_ADMIN,
+        {"year": 2026, "title": "文明家庭", "household_id": 1, "citation": "孝老爱亲，邻里和睦。"},
+    ),
     "GrantsCreate": (
         _VILLAGER,
         {"results": {"模板id-来自 GET /notification-templates": "accept"}},

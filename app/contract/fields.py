@@ -50,6 +50,17 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
     "venue_radius_m": "签到半径（米）",
     "venue_name": "会场名称（印在海报上）",
     "ids": "要处理的编号",
+    "founded_at": "成立日期",
+    "member_person_ids": "成员（本镇登记的人员）",
+    "industry": "产业，如 黑猪、肉驴、芦笋、光伏",
+    "leader_name": "带头人姓名",
+    "members": "成员人数",
+    "reports": "各年度数据",
+    "income_fen": "年收入（分）",
+    "collective_income_fen": "村集体年收入（分）",
+    "households_benefited": "带动农户数",
+    "citation": "表彰事迹",
+    "honoured_name": "受表彰的个人或家庭",
     "pairings": "联系户数",
     "visited": "本月联系过的户数",
     "never_visited": "本月没有联系过的农户",
@@ -220,6 +231,7 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
 }
 
 _THINGS = {
+    "leader_person": "带头人",
     "member_person": "联系党员",
     "proposal": "议题",
     "resolution_post": "决议公开信息",

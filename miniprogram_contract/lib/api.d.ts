@@ -2546,6 +2546,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/cooperatives": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 登记党支部领办的合作社
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["cooperatives_register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/cooperatives/{cooperative_id}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 合作社年度收入、集体收入与带动户数（同一年再报即更正）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["cooperatives_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cooperatives": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 本镇的合作社及各年数据
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        get: operations["cooperatives_listing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/honours": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 年度表彰（个人或家庭），同时在宣传栏发布表彰信息
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["cooperatives_confer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/honours": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 光荣榜（按村、按年）
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        get: operations["cooperatives_roll"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notification-templates": {
         parameters: {
             query?: never;
@@ -3726,6 +3826,145 @@ export interface components {
              */
             never_visited: components["schemas"]["NeverVisited"][];
         };
+        /** CooperativeCreate */
+        CooperativeCreate: {
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
+            branch_id: number;
+            /**
+             * Name
+             * @description 名称
+             */
+            name: string;
+            /**
+             * Industry
+             * @description 产业，如 黑猪、肉驴、芦笋、光伏
+             */
+            industry: string;
+            /**
+             * Founded At
+             * Format: date
+             * @description 成立日期
+             */
+            founded_at: string;
+            /**
+             * Leader Person Id
+             * @description 带头人编号
+             */
+            leader_person_id: number;
+            /**
+             * Member Person Ids
+             * @description 成员（本镇登记的人员）
+             */
+            member_person_ids?: number[];
+        };
+        /** CooperativePublic */
+        CooperativePublic: {
+            /**
+             * Id
+             * @description 编号
+             */
+            id: number;
+            /**
+             * Town Id
+             * @description 所属镇
+             */
+            town_id: number;
+            /**
+             * Village Id
+             * @description 所属村
+             */
+            village_id: number | null;
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
+            branch_id: number;
+            /**
+             * Name
+             * @description 名称
+             */
+            name: string;
+            /**
+             * Industry
+             * @description 产业，如 黑猪、肉驴、芦笋、光伏
+             */
+            industry: string;
+            /**
+             * Founded At
+             * Format: date
+             * @description 成立日期
+             */
+            founded_at: string;
+            /**
+             * Leader Person Id
+             * @description 带头人编号
+             */
+            leader_person_id: number;
+            /**
+             * Leader Name
+             * @description 带头人姓名
+             */
+            leader_name: string;
+            /**
+             * Members
+             * @description 成员人数
+             */
+            members: number;
+            /**
+             * Reports
+             * @description 各年度数据
+             */
+            reports: components["schemas"]["CooperativeReportPublic"][];
+        };
+        /** CooperativeReportCreate */
+        CooperativeReportCreate: {
+            /**
+             * Year
+             * @description 年份
+             */
+            year: number;
+            /**
+             * Income Fen
+             * @description 年收入（分）
+             */
+            income_fen: number;
+            /**
+             * Collective Income Fen
+             * @description 村集体年收入（分）
+             */
+            collective_income_fen: number;
+            /**
+             * Households Benefited
+             * @description 带动农户数
+             */
+            households_benefited: number;
+        };
+        /** CooperativeReportPublic */
+        CooperativeReportPublic: {
+            /**
+             * Year
+             * @description 年份
+             */
+            year: number;
+            /**
+             * Income Fen
+             * @description 年收入（分）
+             */
+            income_fen: number;
+            /**
+             * Collective Income Fen
+             * @description 村集体年收入（分）
+             */
+            collective_income_fen: number;
+            /**
+             * Households Benefited
+             * @description 带动农户数
+             */
+            households_benefited: number;
+        };
         /** CountByKey */
         CountByKey: {
             /**
@@ -4530,6 +4769,97 @@ export interface components {
              */
             average_rating: number | null;
         };
+        /** HonourCreate */
+        HonourCreate: {
+            /**
+             * Year
+             * @description 年份
+             */
+            year: number;
+            /**
+             * Title
+             * @description 称号，如 优秀共产党员、文明家庭
+             */
+            title: string;
+            /**
+             * Person Id
+             * @description 人员
+             */
+            person_id?: number | null;
+            /**
+             * Household Id
+             * @description 户
+             */
+            household_id?: number | null;
+            /**
+             * Village Id
+             * @description 所属村
+             */
+            village_id?: number | null;
+            /**
+             * Citation
+             * @description 表彰事迹
+             */
+            citation: string;
+        };
+        /** HonourPublic */
+        HonourPublic: {
+            /**
+             * Id
+             * @description 编号
+             */
+            id: number;
+            /**
+             * Town Id
+             * @description 所属镇
+             */
+            town_id: number;
+            /**
+             * Village Id
+             * @description 所属村
+             */
+            village_id: number | null;
+            /**
+             * Year
+             * @description 年份
+             */
+            year: number;
+            /**
+             * Title
+             * @description 标题
+             */
+            title: string;
+            /**
+             * Person Id
+             * @description 人员
+             */
+            person_id: number | null;
+            /**
+             * Household Id
+             * @description 户
+             */
+            household_id: number | null;
+            /**
+             * Honoured Name
+             * @description 受表彰的个人或家庭
+             */
+            honoured_name: string;
+            /**
+             * Citation
+             * @description 表彰事迹
+             */
+            citation: string;
+            /**
+             * Post Id
+             * @description 信息编号
+             */
+            post_id: number | null;
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
+            created_at: string;
+        };
         /** HouseholdCreate */
         HouseholdCreate: {
             /**
@@ -4858,6 +5188,19 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** ListPage[CooperativePublic] */
+        ListPage_CooperativePublic_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["CooperativePublic"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
         /** ListPage[EntryPublic] */
         ListPage_EntryPublic_: {
             /**
@@ -4904,6 +5247,19 @@ export interface components {
              * @description 本页的条目
              */
             items: components["schemas"]["GridPublic"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
+        /** ListPage[HonourPublic] */
+        ListPage_HonourPublic_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["HonourPublic"][];
             /**
              * Next Cursor
              * @description 下一页的翻页参数；为 null 表示没有下一页
@@ -19842,6 +20198,448 @@ export interface operations {
                 };
             };
             /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cooperatives_register: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CooperativeCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CooperativePublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`cooperative.people_elsewhere`、`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cooperatives_report: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                cooperative_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CooperativeReportCreate"];
+            };
+        };
+        responses: {
+            /** @description 更正了这一年已报的数 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CooperativePublic"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CooperativePublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`cooperative.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cooperatives_listing: {
+        parameters: {
+            query?: {
+                town_id?: number | null;
+                /** @description 每页条数 */
+                limit?: number;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_CooperativePublic_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`pagination.invalid_cursor`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cooperatives_confer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HonourCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HonourPublic"];
+                };
+            };
+            /** @description Bad Request。code：`auth.wechat_code_invalid`、`auth.wechat_code_used` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden`、`auth.not_bound`、`auth.wechat_risky_user`、`post.disclosure_admin_only` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`honour.not_found`、`village.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`post.content_risky`、`post.disclosure_period`、`post.disclosure_village`、`post.media_invalid`、`post.media_risky`、`post.personal_data`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Too Many Requests。code：`auth.wechat_rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad Gateway。code：`wechat.error` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database`、`wechat.unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cooperatives_roll: {
+        parameters: {
+            query?: {
+                village_id?: number | null;
+                year?: number | null;
+                /** @description 每页条数 */
+                limit?: number;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_HonourPublic_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`pagination.invalid_cursor`、`request.validation` */
             422: {
                 headers: {
                     [name: string]: unknown;

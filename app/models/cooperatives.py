@@ -1,0 +1,131 @@
+"""Branch-led cooperatives (支部领办合作社) with their yearly figures, and the yearly honours
+(表彰) a village or town gives people and households."""
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import Field as SchemaField
+from sqlalchemy import JSON
+from sqlmodel import Field, SQLModel, UniqueConstraint
+
+from app.models.base import ChinaDatetime, DbId, created_at_field
+
+
+class Cooperative(SQLModel, table=True):
+    __tablename__ = "cooperatives"
+    id: int | None = Field(default=None, primary_key=True)
+    town_id: int = Field(foreign_key="towns.id", index=True)
+    village_id: int | None = Field(default=None, foreign_key="villages.id")
+    branch_id: int = Field(foreign_key="branches.id", index=True)
+    name: str = Field(max_length=100)
+    industry: str = Field(max_length=20)
+    founded_at: date
+    leader_person_id: int = Field(foreign_key="people.id")
+    member_person_ids: list[int] = Field(default_factory=list, sa_type=JSON)
+    created_at: datetime = created_at_field()
+
+
+class CooperativeReport(SQLModel, table=True):
+    __tablename__ = "cooperative_reports"
+    __table_args__ = (UniqueConstraint("cooperative_id", "year"),)
+    id: int | None = Field(default=None, primary_key=True)
+    cooperative_id: int = Field(foreign_key="cooperatives.id")
+    town_id: int = Field(foreign_key="towns.id", index=True)
+    branch_id: int = Field(foreign_key="branches.id")
+    year: int
+    income_fen: int
+    collective_income_fen: int
+    households_benefited: int
+    created_at: datetime = created_at_field()
+
+
+class Honour(SQLModel, table=True):
+    __tablename__ = "honours"
+    id: int | None = Field(default=None, primary_key=True)
+    town_id: int = Field(foreign_key="towns.id", index=True)
+    village_id: int | None = Field(default=None, foreign_key="villages.id", index=True)
+    year: int
+    title: str = Field(max_length=50)
+    person_id: int | None = Field(default=None, foreign_key="people.id")
+    household_id: int | None = Field(default=None, foreign_key="households.id")
+    honoured_name: str = Field(max_length=100)
+    citation: str = Field(max_length=2000)
+    post_id: int | None = Field(default=None, foreign_key="posts.id")
+    created_at: datetime = created_at_field()
+
+
+# ---- API schemas -------------------------------------------------------------------------
+
+Fen = SchemaField(ge=0, le=10**12)
+
+
+class CooperativeCreate(BaseModel):
+    branch_id: DbId
+    name: str = SchemaField(min_length=2, max_length=100)
+    industry: str = SchemaField(
+        min_length=1, max_length=20, description="产业，如 黑猪、肉驴、芦笋、光伏"
+    )
+    founded_at: date
+    leader_person_id: DbId
+    member_person_ids: list[DbId] = SchemaField(default_factory=list, max_length=2000)
+
+
+class CooperativeReportCreate(BaseModel):
+    year: int = SchemaField(ge=2000, le=2100)
+    income_fen: int = Fen
+    collective_income_fen: int = Fen
+    households_benefited: int = SchemaField(ge=0, le=100_000)
+
+
+class CooperativeReportPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    year: int
+    income_fen: int
+    collective_income_fen: int
+    households_benefited: int
+
+
+class CooperativePublic(BaseModel):
+    id: int
+    town_id: int
+    village_id: int | None
+    branch_id: int
+    name: str
+    industry: str
+    founded_at: date
+    leader_person_id: int
+    leader_name: str
+    members: int
+    reports: list[CooperativeReportPublic]
+
+
+class HonourCreate(BaseModel):
+    year: int = SchemaField(ge=2000, le=2100)
+    title: str = SchemaField(
+        min_length=2, max_length=50, description="称号，如 优秀共产党员、文明家庭"
+    )
+    person_id: DbId | None = None
+    household_id: DbId | None = None
+    village_id: DbId | None = None
+    citation: str = SchemaField(min_length=2, max_length=2000)
+
+    @model_validator(mode="after")
+    def _one(self) -> "HonourCreate":
+        if (self.person_id is None) == (self.household_id is None):
+            raise ValueError("请在 person_id 与 household_id 中填写一个：表彰个人或家庭。")
+        return self
+
+
+class HonourPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    town_id: int
+    village_id: int | None
+    year: int
+    title: str
+    person_id: int | None
+    household_id: int | None
+    honoured_name: str
+    citation: str
+    post_id: int | None
+    created_at: ChinaDatetime

@@ -1,0 +1,177 @@
+"""Branch-led cooperatives (支部领办合作社): the registry per branch with industry, leader and
+members, and each year's figures, the collective income the contest weighs among them."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.errors import NotFound, Unprocessable
+from app.models.base import id_of
+from app.models.cooperatives import (
+    Cooperative,
+    CooperativeCreate,
+    CooperativePublic,
+    CooperativeReport,
+    CooperativeReportCreate,
+    CooperativeReportPublic,
+)
+from app.models.roster import Branch, Person
+from app.services import audit
+from app.services.identity import Location, Principal, caller_person, covers
+from app.services.kit import Page, keyset_page
+from app.services.roster import get_in_scope
+
+
+class CooperativeNotFound(NotFound):
+    code = "cooperative.not_found"
+    detail = "找不到该合作社。"
+
+
+class PeopleElsewhere(Unprocessable):
+    code = "cooperative.people_elsewhere"
+    detail = "带头人和成员须是本镇登记的人员。"
+
+
+def _where(cooperative: Cooperative) -> Location:
+    return Location(
+        town_id=cooperative.town_id,
+        village_id=cooperative.village_id,
+        branch_id=cooperative.branch_id,
+    )
+
+
+async def register(
+    session: AsyncSession, principal: Principal, data: CooperativeCreate
+) -> Cooperative:
+    branch = await get_in_scope(session, principal, Branch, data.branch_id)
+    wanted = {data.leader_person_id, *data.member_person_ids}
+    found = (
+        await session.exec(
+            select(Person.id).where(
+                col(Person.id).in_(wanted), col(Person.town_id) == branch.town_id
+            )
+        )
+    ).all()
+    if len(found) != len(wanted):
+        raise PeopleElsewhere()
+    cooperative = Cooperative(
+        town_id=branch.town_id,
+        village_id=branch.village_id,
+        branch_id=id_of(branch),
+        name=data.name,
+        industry=data.industry,
+        founded_at=data.founded_at,
+        leader_person_id=data.leader_person_id,
+        member_person_ids=sorted(set(data.member_person_ids)),
+    )
+    await audit.record_created(
+        session,
+        actor=principal,
+        row=cooperative,
+        target_type="cooperative",
+        where=_where(cooperative),
+    )
+    return cooperative
+
+
+async def report(
+    session: AsyncSession, principal: Principal, cooperative_id: int, data: CooperativeReportCreate
+) -> tuple[Cooperative, bool]:
+    """A year's figures; sent again for the same year, they replace the first (audited)."""
+    cooperative = await session.get(Cooperative, cooperative_id)
+    if cooperative is None or not covers(principal, _where(cooperative)):
+        raise CooperativeNotFound()
+    row = (
+        await session.exec(
+            select(CooperativeReport)
+            .where(
+                col(CooperativeReport.cooperative_id) == cooperative_id,
+                col(CooperativeReport.year) == data.year,
+            )
+            .with_for_update()
+        )
+    ).first()
+    before = CooperativeReportPublic.model_validate(row).model_dump() if row else None
+    created = row is None
+    if row is None:
+        row = CooperativeReport(
+            cooperative_id=id_of(cooperative),
+            town_id=cooperative.town_id,
+            branch_id=cooperative.branch_id,
+            **data.model_dump(),
+        )
+    else:
+        for name, value in data.model_dump().items():
+            setattr(row, name, value)
+    session.add(row)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=principal,
+        action="cooperative.report",
+        target_type="cooperative",
+        target_id=id_of(cooperative),
+        where=_where(cooperative),
+        before=before,
+        after=data.model_dump(),
+    )
+    return cooperative, created
+
+
+async def listing(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    town_id: int | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[Cooperative]:
+    """A town's cooperatives (the caller's own town by default): public within the town."""
+    if town_id is None:
+        person = await caller_person(session, principal)
+        grants = {g.town_id for g in principal.grants if g.town_id is not None}
+        town_id = person.town_id if person and person.town_id else next(iter(grants), None)
+    stmt: Any = select(Cooperative).where(col(Cooperative.town_id) == town_id)
+    return await keyset_page(
+        session, stmt, order_by=[col(Cooperative.id)], limit=limit, cursor=cursor
+    )
+
+
+async def present(
+    session: AsyncSession, cooperatives: Sequence[Cooperative]
+) -> list[CooperativePublic]:
+    ids = [id_of(c) for c in cooperatives]
+    reports: dict[int, list[CooperativeReportPublic]] = {i: [] for i in ids}
+    leaders: dict[int, str] = {}
+    if ids:
+        for row in (
+            await session.exec(
+                select(CooperativeReport)
+                .where(col(CooperativeReport.cooperative_id).in_(ids))
+                .order_by(col(CooperativeReport.year))
+            )
+        ).all():
+            reports[row.cooperative_id].append(CooperativeReportPublic.model_validate(row))
+        wanted = {c.leader_person_id for c in cooperatives}
+        leaders = {
+            id_of(p): p.name
+            for p in (await session.exec(select(Person).where(col(Person.id).in_(wanted)))).all()
+        }
+    return [
+        CooperativePublic(
+            id=id_of(c),
+            town_id=c.town_id,
+            village_id=c.village_id,
+            branch_id=c.branch_id,
+            name=c.name,
+            industry=c.industry,
+            founded_at=c.founded_at,
+            leader_person_id=c.leader_person_id,
+            leader_name=leaders.get(c.leader_person_id, ""),
+            members=len(c.member_person_ids),
+            reports=reports[id_of(c)],
+        )
+        for c in cooperatives
+    ]
