@@ -26,6 +26,7 @@ from app.routers import (
     contact,
     cooperatives,
     dashboard,
+    development,
     duty,
     events,
     feed,
@@ -144,6 +145,7 @@ def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = 
         proposals,
         contact,
         cooperatives,
+        development,
         notifications,
         wechat_push,
     ):

@@ -167,6 +167,11 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
         _VILLAGE_ADMIN,
         {"year": 2026, "title": "文明家庭", "household_id": 1, "citation": "孝老爱亲，邻里和睦。"},
     ),
+    "CaseCreate": (_VILLAGE_ADMIN, {"person_id": 5, "branch_id": 1, "applied_at": "2026-03-02"}),
+    "CaseStepCreate": (
+        _VILLAGE_ADMIN,
+        {"step": "talk", "done_at": "2026-03-20", "note": "支部书记谈话，了解入党动机"},
+    ),
     "GrantsCreate": (
         _VILLAGER,
         {"results": {"模板id-来自 GET /notification-templates": "accept"}},

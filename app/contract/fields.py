@@ -50,6 +50,12 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
     "venue_radius_m": "签到半径（米）",
     "venue_name": "会场名称（印在海报上）",
     "ids": "要处理的编号",
+    "applied_at": "递交入党申请书的日期",
+    "next_step": "下一步的代码；全部完成为 null",
+    "step": "步骤代码（见 GET /admin/development/steps）",
+    "participants": "参与的人：确定入党介绍人时为两名正式党员的编号",
+    "votes": "支部大会的票数：应到（有表决权的正式党员）、实到、赞成",
+    "order": "第几步（1–25）",
     "founded_at": "成立日期",
     "member_person_ids": "成员（本镇登记的人员）",
     "industry": "产业，如 黑猪、肉驴、芦笋、光伏",
@@ -231,6 +237,7 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
 }
 
 _THINGS = {
+    "notice_post": "发展党员公示信息",
     "leader_person": "带头人",
     "member_person": "联系党员",
     "proposal": "议题",

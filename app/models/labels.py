@@ -40,6 +40,13 @@ ENUM_LABELS: dict[str, dict[str, str]] = {
         "member_review": "民主评议党员",
         "training": "学习培训",
     },
+    "DevelopmentStage": {
+        "applicant": "入党申请人",
+        "activist": "入党积极分子",
+        "candidate": "发展对象",
+        "probationary": "预备党员",
+        "full_member": "正式党员",
+    },
     "ProposalStage": {
         "proposed": "党支部会提议",
         "deliberated": "两委会商议",

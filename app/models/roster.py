@@ -142,6 +142,8 @@ class Person(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=20, unique=True)
     is_party_member: bool = Field(default=False)
     is_mobile_member: bool = Field(default=False)
+    # 预备党员: a Party member in probation, set and cleared by the admission procedure.
+    is_probationary_member: bool = Field(default=False)
     # From the 花名册: 性别 (男/女), 出生年月 (YYYY-MM), 与户主关系.
     sex: str | None = Field(default=None, max_length=2)
     birth_month: str | None = Field(default=None, max_length=7)
@@ -325,6 +327,7 @@ class PersonPublic(_Public):
     grid_id: int | None
     is_party_member: bool
     is_mobile_member: bool
+    is_probationary_member: bool = SchemaField(default=False, description="是否预备党员")
     created_at: ChinaDatetime
 
 

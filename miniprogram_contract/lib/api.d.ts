@@ -2646,6 +2646,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/development/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 发展党员的 5 个阶段 25 个步骤
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["development_list_steps"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/development/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 发展党员记录（overdue=true：逾期未办的，一次全部列出）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["development_listing"];
+        put?: never;
+        /**
+         * 建立发展党员记录（递交入党申请书）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["development_open_case"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/development/cases/{case_id}/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 记录下一步（须按顺序；时间间隔、介绍人、票数按规定检查）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["development_add_step"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/development/cases/{case_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 一份发展党员记录
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["development_read"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notification-templates": {
         parameters: {
             query?: never;
@@ -3561,6 +3645,148 @@ export interface components {
              */
             note?: string | null;
         };
+        /** CaseCreate */
+        CaseCreate: {
+            /**
+             * Person Id
+             * @description 人员
+             */
+            person_id: number;
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
+            branch_id: number;
+            /**
+             * Applied At
+             * Format: date
+             * @description 递交入党申请书的日期
+             */
+            applied_at: string;
+        };
+        /** CasePublic */
+        CasePublic: {
+            /**
+             * Id
+             * @description 编号
+             */
+            id: number;
+            /**
+             * Person Id
+             * @description 人员
+             */
+            person_id: number;
+            /**
+             * Name
+             * @description 名称
+             */
+            name: string;
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
+            branch_id: number;
+            /**
+             * Applied At
+             * Format: date
+             * @description 递交入党申请书的日期
+             */
+            applied_at: string;
+            /** @description 所处阶段 */
+            stage: components["schemas"]["DevelopmentStage"];
+            /**
+             * Next Step
+             * @description 下一步的代码；全部完成为 null
+             */
+            next_step: string | null;
+            /**
+             * Due At
+             * @description 下一步的期限（须在此前完成），或最早可做的日期
+             */
+            due_at: string | null;
+            /**
+             * Due Kind
+             * @description deadline：须在此前；earliest：此日起方可
+             */
+            due_kind: string | null;
+            /**
+             * Overdue
+             * @description 已超期
+             */
+            overdue: boolean;
+            /**
+             * Notice Post Id
+             * @description 发展党员公示信息编号
+             */
+            notice_post_id: number | null;
+            /**
+             * Steps
+             * @description 办理经过
+             */
+            steps: components["schemas"]["CaseStepPublic"][];
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
+            created_at: string;
+        };
+        /** CaseStepCreate */
+        CaseStepCreate: {
+            /**
+             * Step
+             * @description 步骤代码（见 GET /admin/development/steps）
+             */
+            step: string;
+            /**
+             * Done At
+             * Format: date
+             * @description 办结时间
+             */
+            done_at: string;
+            /**
+             * Note
+             * @description 备注
+             */
+            note?: string | null;
+            /**
+             * Participants
+             * @description 参与的人：确定入党介绍人时为两名正式党员的编号
+             */
+            participants?: number[];
+            /** @description 支部大会的票数：应到（有表决权的正式党员）、实到、赞成 */
+            votes?: components["schemas"]["Votes"] | null;
+        };
+        /** CaseStepPublic */
+        CaseStepPublic: {
+            /**
+             * Step
+             * @description 步骤代码（见 GET /admin/development/steps）
+             */
+            step: string;
+            /**
+             * Done At
+             * Format: date
+             * @description 办结时间
+             */
+            done_at: string;
+            /**
+             * Note
+             * @description 备注
+             */
+            note: string | null;
+            /**
+             * Participants
+             * @description 参与的人：确定入党介绍人时为两名正式党员的编号
+             */
+            participants: number[];
+            /**
+             * Votes
+             * @description 支部大会的票数：应到（有表决权的正式党员）、实到、赞成
+             */
+            votes: {
+                [key: string]: unknown;
+            } | null;
+        };
         /**
          * Category
          * @description 取值：`news` 新闻动态，`commendation` 表彰，`activity` 活动，`policy` 政策，`disclosure_party` 党务公开，`disclosure_village` 村务公开，`disclosure_finance` 财务公开，`disclosure_member_development` 党员发展公示，`disclosure_dues` 党费公开，`disclosure_benefits` 惠民政策公开
@@ -4019,6 +4245,12 @@ export interface components {
          * @enum {string}
          */
         Decision: "approve" | "reject";
+        /**
+         * DevelopmentStage
+         * @description 取值：`applicant` 入党申请人，`activist` 入党积极分子，`candidate` 发展对象，`probationary` 预备党员，`full_member` 正式党员
+         * @enum {string}
+         */
+        DevelopmentStage: "applicant" | "activist" | "candidate" | "probationary" | "full_member";
         /** DisclosureCompliance */
         DisclosureCompliance: {
             /**
@@ -5162,6 +5394,19 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** ListPage[CasePublic] */
+        ListPage_CasePublic_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["CasePublic"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
         /** ListPage[CheckinPublic] */
         ListPage_CheckinPublic_: {
             /**
@@ -5481,6 +5726,19 @@ export interface components {
              * @description 本页的条目
              */
             items: components["schemas"]["ShiftPublic"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
+        /** ListPage[StepRule] */
+        ListPage_StepRule_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["StepRule"][];
             /**
              * Next Cursor
              * @description 下一页的翻页参数；为 null 表示没有下一页
@@ -6431,6 +6689,12 @@ export interface components {
              * @description 是否流动党员
              */
             is_mobile_member: boolean;
+            /**
+             * Is Probationary Member
+             * @description 是否预备党员
+             * @default false
+             */
+            is_probationary_member: boolean;
             /**
              * Created At
              * @description 创建时间（+08:00）
@@ -8249,6 +8513,31 @@ export interface components {
              */
             created_at: string;
         };
+        /** StepRule */
+        StepRule: {
+            /**
+             * Code
+             * @description 代码
+             */
+            code: string;
+            /** @description 所处阶段 */
+            stage: components["schemas"]["DevelopmentStage"];
+            /**
+             * Order
+             * @description 第几步（1–25）
+             */
+            order: number;
+            /**
+             * Title
+             * @description 标题
+             */
+            title: string;
+            /**
+             * Rule
+             * @description 规则
+             */
+            rule: string;
+        };
         /** StepView */
         StepView: {
             /** @description 所处阶段 */
@@ -8948,6 +9237,24 @@ export interface components {
              * @description 小时数
              */
             hours: number;
+        };
+        /** Votes */
+        Votes: {
+            /**
+             * Expected
+             * @description 有表决权的正式党员人数
+             */
+            expected: number;
+            /**
+             * Present
+             * @description 实到人数
+             */
+            present: number;
+            /**
+             * In Favour
+             * @description 赞成票
+             */
+            in_favour: number;
         };
         /** WechatLoginRequest */
         WechatLoginRequest: {
@@ -20640,6 +20947,410 @@ export interface operations {
                 };
             };
             /** @description Unprocessable Content。code：`pagination.invalid_cursor`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    development_list_steps: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_StepRule_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    development_listing: {
+        parameters: {
+            query?: {
+                stage?: components["schemas"]["DevelopmentStage"] | null;
+                overdue?: boolean;
+                /** @description 每页条数 */
+                limit?: number;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_CasePublic_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`pagination.invalid_cursor`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    development_open_case: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CasePublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`development.case_exists`、`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`development.person_elsewhere`、`development.too_early`、`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    development_add_step: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseStepCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CasePublic"];
+                };
+            };
+            /** @description Bad Request。code：`auth.wechat_code_invalid`、`auth.wechat_code_used` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden`、`auth.not_bound`、`auth.wechat_risky_user`、`post.disclosure_admin_only` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`development.not_found`、`village.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`development.wrong_step`、`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`development.no_quorum`、`development.not_passed`、`development.participants_required`、`development.too_early`、`development.unknown_step`、`development.votes_invalid`、`development.votes_required`、`idempotency.key_invalid`、`idempotency.key_reused`、`post.content_risky`、`post.disclosure_period`、`post.disclosure_village`、`post.media_invalid`、`post.media_risky`、`post.personal_data`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Too Many Requests。code：`auth.wechat_rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad Gateway。code：`wechat.error` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database`、`wechat.unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    development_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CasePublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`development.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation` */
             422: {
                 headers: {
                     [name: string]: unknown;

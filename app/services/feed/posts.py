@@ -75,8 +75,15 @@ class MediaRisky(Unprocessable):
 
 
 async def create_post(
-    session: AsyncSession, *, principal: Principal, wechat: WechatGateway, data: PostCreate
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    wechat: WechatGateway,
+    data: PostCreate,
+    branch_id: int | None = None,
 ) -> Post:
+    """``branch_id``: the post is a branch's own (its member-development notice), so that
+    branch's admins publish it as admins of the village do."""
     person = await bound_person(session, principal, to="发布信息")
     if person.town_id is None:
         raise NotBound("请先在村里登记，再发布信息。")
@@ -86,7 +93,12 @@ async def create_post(
         if village is None or village.town_id != person.town_id:
             raise VillageNotFound()
     target = Location(town_id=person.town_id, village_id=village_id)
-    is_admin = covers(principal, target)
+    is_admin = covers(principal, target) or (
+        branch_id is not None
+        and covers(
+            principal, Location(town_id=person.town_id, village_id=village_id, branch_id=branch_id)
+        )
+    )
     if not is_admin and village_id != person.village_id:
         # A villager reads only their own village's feed (and the town's): they post there too.
         raise VillageNotFound()
