@@ -35,21 +35,28 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
     seeded = _cli(env, "seed-demo").stdout
     assert "已创建" in _cli(env, "create-admin", "county", "--password", "county-pass-1").stdout
     port = free_port()
+    log = tmp_path / "serve.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        # A file, not a pipe nobody reads: a full pipe would stall the server's logging.
+        stderr=log.open("wb"),
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        # A busy 2-core machine can take many seconds to start it: wait, then say why not.
+        deadline = time.monotonic() + 60
+        while True:
             try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
-                time.sleep(0.1)
+                time.sleep(0.2)
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.terminate()
+                raise AssertionError(f"xiangzhi serve did not come up: {log.read_text()[-2000:]}")
         yield base, seeded
     finally:
         proc.terminate()
