@@ -24,6 +24,7 @@ from app.routers import (
     audit,
     auth,
     contact,
+    contest,
     cooperatives,
     dashboard,
     development,
@@ -146,6 +147,7 @@ def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = 
         contact,
         cooperatives,
         development,
+        contest,
         notifications,
         wechat_push,
     ):

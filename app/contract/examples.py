@@ -172,6 +172,34 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
         _VILLAGE_ADMIN,
         {"step": "talk", "done_at": "2026-03-20", "note": "支部书记谈话，了解入党动机"},
     ),
+    "ContestCreate": (
+        _TOWN_ADMIN,
+        {
+            "town_id": 1,
+            "year": 2026,
+            "title": "最强党支部",
+            "prize_fen": 3000000,
+            "criteria": [
+                {"code": "onsite", "title": "现场评审", "weight": 40, "source": "judged"},
+                {
+                    "code": "meetings",
+                    "title": "三会一课",
+                    "weight": 30,
+                    "source": "computed",
+                    "metric": "meeting_compliance",
+                },
+                {
+                    "code": "coops",
+                    "title": "合作社集体收入",
+                    "weight": 30,
+                    "source": "computed",
+                    "metric": "collective_income",
+                },
+            ],
+        },
+    ),
+    "JudgesSet": (_TOWN_ADMIN, {"person_ids": [2, 3, 4, 5, 6]}),
+    "SheetCreate": (_TOWN_ADMIN, {"branch_id": 1, "scores": {"onsite": 92}}),
     "GrantsCreate": (
         _VILLAGER,
         {"results": {"模板id-来自 GET /notification-templates": "accept"}},

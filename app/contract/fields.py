@@ -50,6 +50,14 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
     "venue_radius_m": "签到半径（米）",
     "venue_name": "会场名称（印在海报上）",
     "ids": "要处理的编号",
+    "prize_fen": "奖金总额（分），按前三名的总分比例分配",
+    "criteria": "评比指标（权重之和为 100）",
+    "judge_person_ids": "评委",
+    "weight": "权重（百分比）",
+    "source": "judged：评委打分；computed：由系统数据计算",
+    "metric": "计算类指标用的数据：meeting_compliance 等",
+    "person_ids": "人员编号",
+    "closed": "评比是否已结束（结束后排名锁定）",
     "applied_at": "递交入党申请书的日期",
     "next_step": "下一步的代码；全部完成为 null",
     "step": "步骤代码（见 GET /admin/development/steps）",
@@ -237,6 +245,7 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
 }
 
 _THINGS = {
+    "contest": "评比",
     "notice_post": "发展党员公示信息",
     "leader_person": "带头人",
     "member_person": "联系党员",

@@ -40,6 +40,14 @@ ENUM_LABELS: dict[str, dict[str, str]] = {
         "member_review": "民主评议党员",
         "training": "学习培训",
     },
+    "Metric": {
+        "meeting_compliance": "三会一课落实率",
+        "attendance_rate": "组织生活出勤率",
+        "volunteer_minutes_per_member": "党员人均志愿服务时长",
+        "disclosures_on_time": "按时公开率",
+        "collective_income": "合作社集体收入",
+    },
+    "ContestStatus": {"open": "进行中", "closed": "已结束"},
     "DevelopmentStage": {
         "applicant": "入党申请人",
         "activist": "入党积极分子",

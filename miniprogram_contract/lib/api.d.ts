@@ -2730,6 +2730,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/contests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 设立年度评比（指标权重之和为 100）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["contest_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/contests/{contest_id}/judges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 确定评委
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["contest_judges"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contests/{contest_id}/scores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 评委现场打分（每个党支部一张表，提交后不能再改）
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        post: operations["contest_score"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/contests/{contest_id}/ranking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 评比排名：各指标得分、加权总分、名次（?format=xlsx 导出）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["contest_ranking"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/contests/{contest_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 结束评比：锁定排名，发布表彰，按分数分配奖金
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["contest_close"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notification-templates": {
         parameters: {
             query?: never;
@@ -4052,6 +4152,95 @@ export interface components {
              */
             never_visited: components["schemas"]["NeverVisited"][];
         };
+        /** ContestCreate */
+        ContestCreate: {
+            /**
+             * Town Id
+             * @description 所属镇
+             */
+            town_id?: number | null;
+            /**
+             * Year
+             * @description 年份
+             */
+            year: number;
+            /**
+             * Title
+             * @description 标题
+             */
+            title: string;
+            /**
+             * Prize Fen
+             * @description 奖金总额（分），按前三名的总分比例分配
+             */
+            prize_fen?: number | null;
+            /**
+             * Criteria
+             * @description 评比指标（权重之和为 100）
+             */
+            criteria: components["schemas"]["Criterion"][];
+        };
+        /** ContestPublic */
+        ContestPublic: {
+            /**
+             * Id
+             * @description 编号
+             */
+            id: number;
+            /**
+             * Town Id
+             * @description 所属镇
+             */
+            town_id: number;
+            /**
+             * Year
+             * @description 年份
+             */
+            year: number;
+            /**
+             * Title
+             * @description 标题
+             */
+            title: string;
+            /**
+             * Prize Fen
+             * @description 奖金总额（分），按前三名的总分比例分配
+             */
+            prize_fen: number | null;
+            /**
+             * Criteria
+             * @description 评比指标（权重之和为 100）
+             */
+            criteria: components["schemas"]["CriterionPublic"][];
+            /**
+             * Judge Person Ids
+             * @description 评委
+             */
+            judge_person_ids: number[];
+            /** @description 状态 */
+            status: components["schemas"]["ContestStatus"];
+            /**
+             * Post Id
+             * @description 信息编号
+             */
+            post_id: number | null;
+            /**
+             * Closed At
+             * @description 关闭时间（+08:00）
+             */
+            closed_at: string | null;
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
+            created_at: string;
+        };
+        /**
+         * ContestStatus
+         * @description 取值：`open` 进行中，`closed` 已结束
+         * @enum {string}
+         */
+        ContestStatus: "open" | "closed";
         /** CooperativeCreate */
         CooperativeCreate: {
             /**
@@ -4208,6 +4397,61 @@ export interface components {
              * @description 数量
              */
             count: number;
+        };
+        /** Criterion */
+        Criterion: {
+            /**
+             * Code
+             * @description 代码
+             */
+            code: string;
+            /**
+             * Title
+             * @description 标题
+             */
+            title: string;
+            /**
+             * Weight
+             * @description 权重（百分比）
+             */
+            weight: number;
+            /**
+             * Source
+             * @description judged：评委打分；computed：由系统数据计算
+             * @enum {string}
+             */
+            source: "judged" | "computed";
+            /** @description 计算类指标用的数据：meeting_compliance 等 */
+            metric?: components["schemas"]["Metric"] | null;
+        };
+        /**
+         * CriterionPublic
+         * @description A criterion as answered (the request's checks are not the answer's).
+         */
+        CriterionPublic: {
+            /**
+             * Code
+             * @description 代码
+             */
+            code: string;
+            /**
+             * Title
+             * @description 标题
+             */
+            title: string;
+            /**
+             * Weight
+             * @description 权重（百分比）
+             */
+            weight: number;
+            /**
+             * Source
+             * @description judged：评委打分；computed：由系统数据计算
+             * @enum {string}
+             */
+            source: "judged" | "computed";
+            /** @description 计算类指标用的数据：meeting_compliance 等 */
+            metric: components["schemas"]["Metric"] | null;
         };
         /** Dashboard */
         Dashboard: {
@@ -5213,6 +5457,14 @@ export interface components {
          * @enum {string}
          */
         ImportStatus: "validated" | "applied" | "failed" | "running";
+        /** JudgesSet */
+        JudgesSet: {
+            /**
+             * Person Ids
+             * @description 人员编号
+             */
+            person_ids: number[];
+        };
         /** Leaderboard */
         Leaderboard: {
             /** @description 积分账本 */
@@ -6149,6 +6401,12 @@ export interface components {
              */
             absent: number;
         };
+        /**
+         * Metric
+         * @description 取值：`meeting_compliance` 三会一课落实率，`attendance_rate` 组织生活出勤率，`volunteer_minutes_per_member` 党员人均志愿服务时长，`disclosures_on_time` 按时公开率，`collective_income` 合作社集体收入
+         * @enum {string}
+         */
+        Metric: "meeting_compliance" | "attendance_rate" | "volunteer_minutes_per_member" | "disclosures_on_time" | "collective_income";
         /**
          * Moderation
          * @description 取值：`none` 无需审核，`checking` 检测中，`unchecked` 未检测，`pass` 通过，`review` 待人工复核，`risky` 有风险
@@ -7225,6 +7483,79 @@ export interface components {
              */
             long_term: boolean;
         };
+        /** Ranking */
+        Ranking: {
+            /**
+             * Contest Id
+             * @description 评比编号
+             */
+            contest_id: number;
+            /**
+             * Title
+             * @description 标题
+             */
+            title: string;
+            /**
+             * Year
+             * @description 年份
+             */
+            year: number;
+            /**
+             * Closed
+             * @description 评比是否已结束（结束后排名锁定）
+             */
+            closed: boolean;
+            /**
+             * Criteria
+             * @description 评比指标（权重之和为 100）
+             */
+            criteria: components["schemas"]["CriterionPublic"][];
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["RankingLine"][];
+        };
+        /** RankingLine */
+        RankingLine: {
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
+            branch_id: number;
+            /**
+             * Branch Name
+             * @description 支部名
+             */
+            branch_name: string;
+            /**
+             * Values
+             * @description 各指标的得分（0–100）
+             */
+            values: {
+                [key: string]: number;
+            };
+            /**
+             * Sheets
+             * @description 收到的评审打分表数
+             */
+            sheets: number;
+            /**
+             * Total
+             * @description 加权总分
+             */
+            total: number;
+            /**
+             * Rank
+             * @description 名次
+             */
+            rank: number;
+            /**
+             * Prize Fen
+             * @description 分得的奖金（分）
+             */
+            prize_fen?: number | null;
+        };
         /** RatingCreate */
         RatingCreate: {
             /**
@@ -8269,6 +8600,21 @@ export interface components {
              * @description reassign：交给谁办理
              */
             person_id?: number | null;
+        };
+        /** SheetCreate */
+        SheetCreate: {
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
+            branch_id: number;
+            /**
+             * Scores
+             * @description 指标代码 → 0–100 的分数
+             */
+            scores: {
+                [key: string]: number;
+            };
         };
         /** ShiftCreate */
         ShiftCreate: {
@@ -21360,6 +21706,485 @@ export interface operations {
                 };
             };
             /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    contest_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContestCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContestPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`contest.weights`、`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation`、`scope.required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    contest_judges: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                contest_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JudgesSet"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContestPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`contest.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`contest.closed`、`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`contest.scores_invalid`、`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    contest_score: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                contest_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SheetCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`contest.not_judge` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`contest.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`contest.already_scored`、`contest.closed`、`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`contest.branch_elsewhere`、`contest.scores_invalid`、`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    contest_ranking: {
+        parameters: {
+            query?: {
+                format?: "json" | "xlsx";
+            };
+            header?: never;
+            path: {
+                contest_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ranking"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`contest.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation`、`scope.required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    contest_close: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                contest_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContestPublic"];
+                };
+            };
+            /** @description Bad Request。code：`auth.wechat_code_invalid`、`auth.wechat_code_used` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden`、`auth.not_bound`、`auth.wechat_risky_user`、`post.disclosure_admin_only` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`contest.not_found`、`village.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`contest.closed`、`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`post.content_risky`、`post.disclosure_period`、`post.disclosure_village`、`post.media_invalid`、`post.media_risky`、`post.personal_data`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Too Many Requests。code：`auth.wechat_rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad Gateway。code：`wechat.error` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database`、`wechat.unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;
