@@ -13,7 +13,7 @@ from typing import Any
 
 from app.china_time import utcnow
 from app.db import SessionMaker
-from app.services import events, feed, grid, notifications, roster, shop, volunteer
+from app.services import development, events, feed, grid, notifications, roster, shop, volunteer
 from app.services.identity import maintenance
 
 log = logging.getLogger("xiangzhi.jobs")
@@ -81,6 +81,12 @@ async def warn_expiring_redemptions(ctx: dict[str, Any]) -> int:
         return await shop.warn_expiring(session, now=utcnow())
 
 
+async def remind_overdue_development(ctx: dict[str, Any]) -> int:
+    sessionmaker: SessionMaker = ctx["sessionmaker"]
+    async with sessionmaker() as session, session.begin():
+        return await development.reminders.remind_overdue(session, now=utcnow())
+
+
 async def deliver_notifications(ctx: dict[str, Any]) -> int:
     """WeChat messages of the inbox rows that are due (each job run claims its own rows)."""
     settings = ctx["settings"]
@@ -107,6 +113,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic(remind_events, every_minutes=5),
     Periodic(notify_overdue_tasks, every_minutes=15),
     Periodic(warn_expiring_redemptions, every_minutes=15),
+    Periodic(remind_overdue_development, every_minutes=60),
 )
 # Sent every few seconds, not every minute: "your leave was approved" should not wait.
 DELIVERY_SECONDS = 10

@@ -102,6 +102,7 @@ ENUM_LABELS: dict[str, dict[str, str]] = {
         "volunteer_confirmed": "志愿时长确认",
         "service_request_updated": "代办进度",
         "notice": "通知公告",
+        "development_overdue": "发展党员超期提醒",
     },
     "WechatState": {
         "pending": "待发送",

@@ -29,6 +29,7 @@ class NotificationKind(StrEnum):
     volunteer_confirmed = "volunteer_confirmed"
     service_request_updated = "service_request_updated"
     notice = "notice"
+    development_overdue = "development_overdue"  # to the branch admin: a 525 step is late
 
 
 class WechatState(StrEnum):

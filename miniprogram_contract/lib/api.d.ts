@@ -6639,10 +6639,10 @@ export interface components {
         };
         /**
          * NotificationKind
-         * @description 取值：`event_reminder` 活动提醒，`leave_decided` 请假审批结果，`appeal_decided` 申诉结果，`post_reviewed` 投稿审核结果，`points_posted` 积分变动，`grid_task_assigned` 网格派单，`grid_task_overdue` 网格任务超期，`redemption_ready` 兑换待领取，`redemption_expiring` 兑换即将过期，`volunteer_confirmed` 志愿时长确认，`service_request_updated` 代办进度，`notice` 通知公告
+         * @description 取值：`event_reminder` 活动提醒，`leave_decided` 请假审批结果，`appeal_decided` 申诉结果，`post_reviewed` 投稿审核结果，`points_posted` 积分变动，`grid_task_assigned` 网格派单，`grid_task_overdue` 网格任务超期，`redemption_ready` 兑换待领取，`redemption_expiring` 兑换即将过期，`volunteer_confirmed` 志愿时长确认，`service_request_updated` 代办进度，`notice` 通知公告，`development_overdue` 发展党员超期提醒
          * @enum {string}
          */
-        NotificationKind: "event_reminder" | "leave_decided" | "appeal_decided" | "post_reviewed" | "points_posted" | "grid_task_assigned" | "grid_task_overdue" | "redemption_ready" | "redemption_expiring" | "volunteer_confirmed" | "service_request_updated" | "notice";
+        NotificationKind: "event_reminder" | "leave_decided" | "appeal_decided" | "post_reviewed" | "points_posted" | "grid_task_assigned" | "grid_task_overdue" | "redemption_ready" | "redemption_expiring" | "volunteer_confirmed" | "service_request_updated" | "notice" | "development_overdue";
         /** NotificationPublic */
         NotificationPublic: {
             /**

@@ -9,10 +9,12 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import update
-from sqlmodel import col
+from sqlmodel import col, select
 
 from app.china_time import to_china, utcnow
+from app.models.notifications import Notification
 from app.models.roster import Person
+from app.services.development import reminders
 from tests.factories import World, _phones
 
 CASES = "/api/v1/admin/development/cases"
@@ -210,7 +212,9 @@ async def test_from_application_to_full_membership(
     assert after.status_code == 409
 
 
-async def test_overdue_cases_are_listed_and_scoped(client: httpx.AsyncClient, world: World) -> None:
+async def test_overdue_cases_are_listed_reminded_and_scoped(
+    client: httpx.AsyncClient, world: World, app: FastAPI
+) -> None:
     late = await _person(client, world, "迟迟未谈话", member=False)
     fresh = await _person(client, world, "刚申请", member=False)
     today = to_china(utcnow()).date()
@@ -228,6 +232,17 @@ async def test_overdue_cases_are_listed_and_scoped(client: httpx.AsyncClient, wo
     overdue = await client.get(CASES, params={"overdue": True}, headers=world.auth("b1_admin"))
     assert [c["person_id"] for c in overdue.json()["items"]] == [late]
     assert overdue.json()["items"][0]["overdue"] is True
+    for _ in range(2):  # the hourly job, run twice: the branch admin is told once
+        async with app.state.sessionmaker() as session, session.begin():
+            await reminders.remind_overdue(session, now=utcnow())
+    async with app.state.sessionmaker() as session:
+        told = (
+            await session.exec(
+                select(Notification).where(col(Notification.kind) == "development_overdue")
+            )
+        ).all()
+    assert [(n.person_id, n.occasion) for n in told] == [(world.ids["b1_admin"], "talk")]
+    assert "迟迟未谈话" in told[0].body
     every = await client.get(CASES, params={"stage": "applicant"}, headers=world.auth("v1_admin"))
     assert len(every.json()["items"]) == 2
     assert (await client.get(CASES, headers=world.auth("v2_admin"))).json()["items"] == []

@@ -30,6 +30,7 @@ PAGES: dict[NotificationKind, str] = {
     NotificationKind.volunteer_confirmed: "pages/volunteer/index?record={id}",
     NotificationKind.service_request_updated: "pages/service/detail?id={id}",
     NotificationKind.notice: "pages/notice/detail?id={id}",
+    NotificationKind.development_overdue: "pages/admin/development?case={id}",
 }
 QUIET_FROM, QUIET_UNTIL = time(22, 0), time(7, 0)
 _SLICE = 1000
