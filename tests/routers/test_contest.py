@@ -7,11 +7,16 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
+from sqlmodel import col, select
 
 from app.china_time import to_china, utcnow
-from tests.factories import World
+from app.models.contest import Metric
+from app.models.roster import Branch
+from app.services.contest import metrics
+from tests.factories import Login, World
 from tests.papers import read_paper
-from tests.routers.test_events import make_event
+from tests.routers.test_events import make_event, member
 
 JUDGES = ["v1_admin", "v2_admin", "b1_admin", "g1_worker", "v1_villager"]
 CRITERIA = [
@@ -180,3 +185,93 @@ async def test_judges_the_ranking_and_the_close(client: httpx.AsyncClient, world
         f"/api/v1/admin/contests/{cid}/ranking", headers=world.auth("town_b_admin")
     )
     assert other_town.status_code == 404
+
+
+async def test_attendance_volunteering_and_disclosures_on_a_known_data_set(
+    client: httpx.AsyncClient, world: World, app: FastAPI, login: Login
+) -> None:
+    """The three metrics the ranking test leaves out, each on data small enough to count by
+    hand, then scaled so the better branch has 100."""
+    b1 = [await member(client, world, login, f"一支部党员{i}") for i in range(2)]
+    b2 = [await member(client, world, login, f"二支部党员{i}", branch="b2") for i in range(2)]
+    # Attendance: one of b1's two members came; both of b2's.
+    ours = await make_event(client, world)
+    theirs = await make_event(client, world, who="v2_admin", branch_id=world.ids["b2"])
+    for event, who, admin in ((ours, b1[:1], "b1_admin"), (theirs, b2, "v2_admin")):
+        for one in who:
+            qr = await client.get(f"/api/v1/events/{event['id']}/qr", headers=world.auth(admin))
+            came = await client.post(
+                f"/api/v1/events/{event['id']}/checkins",
+                json={"token": qr.json()["token"]},
+                headers={"Authorization": one["Authorization"]},
+            )
+            assert came.status_code == 201, came.text
+    # Volunteering: 120 confirmed minutes among b1's two members, 60 among b2's.
+    for village, admin, person, minutes in (
+        ("v1", "v1_admin", b1[0], 120),
+        ("v2", "v2_admin", b2[0], 60),
+    ):
+        starts = utcnow() - timedelta(hours=4)
+        act = await client.post(
+            "/api/v1/admin/activities",
+            json={
+                "title": "清扫村道",
+                "village_id": world.ids[village],
+                "starts_at": starts.isoformat(),
+                "ends_at": (starts + timedelta(hours=3)).isoformat(),
+            },
+            headers=world.auth(admin),
+        )
+        record = await client.post(
+            f"/api/v1/admin/activities/{act.json()['id']}/records",
+            json={
+                "person_id": int(person["person_id"]),
+                "sign_in_at": starts.isoformat(),
+                "sign_out_at": (starts + timedelta(minutes=minutes)).isoformat(),
+                "note": "组织者补录",
+            },
+            headers=world.auth(admin),
+        )
+        assert record.status_code == 201, record.text
+        confirmed = await client.post(
+            f"/api/v1/admin/activities/{act.json()['id']}/confirm",
+            json={"record_ids": [record.json()["id"]]},
+            headers=world.auth(admin),
+        )
+        assert confirmed.status_code == 200, confirmed.text
+    # Disclosures: v1 published this month's on time; v2 one three months late.
+    now = to_china(utcnow())
+    late = f"{now.year}-01" if now.month > 3 else None
+    for admin, village, period in (
+        ("v1_admin", "v1", now.strftime("%Y-%m")),
+        ("v2_admin", "v2", late),
+    ):
+        if period is None:
+            continue
+        posted = await client.post(
+            "/api/v1/posts",
+            json={
+                "title": "党务公开",
+                "body": "本月党务公开。",
+                "category": "disclosure_party",
+                "village_id": world.ids[village],
+                "disclosure_period": period,
+            },
+            headers=world.auth(admin),
+        )
+        assert posted.status_code == 201, posted.text
+
+    async with app.state.sessionmaker() as session:
+        branches = (
+            await session.exec(select(Branch).where(col(Branch.town_id) == world.ids["town_a"]))
+        ).all()
+        by_id = {world.ids["b1"]: "b1", world.ids["b2"]: "b2"}
+
+        async def measured(metric: Metric) -> dict[str, float]:
+            values = await metrics.measure(session, metric, branches, world.ids["town_a"], now.year)
+            return {by_id[b]: v for b, v in values.items() if b in by_id}
+
+        assert await measured(Metric.attendance_rate) == {"b1": 50.0, "b2": 100.0}
+        assert await measured(Metric.volunteer_minutes_per_member) == {"b1": 100.0, "b2": 50.0}
+        disclosed = await measured(Metric.disclosures_on_time)
+        assert disclosed == {"b1": 100.0, "b2": 0.0}
