@@ -76,6 +76,12 @@ async def test_a_branch_registers_its_cooperative_and_reports_each_year(
     assert [c["name"] for c in town.json()["items"]] == ["一村黑猪养殖专业合作社"]
     other_town = await client.get("/api/v1/cooperatives", headers=world.auth("w1_villager"))
     assert other_town.json()["items"] == []
+    asked = await client.get(
+        "/api/v1/cooperatives",
+        params={"town_id": world.ids["town_a"]},
+        headers=world.auth("w1_villager"),
+    )
+    assert asked.json()["items"] == []
 
 
 async def test_honours_go_on_the_feed_and_the_roll(client: httpx.AsyncClient, world: World) -> None:
@@ -141,3 +147,7 @@ async def test_honours_go_on_the_feed_and_the_roll(client: httpx.AsyncClient, wo
         headers=world.auth("v2_villager"),
     )
     assert [h["honoured_name"] for h in this_year.json()["items"]] == ["b1_admin"]
+    across = await client.get(
+        "/api/v1/honours", params={"village_id": world.ids["v1"]}, headers=world.auth("w1_villager")
+    )
+    assert across.json()["items"] == []

@@ -124,6 +124,12 @@ async def test_duty_today_shows_the_office_phone_not_a_personal_one(
     assert "phone" not in on
     elsewhere = await client.get("/api/v1/duty/today", headers=world.auth("v2_villager"))
     assert elsewhere.json()["items"] == []
+    other_town = await client.get(
+        "/api/v1/duty/today",
+        params={"village_id": world.ids["v1"]},
+        headers=world.auth("w1_villager"),
+    )
+    assert other_town.status_code == 404  # public within the town, not across towns
 
 
 async def test_the_cadre_on_duty_takes_the_request_else_the_admins(

@@ -21,7 +21,7 @@ from app.models.contact import (
 )
 from app.models.roster import Person
 from app.services import audit, media
-from app.services.identity import Location, Principal, bound_person, caller_person, covers
+from app.services.identity import Location, Principal, bound_person, covers, home_towns
 from app.services.kit import Page, keyset_page
 
 
@@ -137,12 +137,9 @@ async def published(
     cursor: str | None,
 ) -> Page[Pledge]:
     """The pledges of the caller's town (public within it), by branch and year."""
-    person = await caller_person(session, principal)
-    towns = {g.town_id for g in principal.grants if g.town_id is not None}
-    if person is not None and person.town_id is not None:
-        towns.add(person.town_id)
+    towns = await home_towns(session, principal)
     stmt: Any = select(Pledge)
-    if not principal.is_superadmin:
+    if towns is not None:
         stmt = stmt.where(col(Pledge.town_id).in_(towns))
     if branch_id is not None:
         stmt = stmt.where(col(Pledge.branch_id) == branch_id)

@@ -11,7 +11,7 @@ from app.models.cooperatives import Honour, HonourCreate
 from app.models.feed import Category, PostCreate
 from app.models.roster import Household, Person, Village
 from app.services import audit, feed
-from app.services.identity import Location, Principal, caller_person, covers
+from app.services.identity import Location, Principal, caller_person, covers, home_towns
 from app.services.kit import Page, WechatGateway, keyset_page
 
 
@@ -81,6 +81,9 @@ async def roll(
         person = await caller_person(session, principal)
         village_id = person.village_id if person else None
     stmt: Any = select(Honour).where(col(Honour.village_id) == village_id)
+    towns = await home_towns(session, principal)
+    if towns is not None:  # the roll is public within the town, not across towns
+        stmt = stmt.where(col(Honour.town_id).in_(towns))
     if year is not None:
         stmt = stmt.where(col(Honour.year) == year)
     return await keyset_page(

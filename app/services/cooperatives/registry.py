@@ -19,7 +19,7 @@ from app.models.cooperatives import (
 )
 from app.models.roster import Branch, Person
 from app.services import audit
-from app.services.identity import Location, Principal, caller_person, covers
+from app.services.identity import Location, Principal, caller_person, covers, home_towns
 from app.services.kit import Page, keyset_page
 from app.services.roster import get_in_scope
 
@@ -129,10 +129,12 @@ async def listing(
     cursor: str | None,
 ) -> Page[Cooperative]:
     """A town's cooperatives (the caller's own town by default): public within the town."""
+    towns = await home_towns(session, principal)
     if town_id is None:
         person = await caller_person(session, principal)
-        grants = {g.town_id for g in principal.grants if g.town_id is not None}
-        town_id = person.town_id if person and person.town_id else next(iter(grants), None)
+        town_id = person.town_id if person and person.town_id else next(iter(towns or ()), None)
+    if towns is not None and town_id not in towns:
+        town_id = None  # another town's registry is not this caller's to read: nothing
     stmt: Any = select(Cooperative).where(col(Cooperative.town_id) == town_id)
     return await keyset_page(
         session, stmt, order_by=[col(Cooperative.id)], limit=limit, cursor=cursor

@@ -15,7 +15,13 @@ from app.models.base import id_of
 from app.models.roster import Person, Role, RoleGrant, ScopeType, Village
 from app.models.service import DutyShift, OnDuty, ShiftCreate
 from app.services import audit
-from app.services.identity import Principal, caller_person, location_of, own_village
+from app.services.identity import (
+    Principal,
+    caller_person,
+    home_towns,
+    location_of,
+    own_village,
+)
 from app.services.kit import Page, keyset_page
 from app.services.roster import VillageNotFound, get_in_scope
 
@@ -142,7 +148,8 @@ async def today(
         person = await caller_person(session, principal)
         village_id = person.village_id if person else None
     village = await session.get(Village, village_id) if village_id is not None else None
-    if village is None:
+    towns = await home_towns(session, principal)
+    if village is None or (towns is not None and village.town_id not in towns):
         raise VillageNotFound()
     day = to_china(utcnow()).date()
     start = datetime.combine(day, time(0), tzinfo=CHINA)

@@ -11,7 +11,7 @@ from app.services.identity.defaults import (
     own_town,
     own_village,
 )
-from app.services.identity.person import NotBound, bound_person, caller_person
+from app.services.identity.person import NotBound, bound_person, caller_person, home_towns
 from app.services.identity.principal import load_principal
 from app.services.identity.scopes import (
     Location,
@@ -38,6 +38,7 @@ __all__ = [
     "covers_one_village",
     "decode_access_token",
     "home_of",
+    "home_towns",
     "load_principal",
     "location_of",
     "maintenance",

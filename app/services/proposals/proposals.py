@@ -28,6 +28,7 @@ from app.services.identity import (
     ScopeRequired,
     caller_person,
     covers,
+    home_towns,
     own_village,
     scope_clause,
 )
@@ -261,9 +262,12 @@ async def published(
     village = village_id if village_id is not None else (person.village_id if person else None)
     if village is None:
         raise ScopeRequired("请填写 village_id：要看哪个村的议题。")
+    towns = await home_towns(session, principal)
     stmt = select(Proposal).where(
         col(Proposal.village_id) == village, col(Proposal.stage).in_(PUBLISHED)
     )
+    if towns is not None:  # public within the town, not across towns
+        stmt = stmt.where(col(Proposal.town_id).in_(towns))
     return await keyset_page(
         session, stmt, order_by=[col(Proposal.id)], limit=limit, cursor=cursor, descending=True
     )
