@@ -19,10 +19,10 @@ from app.models.contact import (
     ProgressCreate,
     ProgressPublic,
 )
-from app.models.roster import Person
 from app.services import audit, media
 from app.services.identity import Location, Principal, bound_person, covers, home_towns
 from app.services.kit import Page, keyset_page
+from app.services.roster import names_of
 
 
 class PledgeExists(Conflict):
@@ -163,11 +163,7 @@ async def present(session: AsyncSession, pledges: Sequence[Pledge]) -> list[Pled
             )
         ).all():
             progress[row.pledge_id].append(ProgressPublic.model_validate(row))
-        people = {p.person_id for p in pledges}
-        names = {
-            id_of(p): p.name
-            for p in (await session.exec(select(Person).where(col(Person.id).in_(people)))).all()
-        }
+        names = await names_of(session, (p.person_id for p in pledges))
     return [
         PledgePublic(
             id=id_of(p),

@@ -21,7 +21,7 @@ from app.models.roster import Branch, Person
 from app.services import audit
 from app.services.identity import Location, Principal, caller_person, covers, home_towns
 from app.services.kit import Page, keyset_page
-from app.services.roster import get_in_scope
+from app.services.roster import get_in_scope, names_of
 
 
 class CooperativeNotFound(NotFound):
@@ -156,11 +156,7 @@ async def present(
             )
         ).all():
             reports[row.cooperative_id].append(CooperativeReportPublic.model_validate(row))
-        wanted = {c.leader_person_id for c in cooperatives}
-        leaders = {
-            id_of(p): p.name
-            for p in (await session.exec(select(Person).where(col(Person.id).in_(wanted)))).all()
-        }
+        leaders = await names_of(session, (c.leader_person_id for c in cooperatives))
     return [
         CooperativePublic(
             id=id_of(c),

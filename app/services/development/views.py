@@ -2,28 +2,19 @@
 
 from collections.abc import Sequence
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.base import id_of
 from app.models.development import CasePublic, CaseStepPublic, DevelopmentCase
-from app.models.roster import Person
 from app.services.development.cases import next_due, steps_of, today
 from app.services.development.steps import STEPS
+from app.services.roster import names_of
 
 
 async def present(session: AsyncSession, cases: Sequence[DevelopmentCase]) -> list[CasePublic]:
     ids = [id_of(c) for c in cases]
     done = await steps_of(session, ids)
-    people = {c.person_id for c in cases}
-    names = (
-        {
-            id_of(p): p.name
-            for p in (await session.exec(select(Person).where(col(Person.id).in_(people)))).all()
-        }
-        if people
-        else {}
-    )
+    names = await names_of(session, (c.person_id for c in cases))
     answers = []
     for case in cases:
         steps = done[id_of(case)]

@@ -9,12 +9,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import parse_period
 from app.models.base import id_of
-from app.models.roster import Person, Village
+from app.models.roster import Village
 from app.models.service import HandlerLine, ServiceReport, ServiceRequest, ServiceStatus
 from app.services import audit
 from app.services.identity import Principal, own_village
 from app.services.kit import Column, Paper, Sheet, paper
-from app.services.roster import get_in_scope
+from app.services.roster import get_in_scope, names_of
 
 
 def _figures(rows: Sequence[ServiceRequest]) -> tuple[int, float | None, float | None]:
@@ -45,15 +45,7 @@ async def report(
     by_handler: dict[int | None, list[ServiceRequest]] = {}
     for row in rows:
         by_handler.setdefault(row.handler_person_id, []).append(row)
-    wanted = [h for h in by_handler if h is not None]
-    names = (
-        {
-            id_of(p): p.name
-            for p in (await session.exec(select(Person).where(col(Person.id).in_(wanted)))).all()
-        }
-        if wanted
-        else {}
-    )
+    names = await names_of(session, by_handler)
     lines = []
     for handler, mine in sorted(by_handler.items(), key=lambda item: -len(item[1])):
         done, median, rating = _figures(mine)

@@ -8,7 +8,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
 from app.models.base import id_of
-from app.models.roster import Person
 from app.models.service import (
     Handler,
     ServiceRequest,
@@ -17,21 +16,14 @@ from app.models.service import (
     StepPublic,
 )
 from app.services.duty.requests import OPEN
+from app.services.roster import names_of
 
 
 async def present(
     session: AsyncSession, requests: Sequence[ServiceRequest]
 ) -> list[ServiceRequestPublic]:
     ids = [id_of(r) for r in requests]
-    handlers = {r.handler_person_id for r in requests if r.handler_person_id is not None}
-    names = (
-        {
-            id_of(p): p.name
-            for p in (await session.exec(select(Person).where(col(Person.id).in_(handlers)))).all()
-        }
-        if handlers
-        else {}
-    )
+    names = await names_of(session, (r.handler_person_id for r in requests))
     steps: dict[int, list[StepPublic]] = {i: [] for i in ids}
     if ids:
         for step in (

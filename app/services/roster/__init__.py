@@ -4,7 +4,7 @@ reads of any of them within the caller's scope, the roster as a spreadsheet and 
 from app.services.roster import imports, plates, sheets
 from app.services.roster.bootstrap import create_superadmin
 from app.services.roster.imports import ImportNotFound, get_import, import_roster, present
-from app.services.roster.lookup import VillageNotFound, get_in_scope, list_in_scope
+from app.services.roster.lookup import VillageNotFound, get_in_scope, list_in_scope, names_of
 from app.services.roster.people import create_person, grant_role, set_console_login, update_person
 from app.services.roster.places import (
     create_branch,
@@ -42,6 +42,7 @@ __all__ = [
     "import_roster",
     "imports",
     "list_in_scope",
+    "names_of",
     "plates",
     "present",
     "set_console_login",

@@ -5,7 +5,7 @@ people."""
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import NotFound
@@ -86,3 +86,12 @@ async def created(session: AsyncSession, principal: Principal, row: Row) -> Row:
         session, actor=principal, row=row, target_type=name, where=location_of(row)
     )
     return row
+
+
+async def names_of(session: AsyncSession, person_ids: Iterable[int | None]) -> dict[int, str]:
+    """The names of these people, by id (one query; none for an empty set)."""
+    wanted = {i for i in person_ids if i is not None}
+    if not wanted:
+        return {}
+    found = await session.exec(select(Person).where(col(Person.id).in_(wanted)))
+    return {p.id: p.name for p in found.all() if p.id is not None}
