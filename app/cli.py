@@ -2,10 +2,12 @@
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import json
 import sys
 import time
+from collections.abc import AsyncIterator
 from importlib.metadata import version
 from pathlib import Path
 
@@ -18,10 +20,11 @@ from redis.exceptions import RedisError
 from sqlmodel import select
 
 from alembic import command
+from app.cache import create_cache
 from app.checks import run_checks
 from app.config import Settings, explain, get_settings
 from app.contract.mock import create_mock_app
-from app.db import create_engine, create_sessionmaker
+from app.db import SessionMaker, create_engine, create_sessionmaker
 from app.logging_setup import configure_logging
 from app.main import create_app
 from app.models.base import id_of
@@ -59,13 +62,23 @@ def migrate(settings: Settings) -> None:
     print("数据库已迁移到最新版本。")
 
 
-async def _create_admin(settings: Settings, username: str, password: str) -> None:
+@contextlib.asynccontextmanager
+async def _sessions(settings: Settings) -> AsyncIterator[SessionMaker]:
+    """Sessions for a command run beside a serving deployment: with Redis, its commits bump
+    the identity version too, so a grant made here is seen by the next request."""
     engine = create_engine(settings)
+    cache = create_cache(settings.redis_url) if settings.redis_url else None
     try:
-        async with create_sessionmaker(engine)() as session, session.begin():
-            created = await create_superadmin(session, username=username, password=password)
+        yield create_sessionmaker(engine, cache)
     finally:
+        if cache is not None:
+            await cache.aclose()
         await engine.dispose()
+
+
+async def _create_admin(settings: Settings, username: str, password: str) -> None:
+    async with _sessions(settings) as sessions, sessions() as session, session.begin():
+        created = await create_superadmin(session, username=username, password=password)
     print(f"超级管理员 {username} 已{'创建' if created else '更新密码'}。")
 
 
@@ -163,26 +176,22 @@ def _mock(path: str, host: str, port: int) -> None:
 async def _import_roster(
     settings: Settings, name: str, data: bytes, village_id: int | None, apply: bool
 ) -> None:
-    engine = create_engine(settings)
     operator = command_line_operator()
 
     async def progress(done: int, total: int) -> None:
         print(f"\r已检查 {done}/{total} 行", end="", file=sys.stderr, flush=True)
 
-    try:
-        async with create_sessionmaker(engine)() as session, session.begin():
-            record = await import_roster(
-                session,
-                principal=operator,
-                file_name=name,
-                data=data,
-                village_id=village_id,
-                dry_run=not apply,
-                progress=progress,
-            )
-            report = present(record)
-    finally:
-        await engine.dispose()
+    async with _sessions(settings) as sessions, sessions() as session, session.begin():
+        record = await import_roster(
+            session,
+            principal=operator,
+            file_name=name,
+            data=data,
+            village_id=village_id,
+            dry_run=not apply,
+            progress=progress,
+        )
+        report = present(record)
     print(file=sys.stderr)
     for error in report.errors:
         print(f"第 {error.row} 行 {error.column}：{error.message}（{error.code}）")

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./var/xiangzhi.db"
     database_pool_size: int = Field(default=20, ge=1)
     redis_url: str | None = None
+    # The principal remembered between requests (one Redis read instead of a query). On by
+    # default with Redis; without it only a single process could bump the version, so a
+    # command run beside the server would go unseen: off unless asked for.
+    remember_principals: bool | None = None
 
     jwt_secret: str = DEV_JWT_SECRET
     jwt_issuer: str = "xiangzhi"
@@ -168,6 +172,12 @@ class Settings(BaseSettings):
                 "生产环境需要 XZ_REDIS_URL：多个进程要共用登录限流、退出登录的记录和定时任务"
             )
         return problems
+
+    @property
+    def remembers_principals(self) -> bool:
+        if self.remember_principals is None:
+            return self.redis_url is not None
+        return self.remember_principals
 
 
 def explain(error: ValidationError) -> list[str]:

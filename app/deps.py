@@ -11,7 +11,7 @@ from app.cache import Cache
 from app.config import Settings
 from app.errors import AppError, Forbidden, Unauthorized
 from app.models.roster import ADMIN_ROLES, Role
-from app.services.identity import Principal, decode_access_token, load_principal
+from app.services.identity import Principal, decode_access_token, load_principal, remembered
 from app.services.kit import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -117,9 +117,18 @@ async def get_principal(
     if not token:
         raise Unauthorized()
     claims = decode_access_token(settings, token)
-    principal = await load_principal(
-        session, account_id=claims.account_id, session_id=claims.session_id
-    )
+    remembered_in: Cache | None = request.app.state.principal_cache
+    principal, version = None, ""
+    if remembered_in is not None:
+        principal, version = await remembered.recall(
+            remembered_in, claims.account_id, claims.session_id
+        )
+    if principal is None:
+        principal = await load_principal(
+            session, account_id=claims.account_id, session_id=claims.session_id
+        )
+        if principal is not None and remembered_in is not None:
+            await remembered.remember(remembered_in, principal, version)
     if principal is None:
         raise Unauthorized("账号不存在，请重新登录。", code="auth.invalid_token")
     request.state.principal = principal

@@ -16,8 +16,8 @@ from app.services.kit import WechatGateway, create_wechat_http
 async def startup(ctx: dict[str, Any]) -> None:
     engine = create_engine(get_settings(), pre_ping=True)
     ctx["engine"] = engine
-    ctx["sessionmaker"] = create_sessionmaker(engine)
     ctx["cache"] = create_cache(get_settings().redis_url)
+    ctx["sessionmaker"] = create_sessionmaker(engine, ctx["cache"])
     settings = get_settings()
     ctx["settings"] = settings
     http = create_wechat_http(settings) if settings.effective_wechat_mode == "live" else None

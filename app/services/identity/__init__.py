@@ -2,7 +2,7 @@
 grants, and the scope rules that decide what each grant covers. Every domain stands on this
 package, so it imports none of them."""
 
-from app.services.identity import auth, maintenance
+from app.services.identity import auth, maintenance, remembered
 from app.services.identity.auth import TokenPair, password_hasher
 from app.services.identity.defaults import (
     ScopeRequired,
@@ -45,6 +45,7 @@ __all__ = [
     "own_town",
     "own_village",
     "password_hasher",
+    "remembered",
     "scope_clause",
     "scope_towns",
 ]

@@ -13,8 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Unauthorized
 from app.models.auth import RefreshToken, UserAccount
-from app.models.roster import Branch, Grid, Role, RoleGrant, ScopeType, Town, Village
-from app.services.identity.scopes import Grant, Principal
+from app.models.roster import Branch, Grid, Person, Role, RoleGrant, ScopeType, Town, Village
+from app.services.identity.scopes import Grant, Home, Principal
 
 
 def _scope_join(model: Any, scope: ScopeType) -> Any:
@@ -27,8 +27,12 @@ _PRINCIPAL = (
         RoleGrant.role,
         RoleGrant.scope_type,
         RoleGrant.scope_id,
-        func.coalesce(Town.name, Village.name, Branch.name, Grid.name),
+        func.coalesce(Town.name, Village.name, Branch.name, Grid.name).label("scope_name"),
         RoleGrant.town_id,
+        col(Person.town_id).label("home_town_id"),
+        col(Person.village_id).label("home_village_id"),
+        col(Person.branch_id).label("home_branch_id"),
+        Person.is_party_member,
         exists()
         .where(
             col(RefreshToken.family_id) == bindparam("session_id"),
@@ -37,6 +41,7 @@ _PRINCIPAL = (
         .label("revoked"),
     )
     .select_from(UserAccount)
+    .outerjoin(Person, col(Person.id) == UserAccount.person_id)
     .outerjoin(
         RoleGrant,
         and_(
@@ -70,10 +75,20 @@ async def load_principal(
     if rows[0].revoked:
         raise SessionRevoked()
     grants = tuple(
-        Grant(Role(role), ScopeType(scope_type), scope_id, scope_name, town_id)
-        for _, role, scope_type, scope_id, scope_name, town_id, _ in rows
-        if role is not None
+        Grant(Role(row.role), ScopeType(row.scope_type), row.scope_id, row.scope_name, row.town_id)
+        for row in rows
+        if row.role is not None
+    )
+    first = rows[0]
+    home = (
+        Home(first.home_town_id, first.home_village_id, first.home_branch_id, first.is_party_member)
+        if first.person_id is not None
+        else None
     )
     return Principal(
-        account_id=account_id, person_id=rows[0][0], session_id=session_id, grants=grants
+        account_id=account_id,
+        person_id=first.person_id,
+        session_id=session_id,
+        grants=grants,
+        home=home,
     )

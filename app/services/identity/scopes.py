@@ -43,6 +43,17 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
+class Home:
+    """Where the caller's roster person belongs, read with the principal: the hot paths (a
+    check-in, the feed's first page) need no query for the person."""
+
+    town_id: int | None
+    village_id: int | None
+    branch_id: int | None
+    is_party_member: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Principal:
     """The caller: a login account, the roster person it is bound to, and that person's grants."""
 
@@ -50,6 +61,7 @@ class Principal:
     person_id: int | None
     session_id: str
     grants: tuple[Grant, ...] = ()
+    home: Home | None = None
 
     def has_role(self, roles: Iterable[Role]) -> bool:
         wanted = set(roles)
