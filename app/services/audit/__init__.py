@@ -8,7 +8,9 @@ from app.services.audit.trail import (
     record,
     record_created,
     record_updated,
+    record_values,
     snapshot,
+    values,
 )
 
 __all__ = [
@@ -19,5 +21,7 @@ __all__ = [
     "record",
     "record_created",
     "record_updated",
+    "record_values",
     "snapshot",
+    "values",
 ]

@@ -1,21 +1,22 @@
 """Check-in at an event: the rotating code, the window, the venue, the invitation; then the
 attendance record and, by the event's rule, member points through the ledger (once)."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
 from app.errors import BadRequest, Conflict, Forbidden, NotFound
+from app.models.base import id_of
 from app.models.events import Attendance, AttendanceStatus, CheckinCreate, PartyEvent
-from app.models.points import EntryStatus, Ledger, SourceType
+from app.models.points import EntryStatus, Ledger, OwnerType, SourceType
 from app.models.roster import Person
 from app.services import audit
 from app.services.events import events
 from app.services.identity import Principal, bound_person, location_of
-from app.services.kit import QrSettings, outside_venue, qr_tokens
+from app.services.kit import QrSettings, outside_venue, qr_tokens, recent, rows
 from app.services.points import ledger, scoring_rules
 
 
@@ -81,6 +82,23 @@ async def _existing(session: AsyncSession, event_id: int, person_id: int) -> Att
     ).first()
 
 
+_EVENTS: recent.Recent[PartyEvent] = recent.Recent(seconds=60)
+
+
+async def _event(session: AsyncSession, event_id: int) -> PartyEvent:
+    """The event, read once a minute at a burst (events are not edited once made); a missing
+    one is not remembered."""
+
+    async def load() -> PartyEvent:
+        found = await session.get(PartyEvent, event_id)
+        if found is None:
+            raise events.EventNotFound()
+        session.expunge(found)  # shared with later requests: it must not stay in this one
+        return found
+
+    return await _EVENTS.get(session, event_id, load)
+
+
 def _check_location(event: PartyEvent, data: CheckinCreate, *, poster: bool) -> float | None:
     if event.venue_lat is None or event.venue_lng is None or event.venue_radius_m is None:
         if poster:
@@ -106,13 +124,45 @@ def _status(event: PartyEvent, scanned_at: datetime) -> AttendanceStatus:
     return AttendanceStatus.late if scanned_at > late_from else AttendanceStatus.present
 
 
+@dataclass(frozen=True, slots=True)
+class _Member:
+    """Who is checking in, as the door needs them."""
+
+    id: int
+    town_id: int | None
+    village_id: int | None
+    branch_id: int | None
+    is_party_member: bool
+
+
+async def _member(session: AsyncSession, principal: Principal) -> _Member:
+    """From the principal's home when it carries one (no query), else from the roster."""
+    home = principal.home
+    if principal.person_id is not None and home is not None:
+        return _Member(
+            principal.person_id,
+            home.town_id,
+            home.village_id,
+            home.branch_id,
+            home.is_party_member,
+        )
+    person = await bound_person(session, principal, to="签到")
+    return _Member(
+        id_of(person), person.town_id, person.village_id, person.branch_id, person.is_party_member
+    )
+
+
 async def award_points(
-    session: AsyncSession, event: PartyEvent, attendance: Attendance, actor: Principal | None
+    session: AsyncSession,
+    event: PartyEvent,
+    attendance: Attendance,
+    actor: Principal | None,
+    owner: ledger.Owner | None = None,
 ) -> None:
     """Posts the event's rule to the member once; the attendance keeps the entry's id."""
     if not event.rule_code or attendance.ledger_entry_id is not None:
         return
-    rule = await scoring_rules.resolve(
+    rule = await scoring_rules.resolve_recent(
         session, code=event.rule_code, town_id=event.town_id, village_id=event.village_id
     )
     posting = scoring_rules.posting_for(
@@ -123,38 +173,25 @@ async def award_points(
         source_type=SourceType.checkin,
         source_id=str(attendance.id),
     )
-    person = await session.get(Person, attendance.person_id)
-    assert person is not None
+    if owner is None:
+        person = await session.get(Person, attendance.person_id)
+        assert person is not None
+        owner = ledger.Owner.of_person(person)
     entry = await ledger.credit(
         session,
         ledger=Ledger.member,
-        owner=ledger.Owner.of_person(person),
+        owner=owner,
         posting=posting,
         actor=actor,
     )
-    attendance.ledger_entry_id = entry.id
-    attendance.points = entry.points
+    await rows.update_row(session, attendance, ledger_entry_id=entry.id, points=entry.points)
 
 
-async def check_in(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    event_id: int,
-    data: CheckinCreate,
-    qr: QrSettings,
-) -> tuple[Attendance, bool]:
-    """Returns the attendance and whether this call made it (a repeat returns the first)."""
-    event = await session.get(PartyEvent, event_id)
-    if event is None:
-        raise events.EventNotFound()
-    person = await bound_person(session, principal, to="签到")
-    assert person.id is not None
-    existing = await _existing(session, event_id, person.id)
-    if existing is not None:
-        return existing, False
-    now = utcnow()
-    checked = qr_tokens.check(qr, data.token, qr_tokens.Purpose.event, event_id, now=now)
+def _admit(
+    event: PartyEvent, person: _Member, data: CheckinCreate, qr: QrSettings, now: datetime
+) -> Attendance:
+    """The door's checks, in the order a member would want to hear them; the record to keep."""
+    checked = qr_tokens.check(qr, data.token, qr_tokens.Purpose.event, id_of(event), now=now)
     if checked is None:
         raise QrInvalid()
     scanned_at = now
@@ -173,8 +210,8 @@ async def check_in(
     distance = _check_location(event, data, poster=checked.freshness is qr_tokens.Freshness.poster)
     if not person.is_party_member or person.branch_id not in events.expected_branches(event):
         raise NotInvited()
-    attendance = Attendance(
-        event_id=event_id,
+    return Attendance(
+        event_id=id_of(event),
         person_id=person.id,
         town_id=event.town_id,
         branch_id=person.branch_id,
@@ -185,18 +222,41 @@ async def check_in(
         accuracy_m=data.accuracy,
         distance_m=distance,
         queued_offline=offline,
+        created_at=now,
     )
+
+
+async def check_in(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    event_id: int,
+    data: CheckinCreate,
+    qr: QrSettings,
+) -> tuple[Attendance, bool]:
+    """Returns the attendance and whether this call made it (a repeat returns the first).
+
+    The hot path of a Party day: the event and its rule come from a minute's cache, the repeat
+    check is the INSERT itself (``ON CONFLICT DO NOTHING``), and the points go through the
+    ledger's Core path."""
+    event = await _event(session, event_id)
+    person = await _member(session, principal)
     try:
-        async with session.begin_nested():
-            session.add(attendance)
-            await session.flush()
-    except IntegrityError:
-        # The same member's other phone got there first: that record is the answer.
+        attendance = _admit(event, person, data, qr, utcnow())
+    except (CheckinError, NotInvited):
+        # A repeat is answered with the first record, even once the code has rotated.
+        existing = await _existing(session, event_id, person.id)
+        if existing is not None:
+            return existing, False
+        raise
+    if not await rows.insert_row(session, attendance, skip_conflict=True):
+        # Already checked in (a retry, or the member's other phone got there first).
         first = await _existing(session, event_id, person.id)
         assert first is not None
         return first, False
-    if not offline:
-        await award_points(session, event, attendance, principal)
+    if attendance.status is not AttendanceStatus.pending_review:
+        owner = ledger.Owner(OwnerType.person, person.id, person.town_id, person.village_id)
+        await award_points(session, event, attendance, principal, owner)
     return attendance, True
 
 

@@ -12,6 +12,8 @@ from app.services.kit import (
     printing,
     qr_tokens,
     ratelimit,
+    recent,
+    rows,
     wechat_push,
 )
 from app.services.kit.background import Background
@@ -55,6 +57,8 @@ __all__ = [
     "qr_tokens",
     "ratelimit",
     "read_table",
+    "recent",
+    "rows",
     "to_gcj02",
     "wechat_push",
 ]

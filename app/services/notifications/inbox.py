@@ -14,7 +14,7 @@ from app.china_time import CHINA, to_china, utcnow
 from app.db import dialect_name, upsert_insert
 from app.models.notifications import Notification, NotificationKind, WechatState
 from app.services.identity import Principal, bound_person
-from app.services.kit import Page, keyset_page
+from app.services.kit import Page, keyset_page, rows
 
 # The mini-program page each kind opens; {id} is the target's id.
 PAGES: dict[NotificationKind, str] = {
@@ -92,6 +92,11 @@ async def notify(
         "wechat": WechatState.pending if wechat else WechatState.skipped,
         "deliver_after": after_quiet(now),
     }
+    if len(wanted) == 1:
+        # The common case (a posting, a decision): a statement built once, not per call.
+        one = {**row, "person_id": wanted[0], "read_at": None, "claimed_at": None}
+        found = await rows.insert_values(session, Notification, one, skip_conflict=True)
+        return 0 if found is None else 1
     insert = upsert_insert(dialect_name(session))
     added = 0
     # In slices: a notice to a whole village must stay under the drivers' parameter limits.

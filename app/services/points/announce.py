@@ -3,6 +3,8 @@ or of the household's members who have signed in (the rest have no inbox to read
 and reversals say it in their own words (the redemption, the appeal), so they are not
 announced twice."""
 
+from typing import Protocol
+
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,7 +16,6 @@ from app.models.points import (
     Ledger,
     LedgerEntry,
     OwnerType,
-    PointsAccount,
     SourceType,
 )
 from app.models.roster import Person
@@ -23,7 +24,18 @@ from app.services.notifications import notify
 _QUIET_SOURCES = (SourceType.redemption, SourceType.reversal)
 
 
-async def _people(session: AsyncSession, account: PointsAccount) -> list[int]:
+class _Book(Protocol):
+    """An account as the ledger holds it while posting (a row or its locked values)."""
+
+    @property
+    def ledger(self) -> Ledger: ...
+    @property
+    def owner_type(self) -> OwnerType: ...
+    @property
+    def owner_id(self) -> int: ...
+
+
+async def _people(session: AsyncSession, account: _Book) -> list[int]:
     if account.owner_type is OwnerType.person:
         return [account.owner_id]
     found = await session.exec(
@@ -35,7 +47,7 @@ async def _people(session: AsyncSession, account: PointsAccount) -> list[int]:
     return [p for p in found.all() if p is not None]
 
 
-async def entry_settled(session: AsyncSession, account: PointsAccount, entry: LedgerEntry) -> None:
+async def entry_settled(session: AsyncSession, account: _Book, entry: LedgerEntry) -> None:
     """An entry posted (at once, or approved) or rejected after review."""
     if entry.source_type in _QUIET_SOURCES or entry.status is EntryStatus.pending:
         return

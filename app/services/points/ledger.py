@@ -7,13 +7,14 @@ chain when approved, and a posted one is corrected by a reversal entry that name
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
-from app.db import dialect_name, upsert_insert
 from app.errors import Conflict, NotFound, Unprocessable
 from app.models.base import id_of
 from app.models.points import (
@@ -28,7 +29,8 @@ from app.models.points import (
 from app.models.roster import Household, Person
 from app.services import audit, media
 from app.services.identity import Principal, location_of
-from app.services.points import announce, chain, totals
+from app.services.kit import rows
+from app.services.points import accounts, announce, chain, totals
 
 
 class EntryNotFound(NotFound):
@@ -99,32 +101,12 @@ class NotReversible(Conflict):
 
 
 async def account_for(session: AsyncSession, *, ledger: Ledger, owner: Owner) -> PointsAccount:
-    """The owner's account on that ledger, opened on first use (safe against a racing open)."""
-    stmt = select(PointsAccount).where(
-        col(PointsAccount.ledger) == ledger,
-        col(PointsAccount.owner_type) == owner.type,
-        col(PointsAccount.owner_id) == owner.id,
-    )
-    found = (await session.exec(stmt)).first()
-    if found is not None:
-        return found
-    # Opened on first use; a racing open of the same account simply finds it there.
-    insert = upsert_insert(dialect_name(session))
-    await session.execute(
-        insert(PointsAccount)
-        .values(
-            ledger=ledger,
-            owner_type=owner.type,
-            owner_id=owner.id,
-            town_id=owner.town_id,
-            village_id=owner.village_id,
-            balance=0,
-            entry_count=0,
-            created_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["ledger", "owner_type", "owner_id"])
-    )
-    return (await session.exec(stmt)).one()
+    """The owner's account on that ledger, opened on first use (not locked)."""
+    conn = await rows.connection(session)
+    account, _ = await accounts.locked(conn, ledger, owner)
+    found = await session.get(PointsAccount, account.id)
+    assert found is not None
+    return found
 
 
 async def credit(
@@ -137,66 +119,50 @@ async def credit(
 ) -> LedgerEntry:
     """Posts to the owner's account on that ledger, opening it on first use. A negative
     `points_each` makes it a debit, refused beyond the balance unless the posting allows it."""
-    account = await account_for(session, ledger=ledger, owner=owner)
-    return await post(session, account=account, posting=posting, actor=actor)
-
-
-async def _lock(session: AsyncSession, account_id: int) -> PointsAccount:
-    stmt = (
-        select(PointsAccount)
-        .where(col(PointsAccount.id) == account_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return (await session.exec(stmt)).one()
-
-
-async def _chain(
-    session: AsyncSession, account: PointsAccount, entry: LedgerEntry, *, counts_as_earned: bool
-) -> None:
-    """Gives a posting its place: next seq, the new balance, the hash over the previous one."""
-    now = utcnow()
-    account.entry_count += 1
-    account.balance += entry.points
-    entry.seq = account.entry_count
-    entry.balance_after = account.balance
-    entry.posted_at = now
-    entry.status = EntryStatus.posted
-    entry.prev_hash = account.head_hash
-    entry.hash = chain.entry_hash(entry, account.head_hash)
-    account.head_hash = entry.hash
-    if counts_as_earned and entry.points:
-        await totals.add_earned(session, account, entry.points, now)
-
-
-def _counts_as_earned(source_type: SourceType) -> bool:
-    # Spending at the shop is not "earning less"; leaderboards and stars count what was earned.
-    return source_type is not SourceType.redemption
+    conn = await rows.connection(session)
+    account, next_id = await accounts.locked(conn, ledger, owner)
+    return await _post(session, conn, account, next_id, posting, actor)
 
 
 async def post(
     session: AsyncSession, *, account: PointsAccount, posting: Posting, actor: Principal | None
 ) -> LedgerEntry:
-    assert account.id is not None
-    locked = await _lock(session, account.id)
+    """Posts to a known account."""
+    conn = await rows.connection(session)
+    locked, next_id = await accounts.locked_by_id(conn, id_of(account))
+    return await _post(session, conn, locked, next_id, posting, actor)
+
+
+async def _post(
+    session: AsyncSession,
+    conn: AsyncConnection,
+    account: accounts.Account,
+    next_id: int | None,
+    posting: Posting,
+    actor: Principal | None,
+) -> LedgerEntry:
+    """The hot path, on a locked account: each statement is Core, and the trips are the caps
+    (one statement, only for a capped rule), the writes (the entry, the account's new head,
+    the period totals and the audit entry: one statement on PostgreSQL, where the lock also
+    drew the entry's id) and the owner's inbox row."""
     now = utcnow()
     requested = posting.points_each * posting.quantity
     points, capped = requested, False
     if posting.rule is not None:
-        room = await totals.cap_room(session, account.id, posting.rule, now)
+        room = await totals.cap_room(conn, account.id, posting.rule, now)
         if room is not None and abs(requested) > room:
             points, capped = (room if requested > 0 else -room), True
     if posting.media_ids and not await media.placed_photos(
-        session, media_ids=posting.media_ids, where=location_of(locked)
+        session, media_ids=posting.media_ids, where=location_of(account)
     ):
         # The household sees its entry's photos: one from another village would leak there.
         raise EvidenceMisplaced()
-    if not posting.allow_overdraft and locked.balance + points < 0:
-        raise InsufficientPoints(f"积分余额不足：现有 {locked.balance} 分，需要 {-points} 分。")
+    if not posting.allow_overdraft and account.balance + points < 0:
+        raise InsufficientPoints(f"积分余额不足：现有 {account.balance} 分，需要 {-points} 分。")
     entry = LedgerEntry(
         account_id=account.id,
-        town_id=locked.town_id,
-        village_id=locked.village_id,
+        town_id=account.town_id,
+        village_id=account.village_id,
         status=EntryStatus.pending,
         points=points,
         requested_points=requested,
@@ -214,23 +180,82 @@ async def post(
         actor_person_id=actor.person_id if actor else None,
         created_at=now,
     )
-    session.add(entry)
     if not posting.pending:
-        await _chain(
-            session, locked, entry, counts_as_earned=_counts_as_earned(posting.source_type)
+        _place(account, entry, now)
+    earned = not posting.pending and _counts_as_earned(posting.source_type) and entry.points != 0
+    if next_id is not None:
+        entry.id = next_id
+        await accounts.write_together(
+            conn,
+            entry,
+            None if posting.pending else account,
+            earned,
+            _trail(actor, account, entry),
+            now,
         )
-    await session.flush()
-    await audit.record(
-        session,
+        rows.attach(session, entry)
+    else:
+        await rows.insert_row(session, entry)
+        if not posting.pending:
+            await accounts.set_head(conn, account)
+            if earned:
+                await totals.add_earned(conn, account, entry.points, now)
+        await audit.record_values(session, _trail(actor, account, entry))
+    if not posting.pending:
+        accounts.keep_in_step(session, account)
+    await announce.entry_settled(session, account, entry)
+    return entry
+
+
+def _place(account: accounts.Account | PointsAccount, entry: LedgerEntry, now: datetime) -> None:
+    """Gives a posting its place: next seq, the new balance, the hash over the previous one."""
+    account.entry_count += 1
+    account.balance += entry.points
+    entry.seq = account.entry_count
+    entry.balance_after = account.balance
+    entry.posted_at = now
+    entry.status = EntryStatus.posted
+    entry.prev_hash = account.head_hash
+    entry.hash = chain.entry_hash(entry, account.head_hash)
+    account.head_hash = entry.hash
+
+
+async def _lock(session: AsyncSession, account_id: int) -> PointsAccount:
+    stmt = (
+        select(PointsAccount)
+        .where(col(PointsAccount.id) == account_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.exec(stmt)).one()
+
+
+async def _chain(
+    session: AsyncSession, account: PointsAccount, entry: LedgerEntry, *, counts_as_earned: bool
+) -> None:
+    """A decision's or reversal's place in the chain (these go through the ORM: they are rare)."""
+    now = utcnow()
+    _place(account, entry, now)
+    if counts_as_earned and entry.points:
+        await totals.add_earned(await session.connection(), account, entry.points, now)
+
+
+def _counts_as_earned(source_type: SourceType) -> bool:
+    # Spending at the shop is not "earning less"; leaderboards and stars count what was earned.
+    return source_type is not SourceType.redemption
+
+
+def _trail(
+    actor: Principal | None, account: accounts.Account, entry: LedgerEntry
+) -> dict[str, Any]:
+    return audit.values(
         actor=actor,
         action=f"points.{entry.status}",
         target_type="ledger_entry",
         target_id=id_of(entry),
-        where=location_of(locked),
+        where=location_of(account),
         after=_entry_snapshot(entry),
     )
-    await announce.entry_settled(session, locked, entry)
-    return entry
 
 
 def _entry_snapshot(entry: LedgerEntry) -> dict[str, Any]:

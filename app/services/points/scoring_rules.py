@@ -30,7 +30,7 @@ from app.services.identity import (
     own_village,
     scope_clause,
 )
-from app.services.kit import Page, keyset_page
+from app.services.kit import Page, keyset_page, recent
 from app.services.points import ledger
 from app.services.points.rule_codes import free_code
 from app.services.roster import get_in_scope
@@ -127,6 +127,7 @@ async def create_rule(
     await audit.record_created(
         session, actor=principal, row=rule, target_type="scoring_rule", where=location_of(rule)
     )
+    _RECENT.forget_all()  # a village's own rule now wins over the town's
     return rule
 
 
@@ -156,6 +157,7 @@ async def update_rule(
         target_type="scoring_rule",
         where=location_of,
     )
+    _RECENT.forget_all()
     return rule
 
 
@@ -212,6 +214,21 @@ async def resolve(
     if not rule.enabled:
         raise RuleDisabled(f"积分规则「{rule.title}」已停用。")
     return rule
+
+
+_RECENT: recent.Recent[ScoringRule] = recent.Recent(seconds=60)
+
+
+async def resolve_recent(
+    session: AsyncSession, *, code: str, town_id: int | None, village_id: int | None
+) -> ScoringRule:
+    """``resolve``, remembered for a minute: a check-in burst reads its event's rule once, not
+    once per member. A change made here is seen at once; on another worker within the minute."""
+    return await _RECENT.get(
+        session,
+        (code, town_id, village_id),
+        lambda: resolve(session, code=code, town_id=town_id, village_id=village_id),
+    )
 
 
 QUANTITY_RANGE = {Unit.once: (1, 1), Unit.hour: (1, 24), Unit.score: (1, 5)}

@@ -2,44 +2,51 @@
 ledger at posting time, and the room a rule's daily, monthly and yearly caps still leave."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, cast
 
-from sqlalchemy import bindparam, func
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy import Table, and_, bindparam, case, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.china_time import day_bounds, month_bounds, to_china, year_bounds
-from app.db import dialect_name, upsert_insert
-from app.models.points import EntryStatus, LedgerEntry, PointsAccount, PointsTotal, ScoringRule
+from app.db import upsert_insert
+from app.models.points import EntryStatus, Ledger, LedgerEntry, PointsTotal, ScoringRule
+
+_ENTRIES = cast(Table, LedgerEntry.__table__)  # type: ignore[attr-defined]
+
+
+def _used_in(start: Any, end: Any) -> Any:
+    created = _ENTRIES.c.created_at
+    in_period = and_(created >= bindparam(start), created < bindparam(end))
+    return func.coalesce(func.sum(case((in_period, func.abs(_ENTRIES.c.points)), else_=0)), 0)
+
+
+# The day's, month's and year's use of one rule in one statement; the index on (account,
+# rule, created_at) keeps it to the entries of this year.
+_CAPS_USED = select(
+    _used_in("day_start", "day_end"),
+    _used_in("month_start", "month_end"),
+    _used_in("year_start", "year_end"),
+).where(
+    _ENTRIES.c.account_id == bindparam("account_id"),
+    _ENTRIES.c.rule_code == bindparam("rule_code"),
+    _ENTRIES.c.status.in_([EntryStatus.pending, EntryStatus.posted]),
+    _ENTRIES.c.created_at >= bindparam("year_start"),
+    _ENTRIES.c.created_at < bindparam("year_end"),
+)
 
 
 async def cap_room(
-    session: AsyncSession, account_id: int, rule: ScoringRule, now: datetime
+    conn: AsyncConnection, account_id: int, rule: ScoringRule, now: datetime
 ) -> int | None:
     """How many points the rule's caps still allow on this account now (None: no cap)."""
-    room: int | None = None
-    for cap, bounds in (
-        (rule.daily_cap, day_bounds),
-        (rule.monthly_cap, month_bounds),
-        (rule.yearly_cap, year_bounds),
-    ):
-        if cap is None:
-            continue
-        start, end = bounds(now)
-        used = (
-            await session.execute(
-                select(func.coalesce(func.sum(func.abs(LedgerEntry.points)), 0)).where(
-                    col(LedgerEntry.account_id) == account_id,
-                    col(LedgerEntry.rule_code) == rule.code,
-                    col(LedgerEntry.status).in_([EntryStatus.pending, EntryStatus.posted]),
-                    col(LedgerEntry.created_at) >= start,
-                    col(LedgerEntry.created_at) < end,
-                )
-            )
-        ).scalar_one()
-        left = max(0, cap - int(used))
-        room = left if room is None else min(room, left)
-    return room
+    caps = (rule.daily_cap, rule.monthly_cap, rule.yearly_cap)
+    if all(cap is None for cap in caps):
+        return None
+    params: dict[str, Any] = {"account_id": account_id, "rule_code": rule.code}
+    for name, bounds in (("day", day_bounds), ("month", month_bounds), ("year", year_bounds)):
+        params[f"{name}_start"], params[f"{name}_end"] = bounds(now)
+    used = (await conn.execute(_CAPS_USED, params)).one()
+    return min(max(0, cap - int(spent)) for cap, spent in zip(caps, used, strict=True) if cap)
 
 
 def periods(moment: datetime) -> tuple[str, str, str]:
@@ -70,10 +77,19 @@ def _totals_upsert(dialect: str) -> Any:
     return _TOTALS_UPSERT[dialect]
 
 
-async def add_earned(
-    session: AsyncSession, account: PointsAccount, points: int, moment: datetime
-) -> None:
-    dialect = dialect_name(session)
+class _Book(Protocol):
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def ledger(self) -> Ledger: ...
+    @property
+    def town_id(self) -> int | None: ...
+    @property
+    def village_id(self) -> int | None: ...
+
+
+async def add_earned(conn: AsyncConnection, account: _Book, points: int, moment: datetime) -> None:
+    dialect = conn.dialect.name
     rows = [
         {
             "account_id": account.id,
@@ -85,4 +101,4 @@ async def add_earned(
         }
         for period in periods(moment)
     ]
-    await session.execute(_totals_upsert(dialect), rows)
+    await conn.execute(_totals_upsert(dialect), rows)
