@@ -126,16 +126,7 @@ async def redeem(
             raise MonthlyLimit(
                 f"「{goods.name}」每户每月限兑 {goods.monthly_limit} 件，本月已兑 {already} 件。"
             )
-    taken = await session.execute(
-        update(ShopGoods)
-        .where(
-            col(ShopGoods.id) == goods.id,
-            col(ShopGoods.stock) >= data.quantity,
-            col(ShopGoods.on_shelf),
-        )
-        .values(stock=ShopGoods.stock - data.quantity)
-    )
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
+    if goods.stock < data.quantity:
         raise OutOfStock(f"「{goods.name}」库存不足。")
     # The redemption first, so the ledger entry can name it; both stand or fall together.
     redemption = await _with_code(
@@ -195,6 +186,19 @@ async def redeem(
             "note": f"兑换码 {redemption.code}",
         },
     )
+    # The stock last: its row lock is what a rush on one item queues on, so it is held only from
+    # here to the commit. Refused here, the redemption and its entry roll back with it.
+    taken = await session.execute(
+        update(ShopGoods)
+        .where(
+            col(ShopGoods.id) == goods.id,
+            col(ShopGoods.stock) >= data.quantity,
+            col(ShopGoods.on_shelf),
+        )
+        .values(stock=ShopGoods.stock - data.quantity)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        raise OutOfStock(f"「{goods.name}」库存不足。")
     return redemption
 
 
