@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from app.deps import (
     AdminUser,
@@ -55,11 +55,24 @@ async def feed(
     principal: CurrentUser,
     session: SessionDep,
     storage: StorageDep,
+    cache: CacheDep,
     limit: Limit = 20,
     cursor: Cursor = None,
     category: Category | None = None,
     village_id: Annotated[int | None, Query(ge=1, le=MAX_DB_INT)] = None,
-) -> dict[str, Any]:
+) -> Any:
+    if cursor is None:
+        # The first page comes ready-made: kept a few seconds, already in the answer's shape.
+        body = await feed_service.first_page_json(
+            session,
+            cache=cache,
+            storage=storage,
+            principal=principal,
+            category=category,
+            village_id=village_id,
+            limit=limit,
+        )
+        return Response(body, media_type="application/json")
     page = await feed_service.feed(
         session,
         principal=principal,

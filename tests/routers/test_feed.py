@@ -214,3 +214,30 @@ async def test_scheduled_posts_appear_at_their_time(
         headers=world.auth("v1_admin"),
     )
     assert naive.status_code == 422
+
+
+async def test_the_first_page_is_kept_until_a_post_changes(
+    client: httpx.AsyncClient, world: World, app: FastAPI
+) -> None:
+    """Kept for everyone of the village for a few seconds; publishing, hiding or removing a
+    post shows at the next request, a like or a view does not rebuild the page."""
+    first = (await client.post("/api/v1/posts", json=post("一"), headers=world.auth("v1_admin")))
+    first_id = first.json()["id"]
+    seen = (await client.get("/api/v1/feed", headers=world.auth("v1_villager"))).json()
+    assert [p["title"] for p in seen["items"]] == ["一"]
+    # Behind the service's back (no commit hook sees it): the kept page still answers.
+    async with app.state.engine.begin() as connection:
+        await connection.execute(update(Post).values(title="改过的标题"))
+    kept = (await client.get("/api/v1/feed", headers=world.auth("v2_villager"))).json()
+    assert kept["items"] == [], "another village has its own page"
+    again = (await client.get("/api/v1/feed", headers=world.auth("v1_villager"))).json()
+    assert [p["title"] for p in again["items"]] == ["一"]
+    liked = await client.post(f"/api/v1/posts/{first_id}/like", headers=world.auth("v1_villager"))
+    assert liked.json()["like_count"] == 1
+    after_like = (await client.get("/api/v1/feed", headers=world.auth("v1_villager"))).json()
+    assert after_like["items"][0]["like_count"] == 0, "a like never waits for the page"
+    # A new post is a change: the page is rebuilt, with what the database holds now.
+    await client.post("/api/v1/posts", json=post("二"), headers=world.auth("v1_admin"))
+    rebuilt = (await client.get("/api/v1/feed", headers=world.auth("v1_villager"))).json()
+    assert [p["title"] for p in rebuilt["items"]] == ["二", "改过的标题"]
+    assert rebuilt["items"][1]["like_count"] == 1

@@ -3,6 +3,7 @@ batched write of view counts gathered in Redis."""
 
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import and_, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -10,15 +11,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.cache import Cache
 from app.china_time import utcnow
 from app.db import dialect_name, upsert_insert
+from app.models.common import ListPage
 from app.models.feed import (
     Category,
     Post,
     PostLike,
+    PostPublic,
     PostStatus,
 )
-from app.services.feed.posts import PostNotFound
+from app.services.feed import first_page as kept_pages
+from app.services.feed.posts import PostNotFound, present
 from app.services.identity import Principal, caller_person, scope_clause, scope_towns
-from app.services.kit import Page, keyset_page
+from app.services.kit import Page, Storage, keyset_page
 
 
 def views_key(post_id: int) -> str:
@@ -70,6 +74,48 @@ async def feed(
         cursor=cursor,
         descending=True,
     )
+
+
+async def _home(session: AsyncSession, principal: Principal) -> tuple[int | None, int | None]:
+    """The caller's town and village: from the principal when it carries them (no query)."""
+    if principal.home is not None:
+        return principal.home.town_id, principal.home.village_id
+    person = await caller_person(session, principal)
+    return (person.town_id, person.village_id) if person is not None else (None, None)
+
+
+_FEED_PAGE: TypeAdapter[ListPage[PostPublic]] = TypeAdapter(ListPage[PostPublic])
+
+
+async def first_page_json(
+    session: AsyncSession,
+    *,
+    cache: Cache,
+    storage: Storage,
+    principal: Principal,
+    category: Category | None,
+    village_id: int | None,
+    limit: int,
+) -> bytes:
+    """The feed's first page as the answer's JSON, kept a few seconds for everyone who sees the
+    same page (see ``first_page``)."""
+    home = await _home(session, principal)
+    spot = kept_pages.slot(principal, home, category=category, village_id=village_id, limit=limit)
+    version, body = await kept_pages.kept(cache, spot)
+    if body is not None:
+        return body
+    page = await feed(
+        session,
+        principal=principal,
+        category=category,
+        village_id=village_id,
+        limit=limit,
+        cursor=None,
+    )
+    items = await present(session, page.items, storage)
+    body = _FEED_PAGE.dump_json(ListPage[PostPublic](items=items, next_cursor=page.next_cursor))
+    await kept_pages.keep(cache, spot, version, body)
+    return body
 
 
 async def review_queue(
