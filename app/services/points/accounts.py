@@ -161,15 +161,16 @@ def _together(head: bool, earned: bool) -> Any:
         if head:
             parts.append(_SET_HEAD.cte("a"))
         if earned:
-            upsert = insert(_TOTALS).values(
-                [_binds(_TOTALS, f"t{i}_", _TOTAL_NAMES) for i in range(3)]
-            )
-            parts.append(
-                upsert.on_conflict_do_update(
-                    index_elements=["account_id", "period"],
-                    set_={"earned": _TOTALS.c.earned + upsert.excluded.earned},
-                ).cte("t")
-            )
+            # One upsert per period: a multi-row VALUES would not be cached, and compiling
+            # this statement costs more than running it.
+            for i in range(3):
+                upsert = insert(_TOTALS).values(_binds(_TOTALS, f"t{i}_", _TOTAL_NAMES))
+                parts.append(
+                    upsert.on_conflict_do_update(
+                        index_elements=["account_id", "period"],
+                        set_={"earned": _TOTALS.c.earned + upsert.excluded.earned},
+                    ).cte(f"t{i}")
+                )
         parts.append(insert(_AUDIT).values(_binds(_AUDIT, "au_", _AUDIT_NAMES)).cte("au"))
         _TOGETHER[head, earned] = select(literal_column("1")).add_cte(*parts)
     return _TOGETHER[head, earned]
