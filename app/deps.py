@@ -95,7 +95,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def get_qr_settings(settings: SettingsDep) -> QrSettings:
+async def get_qr_settings(settings: SettingsDep) -> QrSettings:
+    # async: a plain def would be run in a worker thread, a thread hop on every check-in.
     return QrSettings(secret=settings.qr_secret, rotate_seconds=settings.qr_rotate_seconds)
 
 
