@@ -1,16 +1,22 @@
 """The caller's own profile."""
 
-from fastapi import APIRouter
+from typing import Any
 
-from app.deps import CurrentUser, SessionDep, SettingsDep
+from fastapi import APIRouter, Request, Response
+
+from app.deps import CurrentUser, SettingsDep
 from app.models.profile import MeProfile
-from app.services.me import profile as profile_service
+from app.services.me import kept
 
 router = APIRouter(prefix="/api/v1", tags=["我的"])
 
 
 @router.get("/me", response_model=MeProfile, summary="我的资料、角色与余额")
-async def me(principal: CurrentUser, session: SessionDep, settings: SettingsDep) -> MeProfile:
-    return await profile_service.profile_of(
-        session, principal=principal, star_hours=settings.volunteer_star_hours
+async def me(request: Request, principal: CurrentUser, settings: SettingsDep) -> Any:
+    body = await kept.me_json(
+        request.app.state.read_sessionmaker,
+        cache=request.app.state.principal_cache,  # kept where principals are remembered
+        principal=principal,
+        star_hours=settings.volunteer_star_hours,
     )
+    return Response(body, media_type="application/json")

@@ -1,7 +1,7 @@
-"""The principal remembered between requests: the next request after a grant, a logout or a
-change made by a command beside the server sees it; until something changes, the database is
-not asked again. Runs with real Redis on the PostgreSQL pass and with the in-process stand-in
-(remembering switched on) on the embedded default."""
+"""The principal and `/me` remembered between requests: the next request after a grant, a
+logout, a move, points posted or a change made by a command beside the server sees it; until
+something changes, the database is not asked again. Runs with real Redis on the PostgreSQL
+pass and with the in-process stand-in (remembering switched on) on the embedded default."""
 
 from collections.abc import AsyncIterator
 
@@ -18,6 +18,7 @@ from app.main import create_app
 from app.models.roster import RoleGrant
 from app.services import identity
 from tests.factories import World
+from tests.points_helpers import award, make_rule
 
 
 @pytest.fixture
@@ -127,3 +128,32 @@ async def test_a_person_moved_to_another_village_reads_its_feed_at_once(
     assert moved.status_code == 200, moved.text
     after = await client_r.get("/api/v1/feed", headers=world.auth("v1_villager"))
     assert [p["title"] for p in after.json()["items"]] == ["二村通知"]
+
+
+async def _household_points(client: httpx.AsyncClient, world: World) -> int:
+    answer = await client.get("/api/v1/me", headers=world.auth("v1_villager"))
+    assert answer.status_code == 200, answer.text
+    return int(answer.json()["balances"]["household_points"])
+
+
+async def test_me_is_kept_until_its_points_or_roster_change(
+    remembering: FastAPI, client_r: httpx.AsyncClient, world: World
+) -> None:
+    """``/me`` is kept per session: points posted to the household, or a roster edit, show at
+    the next request; a change behind the service's back does not (proof it is kept)."""
+    await make_rule(client_r, world)
+    assert await _household_points(client_r, world) == 0
+    assert (await award(client_r, world)).status_code == 201
+    assert await _household_points(client_r, world) == 5
+    async with remembering.state.engine.begin() as connection:
+        await connection.execute(text("UPDATE points_accounts SET balance = 999"))
+    assert await _household_points(client_r, world) == 5
+    renamed = await client_r.patch(
+        f"/api/v1/admin/people/{world.ids['v1_villager']}",
+        json={"name": "王改名"},
+        headers=world.auth("v1_admin"),
+    )
+    assert renamed.status_code == 200, renamed.text
+    me = (await client_r.get("/api/v1/me", headers=world.auth("v1_villager"))).json()
+    assert me["name"] == "王改名"
+    assert me["balances"]["household_points"] == 999  # rebuilt from what the database holds

@@ -33,6 +33,7 @@ _PRINCIPAL = (
         col(Person.village_id).label("home_village_id"),
         col(Person.branch_id).label("home_branch_id"),
         Person.is_party_member,
+        col(Person.household_id).label("home_household_id"),
         exists()
         .where(
             col(RefreshToken.family_id) == bindparam("session_id"),
@@ -81,7 +82,13 @@ async def load_principal(
     )
     first = rows[0]
     home = (
-        Home(first.home_town_id, first.home_village_id, first.home_branch_id, first.is_party_member)
+        Home(
+            first.home_town_id,
+            first.home_village_id,
+            first.home_branch_id,
+            first.is_party_member,
+            first.home_household_id,
+        )
         if first.person_id is not None
         else None
     )

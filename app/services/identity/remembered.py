@@ -40,7 +40,7 @@ _CHANGED = "identity_changed"
 _MADE_OF: dict[type[Any], frozenset[str] | None] = {
     RoleGrant: None,
     UserAccount: frozenset({"person_id"}),
-    Person: frozenset({"town_id", "village_id", "branch_id", "is_party_member"}),
+    Person: frozenset({"town_id", "village_id", "branch_id", "is_party_member", "household_id"}),
     RefreshToken: frozenset({"revoked_at"}),
     Town: frozenset({"name"}),
     Village: frozenset({"name"}),

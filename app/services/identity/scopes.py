@@ -51,6 +51,7 @@ class Home:
     village_id: int | None
     branch_id: int | None
     is_party_member: bool
+    household_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from app.services.points import (
     papers,
     scoring_rules,
     stars,
+    versions,
     village_ledger,
 )
 from app.services.points.ledger import InsufficientPoints
@@ -22,5 +23,6 @@ __all__ = [
     "papers",
     "scoring_rules",
     "stars",
+    "versions",
     "village_ledger",
 ]

@@ -30,7 +30,7 @@ from app.models.roster import Household, Person
 from app.services import audit, media
 from app.services.identity import Principal, location_of
 from app.services.kit import rows
-from app.services.points import accounts, announce, chain, totals
+from app.services.points import accounts, announce, chain, totals, versions
 
 
 class EntryNotFound(NotFound):
@@ -203,6 +203,7 @@ async def _post(
         await audit.record_values(session, _trail(actor, account, entry))
     if not posting.pending:
         accounts.keep_in_step(session, account)
+    versions.moved(session, account.owner_type, account.owner_id)
     await announce.entry_settled(session, account, entry)
     return entry
 
@@ -311,6 +312,7 @@ async def decide(
             )
         else:
             entry.status = EntryStatus.rejected
+    versions.moved(session, locked.owner_type, locked.owner_id)
     await announce.entry_settled(session, locked, entry)
     return entry
 
@@ -352,6 +354,7 @@ async def reverse(
         session, locked, reversal, counts_as_earned=_counts_as_earned(SourceType(entry.source_type))
     )
     await session.flush()
+    versions.moved(session, locked.owner_type, locked.owner_id)
     await audit.record(
         session,
         actor=actor,

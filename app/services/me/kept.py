@@ -1,0 +1,102 @@
+"""The ``/me`` answer kept in Redis per login session, under the versions of what it is made
+of: the principal (identity version), the roster and places it names (profile version, bumped
+by any commit touching a person, household, place, town settings or member review) and the
+points of the person and their household (bumped by the ledger on every posting to them).
+A change is seen at the next request; until then ``/me`` is two Redis reads and no query.
+"""
+
+import logging
+from typing import Any
+
+from pydantic import TypeAdapter
+from redis.exceptions import RedisError
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.util import await_only
+
+from app.cache import Cache
+from app.china_time import to_china, utcnow
+from app.db import SessionMaker
+from app.models.points import MemberReview, OwnerType
+from app.models.profile import MeProfile
+from app.models.roster import Branch, Grid, Household, Person, Town, Village
+from app.services.identity import Principal, remembered
+from app.services.me.profile import profile_of
+from app.services.points import versions
+
+log = logging.getLogger("xiangzhi.me")
+
+PROFILE_VERSION = "xz:profile:version"
+_SECONDS = 300
+_CHANGED = "profile_changed"
+_NAMED = (Person, Household, Town, Village, Branch, Grid, MemberReview)
+_ANSWER: TypeAdapter[MeProfile] = TypeAdapter(MeProfile)
+
+
+async def me_json(
+    sessions: SessionMaker, *, cache: Cache | None, principal: Principal, star_hours: list[int]
+) -> bytes:
+    """The caller's ``/me`` as JSON; kept when ``cache`` is given and the caller is bound. A
+    read session is opened only to build it (a kept answer needs none)."""
+    home = principal.home
+    if cache is None or principal.person_id is None or home is None:
+        return await _built(sessions, principal, star_hours)
+    names = [
+        remembered.VERSION_KEY,
+        PROFILE_VERSION,
+        versions.key(OwnerType.person, principal.person_id),
+        versions.key(OwnerType.household, home.household_id),
+        f"xz:me:{principal.account_id}:{principal.session_id}",
+    ]
+    try:
+        *tags, held = await cache.mget(names)
+    except RedisError:
+        return await _built(sessions, principal, star_hours)
+    tag = ".".join(str(t or 0) for t in tags) + f".{to_china(utcnow()).year}"
+    if held:
+        kept_tag, _, body = str(held).partition("\n")
+        if kept_tag == tag:
+            return body.encode()
+    answer = await _built(sessions, principal, star_hours)
+    try:
+        await cache.set(names[-1], f"{tag}\n{answer.decode()}", ex=_SECONDS)
+    except RedisError:
+        log.warning("/me not kept: cache unavailable")
+    return answer
+
+
+async def _built(sessions: SessionMaker, principal: Principal, star_hours: list[int]) -> bytes:
+    async with sessions() as session:
+        profile = await profile_of(session, principal=principal, star_hours=star_hours)
+    return _ANSWER.dump_json(profile)
+
+
+@event.listens_for(Session, "before_flush")
+def _flushing(session: Session, _context: Any, _instances: Any) -> None:
+    if any(isinstance(r, _NAMED) for r in (*session.new, *session.dirty, *session.deleted)):
+        session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executing(state: ORMExecuteState) -> None:
+    writes = state.is_update or state.is_delete or state.is_insert
+    if writes and state.bind_mapper is not None and state.bind_mapper.class_ in _NAMED:
+        state.session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    if not session.info.pop(_CHANGED, False):
+        return
+    cache = session.info.get("cache")
+    if cache is None:
+        return
+    try:
+        await_only(cache.incr(PROFILE_VERSION))
+    except RedisError:
+        log.error("profile version not bumped: kept /me answers live out their %d s", _SECONDS)
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
