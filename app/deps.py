@@ -70,7 +70,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async def finish() -> None:
         nonlocal handed_over
         if pending is None:
-            await session.commit()
+            if session.in_transaction():  # a kept answer (/me, the feed) never began one
+                await session.commit()
         else:
             pending.session, handed_over = session, True
 
@@ -111,10 +112,11 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 async def get_principal(
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Principal:
+    """The caller, remembered (one Redis read) or read in a short session of its own: a call
+    answered from a kept answer then opens no session at all."""
     if not token:
         raise Unauthorized()
     claims = decode_access_token(settings, token)
@@ -125,9 +127,10 @@ async def get_principal(
             remembered_in, claims.account_id, claims.session_id
         )
     if principal is None:
-        principal = await load_principal(
-            session, account_id=claims.account_id, session_id=claims.session_id
-        )
+        async with request.app.state.read_sessionmaker() as session:
+            principal = await load_principal(
+                session, account_id=claims.account_id, session_id=claims.session_id
+            )
         if principal is not None and remembered_in is not None:
             await remembered.remember(remembered_in, principal, version)
     if principal is None:
