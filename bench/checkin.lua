@@ -1,6 +1,7 @@
 -- wrk script: each thread posts check-ins for its share of the members, one token per
--- request, then a few more laps' worth (repeats answer 200) so none is missed; a thread stops
--- once all of its members have been answered.
+-- request, then a few more laps' worth (repeats answer 200, or replay the first answer under
+-- BENCH_IDEMPOTENCY) so none is missed; a thread stops once all of its members have been
+-- answered.
 local counter = 0
 
 function setup(thread)
@@ -21,10 +22,15 @@ function init(args)
 end
 
 function request()
-  local token = tokens[(sent % #tokens) + 1]
+  local index = (sent % #tokens) + 1
+  local token = tokens[index]
   sent = sent + 1
-  return wrk.format("POST", path, {["Authorization"] = "Bearer " .. token,
-                                   ["Content-Type"] = "application/json"}, body)
+  local headers = {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}
+  if os.getenv("BENCH_IDEMPOTENCY") == "1" then
+    -- one key per member's request, as the phone keeps it across its retries
+    headers["Idempotency-Key"] = "bench-" .. id .. "-" .. index
+  end
+  return wrk.format("POST", path, headers, body)
 end
 
 function response(status, headers, body)

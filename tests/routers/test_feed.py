@@ -221,7 +221,7 @@ async def test_the_first_page_is_kept_until_a_post_changes(
 ) -> None:
     """Kept for everyone of the village for a few seconds; publishing, hiding or removing a
     post shows at the next request, a like or a view does not rebuild the page."""
-    first = (await client.post("/api/v1/posts", json=post("一"), headers=world.auth("v1_admin")))
+    first = await client.post("/api/v1/posts", json=post("一"), headers=world.auth("v1_admin"))
     first_id = first.json()["id"]
     seen = (await client.get("/api/v1/feed", headers=world.auth("v1_villager"))).json()
     assert [p["title"] for p in seen["items"]] == ["一"]
