@@ -31,7 +31,7 @@ from app.models.points import LedgerEntry, ScoringRule
 from app.models.roster import Branch, Person, Town, Village
 from app.services.identity.auth import issue_pair
 from app.services.kit import qr_tokens
-from bench.harness import ROOT, free_port, record, scratch_database, server
+from bench.harness import ROOT, cpu_seconds, free_port, record, scratch_database, server
 from bench.load import _ms
 
 THREADS = 2
@@ -99,7 +99,7 @@ async def _prepare(settings: Settings, members: int, token_file: Path) -> int:
     return event_id
 
 
-async def _open_the_app(url: str, token_file: Path) -> None:
+async def open_the_app(url: str, token_file: Path) -> None:
     """Each member opens the mini-program before scanning, as on a real Party day (it asks for
     /me on launch): the burst then meets principals already remembered, not 2,000 cold ones."""
     tokens = token_file.read_text().split()  # noqa: ASYNC240 - once, before any load
@@ -215,9 +215,10 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}"
         with server(
             [*serve, "--port", str(port), "--workers", str(args.workers)], env, f"{url}/healthz"
-        ):
+        ) as served:
             if not args.cold:
-                asyncio.run(_open_the_app(url, token_file))
+                asyncio.run(open_the_app(url, token_file))
+            before = cpu_seconds(served.pid), cpu_seconds(user="postgres")
             service = _wrk(
                 url,
                 f"/api/v1/events/{event_id}/checkins",
@@ -226,6 +227,7 @@ def main() -> None:
                 args.connections,
                 seconds=max(15, args.members // 40),
             )
+            used = cpu_seconds(served.pid) - before[0], cpu_seconds(user="postgres") - before[1]
         base_url = f"http://127.0.0.1:{base_port}"
         baseline_cmd = [
             sys.executable,
@@ -243,6 +245,9 @@ def main() -> None:
         counts = asyncio.run(_count(settings))
     service["rps"] = round(counts["attendances"] / max(counts["span_seconds"], 1e-3), 1)
     baseline["rps"] = round(counts["baseline_rows"] / max(counts["baseline_span_seconds"], 1e-3), 1)
+    # CPU per check-in, for the capacity estimate (wrk's repeats after the last one are few).
+    service["server_cpu_ms_each"] = round(1000 * used[0] / args.members, 2)
+    service["postgres_cpu_ms_each"] = round(1000 * used[1] / args.members, 2)
     result = {
         "bench": "check-in burst",
         "at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -88,6 +88,48 @@ def server(args: list[str], env: dict[str, str], probe: str) -> Iterator[subproc
         proc.wait(timeout=10)
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(c) for c in task.read_text().split()]
+    return found
+
+
+def cpu_seconds(root: int | None = None, user: str | None = None) -> float:
+    """CPU time (user + system) used so far by a process and its children (a server and its
+    workers), or by every process of a user (PostgreSQL's backends). Linux only."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    pids: list[int] = []
+    if root is not None:
+        pending = [root]
+        while pending:
+            pid = pending.pop()
+            pids.append(pid)
+            pending += _children(pid)
+    if user is not None:
+        uid = int(subprocess.run(["id", "-u", user], capture_output=True, text=True).stdout)
+        pids += [
+            int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _owned(p, uid)
+        ]
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone between listing and reading
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def _owned(proc: Path, uid: int) -> bool:
+    if not proc.name.isdigit():
+        return False
+    try:
+        return proc.stat().st_uid == uid
+    except OSError:
+        return False
+
+
 def load(url: str, token: str | None, concurrency: int, seconds: float) -> dict[str, Any]:
     cmd = [
         sys.executable,

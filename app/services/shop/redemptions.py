@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,7 +20,7 @@ from app.errors import Conflict, Forbidden, NotFound
 from app.models.base import id_of
 from app.models.notifications import NotificationKind
 from app.models.points import Ledger, LedgerEntry, SourceType
-from app.models.roster import Household, Person
+from app.models.roster import Household
 from app.models.shop import (
     RedemptionCreate,
     RedemptionStatus,
@@ -30,7 +29,7 @@ from app.models.shop import (
 )
 from app.services import audit
 from app.services.identity import Principal, caller_person, covers, location_of
-from app.services.kit import Page, keyset_page
+from app.services.kit import Page, keyset_page, rows
 from app.services.notifications import notify
 from app.services.points import InsufficientPoints, ledger
 from app.services.shop.common import (
@@ -81,15 +80,24 @@ class WrongVillage(Forbidden):
     detail = "该兑换码不是本村积分超市的，不能在这里领取。"
 
 
-async def _household(session: AsyncSession, principal: Principal) -> tuple[Person, Household]:
-    person = await caller_person(session, principal)
-    if person is None or person.household_id is None:
+async def _household(session: AsyncSession, principal: Principal) -> tuple[int, Household]:
+    """The caller's person id and household, locked; the principal's home names the household
+    (no person query) when it carries one."""
+    person_id: int | None
+    household_id: int | None
+    if principal.person_id is not None and principal.home is not None:
+        person_id, household_id = principal.person_id, principal.home.household_id
+    else:
+        person = await caller_person(session, principal)
+        person_id = person.id if person is not None else None
+        household_id = person.household_id if person is not None else None
+    if person_id is None or household_id is None:
         raise NoHousehold()
     # Every redemption of this household waits for the one before: the monthly limit and the
     # balance are then read by one request at a time.
-    household = await session.get(Household, person.household_id, with_for_update=True)
+    household = await session.get(Household, household_id, with_for_update=True)
     assert household is not None
-    return person, household
+    return person_id, household
 
 
 async def _redeemed_this_month(
@@ -115,7 +123,7 @@ async def _redeemed_this_month(
 async def redeem(
     session: AsyncSession, *, principal: Principal, data: RedemptionCreate, reservation_days: int
 ) -> ShopRedemption:
-    person, household = await _household(session, principal)
+    person_id, household = await _household(session, principal)
     goods = await session.get(ShopGoods, data.goods_id)
     if goods is None or goods.village_id != household.village_id or not goods.on_shelf:
         raise GoodsNotFound()
@@ -135,7 +143,7 @@ async def redeem(
         town_id=goods.town_id,
         village_id=goods.village_id,
         household_id=id_of(household),
-        person_id=person.id,
+        person_id=person_id,
         quantity=data.quantity,
         points=goods.points * data.quantity,
         status=OPEN,
@@ -159,8 +167,7 @@ async def redeem(
     except InsufficientPoints as exc:
         # The request's transaction rolls back: the stock and the redemption go with it.
         raise ShopInsufficientPoints(exc.detail) from exc
-    redemption.entry_id = entry.id
-    await session.flush()
+    await rows.update_row(session, redemption, entry_id=entry.id)
     await audit.record(
         session,
         actor=principal,
@@ -172,7 +179,7 @@ async def redeem(
     )
     await notify(
         session,
-        people=[id_of(person)],
+        people=[person_id],
         kind=NotificationKind.redemption_ready,
         target=("shop_redemption", id_of(redemption)),
         title="兑换成功，请到积分超市领取",
@@ -203,17 +210,12 @@ async def redeem(
 
 
 async def _with_code(session: AsyncSession, **fields: Any) -> ShopRedemption:
-    """Saves a redemption under a fresh 8-digit code, trying again on the rare clash (a
-    savepoint, so the clash does not spoil the request's transaction)."""
+    """Saves a redemption under a fresh 8-digit code, trying again on the rare clash (ON
+    CONFLICT DO NOTHING on the code: the clash does not spoil the request's transaction)."""
     for _ in range(8):
         redemption = ShopRedemption(code=f"{secrets.randbelow(10**8):08d}", **fields)
-        try:
-            async with session.begin_nested():
-                session.add(redemption)
-                await session.flush()
-        except IntegrityError:
-            continue
-        return redemption
+        if await rows.insert_row(session, redemption, skip_conflict=True):
+            return redemption
     raise CodeBusy()
 
 
