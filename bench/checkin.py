@@ -116,15 +116,25 @@ async def open_the_app(url: str, token_file: Path) -> None:
         await asyncio.gather(*(one(t) for t in tokens))
 
 
-def _wrk(
-    url: str, path: str, body: str, token_file: Path, connections: int, seconds: int
+def burst(
+    url: str,
+    path: str,
+    body: str,
+    token_file: Path,
+    connections: int,
+    seconds: int,
+    *,
+    idempotent: bool = False,
 ) -> dict[str, Any]:
+    """One POST per token from wrk (``bench/checkin.lua``); ``idempotent`` sends each with its
+    own Idempotency-Key."""
     env = {
         **os.environ,
         "BENCH_TOKENS": str(token_file),
         "BENCH_THREADS": str(THREADS),
         "BENCH_PATH": path,
         "BENCH_BODY": body,
+        "BENCH_IDEMPOTENCY": "1" if idempotent else "0",
     }
     script = str(ROOT / "bench" / "checkin.lua")
     out = subprocess.run(
@@ -219,7 +229,7 @@ def main() -> None:
             if not args.cold:
                 asyncio.run(open_the_app(url, token_file))
             before = cpu_seconds(served.pid), cpu_seconds(user="postgres")
-            service = _wrk(
+            service = burst(
                 url,
                 f"/api/v1/events/{event_id}/checkins",
                 body,
@@ -241,7 +251,7 @@ def main() -> None:
             "--no-access-log",
         ]
         with server(baseline_cmd, env, base_url):
-            baseline = _wrk(base_url, "/", body, token_file, args.connections, seconds=10)
+            baseline = burst(base_url, "/", body, token_file, args.connections, seconds=10)
         counts = asyncio.run(_count(settings))
     service["rps"] = round(counts["attendances"] / max(counts["span_seconds"], 1e-3), 1)
     baseline["rps"] = round(counts["baseline_rows"] / max(counts["baseline_span_seconds"], 1e-3), 1)

@@ -16,9 +16,6 @@ points.
 import argparse
 import asyncio
 import json
-import os
-import re
-import subprocess
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -37,9 +34,8 @@ from app.models.roster import Household, Person, Town, Village
 from app.models.shop import ShopGoods
 from app.services.identity.auth import issue_pair
 from app.services.points import chain, ledger
-from bench.checkin import open_the_app
-from bench.harness import ROOT, free_port, record, scratch_database, server
-from bench.load import _ms
+from bench.checkin import burst, open_the_app
+from bench.harness import free_port, record, scratch_database, server
 
 THREADS = 2
 START_POINTS, PRICE = 100, 60
@@ -96,43 +92,6 @@ async def _prepare(settings: Settings, households: int, stock: int, token_file: 
     await engine.dispose()
     token_file.write_text("\n".join(lines) + "\n")  # noqa: ASYNC240 - once, before any load
     return goods_id
-
-
-def _wrk(
-    url: str, path: str, body: str, token_file: Path, connections: int, seconds: int
-) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        "BENCH_TOKENS": str(token_file),
-        "BENCH_THREADS": str(THREADS),
-        "BENCH_PATH": path,
-        "BENCH_BODY": body,
-        "BENCH_IDEMPOTENCY": "1",
-    }
-    out = subprocess.run(
-        [
-            "wrk",
-            f"-t{THREADS}",
-            f"-c{connections}",
-            f"-d{seconds}s",
-            "--latency",
-            "-s",
-            str(ROOT / "bench" / "checkin.lua"),
-            url,
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    p50 = re.search(r"^\s*50%\s+(\S+)", out, re.M)
-    p99 = re.search(r"^\s*99%\s+(\S+)", out, re.M)
-    return {
-        "non_2xx": int(bad.group(1)) if bad else 0,
-        "p50_ms": _ms(p50.group(1)) if p50 else None,
-        "p99_ms": _ms(p99.group(1)) if p99 else None,
-    }
 
 
 async def _audit(settings: Settings, goods_id: int, stock: int) -> dict[str, Any]:
@@ -208,14 +167,22 @@ def main() -> None:
         serve = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
         with server(serve, env, f"{url}/healthz"):
             asyncio.run(open_the_app(url, token_file))
-            service = _wrk(url, "/api/v1/shop/redemptions", body, token_file, args.connections, 15)
+            service = burst(
+                url,
+                "/api/v1/shop/redemptions",
+                body,
+                token_file,
+                args.connections,
+                15,
+                idempotent=True,
+            )
         base_url = f"http://127.0.0.1:{base_port}"
         baseline_cmd = [
             *(sys.executable, "-m", "uvicorn", "bench.baseline_insert:app"),
             *("--port", str(base_port), "--log-level", "warning", "--no-access-log"),
         ]
         with server(baseline_cmd, env, base_url):
-            baseline = _wrk(base_url, "/", body, token_file, args.connections, seconds=10)
+            baseline = burst(base_url, "/", body, token_file, args.connections, seconds=10)
         checked = asyncio.run(_audit(settings, goods_id, args.stock))
     # Redemptions written per second, first to last, as the database saw them.
     service["rps"] = round(checked["redemptions"] / max(checked["span_seconds"], 1e-3), 1)

@@ -16,18 +16,17 @@ from typing import Any
 from redis.exceptions import RedisError
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
-from sqlalchemy.util import await_only
 
 from app.cache import Cache
 from app.models.feed import Category, Post
 from app.models.media import Media
 from app.services.identity import Principal
+from app.services.kit import version_keys
 
 log = logging.getLogger("xiangzhi.feed")
 
 SECONDS = 5
 VERSION_KEY = "xz:feed:version"
-_CHANGED = "feed_changed"
 _COUNTERS = frozenset({"like_count", "view_count"})
 
 
@@ -96,7 +95,7 @@ def _changes_page(row: Any, session: Session) -> bool:
 @event.listens_for(Session, "before_flush")
 def _flushing(session: Session, _context: Any, _instances: Any) -> None:
     if any(_changes_page(row, session) for row in (*session.new, *session.dirty, *session.deleted)):
-        session.info[_CHANGED] = True
+        version_keys.bump_on_commit(session, VERSION_KEY)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -107,22 +106,4 @@ def _executing(state: ORMExecuteState) -> None:
         state.bind_mapper.class_ is Post
         and not (state.is_update and _counters_only(state.statement))
     ):
-        state.session.info[_CHANGED] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _committed(session: Session) -> None:
-    if not session.info.pop(_CHANGED, False):
-        return
-    cache = session.info.get("cache")
-    if cache is None:
-        return
-    try:
-        await_only(cache.incr(VERSION_KEY))
-    except RedisError:
-        log.error("feed version not bumped: kept first pages live out their %d s", SECONDS)
-
-
-@event.listens_for(Session, "after_rollback")
-def _rolled_back(session: Session) -> None:
-    session.info.pop(_CHANGED, None)
+        version_keys.bump_on_commit(state.session, VERSION_KEY)

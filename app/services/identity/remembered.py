@@ -22,18 +22,17 @@ from typing import Any
 from redis.exceptions import RedisError
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
-from sqlalchemy.util import await_only
 
 from app.cache import Cache
 from app.models.auth import RefreshToken, UserAccount
 from app.models.roster import Branch, Grid, Person, Role, RoleGrant, ScopeType, Town, Village
 from app.services.identity.scopes import Grant, Home, Principal
+from app.services.kit import version_keys
 
 log = logging.getLogger("xiangzhi.identity")
 
 VERSION_KEY = "xz:identity:version"
 _TTL_SECONDS = 300
-_CHANGED = "identity_changed"
 # What a principal is made of, and which columns of each: a change to one of them may change
 # someone's principal (None: any change). A login's time, a token marked used or a phone
 # number are not part of it and bump nothing.
@@ -119,7 +118,7 @@ def _flushing(session: Session, _context: Any, _instances: Any) -> None:
         or any(_matters(row, new=False) for row in session.dirty)
     )
     if changed:
-        session.info[_CHANGED] = True
+        version_keys.bump_on_commit(session, VERSION_KEY)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -138,25 +137,4 @@ def _executing(state: ORMExecuteState) -> None:
             return
     if state.is_insert and target is not RoleGrant:
         return
-    state.session.info[_CHANGED] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _committed(session: Session) -> None:
-    if not session.info.pop(_CHANGED, False):
-        return
-    cache = session.info.get("cache")
-    if cache is None:
-        return
-    try:
-        # After the commit and before the caller answers: the next request reads afresh.
-        await_only(cache.incr(VERSION_KEY))
-    except RedisError:
-        log.error(
-            "identity version not bumped: remembered principals live out their %d s", _TTL_SECONDS
-        )
-
-
-@event.listens_for(Session, "after_rollback")
-def _rolled_back(session: Session) -> None:
-    session.info.pop(_CHANGED, None)
+    version_keys.bump_on_commit(state.session, VERSION_KEY)

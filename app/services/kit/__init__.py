@@ -14,6 +14,7 @@ from app.services.kit import (
     ratelimit,
     recent,
     rows,
+    version_keys,
     wechat_push,
 )
 from app.services.kit.background import Background
@@ -60,5 +61,6 @@ __all__ = [
     "recent",
     "rows",
     "to_gcj02",
+    "version_keys",
     "wechat_push",
 ]

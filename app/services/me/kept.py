@@ -12,7 +12,6 @@ from pydantic import TypeAdapter
 from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
-from sqlalchemy.util import await_only
 
 from app.cache import Cache
 from app.china_time import to_china, utcnow
@@ -21,6 +20,7 @@ from app.models.points import MemberReview, OwnerType
 from app.models.profile import MeProfile
 from app.models.roster import Branch, Grid, Household, Person, Town, Village
 from app.services.identity import Principal, remembered
+from app.services.kit import version_keys
 from app.services.me.profile import profile_of
 from app.services.points import versions
 
@@ -28,7 +28,6 @@ log = logging.getLogger("xiangzhi.me")
 
 PROFILE_VERSION = "xz:profile:version"
 _SECONDS = 300
-_CHANGED = "profile_changed"
 _NAMED = (Person, Household, Town, Village, Branch, Grid, MemberReview)
 _ANSWER: TypeAdapter[MeProfile] = TypeAdapter(MeProfile)
 
@@ -74,29 +73,11 @@ async def _built(sessions: SessionMaker, principal: Principal, star_hours: list[
 @event.listens_for(Session, "before_flush")
 def _flushing(session: Session, _context: Any, _instances: Any) -> None:
     if any(isinstance(r, _NAMED) for r in (*session.new, *session.dirty, *session.deleted)):
-        session.info[_CHANGED] = True
+        version_keys.bump_on_commit(session, PROFILE_VERSION)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _executing(state: ORMExecuteState) -> None:
     writes = state.is_update or state.is_delete or state.is_insert
     if writes and state.bind_mapper is not None and state.bind_mapper.class_ in _NAMED:
-        state.session.info[_CHANGED] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _committed(session: Session) -> None:
-    if not session.info.pop(_CHANGED, False):
-        return
-    cache = session.info.get("cache")
-    if cache is None:
-        return
-    try:
-        await_only(cache.incr(PROFILE_VERSION))
-    except RedisError:
-        log.error("profile version not bumped: kept /me answers live out their %d s", _SECONDS)
-
-
-@event.listens_for(Session, "after_rollback")
-def _rolled_back(session: Session) -> None:
-    session.info.pop(_CHANGED, None)
+        version_keys.bump_on_commit(state.session, PROFILE_VERSION)
