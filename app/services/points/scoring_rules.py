@@ -224,11 +224,14 @@ async def resolve_recent(
 ) -> ScoringRule:
     """``resolve``, remembered for a minute: a check-in burst reads its event's rule once, not
     once per member. A change made here is seen at once; on another worker within the minute."""
-    return await _RECENT.get(
-        session,
-        (code, town_id, village_id),
-        lambda: resolve(session, code=code, town_id=town_id, village_id=village_id),
-    )
+
+    async def load() -> ScoringRule:
+        rule = await resolve(session, code=code, town_id=town_id, village_id=village_id)
+        # A copy of its own: the loading session's rollback would expire the shared instance
+        # under the requests reading it.
+        return ScoringRule(**rule.model_dump())
+
+    return await _RECENT.get(session, (code, town_id, village_id), load)
 
 
 QUANTITY_RANGE = {Unit.once: (1, 1), Unit.hour: (1, 24), Unit.score: (1, 5)}
