@@ -1,7 +1,7 @@
 """Rows written with one Core statement each, for the hot paths (check-in, posting).
 
-The ORM's unit of work costs several times what the statement does (measured in bench/:
-~240 µs of CPU per ORM statement against ~160 µs for Core on the same connection), so a path
+The ORM costs more than the statement does (measured on the 2-core machine: ~240 µs of CPU per
+ORM-executed select against ~160 µs for Core on the same connection, and a flush on top), so a path
 that runs thousands of times a minute writes its rows here and keeps the ORM's identity map
 in step: an inserted row is attached as persistent, an updated one gets the new values as
 committed state. Statements are built once per table, columns and dialect.
