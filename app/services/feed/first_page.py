@@ -11,11 +11,8 @@ the seconds after its time.
 import hashlib
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from redis.exceptions import RedisError
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import ORMExecuteState, Session
 
 from app.cache import Cache
 from app.models.feed import Category, Post
@@ -27,7 +24,6 @@ log = logging.getLogger("xiangzhi.feed")
 
 SECONDS = 5
 VERSION_KEY = "xz:feed:version"
-_COUNTERS = frozenset({"like_count", "view_count"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,51 +55,18 @@ async def kept(cache: Cache, wanted: Slot) -> tuple[str, bytes | None]:
         log.warning("feed cache unavailable; reading the database")
         return "", None
     version = str(version or "0")
-    if not raw:
-        return version, None
-    held, _, body = str(raw).partition("\n")
-    return version, (body.encode() if held == version else None)
+    return version, version_keys.body_if_current(raw, version)
 
 
 async def keep(cache: Cache, wanted: Slot, version: str, body: bytes) -> None:
-    if not version:
-        return
-    try:
-        await cache.set(wanted.key, f"{version}\n{body.decode()}", ex=SECONDS)
-    except RedisError:
-        log.warning("feed cache unavailable; first page not kept")
+    await version_keys.keep(cache, wanted.key, version, body, SECONDS)
 
 
-def _counters_only(statement: Any) -> bool:
-    """An UPDATE that sets only likes or views (what it sets, read off the statement; when it
-    cannot be read, it counts as a change: one page too many is rebuilt, never one too few)."""
-    names = {getattr(c, "key", str(c)) for c in getattr(statement, "_values", None) or {}}
-    return bool(names) and names <= _COUNTERS
-
-
-def _changes_page(row: Any, session: Session) -> bool:
-    if isinstance(row, Media):
-        return row not in session.new  # a new photo shows only through its post
-    if not isinstance(row, Post):
-        return False
-    if row in session.dirty:
-        changed = {a.key for a in inspect(row).attrs if a.history.has_changes()}
-        return not changed <= _COUNTERS
-    return True
-
-
-@event.listens_for(Session, "before_flush")
-def _flushing(session: Session, _context: Any, _instances: Any) -> None:
-    if any(_changes_page(row, session) for row in (*session.new, *session.dirty, *session.deleted)):
-        version_keys.bump_on_commit(session, VERSION_KEY)
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _executing(state: ORMExecuteState) -> None:
-    if not (state.is_update or state.is_delete) or state.bind_mapper is None:
-        return
-    if state.bind_mapper.class_ is Media or (
-        state.bind_mapper.class_ is Post
-        and not (state.is_update and _counters_only(state.statement))
-    ):
-        version_keys.bump_on_commit(state.session, VERSION_KEY)
+# Likes and views are counted elsewhere; a new photo shows only through its post.
+version_keys.watch(
+    VERSION_KEY,
+    {
+        Post: version_keys.Watched(ignore=frozenset({"like_count", "view_count"})),
+        Media: version_keys.Watched(new=False),
+    },
+)

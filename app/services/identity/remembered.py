@@ -17,11 +17,8 @@ version is bumped wherever the sessions know a cache (``create_sessionmaker(engi
 import json
 import logging
 from dataclasses import astuple
-from typing import Any
 
 from redis.exceptions import RedisError
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import ORMExecuteState, Session
 
 from app.cache import Cache
 from app.models.auth import RefreshToken, UserAccount
@@ -34,18 +31,25 @@ log = logging.getLogger("xiangzhi.identity")
 VERSION_KEY = "xz:identity:version"
 _TTL_SECONDS = 300
 # What a principal is made of, and which columns of each: a change to one of them may change
-# someone's principal (None: any change). A login's time, a token marked used or a phone
-# number are not part of it and bump nothing.
-_MADE_OF: dict[type[Any], frozenset[str] | None] = {
-    RoleGrant: None,
-    UserAccount: frozenset({"person_id"}),
-    Person: frozenset({"town_id", "village_id", "branch_id", "is_party_member", "household_id"}),
-    RefreshToken: frozenset({"revoked_at"}),
-    Town: frozenset({"name"}),
-    Village: frozenset({"name"}),
-    Branch: frozenset({"name"}),
-    Grid: frozenset({"name"}),
-}
+# someone's principal. A login's time, a token marked used or a phone number are not part of
+# it and bump nothing; a new account, token or place is no one's yet, a new grant is someone's.
+_NAME = version_keys.Watched(frozenset({"name"}), new=False)
+version_keys.watch(
+    VERSION_KEY,
+    {
+        RoleGrant: version_keys.Watched(),
+        UserAccount: version_keys.Watched(frozenset({"person_id"}), new=False),
+        Person: version_keys.Watched(
+            frozenset({"town_id", "village_id", "branch_id", "is_party_member", "household_id"}),
+            new=False,
+        ),
+        RefreshToken: version_keys.Watched(frozenset({"revoked_at"}), new=False),
+        Town: _NAME,
+        Village: _NAME,
+        Branch: _NAME,
+        Grid: _NAME,
+    },
+)
 
 
 def _key(account_id: int, session_id: str) -> str:
@@ -97,44 +101,3 @@ async def remember(cache: Cache, principal: Principal, version: str) -> None:
         )
     except RedisError:
         log.warning("principal cache unavailable; not remembered")
-
-
-def _changed_columns(row: Any) -> set[str]:
-    return {a.key for a in inspect(row).attrs if a.history.has_changes()}
-
-
-def _matters(row: Any, *, new: bool) -> bool:
-    columns = _MADE_OF.get(type(row), frozenset())
-    if new:
-        return type(row) is RoleGrant  # a new account, token or place is no one's yet
-    return columns is None or bool(columns & _changed_columns(row))
-
-
-@event.listens_for(Session, "before_flush")
-def _flushing(session: Session, _context: Any, _instances: Any) -> None:
-    changed = (
-        any(_matters(row, new=True) for row in session.new)
-        or any(type(row) in _MADE_OF for row in session.deleted)
-        or any(_matters(row, new=False) for row in session.dirty)
-    )
-    if changed:
-        version_keys.bump_on_commit(session, VERSION_KEY)
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _executing(state: ORMExecuteState) -> None:
-    if not (state.is_update or state.is_delete or state.is_insert) or state.bind_mapper is None:
-        return
-    target = state.bind_mapper.class_
-    if target not in _MADE_OF:
-        return
-    columns = _MADE_OF[target]
-    if state.is_update and columns is not None:
-        # What the UPDATE sets, read off the statement; unreadable counts as a change (one
-        # query too many, never a stale principal).
-        names = {getattr(c, "key", str(c)) for c in getattr(state.statement, "_values", None) or {}}
-        if names and not columns & names:
-            return
-    if state.is_insert and target is not RoleGrant:
-        return
-    version_keys.bump_on_commit(state.session, VERSION_KEY)

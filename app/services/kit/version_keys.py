@@ -9,16 +9,35 @@ version before the database, so a reader that saw the old rows carries the old v
 """
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from redis.exceptions import RedisError
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.util import await_only
 
 log = logging.getLogger("xiangzhi.versions")
 
 _PENDING = "version_keys_to_bump"
+
+
+def body_if_current(held: Any, tag: str) -> bytes | None:
+    """A kept answer (``tag`` + newline + JSON) if it was kept under ``tag``."""
+    if not held:
+        return None
+    kept_tag, _, body = str(held).partition("\n")
+    return body.encode() if kept_tag == tag else None
+
+
+async def keep(cache: Any, key: str, tag: str, body: bytes, seconds: int) -> None:
+    """Keeps an answer under its tag; a Redis failure only means it is built again."""
+    if not tag:
+        return
+    try:
+        await cache.set(key, f"{tag}\n{body.decode()}", ex=seconds)
+    except RedisError:
+        log.warning("answer not kept under %s: cache unavailable", key)
 
 
 def bump_on_commit(session: Any, *keys: str) -> None:
@@ -42,3 +61,73 @@ def _committed(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _rolled_back(session: Session) -> None:
     session.info.pop(_PENDING, None)
+
+
+@dataclass(frozen=True, slots=True)
+class Watched:
+    """Which changes to a table's rows make a kept answer stale."""
+
+    columns: frozenset[str] | None = None  # changes to these (None: to any column)
+    ignore: frozenset[str] = frozenset()  # changes to only these never do (counters)
+    new: bool = True  # whether a new row does
+
+
+def _changed(row: Any) -> set[str]:
+    return {a.key for a in inspect(row).attrs if a.history.has_changes()}
+
+
+def _dirty_matters(row: Any, watched: Watched) -> bool:
+    if watched.columns is None and not watched.ignore:
+        return True
+    changed = _changed(row)
+    if watched.columns is not None:
+        return bool(watched.columns & changed)
+    return not changed <= watched.ignore
+
+
+def _update_matters(statement: Any, watched: Watched) -> bool:
+    # What the UPDATE sets, read off the statement; unreadable counts as a change (one answer
+    # too many rebuilt, never a stale one).
+    names = {getattr(c, "key", str(c)) for c in getattr(statement, "_values", None) or {}}
+    if not names:
+        return True
+    if watched.columns is not None:
+        return bool(watched.columns & names)
+    return not names <= watched.ignore
+
+
+def watch(key: str, tables: dict[type[Any], Watched]) -> None:
+    """Bumps ``key`` after the commit of any session that changes those tables' rows in a
+    way that matters, through the ORM's unit of work or an ORM-enabled statement."""
+
+    def flushing(session: Session, _context: Any, _instances: Any) -> None:
+        def matters(row: Any, state: str) -> bool:
+            watched = tables.get(type(row))
+            if watched is None:
+                return False
+            if state == "new":
+                return watched.new
+            return state == "deleted" or _dirty_matters(row, watched)
+
+        if (
+            any(matters(r, "new") for r in session.new)
+            or any(matters(r, "deleted") for r in session.deleted)
+            or any(matters(r, "dirty") for r in session.dirty)
+        ):
+            bump_on_commit(session, key)
+
+    def executing(state: ORMExecuteState) -> None:
+        if state.bind_mapper is None:
+            return
+        watched = tables.get(state.bind_mapper.class_)
+        if watched is None:
+            return
+        if (
+            state.is_delete
+            or (state.is_insert and watched.new)
+            or (state.is_update and _update_matters(state.statement, watched))
+        ):
+            bump_on_commit(state.session, key)
+
+    event.listen(Session, "before_flush", flushing)
+    event.listen(Session, "do_orm_execute", executing)

@@ -5,13 +5,8 @@ points of the person and their household (bumped by the ledger on every posting 
 A change is seen at the next request; until then ``/me`` is two Redis reads and no query.
 """
 
-import logging
-from typing import Any
-
 from pydantic import TypeAdapter
 from redis.exceptions import RedisError
-from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session
 
 from app.cache import Cache
 from app.china_time import to_china, utcnow
@@ -23,8 +18,6 @@ from app.services.identity import Principal, remembered
 from app.services.kit import version_keys
 from app.services.me.profile import profile_of
 from app.services.points import versions
-
-log = logging.getLogger("xiangzhi.me")
 
 PROFILE_VERSION = "xz:profile:version"
 _SECONDS = 300
@@ -52,15 +45,11 @@ async def me_json(
     except RedisError:
         return await _built(sessions, principal, star_hours)
     tag = ".".join(str(t or 0) for t in tags) + f".{to_china(utcnow()).year}"
-    if held:
-        kept_tag, _, body = str(held).partition("\n")
-        if kept_tag == tag:
-            return body.encode()
+    body = version_keys.body_if_current(held, tag)
+    if body is not None:
+        return body
     answer = await _built(sessions, principal, star_hours)
-    try:
-        await cache.set(names[-1], f"{tag}\n{answer.decode()}", ex=_SECONDS)
-    except RedisError:
-        log.warning("/me not kept: cache unavailable")
+    await version_keys.keep(cache, names[-1], tag, answer, _SECONDS)
     return answer
 
 
@@ -70,14 +59,4 @@ async def _built(sessions: SessionMaker, principal: Principal, star_hours: list[
     return _ANSWER.dump_json(profile)
 
 
-@event.listens_for(Session, "before_flush")
-def _flushing(session: Session, _context: Any, _instances: Any) -> None:
-    if any(isinstance(r, _NAMED) for r in (*session.new, *session.dirty, *session.deleted)):
-        version_keys.bump_on_commit(session, PROFILE_VERSION)
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _executing(state: ORMExecuteState) -> None:
-    writes = state.is_update or state.is_delete or state.is_insert
-    if writes and state.bind_mapper is not None and state.bind_mapper.class_ in _NAMED:
-        version_keys.bump_on_commit(state.session, PROFILE_VERSION)
+version_keys.watch(PROFILE_VERSION, {table: version_keys.Watched() for table in _NAMED})
