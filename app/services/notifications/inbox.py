@@ -94,7 +94,7 @@ async def notify(
     }
     if len(wanted) == 1:
         # The common case (a posting, a decision): a statement built once, not per call.
-        one = {**row, "person_id": wanted[0], "read_at": None, "claimed_at": None}
+        one = {**row, "person_id": wanted[0]}
         found = await rows.insert_values(session, Notification, one, skip_conflict=True)
         return 0 if found is None else 1
     insert = upsert_insert(dialect_name(session))
