@@ -182,19 +182,40 @@ async def _count(settings: Settings) -> dict[str, float]:
                 )
             )
         ).scalar()
-        base_rows, base_span = (
-            await session.execute(
-                text("SELECT count(*), extract(epoch FROM max(at) - min(at)) FROM bench_checkins")
-            )
-        ).one()
     await engine.dispose()
     return {
         "attendances": attendances,
         "ledger_entries": entries,
         "span_seconds": float(span or 0),
-        "baseline_rows": int(base_rows),
-        "baseline_span_seconds": float(base_span or 0),
     }
+
+
+async def _baseline_rate(settings: Settings) -> float:
+    engine = create_engine(settings)
+    async with create_sessionmaker(engine)() as session:
+        rows, span = (
+            await session.execute(
+                text("SELECT count(*), extract(epoch FROM max(at) - min(at)) FROM bench_checkins")
+            )
+        ).one()
+    await engine.dispose()
+    return round(int(rows) / max(float(span or 0), 1e-3), 1)
+
+
+def baseline_burst(
+    env: dict[str, str], settings: Settings, body: str, token_file: Path, connections: int
+) -> dict[str, Any]:
+    """The bare baseline (one asyncpg INSERT per request) driven like the service, in the same
+    run; its rate read from its own rows, first to last."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [
+        *(sys.executable, "-m", "uvicorn", "bench.baseline_insert:app"),
+        *("--port", str(port), "--log-level", "warning", "--no-access-log"),
+    ]
+    with server(command, env, url):
+        answered = burst(url, "/", body, token_file, connections, seconds=10)
+    return {**answered, "rps": asyncio.run(_baseline_rate(settings))}
 
 
 def main() -> None:
@@ -220,7 +241,7 @@ def main() -> None:
             now=datetime.now(UTC),
         )
         body = json.dumps({"token": qr})
-        port, base_port = free_port(), free_port()
+        port = free_port()
         serve = [sys.executable, "-m", "app.cli", "serve"]
         url = f"http://127.0.0.1:{port}"
         with server(
@@ -238,23 +259,9 @@ def main() -> None:
                 seconds=max(15, args.members // 40),
             )
             used = cpu_seconds(served.pid) - before[0], cpu_seconds(user="postgres") - before[1]
-        base_url = f"http://127.0.0.1:{base_port}"
-        baseline_cmd = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.baseline_insert:app",
-            "--port",
-            str(base_port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ]
-        with server(baseline_cmd, env, base_url):
-            baseline = burst(base_url, "/", body, token_file, args.connections, seconds=10)
+        baseline = baseline_burst(env, settings, body, token_file, args.connections)
         counts = asyncio.run(_count(settings))
     service["rps"] = round(counts["attendances"] / max(counts["span_seconds"], 1e-3), 1)
-    baseline["rps"] = round(counts["baseline_rows"] / max(counts["baseline_span_seconds"], 1e-3), 1)
     # CPU per check-in, for the capacity estimate (wrk's repeats after the last one are few).
     service["server_cpu_ms_each"] = round(1000 * used[0] / args.members, 2)
     service["postgres_cpu_ms_each"] = round(1000 * used[1] / args.members, 2)

@@ -34,7 +34,7 @@ from app.models.roster import Household, Person, Town, Village
 from app.models.shop import ShopGoods
 from app.services.identity.auth import issue_pair
 from app.services.points import chain, ledger
-from bench.checkin import burst, open_the_app
+from bench.checkin import baseline_burst, burst, open_the_app
 from bench.harness import free_port, record, scratch_database, server
 
 THREADS = 2
@@ -131,11 +131,6 @@ async def _audit(settings: Settings, goods_id: int, stock: int) -> dict[str, Any
         for account in accounts:
             if not (await chain.verify(session, account=account)).ok:
                 broken_chains += 1
-        base_rows, base_span = (
-            await session.execute(
-                text("SELECT count(*), extract(epoch FROM max(at) - min(at)) FROM bench_checkins")
-            )
-        ).one()
     await engine.dispose()
     return {
         "redemptions": int(redeemed),
@@ -145,8 +140,6 @@ async def _audit(settings: Settings, goods_id: int, stock: int) -> dict[str, Any
         "wrong_balances": wrong_balance,
         "broken_chains": broken_chains,
         "span_seconds": float(span or 0),
-        "baseline_rows": int(base_rows),
-        "baseline_span_seconds": float(base_span or 0),
     }
 
 
@@ -162,7 +155,7 @@ def main() -> None:
         token_file = Path(tmp) / "tokens.txt"
         goods_id = asyncio.run(_prepare(settings, args.households, args.stock, token_file))
         body = json.dumps({"goods_id": goods_id, "quantity": 1})
-        port, base_port = free_port(), free_port()
+        port = free_port()
         url = f"http://127.0.0.1:{port}"
         serve = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
         with server(serve, env, f"{url}/healthz"):
@@ -176,19 +169,10 @@ def main() -> None:
                 15,
                 idempotent=True,
             )
-        base_url = f"http://127.0.0.1:{base_port}"
-        baseline_cmd = [
-            *(sys.executable, "-m", "uvicorn", "bench.baseline_insert:app"),
-            *("--port", str(base_port), "--log-level", "warning", "--no-access-log"),
-        ]
-        with server(baseline_cmd, env, base_url):
-            baseline = burst(base_url, "/", body, token_file, args.connections, seconds=10)
+        baseline = baseline_burst(env, settings, body, token_file, args.connections)
         checked = asyncio.run(_audit(settings, goods_id, args.stock))
     # Redemptions written per second, first to last, as the database saw them.
     service["rps"] = round(checked["redemptions"] / max(checked["span_seconds"], 1e-3), 1)
-    baseline["rps"] = round(
-        checked["baseline_rows"] / max(checked["baseline_span_seconds"], 1e-3), 1
-    )
     result = {
         "bench": "redemption burst",
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
