@@ -101,7 +101,8 @@ class NotReversible(Conflict):
 
 
 async def account_for(session: AsyncSession, *, ledger: Ledger, owner: Owner) -> PointsAccount:
-    """The owner's account on that ledger, opened on first use (not locked)."""
+    """The owner's account on that ledger, opened on first use; found the way a posting finds
+    it, so its row stays locked until the transaction ends."""
     conn = await rows.connection(session)
     account, _ = await accounts.locked(conn, ledger, owner)
     found = await session.get(PointsAccount, account.id)
