@@ -19,6 +19,7 @@ from app.services.kit import (
 )
 from app.services.kit.background import Background
 from app.services.kit.geo import outside_venue, to_gcj02
+from app.services.kit.group_commit import GroupCommit
 from app.services.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, keyset_page
 from app.services.kit.paper import Column, Paper, Sheet
 from app.services.kit.qr_tokens import QrSettings
@@ -33,6 +34,7 @@ __all__ = [
     "PRIVATE_PREFIX",
     "Background",
     "Column",
+    "GroupCommit",
     "LocalStorage",
     "Page",
     "Paper",
