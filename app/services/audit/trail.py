@@ -32,9 +32,11 @@ def values(
     where: Location | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    request_id: str | None = None,
 ) -> dict[str, Any]:
     """One audit entry's columns, for a writer that sends it with its own statement (the
-    ledger's posting on PostgreSQL); everyone else calls ``record``."""
+    ledger's posting on PostgreSQL); everyone else calls ``record``. ``request_id``: the
+    request's, when the entry is written outside it (group commit)."""
     return {
         "created_at": utcnow(),
         "actor_account_id": actor.account_id if actor else None,
@@ -46,7 +48,7 @@ def values(
         "village_id": where.village_id if where else None,
         "before": before,
         "after": after,
-        "request_id": current_request_id(),
+        "request_id": request_id or current_request_id(),
     }
 
 

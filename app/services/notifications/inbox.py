@@ -2,7 +2,8 @@
 which is also its WeChat message's delivery job, in the caller's transaction. And what a person
 does with their inbox: list it, count the unread, mark read."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -60,6 +61,39 @@ def _plain(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Note:
+    """What one inbox row says, before whose inbox it is in."""
+
+    kind: NotificationKind
+    target: tuple[str, int | str]
+    title: str
+    body: str
+    values: dict[str, Any] | None = None
+    occasion: str = ""
+    wechat: bool = True
+
+    def fields(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+def _row(note: Note, now: datetime) -> dict[str, Any]:
+    target_type, target_id = note.target[0], str(note.target[1])
+    return {
+        "kind": note.kind,
+        "target_type": target_type,
+        "target_id": target_id,
+        "occasion": note.occasion,
+        "title": note.title[:100],
+        "body": note.body[:500],
+        "page": PAGES[note.kind].format(id=target_id),
+        "values": _plain({"title": note.title, "body": note.body, **(note.values or {})}),
+        "created_at": now,
+        "wechat": WechatState.pending if note.wechat else WechatState.skipped,
+        "deliver_after": after_quiet(now),
+    }
+
+
 async def notify(
     session: AsyncSession,
     *,
@@ -77,21 +111,7 @@ async def notify(
     wanted = sorted(set(people))
     if not wanted:
         return 0
-    now = utcnow()
-    target_type, target_id = target[0], str(target[1])
-    row = {
-        "kind": kind,
-        "target_type": target_type,
-        "target_id": target_id,
-        "occasion": occasion,
-        "title": title[:100],
-        "body": body[:500],
-        "page": PAGES[kind].format(id=target_id),
-        "values": _plain({"title": title, "body": body, **(values or {})}),
-        "created_at": now,
-        "wechat": WechatState.pending if wechat else WechatState.skipped,
-        "deliver_after": after_quiet(now),
-    }
+    row = _row(Note(kind, target, title, body, values, occasion, wechat), utcnow())
     if len(wanted) == 1:
         # The common case (a posting, a decision): a statement built once, not per call.
         one = {**row, "person_id": wanted[0]}
@@ -109,6 +129,19 @@ async def notify(
         result = await session.execute(stmt)
         added += int(getattr(result, "rowcount", 0) or 0)
     return added
+
+
+async def notify_each(session: AsyncSession, notes: Sequence[tuple[int, Note]]) -> None:
+    """Each person their own row (a group of postings): one statement for all, each row once
+    per person, kind, target and occasion, as ``notify`` keeps it."""
+    now = utcnow()
+    conn = await rows.connection(session)
+    await rows.insert_many(
+        conn,
+        Notification,
+        [{**_row(note, now), "person_id": person} for person, note in notes],
+        skip_conflict=True,
+    )
 
 
 async def my_notifications(

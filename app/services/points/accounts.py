@@ -7,6 +7,7 @@ totals and the audit entry can go in one statement (data-modifying CTEs) instead
 SQLite has no such CTEs and writes them one by one (its writers queue on one lock anyway).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, cast
@@ -21,6 +22,7 @@ from app.china_time import utcnow
 from app.db import upsert_insert
 from app.models.audit import AuditEntry
 from app.models.points import Ledger, LedgerEntry, OwnerType, PointsAccount, PointsTotal
+from app.services.kit import rows
 from app.services.points import totals
 
 
@@ -118,6 +120,57 @@ async def locked(conn: AsyncConnection, ledger: Ledger, owner: Whose) -> tuple[A
     return _found(found)
 
 
+_LOCK_MANY = (
+    select(*_COLUMNS)
+    .where(
+        _ACCOUNTS.c.ledger == bindparam("ledger"),
+        _ACCOUNTS.c.owner_type == bindparam("owner_type"),
+        _ACCOUNTS.c.owner_id.in_(bindparam("owner_ids", expanding=True)),
+    )
+    .order_by(_ACCOUNTS.c.id)
+    .with_for_update()
+)
+_ENTRY_IDS = select(_NEXT_ENTRY_ID).select_from(func.generate_series(1, bindparam("count")))
+
+
+async def locked_many(
+    conn: AsyncConnection, ledger: Ledger, owners: Sequence[Whose]
+) -> dict[tuple[OwnerType, int], Account]:
+    """PostgreSQL: the owners' accounts on that ledger, locked in id order (two groups locking
+    some of the same accounts then never wait on each other in a circle), the missing ones
+    opened first."""
+    found: dict[tuple[OwnerType, int], Account] = {}
+    for kind in sorted({o.type for o in owners}):
+        mine = {o.id: o for o in owners if o.type is kind}
+        params = {"ledger": ledger, "owner_type": kind, "owner_ids": sorted(mine)}
+        held = [Account(*row) for row in await conn.execute(_LOCK_MANY, params)]
+        missing = set(mine) - {a.owner_id for a in held}
+        if missing:
+            now = utcnow()
+            await conn.execute(
+                _OPEN["postgresql"],
+                [
+                    {
+                        **params,
+                        "owner_id": i,
+                        "town_id": mine[i].town_id,
+                        "village_id": mine[i].village_id,
+                        "now": now,
+                    }
+                    for i in sorted(missing)
+                ],
+            )
+            opened = {**params, "owner_ids": sorted(missing)}
+            held += [Account(*row) for row in await conn.execute(_LOCK_MANY, opened)]
+        found.update({(kind, a.owner_id): a for a in held})
+    return found
+
+
+async def entry_ids(conn: AsyncConnection, count: int) -> list[int]:
+    """PostgreSQL: ``count`` ledger entry ids drawn from the sequence in one trip."""
+    return [int(i) for i in (await conn.execute(_ENTRY_IDS, {"count": count})).scalars()]
+
+
 async def locked_by_id(conn: AsyncConnection, account_id: int) -> tuple[Account, int | None]:
     lock = _LOCK["id", conn.dialect.name]
     return _found((await conn.execute(lock, {"account_id": account_id})).one())
@@ -208,3 +261,47 @@ async def write_together(
                 }
             )
     await conn.execute(_together(head is not None, earned and head is not None), params)
+
+
+async def write_many(
+    conn: AsyncConnection,
+    entries: list[LedgerEntry],
+    heads: list[Account],
+    earned: list[tuple[Account, int]],
+    trails: list[dict[str, Any]],
+    now: datetime,
+) -> None:
+    """PostgreSQL, for a round of a group's postings, each account once (an upsert may not
+    touch a row twice): the entries (ids drawn), the accounts' new heads, the period totals
+    and the audit entries; one statement each."""
+    await rows.insert_many(
+        conn, LedgerEntry, [{name: getattr(e, name) for name in _ENTRY_NAMES} for e in entries]
+    )
+    await conn.execute(
+        _SET_HEAD,
+        [
+            {
+                "account_id": a.id,
+                "new_balance": a.balance,
+                "new_count": a.entry_count,
+                "new_head": a.head_hash,
+            }
+            for a in heads
+        ],
+    )
+    await totals.add_earned_rows(
+        conn,
+        [
+            {
+                "account_id": account.id,
+                "ledger": account.ledger,
+                "period": period,
+                "town_id": account.town_id,
+                "village_id": account.village_id,
+                "earned": points,
+            }
+            for account, points in earned
+            for period in totals.periods(now)
+        ],
+    )
+    await rows.insert_many(conn, AuditEntry, trails)

@@ -3,6 +3,7 @@ or of the household's members who have signed in (the rest have no inbox to read
 and reversals say it in their own words (the redemption, the appeal), so they are not
 announced twice."""
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from sqlmodel import col, select
@@ -19,7 +20,7 @@ from app.models.points import (
     SourceType,
 )
 from app.models.roster import Person
-from app.services.notifications import notify
+from app.services.notifications import Note, notify, notify_each
 
 _QUIET_SOURCES = (SourceType.redemption, SourceType.reversal)
 
@@ -47,21 +48,20 @@ async def _people(session: AsyncSession, account: _Book) -> list[int]:
     return [p for p in found.all() if p is not None]
 
 
-async def entry_settled(session: AsyncSession, account: _Book, entry: LedgerEntry) -> None:
-    """An entry posted (at once, or approved) or rejected after review."""
+def _told(account: _Book, entry: LedgerEntry) -> Note | None:
+    """What the owner is told of an entry posted (at once, or approved) or rejected after
+    review; None when the entry is not announced here."""
     if entry.source_type in _QUIET_SOURCES or entry.status is EntryStatus.pending:
-        return
+        return None
     if account.ledger is Ledger.volunteer:
-        return  # minutes, not points: volunteer_confirmed tells them
+        return None  # minutes, not points: volunteer_confirmed tells them
     signed = f"{entry.points:+d}"
     if entry.status is EntryStatus.rejected:
         status, body = "未通过", f"“{entry.title}”的 {signed} 分审核未通过。"
     else:
         status = "已入账"
         body = f"{entry.title}：{signed} 分，余额 {entry.balance_after} 分。"
-    await notify(
-        session,
-        people=await _people(session, account),
+    return Note(
         kind=NotificationKind.points_posted,
         target=("ledger_entry", id_of(entry)),
         title=f"积分{status} {signed}",
@@ -74,3 +74,27 @@ async def entry_settled(session: AsyncSession, account: _Book, entry: LedgerEntr
             "note": entry.note or entry.title,
         },
     )
+
+
+async def entry_settled(session: AsyncSession, account: _Book, entry: LedgerEntry) -> None:
+    """An entry posted (at once, or approved) or rejected after review."""
+    note = _told(account, entry)
+    if note is not None:
+        await notify(session, people=await _people(session, account), **note.fields())
+
+
+async def entries_settled(
+    session: AsyncSession, settled: Sequence[tuple[_Book, LedgerEntry]]
+) -> None:
+    """Several entries posted together: a person's account is told in one statement for all
+    of them; a household's members are looked up per entry, as ``entry_settled`` does."""
+    alone: list[tuple[int, Note]] = []
+    for account, entry in settled:
+        note = _told(account, entry)
+        if note is None:
+            continue
+        if account.owner_type is OwnerType.person:
+            alone.append((account.owner_id, note))
+        else:
+            await notify(session, people=await _people(session, account), **note.fields())
+    await notify_each(session, alone)

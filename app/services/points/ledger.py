@@ -6,16 +6,14 @@ entries form one hash chain. Entries are never edited: a pending entry gets its 
 chain when approved, and a posted one is corrected by a reversal entry that names it.
 """
 
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
-from app.errors import Conflict, NotFound, Unprocessable
+from app.errors import Conflict, NotFound
 from app.models.base import id_of
 from app.models.points import (
     EntryStatus,
@@ -23,71 +21,22 @@ from app.models.points import (
     LedgerEntry,
     OwnerType,
     PointsAccount,
-    ScoringRule,
     SourceType,
 )
-from app.models.roster import Household, Person
-from app.services import audit, media
+from app.services import audit
 from app.services.identity import Principal, location_of
 from app.services.kit import rows
-from app.services.points import accounts, announce, chain, totals, versions
+from app.services.points import accounts, announce, entries, totals, versions
+from app.services.points.entries import EvidenceMisplaced as EvidenceMisplaced
+from app.services.points.entries import InsufficientPoints as InsufficientPoints
+from app.services.points.postings import Credit as Credit
+from app.services.points.postings import Owner as Owner
+from app.services.points.postings import Posting as Posting
 
 
 class EntryNotFound(NotFound):
     code = "points.entry_not_found"
     detail = "找不到该积分记录。"
-
-
-@dataclass(frozen=True, slots=True)
-class Owner:
-    type: OwnerType
-    id: int
-    town_id: int | None
-    village_id: int | None
-
-    @classmethod
-    def of_person(cls, person: Person) -> "Owner":
-        assert person.id is not None, "a person's account needs a saved person"
-        return cls(OwnerType.person, person.id, person.town_id, person.village_id)
-
-    @classmethod
-    def of_household(cls, household: Household) -> "Owner":
-        assert household.id is not None, "a household's account needs a saved household"
-        return cls(OwnerType.household, household.id, household.town_id, household.village_id)
-
-    @classmethod
-    def household_of(cls, person: Person) -> "Owner | None":
-        """The household account a person's actions earn for, if they belong to one."""
-        if person.household_id is None:
-            return None
-        return cls(OwnerType.household, person.household_id, person.town_id, person.village_id)
-
-
-@dataclass(frozen=True, slots=True)
-class Posting:
-    """What one real action asks the ledger to record."""
-
-    title: str
-    points_each: int
-    source_type: SourceType
-    quantity: int = 1
-    rule: ScoringRule | None = None
-    source_id: str | None = None
-    note: str | None = None
-    media_ids: list[int] = field(default_factory=list)
-    pending: bool = False
-    # Spending may not overdraw; awards and penalties may take a balance below zero.
-    allow_overdraft: bool = True
-
-
-class InsufficientPoints(Conflict):
-    code = "points.insufficient"
-    detail = "积分余额不足。"
-
-
-class EvidenceMisplaced(Unprocessable):
-    code = "points.media_invalid"
-    detail = "凭证照片不存在或不属于该村，请重新上传。"
 
 
 class NotPending(Conflict):
@@ -147,43 +96,8 @@ async def _post(
     the period totals and the audit entry: one statement on PostgreSQL, where the lock also
     drew the entry's id) and the owner's inbox row."""
     now = utcnow()
-    requested = posting.points_each * posting.quantity
-    points, capped = requested, False
-    if posting.rule is not None:
-        room = await totals.cap_room(conn, account.id, posting.rule, now)
-        if room is not None and abs(requested) > room:
-            points, capped = (room if requested > 0 else -room), True
-    if posting.media_ids and not await media.placed_photos(
-        session, media_ids=posting.media_ids, where=location_of(account)
-    ):
-        # The household sees its entry's photos: one from another village would leak there.
-        raise EvidenceMisplaced()
-    if not posting.allow_overdraft and account.balance + points < 0:
-        raise InsufficientPoints(f"积分余额不足：现有 {account.balance} 分，需要 {-points} 分。")
-    entry = LedgerEntry(
-        account_id=account.id,
-        town_id=account.town_id,
-        village_id=account.village_id,
-        status=EntryStatus.pending,
-        points=points,
-        requested_points=requested,
-        capped=capped,
-        rule_id=posting.rule.id if posting.rule else None,
-        rule_code=posting.rule.code if posting.rule else None,
-        rule_points=posting.rule.points if posting.rule else None,
-        unit=posting.rule.unit if posting.rule else None,
-        title=posting.title,
-        quantity=posting.quantity,
-        source_type=posting.source_type,
-        source_id=posting.source_id,
-        note=posting.note,
-        media_ids=list(posting.media_ids),
-        actor_person_id=actor.person_id if actor else None,
-        created_at=now,
-    )
-    if not posting.pending:
-        _place(account, entry, now)
-    earned = not posting.pending and _counts_as_earned(posting.source_type) and entry.points != 0
+    entry = await entries.build(session, conn, account, posting, actor, now)
+    earned = entries.earned(posting, entry)
     if next_id is not None:
         entry.id = next_id
         await accounts.write_together(
@@ -191,7 +105,7 @@ async def _post(
             entry,
             None if posting.pending else account,
             earned,
-            _trail(actor, account, entry),
+            entries.trail(actor, account, entry),
             now,
         )
         rows.attach(session, entry)
@@ -201,25 +115,67 @@ async def _post(
             await accounts.set_head(conn, account)
             if earned:
                 await totals.add_earned(conn, account, entry.points, now)
-        await audit.record_values(session, _trail(actor, account, entry))
-    if not posting.pending:
-        accounts.keep_in_step(session, account)
-    versions.moved(session, account.owner_type, account.owner_id)
+        await audit.record_values(session, entries.trail(actor, account, entry))
+    _moved(session, account, posting)
     await announce.entry_settled(session, account, entry)
     return entry
 
 
-def _place(account: accounts.Account | PointsAccount, entry: LedgerEntry, now: datetime) -> None:
-    """Gives a posting its place: next seq, the new balance, the hash over the previous one."""
-    account.entry_count += 1
-    account.balance += entry.points
-    entry.seq = account.entry_count
-    entry.balance_after = account.balance
-    entry.posted_at = now
-    entry.status = EntryStatus.posted
-    entry.prev_hash = account.head_hash
-    entry.hash = chain.entry_hash(entry, account.head_hash)
-    account.head_hash = entry.hash
+async def credit_each(
+    session: AsyncSession, *, ledger: Ledger, credits: Sequence[Credit]
+) -> list[LedgerEntry]:
+    """Several postings written together (a Party day's check-ins, group-committed): each is
+    exactly the entry ``credit`` would post, in the same chain under the same lock, caps and
+    audit, but the accounts are locked in one statement (in id order, so two groups never wait
+    on each other), and the entries, heads, totals, audit and inbox rows go one statement per
+    table. The entries are not attached to the session. SQLite posts them one by one."""
+    conn = await rows.connection(session)
+    if conn.dialect.name != "postgresql":
+        return [
+            await credit(session, ledger=ledger, owner=c.owner, posting=c.posting, actor=c.actor)
+            for c in credits
+        ]
+    posted: dict[int, LedgerEntry] = {}
+    waiting = list(enumerate(credits))
+    while waiting:
+        # An account once per round: a cap then counts the entries of the rounds before.
+        this_round: dict[tuple[OwnerType, int], tuple[int, Credit]] = {}
+        for i, c in waiting:
+            this_round.setdefault((c.owner.type, c.owner.id), (i, c))
+        done = await _round(session, conn, ledger, [c for _, c in this_round.values()])
+        posted.update(zip((i for i, _ in this_round.values()), done, strict=True))
+        waiting = [(i, c) for i, c in waiting if i not in posted]
+    return [posted[i] for i in range(len(credits))]
+
+
+async def _round(
+    session: AsyncSession, conn: AsyncConnection, ledger: Ledger, credits: list[Credit]
+) -> list[LedgerEntry]:
+    held = await accounts.locked_many(conn, ledger, [c.owner for c in credits])
+    ids = await accounts.entry_ids(conn, len(credits))
+    now = utcnow()
+    pairs: list[tuple[accounts.Account, LedgerEntry]] = []
+    trails, earned = [], []
+    for c, entry_id in zip(credits, ids, strict=True):
+        account = held[c.owner.type, c.owner.id]
+        entry = await entries.build(
+            session, conn, account, c.posting, c.actor, now, entry_id=entry_id
+        )
+        pairs.append((account, entry))
+        trails.append(entries.trail(c.actor, account, entry, c.request_id))
+        if entries.earned(c.posting, entry):
+            earned.append((account, entry.points))
+        _moved(session, account, c.posting)
+    heads = [account for account, _ in pairs]
+    await accounts.write_many(conn, [e for _, e in pairs], heads, earned, trails, now)
+    await announce.entries_settled(session, pairs)
+    return [entry for _, entry in pairs]
+
+
+def _moved(session: AsyncSession, account: accounts.Account, posting: Posting) -> None:
+    if not posting.pending:
+        accounts.keep_in_step(session, account)
+    versions.moved(session, account.owner_type, account.owner_id)
 
 
 async def _lock(session: AsyncSession, account_id: int) -> PointsAccount:
@@ -237,41 +193,9 @@ async def _chain(
 ) -> None:
     """A decision's or reversal's place in the chain (these go through the ORM: they are rare)."""
     now = utcnow()
-    _place(account, entry, now)
+    entries.place(account, entry, now)
     if counts_as_earned and entry.points:
         await totals.add_earned(await session.connection(), account, entry.points, now)
-
-
-def _counts_as_earned(source_type: SourceType) -> bool:
-    # Spending at the shop is not "earning less"; leaderboards and stars count what was earned.
-    return source_type is not SourceType.redemption
-
-
-def _trail(
-    actor: Principal | None, account: accounts.Account, entry: LedgerEntry
-) -> dict[str, Any]:
-    return audit.values(
-        actor=actor,
-        action=f"points.{entry.status}",
-        target_type="ledger_entry",
-        target_id=id_of(entry),
-        where=location_of(account),
-        after=_entry_snapshot(entry),
-    )
-
-
-def _entry_snapshot(entry: LedgerEntry) -> dict[str, Any]:
-    return {
-        "account_id": entry.account_id,
-        "status": entry.status,
-        "points": entry.points,
-        "capped": entry.capped,
-        "balance_after": entry.balance_after,
-        "rule_code": entry.rule_code,
-        "source_type": entry.source_type,
-        "source_id": entry.source_id,
-        "reverses_entry_id": entry.reverses_entry_id,
-    }
 
 
 async def get_entry(session: AsyncSession, entry_id: int) -> LedgerEntry:
@@ -300,7 +224,7 @@ async def decide(
         action="points.approve" if approve else "points.reject",
         target_type="ledger_entry",
         where=location_of(locked),
-        picture=_entry_snapshot,
+        picture=entries.snapshot,
     ):
         entry.decided_by_person_id = actor.person_id
         entry.decision_note = note
@@ -309,7 +233,7 @@ async def decide(
                 session,
                 locked,
                 entry,
-                counts_as_earned=_counts_as_earned(SourceType(entry.source_type)),
+                counts_as_earned=entries.counts_as_earned(SourceType(entry.source_type)),
             )
         else:
             entry.status = EntryStatus.rejected
@@ -352,7 +276,10 @@ async def reverse(
     session.add(reversal)
     entry.status = EntryStatus.reversed
     await _chain(
-        session, locked, reversal, counts_as_earned=_counts_as_earned(SourceType(entry.source_type))
+        session,
+        locked,
+        reversal,
+        counts_as_earned=entries.counts_as_earned(SourceType(entry.source_type)),
     )
     await session.flush()
     versions.moved(session, locked.owner_type, locked.owner_id)
@@ -363,6 +290,6 @@ async def reverse(
         target_type="ledger_entry",
         target_id=id_of(entry),
         where=location_of(locked),
-        after=_entry_snapshot(reversal),
+        after=entries.snapshot(reversal),
     )
     return reversal

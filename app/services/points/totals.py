@@ -89,7 +89,6 @@ class _Book(Protocol):
 
 
 async def add_earned(conn: AsyncConnection, account: _Book, points: int, moment: datetime) -> None:
-    dialect = conn.dialect.name
     rows = [
         {
             "account_id": account.id,
@@ -101,4 +100,10 @@ async def add_earned(conn: AsyncConnection, account: _Book, points: int, moment:
         }
         for period in periods(moment)
     ]
-    await conn.execute(_totals_upsert(dialect), rows)
+    await add_earned_rows(conn, rows)
+
+
+async def add_earned_rows(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """Adds each row's ``earned`` to its (account, period) total, opening it on first use."""
+    if rows:
+        await conn.execute(_totals_upsert(conn.dialect.name), rows)
