@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # default with Redis; without it only a single process could bump the version, so a
     # command run beside the server would go unseen: off unless asked for.
     remember_principals: bool | None = None
+    # Check-ins arriving while earlier ones are being written are written together (group
+    # commit; on PostgreSQL one statement per table per group). Off writes each alone.
+    group_checkins: bool = True
 
     jwt_secret: str = DEV_JWT_SECRET
     jwt_issuer: str = "xiangzhi"

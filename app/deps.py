@@ -11,6 +11,7 @@ from app.cache import Cache
 from app.config import Settings
 from app.errors import AppError, Forbidden, Unauthorized
 from app.models.roster import ADMIN_ROLES, Role
+from app.services.events import scans
 from app.services.identity import Principal, decode_access_token, load_principal, remembered
 from app.services.kit import (
     DEFAULT_LIMIT,
@@ -28,6 +29,11 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=F
 async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+async def get_checkin_door(request: Request) -> scans.Door:
+    door: scans.Door = request.app.state.checkin_door
+    return door
 
 
 async def get_cache(request: Request) -> Cache:
@@ -102,6 +108,7 @@ async def get_qr_settings(settings: SettingsDep) -> QrSettings:
 
 
 QrSettingsDep = Annotated[QrSettings, Depends(get_qr_settings)]
+CheckinDoorDep = Annotated[scans.Door, Depends(get_checkin_door)]
 CacheDep = Annotated[Cache, Depends(get_cache)]
 WechatDep = Annotated[WechatGateway, Depends(get_wechat)]
 StorageDep = Annotated[Storage, Depends(get_storage)]

@@ -44,7 +44,14 @@ from app.routers import (
     volunteer,
     wechat_push,
 )
-from app.services.kit import Background, WechatGateway, create_storage, create_wechat_http
+from app.services.events import scans
+from app.services.kit import (
+    Background,
+    GroupCommit,
+    WechatGateway,
+    create_storage,
+    create_wechat_http,
+)
 
 # A 5,000-row 花名册 in xlsx is well under a megabyte; room for far bigger villages.
 ROSTER_MAX_BYTES = 10 * 1024 * 1024
@@ -76,6 +83,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.storage = create_storage(settings)
     app.state.media_gate = asyncio.Semaphore(settings.media_concurrency)
     app.state.background = Background(app.state.sessionmaker)
+    app.state.checkin_door = GroupCommit(
+        app.state.sessionmaker,
+        together=scans.write_scans,
+        alone=scans.write_scan,
+        # SQLite has one writer; XZ_GROUP_CHECKINS=false writes each scan alone.
+        writers=2 if engine.dialect.name == "postgresql" else 1,
+        most=200 if settings.group_checkins else 1,
+    )
     scheduler = None
     if settings.redis_url is None and app.state.run_jobs_in_process:
         # No Redis, so no separate worker: this single process runs the periodic jobs itself.
@@ -89,6 +104,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await app.state.checkin_door.idle()
         await app.state.background.close()
         if scheduler is not None:
             scheduler.cancel()

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Response
 
 from app.deps import (
     AdminUser,
+    CheckinDoorDep,
     CurrentUser,
     Cursor,
     Limit,
@@ -146,14 +147,14 @@ async def check_in(
     event_id: RowId,
     body: CheckinCreate,
     principal: CurrentUser,
-    session: SessionDep,
     qr: QrSettingsDep,
+    door: CheckinDoorDep,
     response: Response,
 ) -> Any:
     return created_or_found(
         response,
         await checkin_service.check_in(
-            session, principal=principal, event_id=event_id, data=body, qr=qr
+            door, principal=principal, event_id=event_id, data=body, qr=qr
         ),
     )
 

@@ -10,6 +10,17 @@ from app.services.events import (
     posters,
     queues,
     reminders,
+    scans,
 )
 
-__all__ = ["attendance", "checkins", "events", "leave", "papers", "posters", "queues", "reminders"]
+__all__ = [
+    "attendance",
+    "checkins",
+    "events",
+    "leave",
+    "papers",
+    "posters",
+    "queues",
+    "reminders",
+    "scans",
+]

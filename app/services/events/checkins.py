@@ -1,23 +1,23 @@
 """Check-in at an event: the rotating code, the window, the venue, the invitation; then the
 attendance record and, by the event's rule, member points through the ledger (once)."""
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
 from app.errors import BadRequest, Conflict, Forbidden, NotFound
 from app.models.base import id_of
 from app.models.events import Attendance, AttendanceStatus, CheckinCreate, PartyEvent
-from app.models.points import EntryStatus, Ledger, OwnerType, SourceType
-from app.models.roster import Person
+from app.models.points import EntryStatus
+from app.request_context import current_request_id
 from app.services import audit
-from app.services.events import events
+from app.services.events import events, scans
+from app.services.events.scans import Member
 from app.services.identity import Principal, bound_person, location_of
-from app.services.kit import QrSettings, outside_venue, qr_tokens, recent, rows
-from app.services.points import ledger, scoring_rules
+from app.services.kit import QrSettings, outside_venue, qr_tokens, recent
+from app.services.points import ledger
 
 
 class CheckinError(BadRequest):
@@ -72,16 +72,6 @@ class CheckinNotFound(NotFound):
     detail = "找不到该签到记录。"
 
 
-async def _existing(session: AsyncSession, event_id: int, person_id: int) -> Attendance | None:
-    return (
-        await session.exec(
-            select(Attendance).where(
-                col(Attendance.event_id) == event_id, col(Attendance.person_id) == person_id
-            )
-        )
-    ).first()
-
-
 _EVENTS: recent.Recent[PartyEvent] = recent.Recent(seconds=60)
 
 
@@ -124,22 +114,11 @@ def _status(event: PartyEvent, scanned_at: datetime) -> AttendanceStatus:
     return AttendanceStatus.late if scanned_at > late_from else AttendanceStatus.present
 
 
-@dataclass(frozen=True, slots=True)
-class _Member:
-    """Who is checking in, as the door needs them."""
-
-    id: int
-    town_id: int | None
-    village_id: int | None
-    branch_id: int | None
-    is_party_member: bool
-
-
-async def _member(session: AsyncSession, principal: Principal) -> _Member:
+async def _member(session: AsyncSession, principal: Principal) -> Member:
     """From the principal's home when it carries one (no query), else from the roster."""
     home = principal.home
     if principal.person_id is not None and home is not None:
-        return _Member(
+        return Member(
             principal.person_id,
             home.town_id,
             home.village_id,
@@ -147,50 +126,16 @@ async def _member(session: AsyncSession, principal: Principal) -> _Member:
             home.is_party_member,
         )
     person = await bound_person(session, principal, to="签到")
-    return _Member(
+    return Member(
         id_of(person), person.town_id, person.village_id, person.branch_id, person.is_party_member
     )
 
 
-async def award_points(
-    session: AsyncSession,
-    event: PartyEvent,
-    attendance: Attendance,
-    actor: Principal | None,
-    owner: ledger.Owner | None = None,
-) -> None:
-    """Posts the event's rule to the member once; the attendance keeps the entry's id."""
-    if not event.rule_code or attendance.ledger_entry_id is not None:
-        return
-    rule = await scoring_rules.resolve_recent(
-        session, code=event.rule_code, town_id=event.town_id, village_id=event.village_id
-    )
-    posting = scoring_rules.posting_for(
-        rule,
-        quantity=None,
-        note=event.title,
-        media_ids=[],
-        source_type=SourceType.checkin,
-        source_id=str(attendance.id),
-    )
-    if owner is None:
-        person = await session.get(Person, attendance.person_id)
-        assert person is not None
-        owner = ledger.Owner.of_person(person)
-    entry = await ledger.credit(
-        session,
-        ledger=Ledger.member,
-        owner=owner,
-        posting=posting,
-        actor=actor,
-    )
-    await rows.update_row(session, attendance, ledger_entry_id=entry.id, points=entry.points)
-
-
 def _admit(
-    event: PartyEvent, person: _Member, data: CheckinCreate, qr: QrSettings, now: datetime
-) -> Attendance:
-    """The door's checks, in the order a member would want to hear them; the record to keep."""
+    event: PartyEvent, person: Member, data: CheckinCreate, qr: QrSettings, now: datetime
+) -> dict[str, Any]:
+    """The door's checks, in the order a member would want to hear them; the attendance to
+    keep, as its columns."""
     checked = qr_tokens.check(qr, data.token, qr_tokens.Purpose.event, id_of(event), now=now)
     if checked is None:
         raise QrInvalid()
@@ -210,24 +155,24 @@ def _admit(
     distance = _check_location(event, data, poster=checked.freshness is qr_tokens.Freshness.poster)
     if not person.is_party_member or person.branch_id not in events.expected_branches(event):
         raise NotInvited()
-    return Attendance(
-        event_id=id_of(event),
-        person_id=person.id,
-        town_id=event.town_id,
-        branch_id=person.branch_id,
-        status=AttendanceStatus.pending_review if offline else _status(event, scanned_at),
-        scanned_at=scanned_at,
-        lat=data.lat,
-        lng=data.lng,
-        accuracy_m=data.accuracy,
-        distance_m=distance,
-        queued_offline=offline,
-        created_at=now,
-    )
+    return {
+        "event_id": id_of(event),
+        "person_id": person.id,
+        "town_id": event.town_id,
+        "branch_id": person.branch_id,
+        "status": AttendanceStatus.pending_review if offline else _status(event, scanned_at),
+        "scanned_at": scanned_at,
+        "lat": data.lat,
+        "lng": data.lng,
+        "accuracy_m": data.accuracy,
+        "distance_m": distance,
+        "queued_offline": offline,
+        "created_at": now,
+    }
 
 
 async def check_in(
-    session: AsyncSession,
+    door: scans.Door,
     *,
     principal: Principal,
     event_id: int,
@@ -238,26 +183,30 @@ async def check_in(
 
     The hot path of a Party day: the event and its rule come from a minute's cache, the repeat
     check is the INSERT itself (``ON CONFLICT DO NOTHING``), and the points go through the
-    ledger's Core path."""
+    ledger's Core path. The door's reads use a short session, closed before the scan is
+    handed to the door, which writes it with the scans arriving beside it (group commit) and
+    has committed it when this returns: no connection, and on SQLite no lock, is held while a
+    scan waits for its group."""
+    async with door.sessionmaker() as reading:
+        let_in = await _let_in(reading, principal, event_id, data, qr)
+    return await door.submit(let_in) if isinstance(let_in, scans.Scan) else let_in
+
+
+async def _let_in(
+    session: AsyncSession, principal: Principal, event_id: int, data: CheckinCreate, qr: QrSettings
+) -> scans.Scan | tuple[Attendance, bool]:
+    """The scan to write, or the member's first record when this one is a repeat."""
     event = await _event(session, event_id)
     person = await _member(session, principal)
     try:
-        attendance = _admit(event, person, data, qr, utcnow())
+        record = _admit(event, person, data, qr, utcnow())
     except (CheckinError, NotInvited):
         # A repeat is answered with the first record, even once the code has rotated.
-        existing = await _existing(session, event_id, person.id)
+        existing = await scans.existing(session, event_id, person.id)
         if existing is not None:
             return existing, False
         raise
-    if not await rows.insert_row(session, attendance, skip_conflict=True):
-        # Already checked in (a retry, or the member's other phone got there first).
-        first = await _existing(session, event_id, person.id)
-        assert first is not None
-        return first, False
-    if attendance.status is not AttendanceStatus.pending_review:
-        owner = ledger.Owner(OwnerType.person, person.id, person.town_id, person.village_id)
-        await award_points(session, event, attendance, principal, owner)
-    return attendance, True
+    return scans.Scan(event, person, record, principal, current_request_id())
 
 
 async def _attendance_in_scope(
@@ -324,7 +273,7 @@ async def review(
         attendance.note = note
         if accept:
             attendance.status = _status(event, attendance.scanned_at)
-            await award_points(session, event, attendance, principal)
+            await scans.award_points(session, event, attendance, principal)
         else:
             attendance.status = AttendanceStatus.rejected
     return attendance
