@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib.metadata import version as package_version
@@ -101,6 +102,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             "wechat": app.state.wechat,
         }
         scheduler = asyncio.gather(run_in_process(jobs_ctx), deliver_in_process(jobs_ctx))
+    # What startup built (routes, models, compiled statements) lives as long as the process:
+    # out of the collector's sight, a full collection under load does not walk it again.
+    gc.collect()
+    gc.freeze()
     try:
         yield
     finally:
