@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -46,7 +47,30 @@ def issue_access_token(settings: Settings, *, account_id: int, session_id: str) 
     return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM)
 
 
+# Tokens already verified, with their expiry: a phone sends the same token with every call
+# until it refreshes, and verifying it (base64, JSON, HMAC, seven claim checks) costs more than
+# the rest of a kept answer. Keyed by the secret, audience and issuer too, so a change of any
+# verifies again; the expiry is checked on every use; revocation is the session's, checked
+# with the principal.
+_VERIFIED: dict[tuple[str, str, str, str], tuple[AccessClaims, float]] = {}
+_VERIFIED_SIZE = 20_000
+
+
 def decode_access_token(settings: Settings, token: str) -> AccessClaims:
+    key = (settings.jwt_secret, settings.jwt_audience, settings.jwt_issuer, token)
+    held = _VERIFIED.get(key)
+    if held is not None:
+        if time.time() < held[1]:
+            return held[0]
+        del _VERIFIED[key]
+    claims, expires = _verify(settings, token)
+    if len(_VERIFIED) >= _VERIFIED_SIZE:
+        _VERIFIED.clear()  # a day's worth of phones; starting over costs one check each
+    _VERIFIED[key] = claims, expires
+    return claims
+
+
+def _verify(settings: Settings, token: str) -> tuple[AccessClaims, float]:
     try:
         claims = jwt.decode(
             token,
@@ -70,7 +94,9 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims:
     sub, sid = claims.get("sub"), claims.get("sid")
     if not isinstance(sub, str) or not sub.isdigit() or not isinstance(sid, str):
         raise InvalidToken()
-    return AccessClaims(account_id=int(sub), session_id=sid, jti=str(claims["jti"]))
+    return AccessClaims(account_id=int(sub), session_id=sid, jti=str(claims["jti"])), float(
+        claims["exp"]
+    )
 
 
 def new_refresh_token() -> str:
