@@ -125,3 +125,24 @@ async def test_a_scan_the_group_cannot_write_is_refused_alone(
             )
         ).all()
         assert kept == []  # the refused scan left no record behind
+
+
+async def test_a_retried_scan_under_its_key_replays_the_first_answer(
+    client: httpx.AsyncClient, world: World, login: Login
+) -> None:
+    await make_rule(client, world, code="party_day", ledger="member", points=5)
+    event = await make_event(client, world, rule_code="party_day")
+    who = await member(client, world, login, "重试党员")
+    token = await token_for(client, world, event["id"])
+    url = f"/api/v1/events/{event['id']}/checkins"
+    headers = {**auth(who), "Idempotency-Key": "scan-1"}
+    # The phone lost the first answer on a weak network and sends the same request again.
+    first = await client.post(url, json={"token": token}, headers=headers)
+    again = await client.post(url, json={"token": token}, headers=headers)
+    assert first.status_code == again.status_code == 201, (first.text, again.text)
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    points = (
+        await client.get("/api/v1/me/points", params={"ledger": "member"}, headers=auth(who))
+    ).json()
+    assert points["balance"] == 5 and len(points["items"]) == 1
