@@ -3,6 +3,7 @@ burst. Kept per database (an engine), so two databases in one process never see 
 rows, and forgotten when this process changes them; another worker sees a change within the
 minute, which is the staleness these rows can bear."""
 
+import asyncio
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Hashable
@@ -27,6 +28,7 @@ class Recent(Generic[T]):
         self._by_engine: weakref.WeakKeyDictionary[Any, dict[Hashable, tuple[float, T]]] = (
             weakref.WeakKeyDictionary()
         )
+        self._loading: dict[tuple[int, Hashable], asyncio.Future[T]] = {}
         _ALL.add(self)
 
     def _held(self, session: AsyncSession) -> dict[Hashable, tuple[float, T]]:
@@ -43,7 +45,31 @@ class Recent(Generic[T]):
         found = held.get(key)
         if found is not None and found[0] > now:
             return found[1]
-        value = await load()
+        # The first hundred scans of a burst all miss at once: one of them reads, the others
+        # wait for its answer instead of each taking a connection to read the same row.
+        loading = self._loading.get((id(held), key))
+        if loading is not None:
+            try:
+                return await asyncio.shield(loading)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise
+                # The reader was cancelled (its phone went away): read it here instead.
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        future.add_done_callback(lambda done: done.cancelled() or done.exception())
+        self._loading[id(held), key] = future
+        try:
+            value = await load()
+        except Exception as failed:
+            future.set_exception(failed)  # the same answer for all (an event that is not there)
+            raise
+        except BaseException:
+            future.cancel()
+            raise
+        finally:
+            self._loading.pop((id(held), key), None)
+        future.set_result(value)
         if len(held) >= self.size:
             held.clear()  # a burst touches a few events; a full cache is old news
         held[key] = (now + self.seconds, value)
