@@ -48,7 +48,6 @@ from app.routers import (
 from app.services.events import scans
 from app.services.kit import (
     Background,
-    GroupCommit,
     WechatGateway,
     create_storage,
     create_wechat_http,
@@ -84,10 +83,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.storage = create_storage(settings)
     app.state.media_gate = asyncio.Semaphore(settings.media_concurrency)
     app.state.background = Background(app.state.sessionmaker)
-    app.state.checkin_door = GroupCommit(
+    app.state.checkin_door = scans.Door(
         app.state.sessionmaker,
-        together=scans.write_scans,
-        alone=scans.write_scan,
         # SQLite has one writer; XZ_GROUP_CHECKINS=false writes each scan alone.
         writers=2 if engine.dialect.name == "postgresql" else 1,
         most=200 if settings.group_checkins else 1,

@@ -69,9 +69,10 @@ def _callees(tree: ast.AST, namespace: dict[str, Any]) -> Iterator[tuple[Any, as
                 yield raised, ast.Call(func=node.exc, args=[], keywords=[])
 
 
-def _typed_names(func: Callable[..., Any]) -> dict[str, type]:
+def _typed_names(func: Callable[..., Any], owner: type | None) -> dict[str, type]:
     """Parameters by their annotated class (``gateway: WechatGateway``), and ``self``/``cls`` as
-    the class a method belongs to, so that calls of their methods can be followed."""
+    the class the method was reached through (``owner``; else the one defining it), so that
+    calls of their methods, overridden ones included, can be followed."""
     names: dict[str, type] = {}
     try:
         hints = typing.get_type_hints(func)
@@ -80,22 +81,38 @@ def _typed_names(func: Callable[..., Any]) -> dict[str, type]:
     for name, hint in hints.items():
         if isinstance(hint, type):
             names[name] = hint
-    owner_name, _, _ = func.__qualname__.rpartition(".")
-    owner = getattr(func, "__globals__", {}).get(owner_name)
-    if isinstance(owner, type):
+    if owner is None:
+        owner_name, _, _ = func.__qualname__.rpartition(".")
+        found = getattr(func, "__globals__", {}).get(owner_name)
+        owner = found if isinstance(found, type) else None
+    if owner is not None:
         names["self"] = names["cls"] = owner
     return names
 
 
+Reached = tuple[Callable[..., Any], type | None]  # a function, and the class it was reached by
+
+
+def _through(node: ast.expr, namespace: dict[str, Any]) -> type | None:
+    """The class of ours a method call goes through (``door.submit`` with ``door: Door``)."""
+    if isinstance(node, ast.Attribute):
+        owner = _resolve(node.value, namespace)
+        if isinstance(owner, type) and _ours(owner):
+            return owner
+    return None
+
+
 @cache
-def _direct(func: Callable[..., Any]) -> tuple[frozenset[Raised], tuple[Callable[..., Any], ...]]:
+def _direct(
+    func: Callable[..., Any], owner: type | None
+) -> tuple[frozenset[Raised], tuple[Reached, ...]]:
     """Errors this function constructs itself, and the functions of ours it calls."""
     tree = _source_tree(func)
     if tree is None:
         return frozenset(), ()
-    namespace = {**getattr(func, "__globals__", {}), **_typed_names(func)}
+    namespace = {**getattr(func, "__globals__", {}), **_typed_names(func, owner)}
     errors: set[Raised] = set()
-    calls: list[Callable[..., Any]] = []
+    calls: list[Reached] = []
     for target, call in _callees(tree, namespace):
         if _error(target):
             errors.add(Raised(target.status, _code_given(call) or target.code, target.title))
@@ -103,25 +120,25 @@ def _direct(func: Callable[..., Any]) -> tuple[frozenset[Raised], tuple[Callable
             for member in vars(target).values():
                 function = getattr(member, "__func__", member)
                 if isinstance(function, types.FunctionType) and _ours(function):
-                    calls.append(function)
+                    calls.append((function, target))
         elif callable(target):
             function = inspect.unwrap(target)
             if isinstance(function, types.FunctionType) and _ours(function):
-                calls.append(function)
+                calls.append((function, _through(call.func, namespace)))
     return frozenset(errors), tuple(calls)
 
 
 def errors_of(*roots: Callable[..., Any]) -> set[Raised]:
     """Everything the given functions and all they call (transitively) may raise."""
-    seen: set[Callable[..., Any]] = set()
+    seen: set[Reached] = set()
     found: set[Raised] = set()
-    stack = [inspect.unwrap(root) for root in roots]
+    stack: list[Reached] = [(inspect.unwrap(root), None) for root in roots]
     while stack:
-        func = stack.pop()
-        if func in seen:
+        reached = stack.pop()
+        if reached in seen:
             continue
-        seen.add(func)
-        errors, calls = _direct(func)
+        seen.add(reached)
+        errors, calls = _direct(*reached)
         found |= errors
         stack.extend(c for c in calls if c not in seen)
     return found

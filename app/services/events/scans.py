@@ -92,7 +92,16 @@ class Scan:
     request_id: str | None
 
 
-Door = GroupCommit[Scan, tuple[Attendance, bool]]
+class Door(GroupCommit[Scan, tuple[Attendance, bool]]):
+    """Where scans wait to be written: together at a burst, alone at a quiet moment."""
+
+    async def together(
+        self, session: AsyncSession, items: Sequence[Scan]
+    ) -> list[tuple[Attendance, bool]]:
+        return await write_scans(session, items)
+
+    async def alone(self, session: AsyncSession, item: Scan) -> tuple[Attendance, bool]:
+        return await write_scan(session, item)
 
 
 async def write_scan(session: AsyncSession, scan: Scan) -> tuple[Attendance, bool]:

@@ -13,7 +13,7 @@ The writes must be safe to try twice (the check-in's is: its repeat check is the
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Generic, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,24 +27,23 @@ Result = TypeVar("Result")
 
 
 class GroupCommit(Generic[Item, Result]):
-    def __init__(
-        self,
-        sessionmaker: SessionMaker,
-        *,
-        together: Callable[[AsyncSession, Sequence[Item]], Awaitable[list[Result]]],
-        alone: Callable[[AsyncSession, Item], Awaitable[Result]],
-        writers: int = 2,
-        most: int = 200,
-    ) -> None:
-        """``together`` writes a group and answers in its order; ``alone`` writes one.
-        ``writers``: groups written at once (one prepares while another waits on the
-        database); ``most``: the largest group."""
+    """A writer subclasses this with its two ways of writing: ``together`` writes a group and
+    answers in its order; ``alone`` writes one."""
+
+    def __init__(self, sessionmaker: SessionMaker, *, writers: int = 2, most: int = 200) -> None:
+        """``writers``: groups written at once (one prepares while another waits on the
+        database); ``most``: the largest group (1 writes every item alone)."""
         self.sessionmaker = sessionmaker
-        self._together, self._alone = together, alone
         self._writers, self._most = writers, most
         self._waiting: list[tuple[Item, asyncio.Future[Result]]] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self.largest = 0  # the largest group written together so far (bench, tests)
+
+    async def together(self, session: AsyncSession, items: Sequence[Item]) -> list[Result]:
+        raise NotImplementedError
+
+    async def alone(self, session: AsyncSession, item: Item) -> Result:
+        raise NotImplementedError
 
     async def submit(self, item: Item) -> Result:
         """Written and committed when this returns; raises what writing it alone raised."""
@@ -66,7 +65,7 @@ class GroupCommit(Generic[Item, Result]):
             if len(group) > 1:
                 try:
                     async with self.sessionmaker() as session, session.begin():
-                        answers = await self._together(session, [item for item, _ in group])
+                        answers = await self.together(session, [item for item, _ in group])
                 except Exception:
                     log.warning("group of %d not written together; one by one", len(group))
                 else:
@@ -77,7 +76,7 @@ class GroupCommit(Generic[Item, Result]):
             for item, future in group:
                 try:
                     async with self.sessionmaker() as session, session.begin():
-                        answer = await self._alone(session, item)
+                        answer = await self.alone(session, item)
                 except Exception as refused:
                     if not future.done():
                         future.set_exception(refused)

@@ -19,10 +19,11 @@ class Refused(Conflict):
     detail = "不收这一笔。"
 
 
-class Writes:
+class Writes(GroupCommit[str, int]):
     """Each write is a town named after it; "坏" is refused; "闸" waits until let through."""
 
-    def __init__(self) -> None:
+    def __init__(self, app: FastAPI, *, writers: int = 2) -> None:
+        super().__init__(app.state.sessionmaker, writers=writers)
         self.gate = asyncio.Event()
         self.groups: list[list[str]] = []
 
@@ -37,12 +38,12 @@ class Writes:
         assert town.id is not None
         return town.id
 
-    async def together(self, session: AsyncSession, names: Sequence[str]) -> list[int]:
-        self.groups.append(list(names))
-        return [await self._one(session, name) for name in names]
+    async def together(self, session: AsyncSession, items: Sequence[str]) -> list[int]:
+        self.groups.append(list(items))
+        return [await self._one(session, name) for name in items]
 
-    async def alone(self, session: AsyncSession, name: str) -> int:
-        return await self._one(session, name)
+    async def alone(self, session: AsyncSession, item: str) -> int:
+        return await self._one(session, item)
 
 
 async def _towns(app: FastAPI) -> list[str]:
@@ -51,10 +52,7 @@ async def _towns(app: FastAPI) -> list[str]:
 
 
 async def test_writes_behind_a_busy_writer_go_together(app: FastAPI) -> None:
-    writes = Writes()
-    door = GroupCommit(
-        app.state.sessionmaker, together=writes.together, alone=writes.alone, writers=1
-    )
+    door = writes = Writes(app, writers=1)
     first = asyncio.create_task(door.submit("闸"))
     await asyncio.sleep(0.05)  # the one writer is now held at the gate
     later = [asyncio.create_task(door.submit(f"村{i}")) for i in range(5)]
@@ -69,10 +67,7 @@ async def test_writes_behind_a_busy_writer_go_together(app: FastAPI) -> None:
 
 
 async def test_a_failed_group_is_written_one_by_one(app: FastAPI) -> None:
-    writes = Writes()
-    door = GroupCommit(
-        app.state.sessionmaker, together=writes.together, alone=writes.alone, writers=1
-    )
+    door = writes = Writes(app, writers=1)
     first = asyncio.create_task(door.submit("闸"))
     await asyncio.sleep(0.05)
     later = [asyncio.create_task(door.submit(name)) for name in ("甲", "坏", "乙")]
@@ -88,8 +83,7 @@ async def test_a_failed_group_is_written_one_by_one(app: FastAPI) -> None:
 
 
 async def test_a_caller_that_goes_away_keeps_its_write(app: FastAPI) -> None:
-    writes = Writes()
-    door = GroupCommit(app.state.sessionmaker, together=writes.together, alone=writes.alone)
+    door = writes = Writes(app)
     gone = asyncio.create_task(door.submit("闸"))
     await asyncio.sleep(0.05)
     gone.cancel()
