@@ -102,8 +102,10 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-async def get_qr_settings(settings: SettingsDep) -> QrSettings:
-    # async: a plain def would be run in a worker thread, a thread hop on every check-in.
+async def get_qr_settings(request: Request) -> QrSettings:
+    # async: a plain def would be run in a worker thread, a thread hop on every check-in; and
+    # no sub-dependency: each costs FastAPI's resolution on every scan of a burst.
+    settings: Settings = request.app.state.settings
     return QrSettings(secret=settings.qr_secret, rotate_seconds=settings.qr_rotate_seconds)
 
 
@@ -118,15 +120,13 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 async def get_principal(
-    request: Request,
-    settings: SettingsDep,
-    token: Annotated[str | None, Depends(oauth2_scheme)],
+    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Principal:
     """The caller, remembered (one Redis read) or read in a short session of its own: a call
     answered from a kept answer then opens no session at all."""
     if not token:
         raise Unauthorized()
-    claims = decode_access_token(settings, token)
+    claims = decode_access_token(request.app.state.settings, token)
     remembered_in: Cache | None = request.app.state.principal_cache
     principal, version = None, ""
     if remembered_in is not None:

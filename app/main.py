@@ -64,6 +64,31 @@ DESCRIPTION = """乡治：党建与乡村治理小程序的后端与管理后台
 
 
 MAX_JSON_BODY = 1024 * 1024
+# The routers in the order the contract documents them (by topic).
+ROUTERS = (
+    health,
+    auth,
+    me,
+    roster,
+    points,
+    stars,
+    events,
+    media,
+    feed,
+    grid,
+    audit,
+    dashboard,
+    volunteer,
+    shop,
+    duty,
+    proposals,
+    contact,
+    cooperatives,
+    development,
+    contest,
+    notifications,
+    wechat_push,
+)
 
 
 @asynccontextmanager
@@ -134,7 +159,7 @@ def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = 
         swagger_ui_parameters={"persistAuthorization": True},
         **docs,
     )
-    contract.install(app)
+    contract.install(app, documented=[r.router for r in ROUTERS])
     app.state.settings = settings
     app.state.run_jobs_in_process = run_jobs_in_process
     install_error_handlers(app)
@@ -148,29 +173,10 @@ def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = 
         limits={"/api/v1/media": upload_limit, "/api/v1/admin/roster/imports": roster_limit},
     )
     app.add_middleware(RequestContextMiddleware)
-    for module in (
-        health,
-        auth,
-        me,
-        roster,
-        points,
-        stars,
-        events,
-        media,
-        feed,
-        grid,
-        audit,
-        dashboard,
-        volunteer,
-        shop,
-        duty,
-        proposals,
-        contact,
-        cooperatives,
-        development,
-        contest,
-        notifications,
-        wechat_push,
-    ):
+    # The contract documents the routers by topic; FastAPI tries them in include order on
+    # every request, at ~2 µs a route, so the ones a phone calls most (opening the app, a
+    # Party day's check-in, the feed) go first. No two routers share a path.
+    hot = (health, auth, me, events, feed)
+    for module in sorted(ROUTERS, key=lambda m: m not in hot):
         app.include_router(module.router)
     return app

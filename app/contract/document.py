@@ -3,12 +3,12 @@ can answer, in the problem+json shape the server really sends; who may call it; 
 ``Idempotency-Key`` header where the server honours it; short operation ids; Chinese tags."""
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from fastapi import FastAPI, routing
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, APIRouter
 
 from app.contract.examples import EXAMPLES
 from app.contract.fields import describe_field
@@ -164,19 +164,24 @@ def _decorate(schema: dict[str, Any], routes: list[Any]) -> None:
             )
 
 
-def install(app: FastAPI) -> None:
-    """Replaces ``app.openapi`` with the decorated document (built once, then kept)."""
+def install(app: FastAPI, documented: Sequence[APIRouter]) -> None:
+    """Replaces ``app.openapi`` with the decorated document (built once, then kept), its
+    operations in the order of ``documented`` (the app may try its routes in another)."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
+            order = {id(router): i for i, router in enumerate(documented)}
+            routes = sorted(
+                app.routes, key=lambda r: order.get(id(getattr(r, "original_router", None)), -1)
+            )
             schema = get_openapi(
                 title=app.title,
                 version=app.version,
                 description=app.description,
-                routes=app.routes,
+                routes=routes,
                 tags=TAGS,
             )
-            _decorate(schema, app.routes)
+            _decorate(schema, routes)
             app.openapi_schema = schema
         return app.openapi_schema
 
