@@ -61,6 +61,10 @@ class GroupCommit(Generic[Item, Result]):
 
     async def _write_while_waiting(self) -> None:
         while self._waiting:
+            if len(self._waiting) == 1 and len(self._tasks) > 1:
+                # Another writer is busy, so this is a burst: the requests already read off
+                # the network get one turn of the loop to join, instead of one write alone.
+                await asyncio.sleep(0)
             group, self._waiting = self._waiting[: self._most], self._waiting[self._most :]
             if len(group) > 1:
                 try:
