@@ -128,6 +128,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # out of the collector's sight, a full collection under load does not walk it again.
     gc.collect()
     gc.freeze()
+    # Young collections every 20,000 allocations, not 700: a burst's requests allocate and
+    # free thousands of objects each, and the collector's share of the server's CPU under the
+    # check-in burst fell from ~5 % to ~2 % (0.37 s to 0.17 s of ~7 s).
+    gc.set_threshold(20_000, 20, 10)
     try:
         yield
     finally:
@@ -175,8 +179,8 @@ def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = 
     app.add_middleware(RequestContextMiddleware)
     # The contract documents the routers by topic; FastAPI tries them in include order on
     # every request, at ~2 µs a route, so the ones a phone calls most (opening the app, a
-    # Party day's check-in, the feed) go first. No two routers share a path.
-    hot = (health, auth, me, events, feed)
+    # Party day's check-in, the feed, the shop's rush) go first. No two routers share a path.
+    hot = (health, auth, me, events, feed, shop)
     for module in sorted(ROUTERS, key=lambda m: m not in hot):
         app.include_router(module.router)
     return app
