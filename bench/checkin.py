@@ -2,6 +2,7 @@
 PostgreSQL + Redis with one worker, beside a bare asyncpg INSERT baseline in the same run.
 
     python -m bench.checkin [--members 2000] [--connections 100] [--workers 1] [--cold]
+                            [--alone] [--rounds N]
 
 Needs wrk (Debian's package). Afterwards it checks that every request was answered and that
 there are exactly as many attendances and ledger entries as members.
@@ -12,6 +13,7 @@ import asyncio
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -218,19 +220,14 @@ def baseline_burst(
     return {**answered, "rps": asyncio.run(_baseline_rate(settings))}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--members", type=int, default=2000)
-    parser.add_argument("--connections", type=int, default=100)
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument(
-        "--cold", action="store_true", help="skip each member opening the app (GET /me) first"
-    )
-    args = parser.parse_args()
+def one_round(args: argparse.Namespace) -> dict[str, Any]:
+    """One burst on a fresh database, then its baseline: the ratio of two adjacent runs."""
     with scratch_database("xz_bench_checkin") as env, tempfile.TemporaryDirectory() as tmp:
         # 40 connections in all, however many workers share them (PostgreSQL allows 100).
         pool = str(max(4, 40 // args.workers))
         env = {**env, "XZ_QR_ROTATE_SECONDS": str(ROTATE), "XZ_DATABASE_POOL_SIZE": pool}
+        if args.alone:
+            env["XZ_GROUP_CHECKINS"] = "false"
         settings = Settings(database_url=env["XZ_DATABASE_URL"], qr_rotate_seconds=ROTATE)
         token_file = Path(tmp) / "tokens.txt"
         event_id = asyncio.run(_prepare(settings, args.members, token_file))
@@ -265,27 +262,73 @@ def main() -> None:
     # CPU per check-in, for the capacity estimate (wrk's repeats after the last one are few).
     service["server_cpu_ms_each"] = round(1000 * used[0] / args.members, 2)
     service["postgres_cpu_ms_each"] = round(1000 * used[1] / args.members, 2)
-    result = {
+    return {
         "bench": "check-in burst",
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "members": args.members,
         "connections": args.connections,
         "workers": args.workers,
         "warm": not args.cold,
+        "grouped": not args.alone,
         "service": service,
         "baseline": baseline,
         "rps_ratio": round(service["rps"] / baseline["rps"], 3),
         **counts,
     }
-    line = json.dumps(result, ensure_ascii=False)
-    print(line)
-    record("checkin", line)
-    ok = (
-        counts["attendances"] == args.members
-        and counts["ledger_entries"] == args.members
-        and service["non_2xx"] == 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--members", type=int, default=2000)
+    parser.add_argument("--connections", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--cold", action="store_true", help="skip each member opening the app (GET /me) first"
+    )
+    parser.add_argument(
+        "--alone", action="store_true", help="each scan written alone (XZ_GROUP_CHECKINS=false)"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="bursts, each beside its own baseline; the medians are printed last (this "
+        "machine's baseline moves by half between runs minutes apart)",
+    )
+    args = parser.parse_args()
+    results = []
+    for _ in range(args.rounds):
+        result = one_round(args)
+        line = json.dumps(result, ensure_ascii=False)
+        print(line, flush=True)
+        record("checkin", line)
+        results.append(result)
+    if args.rounds > 1:
+        print(json.dumps({"bench": "check-in burst, medians", **medians(results)}))
+    ok = all(
+        r["attendances"] == args.members
+        and r["ledger_entries"] == args.members
+        and r["service"]["non_2xx"] == 0
+        for r in results
     )
     sys.exit(0 if ok else 1)
+
+
+def medians(results: list[dict[str, Any]]) -> dict[str, Any]:
+    def middle(values: list[float]) -> float:
+        return round(statistics.median(values), 3)
+
+    service = [r["service"] for r in results]
+    return {
+        "rounds": len(results),
+        "rps_ratio": middle([r["rps_ratio"] for r in results]),
+        "rps": middle([s["rps"] for s in service]),
+        "p50_ms": middle([s["p50_ms"] for s in service]),
+        "p99_ms": middle([s["p99_ms"] for s in service]),
+        "baseline_rps": middle([r["baseline"]["rps"] for r in results]),
+        "server_cpu_ms_each": middle([s["server_cpu_ms_each"] for s in service]),
+        "postgres_cpu_ms_each": middle([s["postgres_cpu_ms_each"] for s in service]),
+    }
 
 
 if __name__ == "__main__":
