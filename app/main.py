@@ -108,10 +108,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.storage = create_storage(settings)
     app.state.media_gate = asyncio.Semaphore(settings.media_concurrency)
     app.state.background = Background(app.state.sessionmaker)
+    # Grouped, two writers: one prepares its group while the other waits on PostgreSQL.
+    # XZ_GROUP_CHECKINS=false writes each scan alone, as many at once as the pool allows.
+    # SQLite has one writer whatever is asked.
+    writers = 2 if settings.group_checkins else settings.database_pool_size
     app.state.checkin_door = scans.Door(
         app.state.sessionmaker,
-        # SQLite has one writer; XZ_GROUP_CHECKINS=false writes each scan alone.
-        writers=2 if engine.dialect.name == "postgresql" else 1,
+        writers=writers if engine.dialect.name == "postgresql" else 1,
         most=200 if settings.group_checkins else 1,
     )
     scheduler = None
