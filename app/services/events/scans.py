@@ -1,6 +1,7 @@
 """What happens to a scan once the door has let it in: its attendance and, by the event's
-rule, member points through the ledger (once); written alone in the request's transaction, or
-with the scans arriving beside it (group commit, PostgreSQL)."""
+rule, member points through the ledger (once); written by the door in a transaction of its
+own, alone at a quiet moment or with the scans arriving beside it (group commit; on
+PostgreSQL one statement per table for the whole group)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass

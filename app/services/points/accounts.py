@@ -291,17 +291,6 @@ async def write_many(
     )
     await totals.add_earned_rows(
         conn,
-        [
-            {
-                "account_id": account.id,
-                "ledger": account.ledger,
-                "period": period,
-                "town_id": account.town_id,
-                "village_id": account.village_id,
-                "earned": points,
-            }
-            for account, points in earned
-            for period in totals.periods(now)
-        ],
+        [row for account, points in earned for row in totals.earned_rows(account, points, now)],
     )
     await rows.insert_many(conn, AuditEntry, trails)

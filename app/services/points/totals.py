@@ -88,8 +88,9 @@ class _Book(Protocol):
     def village_id(self) -> int | None: ...
 
 
-async def add_earned(conn: AsyncConnection, account: _Book, points: int, moment: datetime) -> None:
-    rows = [
+def earned_rows(account: _Book, points: int, moment: datetime) -> list[dict[str, Any]]:
+    """The account's three period totals that ``points`` earned at ``moment`` add to."""
+    return [
         {
             "account_id": account.id,
             "ledger": account.ledger,
@@ -100,7 +101,10 @@ async def add_earned(conn: AsyncConnection, account: _Book, points: int, moment:
         }
         for period in periods(moment)
     ]
-    await add_earned_rows(conn, rows)
+
+
+async def add_earned(conn: AsyncConnection, account: _Book, points: int, moment: datetime) -> None:
+    await add_earned_rows(conn, earned_rows(account, points, moment))
 
 
 async def add_earned_rows(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
