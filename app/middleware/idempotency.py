@@ -138,6 +138,8 @@ class IdempotencyMiddleware:
     ) -> bool | None:
         """Commits the write with its answer. False: nothing to keep (the retry may run again);
         None: another request took the claim over, so this one's write was rolled back."""
+        if pending.answered:  # stored with the write, by the writer that committed it
+            return True
         session = pending.session
         keep = answer.status is not None and answer.status < 500 and answer.status != 429
         if session is None:  # the route wrote nothing: no transaction to share

@@ -8,7 +8,8 @@ member. A group that fails for any reason (one write refused, a deadlock, a lost
 rolled back whole and its writes are tried again one by one, each in its own transaction, so one
 bad write never sinks the others and each caller hears its own answer.
 
-The writes must be safe to try twice (the check-in's is: its repeat check is the INSERT).
+The writes must be safe to try twice (the check-in's is: its repeat check is the INSERT). A
+write handed in with an idempotency ``Receipt`` has its answer stored in its own commit.
 """
 
 import asyncio
@@ -19,6 +20,7 @@ from typing import Generic, TypeVar
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import SessionMaker
+from app.services.kit import idempotency
 
 log = logging.getLogger("xiangzhi.group_commit")
 
@@ -28,29 +30,34 @@ Result = TypeVar("Result")
 
 class GroupCommit(Generic[Item, Result]):
     """A writer subclasses this with its two ways of writing: ``together`` writes a group and
-    answers in its order; ``alone`` writes one."""
+    answers in its order, where an exception in an item's place refuses that item (it must then
+    have written nothing of it); ``alone`` writes one."""
 
     def __init__(self, sessionmaker: SessionMaker, *, writers: int = 2, most: int = 200) -> None:
         """``writers``: groups written at once (one prepares while another waits on the
         database); ``most``: the largest group (1 writes every item alone)."""
         self.sessionmaker = sessionmaker
         self._writers, self._most = writers, most
-        self._waiting: list[tuple[Item, asyncio.Future[Result]]] = []
+        self._waiting: list[_Waiting[Item, Result]] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self.largest = 0  # the largest group written together so far (bench, tests)
 
-    async def together(self, session: AsyncSession, items: Sequence[Item]) -> list[Result]:
+    async def together(
+        self, session: AsyncSession, items: Sequence[Item]
+    ) -> Sequence[Result | Exception]:
         raise NotImplementedError
 
     async def alone(self, session: AsyncSession, item: Item) -> Result:
         raise NotImplementedError
 
-    async def submit(self, item: Item) -> Result:
-        """Written and committed when this returns; raises what writing it alone raised."""
+    async def submit(self, item: Item, receipt: idempotency.Receipt | None = None) -> Result:
+        """Written and committed when this returns; raises what writing it alone raised.
+        With a ``receipt`` the answer is committed with the write (``receipt.pending`` then
+        says so)."""
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         # Read even when its caller has gone, or asyncio logs it as never retrieved.
         future.add_done_callback(lambda done: done.cancelled() or done.exception())
-        self._waiting.append((item, future))
+        self._waiting.append((item, receipt, future))
         if len(self._tasks) < self._writers:
             task = asyncio.create_task(self._write_while_waiting())
             self._tasks.add(task)  # held, or the loop may drop a running task
@@ -66,26 +73,42 @@ class GroupCommit(Generic[Item, Result]):
                 # the network get one turn of the loop to join, instead of one write alone.
                 await asyncio.sleep(0)
             group, self._waiting = self._waiting[: self._most], self._waiting[self._most :]
-            if len(group) > 1:
-                try:
-                    async with self.sessionmaker() as session, session.begin():
-                        answers = await self.together(session, [item for item, _ in group])
-                except Exception:
-                    log.warning("group of %d not written together; one by one", len(group))
-                else:
-                    self.largest = max(self.largest, len(group))
-                    for (_, future), answer in zip(group, answers, strict=True):
-                        _settle(future, answer)
-                    continue
-            for item, future in group:
+            if len(group) > 1 and await self._together(group):
+                continue
+            for item, receipt, future in group:
                 try:
                     async with self.sessionmaker() as session, session.begin():
                         answer = await self.alone(session, item)
+                        if receipt is not None:
+                            await idempotency.complete_all(session, [(receipt, answer)])
                 except Exception as refused:
                     if not future.done():
                         future.set_exception(refused)
                 else:
-                    _settle(future, answer)
+                    _settle(future, receipt, answer)
+
+    async def _together(self, group: "list[_Waiting[Item, Result]]") -> bool:
+        """Writes the group in one transaction; False when it failed and was rolled back."""
+        try:
+            async with self.sessionmaker() as session, session.begin():
+                answers = await self.together(session, [item for item, _, _ in group])
+                written = [
+                    (receipt, answer)
+                    for (_, receipt, _), answer in zip(group, answers, strict=True)
+                    if receipt is not None and not isinstance(answer, Exception)
+                ]
+                await idempotency.complete_all(session, written)
+        except Exception:
+            log.warning("group of %d not written together; one by one", len(group))
+            return False
+        self.largest = max(self.largest, len(group))
+        for (_, receipt, future), answer in zip(group, answers, strict=True):
+            if isinstance(answer, Exception):
+                if not future.done():
+                    future.set_exception(answer)
+            else:
+                _settle(future, receipt, answer)
+        return True
 
     async def idle(self) -> None:
         """Waits until every write handed in has been written (shutdown, and tests)."""
@@ -93,6 +116,13 @@ class GroupCommit(Generic[Item, Result]):
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
-def _settle(future: "asyncio.Future[Result]", answer: Result) -> None:
+_Waiting = tuple[Item, idempotency.Receipt | None, "asyncio.Future[Result]"]
+
+
+def _settle(
+    future: "asyncio.Future[Result]", receipt: idempotency.Receipt | None, answer: Result
+) -> None:
+    if receipt is not None:
+        receipt.pending.answered = True  # committed with the write: the middleware keeps it
     if not future.done():
         future.set_result(answer)

@@ -10,10 +10,12 @@ longer complete and its transaction rolls back. Either way the write happens onc
 
 import asyncio
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import Update, delete, update
+from sqlalchemy import Table, Update, bindparam, delete, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -46,10 +48,31 @@ class Replay:
 @dataclass(slots=True)
 class Pending:
     """A claimed request in progress: the request's session is handed over here instead of
-    being committed, so that the answer can be stored in the same transaction."""
+    being committed, so that the answer can be stored in the same transaction. ``answered``:
+    a writer outside the request (group commit) has already stored the answer with the write."""
 
     claimed: Claimed
     session: AsyncSession | None = field(default=None)
+    answered: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A response as it is kept for replay."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """For a write made outside the request's transaction (group commit): the request's claim
+    and how the route will answer, so the writer stores the answer in the write's own commit.
+    Otherwise a crash between the two would let the phone's retry write it again."""
+
+    pending: Pending
+    shape: Callable[[Any], Answer]
 
 
 class KeyReused(Unprocessable):
@@ -146,6 +169,47 @@ async def complete_in(
     the caller must then roll back, or the write would happen twice."""
     result = await session.execute(_finish(claimed, status, headers, body))
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def complete_all(session: AsyncSession, done: Sequence[tuple[Receipt, Any]]) -> None:
+    """Stores each written result's answer in the writer's transaction (one lock and one
+    executemany for a group). Raises ``InFlight`` when any claim was taken over meanwhile:
+    the writer must roll back, or that write would happen twice."""
+    if not done:
+        return
+    claims = [receipt.pending.claimed for receipt, _ in done]
+    # Locked first, so that no retry can take a claim over between this check and the commit.
+    held = (
+        await session.exec(
+            select(IdempotencyRecord.id)
+            .where(
+                col(IdempotencyRecord.state) == "in_flight",
+                tuple_(col(IdempotencyRecord.id), col(IdempotencyRecord.created_at)).in_(
+                    [(c.record_id, c.token) for c in claims]
+                ),
+            )
+            .with_for_update()
+        )
+    ).all()
+    if len(set(held)) != len({c.record_id for c in claims}):
+        raise InFlight()
+    answers = [receipt.shape(result) for receipt, result in done]
+    table = cast(Table, IdempotencyRecord.__table__)  # type: ignore[attr-defined]
+    conn = await session.connection()
+    await conn.execute(
+        update(table)
+        .where(table.c.id == bindparam("record_id"))
+        .values(
+            state="done",
+            response_status=bindparam("status"),
+            response_headers=bindparam("headers"),
+            response_body=bindparam("body"),
+        ),
+        [
+            {"record_id": c.record_id, "status": a.status, "headers": a.headers, "body": a.body}
+            for c, a in zip(claims, answers, strict=True)
+        ],
+    )
 
 
 async def complete(

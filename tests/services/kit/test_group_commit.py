@@ -90,3 +90,21 @@ async def test_a_caller_that_goes_away_keeps_its_write(app: FastAPI) -> None:
     writes.gate.set()
     await door.idle()
     assert await _towns(app) == ["闸"]
+
+
+class Sorting(Writes):
+    """A group that refuses "拒" in its place (writing nothing of it) and writes the rest."""
+
+    async def together(self, session: AsyncSession, items: Sequence[str]) -> list[int | Exception]:
+        self.groups.append(list(items))
+        return [Refused() if name == "拒" else await self._one(session, name) for name in items]
+
+
+async def test_a_group_may_refuse_one_write_and_keep_the_others(app: FastAPI) -> None:
+    door = Sorting(app, writers=1)
+    names = ["村甲", "拒", "村乙"]
+    answers = await asyncio.gather(*(door.submit(n) for n in names), return_exceptions=True)
+    assert door.groups == [names] and door.largest == 3  # one group, never one by one
+    assert isinstance(answers[1], Refused)
+    assert all(isinstance(a, int) for a in (answers[0], answers[2]))
+    assert await _towns(app) == ["村甲", "村乙"]
