@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     # Check-ins arriving while earlier ones are being written are written together (group
     # commit; on PostgreSQL one statement per table per group). Off writes each alone.
     group_checkins: bool = True
+    # The same for redemptions at the points shop's till.
+    group_redemptions: bool = True
 
     jwt_secret: str = DEV_JWT_SECRET
     jwt_issuer: str = "xiangzhi"

@@ -22,6 +22,7 @@ from app.services.kit import (
     WechatGateway,
     idempotency,
 )
+from app.services.shop import Till
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -34,6 +35,17 @@ async def get_settings_dep(request: Request) -> Settings:
 async def get_checkin_door(request: Request) -> scans.Door:
     door: scans.Door = request.app.state.checkin_door
     return door
+
+
+async def get_till(request: Request) -> Till:
+    till: Till = request.app.state.till
+    return till
+
+
+async def get_pending(request: Request) -> idempotency.Pending | None:
+    """The request's claimed Idempotency-Key, for a write made outside its session."""
+    pending: idempotency.Pending | None = getattr(request.state, "idempotency", None)
+    return pending
 
 
 async def get_cache(request: Request) -> Cache:
@@ -111,6 +123,8 @@ async def get_qr_settings(request: Request) -> QrSettings:
 
 QrSettingsDep = Annotated[QrSettings, Depends(get_qr_settings)]
 CheckinDoorDep = Annotated[scans.Door, Depends(get_checkin_door)]
+TillDep = Annotated[Till, Depends(get_till)]
+PendingDep = Annotated[idempotency.Pending | None, Depends(get_pending)]
 CacheDep = Annotated[Cache, Depends(get_cache)]
 WechatDep = Annotated[WechatGateway, Depends(get_wechat)]
 StorageDep = Annotated[Storage, Depends(get_storage)]

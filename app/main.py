@@ -52,6 +52,7 @@ from app.services.kit import (
     create_storage,
     create_wechat_http,
 )
+from app.services.shop import Till
 
 # A 5,000-row 花名册 in xlsx is well under a megabyte; room for far bigger villages.
 ROSTER_MAX_BYTES = 10 * 1024 * 1024
@@ -117,6 +118,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         writers=writers if engine.dialect.name == "postgresql" else 1,
         most=200 if settings.group_checkins else 1,
     )
+    # The same for redemptions: a village shop's rush on one item is rung up in groups.
+    till_writers = 2 if settings.group_redemptions else settings.database_pool_size
+    app.state.till = Till(
+        app.state.sessionmaker,
+        writers=till_writers if engine.dialect.name == "postgresql" else 1,
+        most=200 if settings.group_redemptions else 1,
+    )
     scheduler = None
     if settings.redis_url is None and app.state.run_jobs_in_process:
         # No Redis, so no separate worker: this single process runs the periodic jobs itself.
@@ -139,6 +147,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         await app.state.checkin_door.idle()
+        await app.state.till.idle()
         await app.state.background.close()
         if scheduler is not None:
             scheduler.cancel()

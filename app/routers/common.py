@@ -1,6 +1,7 @@
 """What every router shares: id parameters that the database can hold, and list answers."""
 
 import io
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
@@ -11,7 +12,7 @@ from pydantic import BaseModel
 
 from app.models.base import MAX_DB_INT, MONTH_PATTERN
 from app.models.events import QrToken
-from app.services.kit import Page, Paper
+from app.services.kit import Page, Paper, idempotency
 
 T = TypeVar("T")
 
@@ -29,6 +30,24 @@ def created_or_found(response: Response, answer: tuple[T, bool]) -> T:
     if not created:
         response.status_code = 200
     return row
+
+
+def json_answer(model: type[BaseModel], row: Any, status: int) -> idempotency.Answer:
+    """A row as the route answers it (and as its Idempotency-Key replays it)."""
+    body = model.model_validate(row).model_dump_json(by_alias=True).encode()
+    return idempotency.Answer(status, {"content-type": "application/json"}, body)
+
+
+def kept_with_write(
+    pending: idempotency.Pending | None, shape: Callable[[Any], idempotency.Answer]
+) -> idempotency.Receipt | None:
+    """For a write committed outside the request (group commit): its answer, under the
+    request's Idempotency-Key, is stored in the same commit."""
+    return idempotency.Receipt(pending, shape) if pending is not None else None
+
+
+def sent(answer: idempotency.Answer) -> Response:
+    return Response(answer.body, status_code=answer.status, media_type="application/json")
 
 
 def spreadsheet(paper: Paper) -> Response:

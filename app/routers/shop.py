@@ -10,9 +10,11 @@ from app.deps import (
     CurrentUser,
     Cursor,
     Limit,
+    PendingDep,
     SessionDep,
     SettingsDep,
     StorageDep,
+    TillDep,
     require_roles,
 )
 from app.models.common import ListPage
@@ -27,9 +29,20 @@ from app.models.shop import (
     Restock,
     ShopReport,
 )
-from app.routers.common import XLSX, FilterId, Month, RowId, qr_image, spreadsheet
+from app.routers.common import (
+    XLSX,
+    FilterId,
+    Month,
+    RowId,
+    json_answer,
+    kept_with_write,
+    qr_image,
+    sent,
+    spreadsheet,
+)
 from app.services import shop as shop_service
 from app.services.identity import Principal
+from app.services.kit import idempotency
 from app.services.shop import reports as shop_reports
 
 router = APIRouter(prefix="/api/v1", tags=["积分超市"])
@@ -99,11 +112,24 @@ async def list_goods(
     summary="兑换（积分和库存立即扣除，凭兑换码到柜台领取）",
 )
 async def redeem(
-    body: RedemptionCreate, principal: CurrentUser, session: SessionDep, settings: SettingsDep
+    body: RedemptionCreate,
+    principal: CurrentUser,
+    till: TillDep,
+    settings: SettingsDep,
+    pending: PendingDep,
 ) -> Any:
-    return await shop_service.redeem(
-        session, principal=principal, data=body, reservation_days=settings.shop_reservation_days
+    redemption = await shop_service.redeem(
+        till,
+        principal=principal,
+        data=body,
+        reservation_days=settings.shop_reservation_days,
+        receipt=kept_with_write(pending, _redeemed),
     )
+    return sent(_redeemed(redemption))
+
+
+def _redeemed(redemption: Any) -> idempotency.Answer:
+    return json_answer(RedemptionPublic, redemption, 201)
 
 
 @router.get(

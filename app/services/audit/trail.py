@@ -81,6 +81,11 @@ async def record_values(session: AsyncSession, entry: dict[str, Any]) -> None:
     await rows.insert_values(session, AuditEntry, entry)
 
 
+async def record_many(session: AsyncSession, entries: list[dict[str, Any]]) -> None:
+    """Writes entries made by ``values`` in one trip (a group commit's)."""
+    await rows.insert_many(await rows.connection(session), AuditEntry, entries)
+
+
 async def record_created(
     session: AsyncSession,
     *,

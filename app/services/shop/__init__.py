@@ -17,14 +17,15 @@ from app.services.shop.redemptions import (
     fulfil,
     my_redemptions,
     readable_redemption,
-    redeem,
 )
 from app.services.shop.reminders import warn_expiring
+from app.services.shop.till import Till, redeem
 
 __all__ = [
     "COUNTER_ROLES",
     "GoodsNotFound",
     "RedemptionNotFound",
+    "Till",
     "cancel",
     "create_goods",
     "expire",

@@ -1,48 +1,30 @@
-"""Redemptions that take points and stock at once, fulfilment at the counter exactly once,
-and cancellation or expiry that gives both back.
+"""A redemption after the till: fulfilment at the counter exactly once, and cancellation or
+expiry that gives the points and stock back (a reversal entry, an UPDATE of the stock)."""
 
-Stock moves only by conditional UPDATEs (``stock >= n``) and points only through the ledger,
-which locks the account: two households racing for the last item, or one household's phones
-racing for its balance, cannot both win. Each household's redemptions are serialised by a lock
-on its row, so the monthly limit holds too.
-"""
-
-import secrets
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import update
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.china_time import month_bounds, to_china, utcnow
+from app.china_time import utcnow
 from app.errors import Conflict, Forbidden, NotFound
 from app.models.base import id_of
-from app.models.notifications import NotificationKind
-from app.models.points import Ledger, LedgerEntry, SourceType
-from app.models.roster import Household
+from app.models.points import LedgerEntry, SourceType
 from app.models.shop import (
-    RedemptionCreate,
     RedemptionStatus,
     ShopGoods,
     ShopRedemption,
 )
 from app.services import audit
 from app.services.identity import Principal, caller_person, covers, location_of
-from app.services.kit import Page, keyset_page, rows
-from app.services.notifications import notify
-from app.services.points import InsufficientPoints, ledger
+from app.services.kit import Page, keyset_page
+from app.services.points import ledger
 from app.services.shop.common import (
     COUNTER_ROLES,
     OPEN,
-    GoodsNotFound,
     RedemptionNotFound,
 )
-
-
-class CodeBusy(Conflict):
-    code = "shop.code_busy"
-    detail = "兑换码生成失败，请重试。"
 
 
 class CodeNotFound(NotFound):
@@ -55,168 +37,9 @@ class Expired(Conflict):
     detail = "该兑换已过期，积分将自动退回。"
 
 
-class MonthlyLimit(Conflict):
-    code = "shop.monthly_limit"
-    detail = "「…」每户每月限兑 … 件，本月已兑 … 件。"
-
-
-class NoHousehold(Forbidden):
-    code = "shop.no_household"
-    detail = "积分超市按农户兑换，请先在村里登记所在农户。"
-
-
-class OutOfStock(Conflict):
-    code = "shop.out_of_stock"
-    detail = "「…」库存不足。"
-
-
-class ShopInsufficientPoints(Conflict):
-    code = "shop.insufficient_points"
-    detail = ""
-
-
 class WrongVillage(Forbidden):
     code = "shop.wrong_village"
     detail = "该兑换码不是本村积分超市的，不能在这里领取。"
-
-
-async def _household(session: AsyncSession, principal: Principal) -> tuple[int, Household]:
-    """The caller's person id and household, locked; the principal's home names the household
-    (no person query) when it carries one."""
-    person_id: int | None
-    household_id: int | None
-    if principal.person_id is not None and principal.home is not None:
-        person_id, household_id = principal.person_id, principal.home.household_id
-    else:
-        person = await caller_person(session, principal)
-        person_id = person.id if person is not None else None
-        household_id = person.household_id if person is not None else None
-    if person_id is None or household_id is None:
-        raise NoHousehold()
-    # Every redemption of this household waits for the one before: the monthly limit and the
-    # balance are then read by one request at a time.
-    household = await session.get(Household, household_id, with_for_update=True)
-    assert household is not None
-    return person_id, household
-
-
-async def _redeemed_this_month(
-    session: AsyncSession, household_id: int, goods_id: int, now: datetime
-) -> int:
-    start, end = month_bounds(now)
-    total = (
-        await session.exec(
-            select(func.coalesce(func.sum(ShopRedemption.quantity), 0)).where(
-                col(ShopRedemption.household_id) == household_id,
-                col(ShopRedemption.goods_id) == goods_id,
-                col(ShopRedemption.status).in_(
-                    [RedemptionStatus.reserved, RedemptionStatus.fulfilled]
-                ),
-                col(ShopRedemption.created_at) >= start,
-                col(ShopRedemption.created_at) < end,
-            )
-        )
-    ).one()
-    return int(total)
-
-
-async def redeem(
-    session: AsyncSession, *, principal: Principal, data: RedemptionCreate, reservation_days: int
-) -> ShopRedemption:
-    person_id, household = await _household(session, principal)
-    goods = await session.get(ShopGoods, data.goods_id)
-    if goods is None or goods.village_id != household.village_id or not goods.on_shelf:
-        raise GoodsNotFound()
-    now = utcnow()
-    if goods.monthly_limit is not None:
-        already = await _redeemed_this_month(session, id_of(household), data.goods_id, now)
-        if already + data.quantity > goods.monthly_limit:
-            raise MonthlyLimit(
-                f"「{goods.name}」每户每月限兑 {goods.monthly_limit} 件，本月已兑 {already} 件。"
-            )
-    if goods.stock < data.quantity:
-        raise OutOfStock(f"「{goods.name}」库存不足。")
-    # The redemption first, so the ledger entry can name it; both stand or fall together.
-    redemption = await _with_code(
-        session,
-        goods_id=id_of(goods),
-        town_id=goods.town_id,
-        village_id=goods.village_id,
-        household_id=id_of(household),
-        person_id=person_id,
-        quantity=data.quantity,
-        points=goods.points * data.quantity,
-        status=OPEN,
-        expires_at=now + timedelta(days=reservation_days),
-    )
-    try:
-        entry = await ledger.credit(
-            session,
-            ledger=Ledger.household,
-            owner=ledger.Owner.of_household(household),
-            posting=ledger.Posting(
-                title=f"兑换：{goods.name}",
-                points_each=-goods.points,
-                quantity=data.quantity,
-                source_type=SourceType.redemption,
-                source_id=str(redemption.id),
-                allow_overdraft=False,
-            ),
-            actor=principal,
-        )
-    except InsufficientPoints as exc:
-        # The request's transaction rolls back: the stock and the redemption go with it.
-        raise ShopInsufficientPoints(exc.detail) from exc
-    await rows.update_row(session, redemption, entry_id=entry.id)
-    await audit.record(
-        session,
-        actor=principal,
-        action="shop.redeem",
-        target_type="shop_redemption",
-        target_id=id_of(redemption),
-        where=location_of(redemption),
-        after={"goods_id": goods.id, "quantity": data.quantity, "points": redemption.points},
-    )
-    await notify(
-        session,
-        people=[person_id],
-        kind=NotificationKind.redemption_ready,
-        target=("shop_redemption", id_of(redemption)),
-        title="兑换成功，请到积分超市领取",
-        body=f"{goods.name} × {data.quantity}，兑换码 {redemption.code}，"
-        f"请于 {to_china(redemption.expires_at):%m月%d日} 前领取。",
-        values={
-            "name": goods.name,
-            "code": redemption.code,
-            "points": str(redemption.points),
-            "time": redemption.expires_at,
-            "note": f"兑换码 {redemption.code}",
-        },
-    )
-    # The stock last: its row lock is what a rush on one item queues on, so it is held only from
-    # here to the commit. Refused here, the redemption and its entry roll back with it.
-    taken = await session.execute(
-        update(ShopGoods)
-        .where(
-            col(ShopGoods.id) == goods.id,
-            col(ShopGoods.stock) >= data.quantity,
-            col(ShopGoods.on_shelf),
-        )
-        .values(stock=ShopGoods.stock - data.quantity)
-    )
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
-        raise OutOfStock(f"「{goods.name}」库存不足。")
-    return redemption
-
-
-async def _with_code(session: AsyncSession, **fields: Any) -> ShopRedemption:
-    """Saves a redemption under a fresh 8-digit code, trying again on the rare clash (ON
-    CONFLICT DO NOTHING on the code: the clash does not spoil the request's transaction)."""
-    for _ in range(8):
-        redemption = ShopRedemption(code=f"{secrets.randbelow(10**8):08d}", **fields)
-        if await rows.insert_row(session, redemption, skip_conflict=True):
-            return redemption
-    raise CodeBusy()
 
 
 async def _give_back(

@@ -1,0 +1,387 @@
+"""The till: where a household's redemption takes its points and stock at once.
+
+The request only finds the household; the till rings the redemption up with those arriving
+beside it (group commit), alone at a quiet moment. Stock moves only by conditional UPDATEs
+(``stock >= n``) and points only through the ledger, which locks the account: two households
+racing for the last item, or one household's phones racing for its balance, cannot both win.
+Each household's redemptions wait on a lock on its row, so the monthly limit holds too. On
+PostgreSQL a group is a few statements: the households locked in one, the goods, the month's
+counts and the balances read in one each, the redemptions in one, the spends through
+``ledger.credit_each``, the audit and inbox rows one each, and the stock one per goods.
+"""
+
+import secrets
+from collections import Counter
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.china_time import to_china, utcnow
+from app.models.base import id_of
+from app.models.notifications import NotificationKind
+from app.models.points import Ledger, OwnerType, PointsAccount, SourceType
+from app.models.roster import Household
+from app.models.shop import RedemptionCreate, ShopGoods, ShopRedemption
+from app.request_context import acting_for, current_request_id
+from app.services import audit
+from app.services.identity import Principal, caller_person, location_of
+from app.services.kit import GroupCommit, idempotency, rows
+from app.services.notifications import Note, notify, notify_each
+from app.services.points import InsufficientPoints, ledger
+from app.services.shop.common import OPEN
+from app.services.shop.orders import (
+    CodeBusy,
+    NoHousehold,
+    Order,
+    ShopInsufficientPoints,
+    out_of_stock,
+    redeemed_this_month,
+    refusal,
+    short_of_points,
+)
+
+_CODE_TRIES = 8
+
+
+class Till(GroupCommit[Order, ShopRedemption]):
+    """Where redemptions wait to be rung up: together at a rush, alone at a quiet moment."""
+
+    async def together(
+        self, session: AsyncSession, items: Sequence[Order]
+    ) -> list[ShopRedemption | Exception]:
+        return await write_orders(session, items)
+
+    async def alone(self, session: AsyncSession, item: Order) -> ShopRedemption:
+        return await write_order(session, item)
+
+
+async def redeem(
+    till: Till,
+    *,
+    principal: Principal,
+    data: RedemptionCreate,
+    reservation_days: int,
+    receipt: idempotency.Receipt | None = None,
+) -> ShopRedemption:
+    """Rung up and committed when this returns (with the request's answer, given a
+    ``receipt``); raises the shop's refusal otherwise."""
+    person_id: int | None
+    household_id: int | None
+    if principal.person_id is not None and principal.home is not None:
+        person_id, household_id = principal.person_id, principal.home.household_id
+    else:
+        async with till.sessionmaker() as reading:
+            person = await caller_person(reading, principal)
+        person_id = person.id if person is not None else None
+        household_id = person.household_id if person is not None else None
+    if person_id is None or household_id is None:
+        raise NoHousehold()
+    order = Order(
+        goods_id=data.goods_id,
+        quantity=data.quantity,
+        household_id=household_id,
+        person_id=person_id,
+        principal=principal,
+        request_id=current_request_id(),
+        expires_at=utcnow() + timedelta(days=reservation_days),
+    )
+    return await till.submit(order, receipt)
+
+
+async def write_order(session: AsyncSession, order: Order) -> ShopRedemption:
+    """One redemption, in the caller's transaction, recorded as the request's."""
+    with acting_for(order.request_id):
+        return await _write_order(session, order)
+
+
+async def _write_order(session: AsyncSession, order: Order) -> ShopRedemption:
+    # Every redemption of this household waits for the one before: the monthly limit and the
+    # balance are then read by one writer at a time.
+    household = await session.get(Household, order.household_id, with_for_update=True)
+    assert household is not None  # the principal's household: people are never deleted
+    goods = await session.get(ShopGoods, order.goods_id)
+    now = utcnow()
+    pair = (order.household_id, order.goods_id)
+    limited = goods is not None and goods.monthly_limit is not None
+    already = (await redeemed_this_month(session, [pair], now)).get(pair, 0) if limited else 0
+    refused = refusal(order, goods, household.village_id, already, goods.stock if goods else 0)
+    if refused is not None:
+        raise refused
+    assert goods is not None
+    # The redemption first, so the ledger entry can name it; both stand or fall together.
+    redemption = await _with_code(session, _values(order, goods, household.town_id, now))
+    try:
+        entry = await ledger.credit(
+            session,
+            ledger=Ledger.household,
+            owner=ledger.Owner.of_household(household),
+            posting=_spend(order, goods, id_of(redemption)),
+            actor=order.principal,
+        )
+    except InsufficientPoints as exc:
+        # The writer's transaction rolls back: the stock and the redemption go with it.
+        raise ShopInsufficientPoints(exc.detail) from exc
+    await rows.update_row(session, redemption, entry_id=entry.id)
+    await audit.record_values(session, _trail(order, redemption))
+    note = _note(goods, redemption)
+    await notify(
+        session,
+        people=[order.person_id],
+        kind=note.kind,
+        target=note.target,
+        title=note.title,
+        body=note.body,
+        values=note.values,
+    )
+    # The stock last: its row lock is what a rush on one item queues on, so it is held only from
+    # here to the commit. Refused here, the redemption and its entry roll back with it.
+    if not await _take_stock(session, id_of(goods), order.quantity):
+        raise out_of_stock(goods)
+    return redemption
+
+
+async def write_orders(
+    session: AsyncSession, orders: Sequence[Order]
+) -> list[ShopRedemption | Exception]:
+    """Redemptions rung up together (PostgreSQL; group commit). Each answer is what
+    ``write_order`` would give: the redemption, or the refusal heard before anything of it was
+    written. A spend the ledger refuses, or stock gone under the group, fails the group, whose
+    orders are then written one by one."""
+    conn = await rows.connection(session)
+    if conn.dialect.name != "postgresql":
+        return [await write_order(session, order) for order in orders]
+    homes = await _lock_households(session, {o.household_id for o in orders})
+    shelf = await _goods(session, {o.goods_id for o in orders})
+    now = utcnow()
+    month = await redeemed_this_month(
+        session,
+        [(o.household_id, o.goods_id) for o in orders if _limited(shelf.get(o.goods_id))],
+        now,
+    )
+    balances = await _balances(session, set(homes))
+    taken: Counter[int] = Counter()
+    answers: list[ShopRedemption | Exception | None] = []
+    admitted: list[tuple[int, Order, ShopGoods]] = []
+    for i, order in enumerate(orders):
+        goods, pair = shelf.get(order.goods_id), (order.household_id, order.goods_id)
+        left = goods.stock - taken[order.goods_id] if goods is not None else 0
+        refused = refusal(order, goods, homes[order.household_id][1], month.get(pair, 0), left)
+        if refused is None:
+            assert goods is not None
+            points = goods.points * order.quantity
+            balance = balances.get(order.household_id, 0)
+            if balance < points:
+                refused = short_of_points(balance, points)
+            else:
+                balances[order.household_id] = balance - points
+                month[pair] = month.get(pair, 0) + order.quantity
+                taken[order.goods_id] += order.quantity
+                admitted.append((i, order, goods))
+        answers.append(refused)
+    made = await _rung_up(session, admitted, homes, now)
+    for (i, _, _), redemption in zip(admitted, made, strict=True):
+        answers[i] = redemption
+    for goods_id in sorted(taken):
+        if not await _take_stock(session, goods_id, taken[goods_id]):
+            raise out_of_stock(shelf[goods_id])  # the group fails; one by one hears who is late
+    return [answer for answer in answers if answer is not None]
+
+
+async def _rung_up(
+    session: AsyncSession,
+    admitted: list[tuple[int, Order, ShopGoods]],
+    homes: dict[int, tuple[int, int]],
+    now: Any,
+) -> list[ShopRedemption]:
+    """The admitted orders' redemptions, spends, audit and inbox rows, one statement each."""
+    if not admitted:
+        return []
+    values = [
+        _values(order, goods, homes[order.household_id][0], now) for _, order, goods in admitted
+    ]
+    ids = await _with_codes(session, values)
+    credits = [
+        ledger.Credit(
+            ledger.Owner(OwnerType.household, order.household_id, *homes[order.household_id]),
+            _spend(order, goods, row_id),
+            order.principal,
+            order.request_id,
+        )
+        for (_, order, goods), row_id in zip(admitted, ids, strict=True)
+    ]
+    try:
+        entries = await ledger.credit_each(session, ledger=Ledger.household, credits=credits)
+    except InsufficientPoints as exc:
+        raise ShopInsufficientPoints(exc.detail) from exc
+    made = [
+        rows.unsaved(ShopRedemption, {**v, "id": row_id, "entry_id": entry.id})
+        for v, row_id, entry in zip(values, ids, entries, strict=True)
+    ]
+    conn = await rows.connection(session)
+    await rows.update_many(
+        conn, ShopRedemption, [{"row_id": r.id, "entry_id": r.entry_id} for r in made]
+    )
+    await audit.record_many(
+        session, [_trail(order, r) for (_, order, _), r in zip(admitted, made, strict=True)]
+    )
+    await notify_each(
+        session,
+        [
+            (order.person_id, _note(goods, r))
+            for (_, order, goods), r in zip(admitted, made, strict=True)
+        ],
+    )
+    return made
+
+
+def _limited(goods: ShopGoods | None) -> bool:
+    return goods is not None and goods.monthly_limit is not None
+
+
+async def _lock_households(session: AsyncSession, ids: set[int]) -> dict[int, tuple[int, int]]:
+    """Each household's (town, village), its row locked; in id order, so that two groups
+    never wait on each other."""
+    locked = await session.exec(
+        select(Household.id, Household.town_id, Household.village_id)
+        .where(col(Household.id).in_(sorted(ids)))
+        .order_by(col(Household.id))
+        .with_for_update()
+    )
+    homes: dict[int, tuple[int, int]] = {}
+    for row_id, town_id, village_id in locked.all():
+        assert row_id is not None  # a primary key read back
+        homes[row_id] = (town_id, village_id)
+    return homes
+
+
+async def _goods(session: AsyncSession, ids: set[int]) -> dict[int, ShopGoods]:
+    found = await session.exec(select(ShopGoods).where(col(ShopGoods.id).in_(sorted(ids))))
+    return {id_of(goods): goods for goods in found.all()}
+
+
+async def _balances(session: AsyncSession, households: set[int]) -> dict[int, int]:
+    """The households' balances, read under their locks: only a redemption (which waits on the
+    same lock) or a rare deduction spends them, and the ledger still refuses an overdraft."""
+    found = await session.exec(
+        select(PointsAccount.owner_id, PointsAccount.balance).where(
+            col(PointsAccount.ledger) == Ledger.household,
+            col(PointsAccount.owner_type) == OwnerType.household,
+            col(PointsAccount.owner_id).in_(sorted(households)),
+        )
+    )
+    return dict(found.all())
+
+
+def _values(order: Order, goods: ShopGoods, town_id: int, now: Any) -> dict[str, Any]:
+    return {
+        "goods_id": id_of(goods),
+        "town_id": town_id,
+        "village_id": goods.village_id,
+        "household_id": order.household_id,
+        "person_id": order.person_id,
+        "quantity": order.quantity,
+        "points": goods.points * order.quantity,
+        "status": OPEN,
+        "expires_at": order.expires_at,
+        "created_at": now,
+    }
+
+
+def _new_code() -> str:
+    return f"{secrets.randbelow(10**8):08d}"
+
+
+async def _with_code(session: AsyncSession, values: dict[str, Any]) -> ShopRedemption:
+    """Saves a redemption under a fresh 8-digit code, trying again on the rare clash (ON
+    CONFLICT DO NOTHING on the code: the clash does not spoil the transaction)."""
+    for _ in range(_CODE_TRIES):
+        redemption = ShopRedemption(code=_new_code(), **values)
+        if await rows.insert_row(session, redemption, skip_conflict=True):
+            return redemption
+    raise CodeBusy()
+
+
+async def _with_codes(session: AsyncSession, values: list[dict[str, Any]]) -> list[int]:
+    """Saves the group's redemptions (one statement), each under a fresh code; those whose
+    code clashed try again with another. Each ``values`` gets its code; returns the ids."""
+    conn = await rows.connection(session)
+    ids: list[int | None] = [None] * len(values)
+    waiting = list(range(len(values)))
+    for _ in range(_CODE_TRIES):
+        codes: set[str] = set()
+        for i in waiting:
+            while (code := _new_code()) in codes:
+                pass  # two of one group never share a code
+            codes.add(code)
+            values[i]["code"] = code
+        written = await rows.insert_new_many(
+            conn, ShopRedemption, [values[i] for i in waiting], returning=("id", "code")
+        )
+        saved = {code: row_id for row_id, code in written}
+        for i in waiting:
+            ids[i] = saved.get(values[i]["code"])
+        waiting = [i for i in waiting if ids[i] is None]
+        if not waiting:
+            return [row_id for row_id in ids if row_id is not None]
+    raise CodeBusy()
+
+
+def _spend(order: Order, goods: ShopGoods, redemption_id: int) -> ledger.Posting:
+    return ledger.Posting(
+        title=f"兑换：{goods.name}",
+        points_each=-goods.points,
+        quantity=order.quantity,
+        source_type=SourceType.redemption,
+        source_id=str(redemption_id),
+        allow_overdraft=False,
+    )
+
+
+def _trail(order: Order, redemption: ShopRedemption) -> dict[str, Any]:
+    return audit.values(
+        actor=order.principal,
+        action="shop.redeem",
+        target_type="shop_redemption",
+        target_id=id_of(redemption),
+        where=location_of(redemption),
+        after={
+            "goods_id": redemption.goods_id,
+            "quantity": redemption.quantity,
+            "points": redemption.points,
+        },
+        request_id=order.request_id,
+    )
+
+
+def _note(goods: ShopGoods, redemption: ShopRedemption) -> Note:
+    return Note(
+        NotificationKind.redemption_ready,
+        ("shop_redemption", id_of(redemption)),
+        "兑换成功，请到积分超市领取",
+        f"{goods.name} × {redemption.quantity}，兑换码 {redemption.code}，"
+        f"请于 {to_china(redemption.expires_at):%m月%d日} 前领取。",
+        {
+            "name": goods.name,
+            "code": redemption.code,
+            "points": str(redemption.points),
+            "time": redemption.expires_at,
+            "note": f"兑换码 {redemption.code}",
+        },
+    )
+
+
+async def _take_stock(session: AsyncSession, goods_id: int, quantity: int) -> bool:
+    taken = await session.execute(
+        update(ShopGoods)
+        .where(
+            col(ShopGoods.id) == goods_id,
+            col(ShopGoods.stock) >= quantity,
+            col(ShopGoods.on_shelf),
+        )
+        .values(stock=ShopGoods.stock - quantity)
+    )
+    return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
