@@ -98,8 +98,8 @@ class GroupCommit(Generic[Item, Result]):
                     if receipt is not None and not isinstance(answer, Exception)
                 ]
                 await idempotency.complete_all(session, written)
-        except Exception:
-            log.warning("group of %d not written together; one by one", len(group))
+        except Exception as error:
+            log.warning("group of %d not written together (%r); one by one", len(group), error)
             return False
         self.largest = max(self.largest, len(group))
         for (_, receipt, future), answer in zip(group, answers, strict=True):

@@ -50,9 +50,15 @@ async def _give_back(
     actor: Principal | None,
     reason: str,
 ) -> None:
-    """Points back through a reversal entry, stock back by an UPDATE, the redemption closed."""
+    """Stock back by an UPDATE, points back through a reversal entry, the redemption closed:
+    the goods' row is locked before the account's, in the till's order."""
     entry = await session.get(LedgerEntry, redemption.entry_id) if redemption.entry_id else None
     assert entry is not None
+    await session.execute(
+        update(ShopGoods)
+        .where(col(ShopGoods.id) == redemption.goods_id)
+        .values(stock=ShopGoods.stock + redemption.quantity)
+    )
     refund = await ledger.reverse(
         session,
         entry=entry,
@@ -60,11 +66,6 @@ async def _give_back(
         reason=reason,
         source_type=SourceType.redemption,
         source_id=str(redemption.id),
-    )
-    await session.execute(
-        update(ShopGoods)
-        .where(col(ShopGoods.id) == redemption.goods_id)
-        .values(stock=ShopGoods.stock + redemption.quantity)
     )
     redemption.status = status
     redemption.refund_entry_id = refund.id

@@ -2,12 +2,17 @@
 
 The request only finds the household; the till rings the redemption up with those arriving
 beside it (group commit), alone at a quiet moment. Stock moves only by conditional UPDATEs
-(``stock >= n``) and points only through the ledger, which locks the account: two households
-racing for the last item, or one household's phones racing for its balance, cannot both win.
-Each household's redemptions wait on a lock on its row, so the monthly limit holds too. On
-PostgreSQL a group is a few statements: the households locked in one, the goods, the month's
-counts and the balances read in one each, the redemptions in one, the spends through
-``ledger.credit_each``, the audit and inbox rows one each, and the stock one per goods.
+(``stock >= n``) under a lock on the goods' row, and points only through the ledger, which
+locks the account: two households racing for the last item, or one household's phones racing
+for its balance, cannot both win. Each household's redemptions wait on a lock on its row, so
+the monthly limit holds too. Locks are taken goods first, then households, then accounts (the
+order cancellation and expiry keep too), so no two writers wait on each other in a circle.
+
+On PostgreSQL a group is a few statements: the goods and the households locked in one each,
+the month's counts and the balances read in one each, the redemptions in one, the spends
+through ``ledger.credit_each``, the audit and inbox rows one each, and the stock one per goods.
+The goods are locked for the whole group: a second group for the same goods waits, and then
+reads the stock the first left, so a group is never refused for stock it did not count.
 """
 
 import secrets
@@ -99,11 +104,11 @@ async def write_order(session: AsyncSession, order: Order) -> ShopRedemption:
 
 
 async def _write_order(session: AsyncSession, order: Order) -> ShopRedemption:
+    goods = (await _lock_goods(session, {order.goods_id})).get(order.goods_id)
     # Every redemption of this household waits for the one before: the monthly limit and the
     # balance are then read by one writer at a time.
     household = await session.get(Household, order.household_id, with_for_update=True)
     assert household is not None  # the principal's household: people are never deleted
-    goods = await session.get(ShopGoods, order.goods_id)
     now = utcnow()
     pair = (order.household_id, order.goods_id)
     limited = goods is not None and goods.monthly_limit is not None
@@ -137,8 +142,7 @@ async def _write_order(session: AsyncSession, order: Order) -> ShopRedemption:
         body=note.body,
         values=note.values,
     )
-    # The stock last: its row lock is what a rush on one item queues on, so it is held only from
-    # here to the commit. Refused here, the redemption and its entry roll back with it.
+    # Refused here (it cannot be, under the lock), the redemption and its entry roll back.
     if not await _take_stock(session, id_of(goods), order.quantity):
         raise out_of_stock(goods)
     return redemption
@@ -149,13 +153,13 @@ async def write_orders(
 ) -> list[ShopRedemption | Exception]:
     """Redemptions rung up together (PostgreSQL; group commit). Each answer is what
     ``write_order`` would give: the redemption, or the refusal heard before anything of it was
-    written. A spend the ledger refuses, or stock gone under the group, fails the group, whose
-    orders are then written one by one."""
+    written. A spend the ledger refuses (a deduction landed after the balances were read)
+    fails the group, whose orders are then written one by one."""
     conn = await rows.connection(session)
     if conn.dialect.name != "postgresql":
         return [await write_order(session, order) for order in orders]
+    shelf = await _lock_goods(session, {o.goods_id for o in orders})
     homes = await _lock_households(session, {o.household_id for o in orders})
-    shelf = await _goods(session, {o.goods_id for o in orders})
     now = utcnow()
     month = await redeemed_this_month(
         session,
@@ -187,7 +191,7 @@ async def write_orders(
         answers[i] = redemption
     for goods_id in sorted(taken):
         if not await _take_stock(session, goods_id, taken[goods_id]):
-            raise out_of_stock(shelf[goods_id])  # the group fails; one by one hears who is late
+            raise out_of_stock(shelf[goods_id])  # cannot happen under the lock; fails the group
     return [answer for answer in answers if answer is not None]
 
 
@@ -258,8 +262,15 @@ async def _lock_households(session: AsyncSession, ids: set[int]) -> dict[int, tu
     return homes
 
 
-async def _goods(session: AsyncSession, ids: set[int]) -> dict[int, ShopGoods]:
-    found = await session.exec(select(ShopGoods).where(col(ShopGoods.id).in_(sorted(ids))))
+async def _lock_goods(session: AsyncSession, ids: set[int]) -> dict[int, ShopGoods]:
+    """The goods, their rows locked (in id order) and their stock read fresh."""
+    found = await session.exec(
+        select(ShopGoods)
+        .where(col(ShopGoods.id).in_(sorted(ids)))
+        .order_by(col(ShopGoods.id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     return {id_of(goods): goods for goods in found.all()}
 
 
