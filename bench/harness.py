@@ -35,7 +35,7 @@ def scratch_database(name: str) -> Iterator[dict[str, str]]:
         **os.environ,
         "XZ_DATABASE_URL": dsn.replace("postgresql://", "postgresql+asyncpg://"),
         "XZ_REDIS_URL": REDIS_URL,
-        "XZ_LOG_LEVEL": "WARNING",
+        "XZ_LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
         "BENCH_PG_DSN": dsn,
     }
     try:
@@ -77,15 +77,19 @@ def wait_until_up(url: str) -> None:
 
 @contextmanager
 def server(args: list[str], env: dict[str, str], probe: str) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(
-        args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    """The service, up; its log goes to ``$BENCH_SERVER_LOG`` when that names a file (to see
+    which groups a burst wrote one by one, say), else nowhere."""
+    log_path = os.environ.get("BENCH_SERVER_LOG")
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=log, stderr=log)
     try:
         wait_until_up(probe)
         yield proc
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        if not isinstance(log, int):
+            log.close()
 
 
 def _children(pid: int) -> list[int]:
