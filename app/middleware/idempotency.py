@@ -18,7 +18,7 @@ from app.db import SessionMaker
 from app.errors import AppError
 from app.middleware.problems import send_problem
 from app.services.identity import decode_access_token
-from app.services.kit import idempotency
+from app.services.kit import claims, idempotency
 
 log = logging.getLogger("xiangzhi.idempotency")
 
@@ -75,8 +75,8 @@ class IdempotencyMiddleware:
             digest.update(part)
 
         try:
-            outcome = await idempotency.claim(
-                state.sessionmaker,
+            outcome = await claims.claim(
+                state.claims,
                 owner=owner,
                 key=key,
                 request_hash=digest.hexdigest(),
@@ -88,17 +88,18 @@ class IdempotencyMiddleware:
         if isinstance(outcome, idempotency.Replay):
             await _replay(send, outcome)
             return
-        await self._run_once(scope, body, send, state.sessionmaker, settings, outcome)
+        await self._run_once(scope, body, send, state, outcome)
 
     async def _run_once(
         self,
         scope: Scope,
         body: bytes,
         send: Send,
-        sessionmaker: SessionMaker,
-        settings: Settings,
+        state: Any,
         claimed: idempotency.Claimed,
     ) -> None:
+        sessionmaker: SessionMaker = state.sessionmaker
+        settings: Settings = state.settings
         sent_body = False
 
         async def replay_receive() -> Message:
@@ -117,7 +118,7 @@ class IdempotencyMiddleware:
         stored: bool | None = False
         try:
             await self.app(scope, replay_receive, answer.capture)
-            stored = await self._store(sessionmaker, pending, answer)
+            stored = await self._store(state.answers, pending, answer)
             if stored and settings.fault_pause_after_commit:
                 await asyncio.sleep(settings.fault_pause_after_commit)
         finally:
@@ -134,7 +135,7 @@ class IdempotencyMiddleware:
 
     @staticmethod
     async def _store(
-        sessionmaker: SessionMaker, pending: idempotency.Pending, answer: "_Answer"
+        answers: claims.Answers, pending: idempotency.Pending, answer: "_Answer"
     ) -> bool | None:
         """Commits the write with its answer. False: nothing to keep (the retry may run again);
         None: another request took the claim over, so this one's write was rolled back."""
@@ -144,12 +145,12 @@ class IdempotencyMiddleware:
         keep = answer.status is not None and answer.status < 500 and answer.status != 429
         if session is None:  # the route wrote nothing: no transaction to share
             if keep:
-                await idempotency.complete(sessionmaker, pending.claimed, **answer.stored())
+                await claims.complete(answers, pending.claimed, answer.stored())
             return keep
         if not keep:
             await session.rollback()
             return False
-        if not await idempotency.complete_in(session, pending.claimed, **answer.stored()):
+        if not await idempotency.complete_in(session, pending.claimed, answer.stored()):
             await session.rollback()
             return None
         await session.commit()
@@ -175,8 +176,9 @@ class _Answer:
         elif message["type"] == "http.response.body":
             self.chunks.append(message.get("body", b""))
 
-    def stored(self) -> dict[str, Any]:
-        return {"status": self.status, "headers": self.headers, "body": b"".join(self.chunks)}
+    def stored(self) -> idempotency.Answer:
+        assert self.status is not None
+        return idempotency.Answer(self.status, self.headers, b"".join(self.chunks))
 
     async def send_to(self, send: Send) -> None:
         assert self.start is not None

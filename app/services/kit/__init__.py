@@ -4,6 +4,7 @@ the background, reading spreadsheets and drawing the printed ones.
 Nothing here imports a domain package."""
 
 from app.services.kit import (
+    claims,
     geo,
     idempotency,
     images,
@@ -18,6 +19,7 @@ from app.services.kit import (
     wechat_push,
 )
 from app.services.kit.background import Background
+from app.services.kit.claims import Answers, Claims
 from app.services.kit.geo import outside_venue, to_gcj02
 from app.services.kit.group_commit import GroupCommit
 from app.services.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, keyset_page
@@ -32,7 +34,9 @@ __all__ = [
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
     "PRIVATE_PREFIX",
+    "Answers",
     "Background",
+    "Claims",
     "Column",
     "GroupCommit",
     "LocalStorage",
@@ -47,6 +51,7 @@ __all__ = [
     "Table",
     "UnsupportedFile",
     "WechatGateway",
+    "claims",
     "create_storage",
     "create_wechat_http",
     "geo",

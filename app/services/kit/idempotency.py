@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, Update, bindparam, delete, tuple_, update
+from sqlalchemy import Table, bindparam, delete, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -150,25 +150,48 @@ async def claim(
     raise InFlight()
 
 
-def _finish(claimed: Claimed, status: int, headers: dict[str, str], body: bytes) -> Update:
-    return (
-        update(IdempotencyRecord)
-        .where(
-            col(IdempotencyRecord.id) == claimed.record_id,
-            col(IdempotencyRecord.state) == "in_flight",
-            col(IdempotencyRecord.created_at) == claimed.token,
-        )
-        .values(state="done", response_status=status, response_headers=headers, response_body=body)
+_RECORDS = cast(Table, IdempotencyRecord.__table__)  # type: ignore[attr-defined]
+# Built once. The claim's token must still be this request's: one taken over is left alone.
+_FINISH = (
+    update(_RECORDS)
+    .where(
+        _RECORDS.c.id == bindparam("record_id"),
+        _RECORDS.c.state == "in_flight",
+        _RECORDS.c.created_at == bindparam("token"),
     )
+    .values(
+        state="done",
+        response_status=bindparam("status"),
+        response_headers=bindparam("headers"),
+        response_body=bindparam("body"),
+    )
+)
 
 
-async def complete_in(
-    session: AsyncSession, claimed: Claimed, *, status: int, headers: dict[str, str], body: bytes
-) -> bool:
+def _finished(claimed: Claimed, answer: Answer) -> dict[str, Any]:
+    return {
+        "record_id": claimed.record_id,
+        "token": claimed.token,
+        "status": answer.status,
+        "headers": answer.headers,
+        "body": answer.body,
+    }
+
+
+async def complete_in(session: AsyncSession, claimed: Claimed, answer: Answer) -> bool:
     """Stores the answer in the request's own transaction. False when the claim was taken over:
     the caller must then roll back, or the write would happen twice."""
-    result = await session.execute(_finish(claimed, status, headers, body))
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    conn = await session.connection()
+    result = await conn.execute(_FINISH, _finished(claimed, answer))
+    return bool(result.rowcount == 1)
+
+
+async def complete_many(session: AsyncSession, done: Sequence[tuple[Claimed, Answer]]) -> None:
+    """Stores answers whose writes are already committed (or who wrote nothing), in one trip;
+    a claim taken over meanwhile is left to its new owner."""
+    if done:
+        conn = await session.connection()
+        await conn.execute(_FINISH, [_finished(claimed, answer) for claimed, answer in done])
 
 
 async def complete_all(session: AsyncSession, done: Sequence[tuple[Receipt, Any]]) -> None:
@@ -194,36 +217,7 @@ async def complete_all(session: AsyncSession, done: Sequence[tuple[Receipt, Any]
     if len(set(held)) != len({c.record_id for c in claims}):
         raise InFlight()
     answers = [receipt.shape(result) for receipt, result in done]
-    table = cast(Table, IdempotencyRecord.__table__)  # type: ignore[attr-defined]
-    conn = await session.connection()
-    await conn.execute(
-        update(table)
-        .where(table.c.id == bindparam("record_id"))
-        .values(
-            state="done",
-            response_status=bindparam("status"),
-            response_headers=bindparam("headers"),
-            response_body=bindparam("body"),
-        ),
-        [
-            {"record_id": c.record_id, "status": a.status, "headers": a.headers, "body": a.body}
-            for c, a in zip(claims, answers, strict=True)
-        ],
-    )
-
-
-async def complete(
-    sessionmaker: SessionMaker,
-    claimed: Claimed,
-    *,
-    status: int,
-    headers: dict[str, str],
-    body: bytes,
-) -> None:
-    """For a request that wrote nothing: its answer needs no shared transaction."""
-    async with sessionmaker() as session:
-        await session.execute(_finish(claimed, status, headers, body))
-        await session.commit()
+    await complete_many(session, list(zip(claims, answers, strict=True)))
 
 
 async def release(sessionmaker: SessionMaker, claimed: Claimed) -> None:

@@ -59,13 +59,13 @@ async def test_the_first_request_cannot_complete_once_taken_over(app: FastAPI) -
     assert isinstance(second, idempotency.Claimed)
 
     async with app.state.sessionmaker() as session:
-        late = await idempotency.complete_in(session, first, status=201, headers={}, body=b"first")
+        late = await idempotency.complete_in(session, first, idempotency.Answer(201, {}, b"first"))
         await session.rollback()
     assert late is False
 
     async with app.state.sessionmaker() as session:
         assert await idempotency.complete_in(
-            session, second, status=201, headers={}, body=b"second"
+            session, second, idempotency.Answer(201, {}, b"second")
         )
         await session.commit()
     replay = await _claim(app)
@@ -77,7 +77,7 @@ async def test_a_completed_key_is_never_taken_over(app: FastAPI) -> None:
     first = await _claim(app)
     assert isinstance(first, idempotency.Claimed)
     async with app.state.sessionmaker() as session:
-        assert await idempotency.complete_in(session, first, status=201, headers={}, body=b"x")
+        assert await idempotency.complete_in(session, first, idempotency.Answer(201, {}, b"x"))
         await session.commit()
     await _age(app, timedelta(hours=1))
     again = await _claim(app)
