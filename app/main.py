@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import gc
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib.metadata import version as package_version
@@ -55,6 +56,8 @@ from app.services.kit import (
     create_wechat_http,
 )
 from app.services.shop import Till
+
+log = logging.getLogger("xiangzhi")
 
 # A 5,000-row 花名册 in xlsx is well under a megabyte; room for far bigger villages.
 ROSTER_MAX_BYTES = 10 * 1024 * 1024
@@ -153,10 +156,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        await app.state.checkin_door.idle()
-        await app.state.till.idle()
-        await app.state.claims.idle()
-        await app.state.answers.idle()
+        for desk in (app.state.checkin_door, app.state.till, app.state.claims, app.state.answers):
+            await desk.idle()
+            log.info("group commit: %s", desk.summary())
         await app.state.background.close()
         if scheduler is not None:
             scheduler.cancel()

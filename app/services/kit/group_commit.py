@@ -41,6 +41,9 @@ class GroupCommit(Generic[Item, Result]):
         self._waiting: list[_Waiting[Item, Result]] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self.largest = 0  # the largest group written together so far (bench, tests)
+        # How the writes went, for the log at shutdown: in groups, or alone.
+        self.groups_written = self.written_together = self.written_alone = 0
+        self._active = 0  # writers between their first and last look at what is waiting
 
     async def together(
         self, session: AsyncSession, items: Sequence[Item]
@@ -67,15 +70,28 @@ class GroupCommit(Generic[Item, Result]):
         return await asyncio.shield(future)
 
     async def _write_while_waiting(self) -> None:
+        self._active += 1
+        try:
+            await self._write_groups()
+        finally:
+            self._active -= 1  # with no await since the last look at what is waiting
+
+    async def _write_groups(self) -> None:
         while self._waiting:
-            if len(self._waiting) == 1 and len(self._tasks) > 1:
+            if len(self._waiting) == 1 and self._active > 1:
                 # Another writer is busy, so this is a burst: the requests already read off
-                # the network get one turn of the loop to join, instead of one write alone.
+                # the network get one turn of the loop to join.
                 await asyncio.sleep(0)
+                if len(self._waiting) == 1 and self._active > 1:
+                    # Still alone: the busy writer takes it with its next group, where it
+                    # costs a share of a few statements instead of a transaction of its own
+                    # (~20 times less). That writer looks again before it stops.
+                    return
             group, self._waiting = self._waiting[: self._most], self._waiting[self._most :]
             if len(group) > 1 and await self._together(group):
                 continue
             for item, receipt, future in group:
+                self.written_alone += 1
                 try:
                     async with self.sessionmaker() as session, session.begin():
                         answer = await self.alone(session, item)
@@ -102,6 +118,8 @@ class GroupCommit(Generic[Item, Result]):
             log.warning("group of %d not written together (%r); one by one", len(group), error)
             return False
         self.largest = max(self.largest, len(group))
+        self.groups_written += 1
+        self.written_together += len(group)
         for (_, receipt, future), answer in zip(group, answers, strict=True):
             if isinstance(answer, Exception):
                 if not future.done():
@@ -114,6 +132,12 @@ class GroupCommit(Generic[Item, Result]):
         """Waits until every write handed in has been written (shutdown, and tests)."""
         while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def summary(self) -> str:
+        return (
+            f"{type(self).__name__}: {self.written_together} written in "
+            f"{self.groups_written} groups (largest {self.largest}), {self.written_alone} alone"
+        )
 
 
 _Waiting = tuple[Item, idempotency.Receipt | None, "asyncio.Future[Result]"]

@@ -108,3 +108,16 @@ async def test_a_group_may_refuse_one_write_and_keep_the_others(app: FastAPI) ->
     assert isinstance(answers[1], Refused)
     assert all(isinstance(a, int) for a in (answers[0], answers[2]))
     assert await _towns(app) == ["村甲", "村乙"]
+
+
+async def test_a_lone_write_in_a_burst_waits_for_the_busy_writer(app: FastAPI) -> None:
+    door = writes = Writes(app, writers=2)
+    held = asyncio.create_task(door.submit("闸"))
+    await asyncio.sleep(0.05)  # the first writer is busy at the gate
+    lone = asyncio.create_task(door.submit("孤"))
+    await asyncio.sleep(0.05)
+    assert not lone.done()  # not written alone by a second writer meanwhile
+    writes.gate.set()
+    assert isinstance(await lone, int) and isinstance(await held, int)
+    # The busy writer wrote it once it was free, after its own.
+    assert await _towns(app) == ["闸", "孤"]
