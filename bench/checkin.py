@@ -33,7 +33,15 @@ from app.models.points import LedgerEntry, ScoringRule
 from app.models.roster import Branch, Person, Town, Village
 from app.services.identity.auth import issue_pair
 from app.services.kit import qr_tokens
-from bench.harness import ROOT, cpu_seconds, free_port, record, scratch_database, server
+from bench.harness import (
+    ROOT,
+    cpu_seconds,
+    free_port,
+    profiled,
+    record,
+    scratch_database,
+    server,
+)
 from bench.load import _ms
 
 THREADS = 2
@@ -247,14 +255,15 @@ def one_round(args: argparse.Namespace) -> dict[str, Any]:
             if not args.cold:
                 asyncio.run(open_the_app(url, token_file))
             before = cpu_seconds(served.pid), cpu_seconds(user="postgres")
-            service = burst(
-                url,
-                f"/api/v1/events/{event_id}/checkins",
-                body,
-                token_file,
-                args.connections,
-                seconds=max(15, args.members // 40),
-            )
+            with profiled(served.pid):
+                service = burst(
+                    url,
+                    f"/api/v1/events/{event_id}/checkins",
+                    body,
+                    token_file,
+                    args.connections,
+                    seconds=max(15, args.members // 40),
+                )
             used = cpu_seconds(served.pid) - before[0], cpu_seconds(user="postgres") - before[1]
         baseline = baseline_burst(env, settings, body, token_file, args.connections)
         counts = asyncio.run(_count(settings))

@@ -3,6 +3,7 @@ that points the service at it."""
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -90,6 +91,31 @@ def server(args: list[str], env: dict[str, str], probe: str) -> Iterator[subproc
         proc.wait(timeout=10)
         if not isinstance(log, int):
             log.close()
+
+
+@contextmanager
+def profiled(pid: int) -> Iterator[None]:
+    """With ``$BENCH_PROFILE`` naming a file, py-spy samples the server (and its workers) for
+    as long as the block runs, into that file in py-spy's raw format, for
+    ``python -m bench.profile_summary``. py-spy is not a dependency: install it to use this."""
+    out = os.environ.get("BENCH_PROFILE")
+    if not out:
+        yield
+        return
+    spy = subprocess.Popen(
+        [
+            *("py-spy", "record", "--pid", str(pid), "--subprocesses", "--rate", "250"),
+            *("--format", "raw", "--output", out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(0.5)  # py-spy attaches before the load begins
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)  # py-spy writes what it sampled when interrupted
+        spy.wait(timeout=30)
 
 
 def _children(pid: int) -> list[int]:

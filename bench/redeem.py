@@ -38,7 +38,7 @@ from app.models.shop import ShopGoods
 from app.services.identity.auth import issue_pair
 from app.services.points import chain, ledger
 from bench.checkin import baseline_burst, burst, medians, open_the_app
-from bench.harness import cpu_seconds, free_port, record, scratch_database, server
+from bench.harness import cpu_seconds, free_port, profiled, record, scratch_database, server
 
 THREADS = 2
 START_POINTS, PRICE = 100, 60
@@ -187,15 +187,16 @@ def one_round(args: argparse.Namespace) -> dict[str, Any]:
             asyncio.run(open_the_app(url, token_file))
             asyncio.run(_warm_up(url, token_file, goods_id))
             before = cpu_seconds(served.pid), cpu_seconds(user="postgres")
-            service = burst(
-                url,
-                "/api/v1/shop/redemptions",
-                body,
-                token_file,
-                args.connections,
-                15,
-                idempotent=True,
-            )
+            with profiled(served.pid):
+                service = burst(
+                    url,
+                    "/api/v1/shop/redemptions",
+                    body,
+                    token_file,
+                    args.connections,
+                    15,
+                    idempotent=True,
+                )
             used = cpu_seconds(served.pid) - before[0], cpu_seconds(user="postgres") - before[1]
         baseline = baseline_burst(env, settings, body, token_file, args.connections)
         checked = asyncio.run(_audit(settings, goods_id, args.stock + args.warm, args.warm))
