@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, bindparam, func, literal_column, select, update
+from sqlalchemy import Integer, Table, any_, bindparam, func, literal_column, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm.attributes import set_committed_value
@@ -125,7 +125,9 @@ _LOCK_MANY = (
     .where(
         _ACCOUNTS.c.ledger == bindparam("ledger"),
         _ACCOUNTS.c.owner_type == bindparam("owner_type"),
-        _ACCOUNTS.c.owner_id.in_(bindparam("owner_ids", expanding=True)),
+        # One array, not an expanding IN: the statement's text does not depend on how many
+        # accounts a group locks, so each connection prepares it once.
+        _ACCOUNTS.c.owner_id == any_(bindparam("owner_ids", type_=postgresql.ARRAY(Integer))),
     )
     .order_by(_ACCOUNTS.c.id)
     .with_for_update()

@@ -19,10 +19,12 @@ import secrets
 from collections import Counter
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import update
-from sqlmodel import col, select
+from sqlalchemy import Integer, Table, any_, bindparam, update
+from sqlalchemy import select as core_select
+from sqlalchemy.dialects import postgresql
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import to_china, utcnow
@@ -50,6 +52,27 @@ from app.services.shop.orders import (
 )
 
 _CODE_TRIES = 8
+
+# The group's reads (PostgreSQL), each with one array of ids rather than an expanding IN: the
+# statement's text does not depend on the group's size, so each connection prepares it once.
+_IDS = bindparam("ids", type_=postgresql.ARRAY(Integer))
+_GOODS = cast(Table, ShopGoods.__table__)  # type: ignore[attr-defined]
+_HOUSEHOLDS = cast(Table, Household.__table__)  # type: ignore[attr-defined]
+_ACCOUNTS = cast(Table, PointsAccount.__table__)  # type: ignore[attr-defined]
+_LOCK_GOODS = (
+    core_select(_GOODS).where(_GOODS.c.id == any_(_IDS)).order_by(_GOODS.c.id).with_for_update()
+)
+_LOCK_HOUSEHOLDS = (
+    core_select(_HOUSEHOLDS.c.id, _HOUSEHOLDS.c.town_id, _HOUSEHOLDS.c.village_id)
+    .where(_HOUSEHOLDS.c.id == any_(_IDS))
+    .order_by(_HOUSEHOLDS.c.id)
+    .with_for_update()
+)
+_BALANCES = core_select(_ACCOUNTS.c.owner_id, _ACCOUNTS.c.balance).where(
+    _ACCOUNTS.c.ledger == Ledger.household,
+    _ACCOUNTS.c.owner_type == OwnerType.household,
+    _ACCOUNTS.c.owner_id == any_(_IDS),
+)
 
 
 class Till(GroupCommit[Order, ShopRedemption]):
@@ -249,42 +272,27 @@ def _limited(goods: ShopGoods | None) -> bool:
 async def _lock_households(session: AsyncSession, ids: set[int]) -> dict[int, tuple[int, int]]:
     """Each household's (town, village), its row locked; in id order, so that two groups
     never wait on each other."""
-    locked = await session.exec(
-        select(Household.id, Household.town_id, Household.village_id)
-        .where(col(Household.id).in_(sorted(ids)))
-        .order_by(col(Household.id))
-        .with_for_update()
-    )
-    homes: dict[int, tuple[int, int]] = {}
-    for row_id, town_id, village_id in locked.all():
-        assert row_id is not None  # a primary key read back
-        homes[row_id] = (town_id, village_id)
-    return homes
+    conn = await rows.connection(session)
+    locked = await conn.execute(_LOCK_HOUSEHOLDS, {"ids": sorted(ids)})
+    return {row_id: (town_id, village_id) for row_id, town_id, village_id in locked}
 
 
 async def _lock_goods(session: AsyncSession, ids: set[int]) -> dict[int, ShopGoods]:
     """The goods, their rows locked (in id order) and their stock read fresh."""
-    found = await session.exec(
-        select(ShopGoods)
-        .where(col(ShopGoods.id).in_(sorted(ids)))
-        .order_by(col(ShopGoods.id))
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return {id_of(goods): goods for goods in found.all()}
+    conn = await rows.connection(session)
+    if conn.dialect.name != "postgresql":
+        found = [await session.get(ShopGoods, i, with_for_update=True) for i in sorted(ids)]
+        return {id_of(goods): goods for goods in found if goods is not None}
+    locked = await conn.execute(_LOCK_GOODS, {"ids": sorted(ids)})
+    return {row.id: rows.unsaved(ShopGoods, dict(row._mapping)) for row in locked}
 
 
 async def _balances(session: AsyncSession, households: set[int]) -> dict[int, int]:
     """The households' balances, read under their locks: only a redemption (which waits on the
     same lock) or a rare deduction spends them, and the ledger still refuses an overdraft."""
-    found = await session.exec(
-        select(PointsAccount.owner_id, PointsAccount.balance).where(
-            col(PointsAccount.ledger) == Ledger.household,
-            col(PointsAccount.owner_type) == OwnerType.household,
-            col(PointsAccount.owner_id).in_(sorted(households)),
-        )
-    )
-    return dict(found.all())
+    conn = await rows.connection(session)
+    found = await conn.execute(_BALANCES, {"ids": sorted(households)})
+    return {owner_id: balance for owner_id, balance in found}
 
 
 def _values(order: Order, goods: ShopGoods, town_id: int, now: Any) -> dict[str, Any]:
