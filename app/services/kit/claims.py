@@ -85,7 +85,7 @@ async def claim(
     if first is not None:
         return first
     return await idempotency.claim(
-        desk.sessionmaker, owner=owner, key=key, request_hash=request_hash, ttl=ttl
+        desk.sessionmaker, owner=owner, key=key, request_hash=request_hash, ttl=ttl, held=True
     )
 
 

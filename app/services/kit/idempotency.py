@@ -86,27 +86,36 @@ class InFlight(Conflict):
 
 
 async def claim(
-    sessionmaker: SessionMaker, *, owner: str, key: str, request_hash: str, ttl: timedelta
+    sessionmaker: SessionMaker,
+    *,
+    owner: str,
+    key: str,
+    request_hash: str,
+    ttl: timedelta,
+    held: bool = False,
 ) -> Claimed | Replay:
-    for _ in range(3):
+    """``held``: the caller has just found the key held (a retry, as a rule), so the first look
+    reads the record instead of trying to claim it."""
+    for attempt in range(3):
         now = utcnow()
         async with sessionmaker() as session:
-            record = IdempotencyRecord(
-                owner=owner,
-                key=key,
-                request_hash=request_hash,
-                state="in_flight",
-                created_at=now,
-                expires_at=now + ttl,
-            )
-            session.add(record)
-            try:
-                await session.commit()
-            except IntegrityError:
-                await session.rollback()
-            else:
-                assert record.id is not None
-                return Claimed(record.id, now)
+            if not (held and attempt == 0):
+                record = IdempotencyRecord(
+                    owner=owner,
+                    key=key,
+                    request_hash=request_hash,
+                    state="in_flight",
+                    created_at=now,
+                    expires_at=now + ttl,
+                )
+                session.add(record)
+                try:
+                    await session.commit()
+                except IntegrityError:
+                    await session.rollback()
+                else:
+                    assert record.id is not None
+                    return Claimed(record.id, now)
             existing = (
                 await session.exec(
                     select(IdempotencyRecord).where(
