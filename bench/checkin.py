@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -305,15 +306,7 @@ def main() -> None:
         "machine's baseline moves by half between runs minutes apart)",
     )
     args = parser.parse_args()
-    results = []
-    for _ in range(args.rounds):
-        result = one_round(args)
-        line = json.dumps(result, ensure_ascii=False)
-        print(line, flush=True)
-        record("checkin", line)
-        results.append(result)
-    if args.rounds > 1:
-        print(json.dumps({"bench": "check-in burst, medians", **medians(results)}))
+    results = in_rounds(args.rounds, lambda: one_round(args), name="checkin")
     ok = all(
         r["attendances"] == args.members
         and r["ledger_entries"] == args.members
@@ -321,6 +314,22 @@ def main() -> None:
         for r in results
     )
     sys.exit(0 if ok else 1)
+
+
+def in_rounds(
+    rounds: int, one_round: Callable[[], dict[str, Any]], *, name: str
+) -> list[dict[str, Any]]:
+    """Runs a burst ``rounds`` times, printing and recording each; then prints the medians."""
+    results = []
+    for _ in range(rounds):
+        result = one_round()
+        line = json.dumps(result, ensure_ascii=False)
+        print(line, flush=True)
+        record(name, line)
+        results.append(result)
+    if rounds > 1:
+        print(json.dumps({"bench": f"{results[0]['bench']}, medians", **medians(results)}))
+    return results
 
 
 def medians(results: list[dict[str, Any]]) -> dict[str, Any]:

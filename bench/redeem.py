@@ -37,8 +37,8 @@ from app.models.roster import Household, Person, Town, Village
 from app.models.shop import ShopGoods
 from app.services.identity.auth import issue_pair
 from app.services.points import chain, ledger
-from bench.checkin import baseline_burst, burst, medians, open_the_app
-from bench.harness import cpu_seconds, free_port, profiled, record, scratch_database, server
+from bench.checkin import baseline_burst, burst, in_rounds, open_the_app
+from bench.harness import cpu_seconds, free_port, profiled, scratch_database, server
 
 THREADS = 2
 START_POINTS, PRICE = 100, 60
@@ -231,15 +231,7 @@ def main() -> None:
         "--rounds", type=int, default=1, help="rushes, each beside its own baseline; medians last"
     )
     args = parser.parse_args()
-    results = []
-    for _ in range(args.rounds):
-        result = one_round(args)
-        line = json.dumps(result, ensure_ascii=False)
-        print(line, flush=True)
-        record("redeem", line)
-        results.append(result)
-    if args.rounds > 1:
-        print(json.dumps({"bench": "redemption burst, medians", **medians(results)}))
+    results = in_rounds(args.rounds, lambda: one_round(args), name="redeem")
     ok = all(
         r["redemptions"] == min(args.households, args.stock)
         and r["most_per_household"] <= 1
