@@ -359,7 +359,7 @@ async def test_a_code_clash_draws_another_code(
     first = (await redeem(client, villager, item["id"])).json()
     # The next draw repeats the code already at the counter, the one after is fresh.
     draws = iter([int(first["code"]), 12345678])
-    monkeypatch.setattr("app.services.shop.till.secrets.randbelow", lambda _: next(draws))
+    monkeypatch.setattr("app.services.shop.records.secrets.randbelow", lambda _: next(draws))
     second = await redeem(client, villager, item["id"])
     assert second.status_code == 201, second.text
     assert second.json()["code"] == "12345678" and await balance(client, villager) == 80

@@ -15,33 +15,29 @@ The goods are locked for the whole group: a second group for the same goods wait
 reads the stock the first left, so a group is never refused for stock it did not count.
 """
 
-import secrets
 from collections import Counter
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import Integer, Table, any_, bindparam, update
+from sqlalchemy import Integer, Table, any_, bindparam
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql
-from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.china_time import to_china, utcnow
+from app.china_time import utcnow
 from app.models.base import id_of
-from app.models.notifications import NotificationKind
-from app.models.points import Ledger, OwnerType, PointsAccount, SourceType
+from app.models.points import Ledger, OwnerType, PointsAccount
 from app.models.roster import Household
 from app.models.shop import RedemptionCreate, ShopGoods, ShopRedemption
 from app.request_context import acting_for, current_request_id
 from app.services import audit
-from app.services.identity import Principal, caller_person, location_of
+from app.services.identity import Principal, caller_person
 from app.services.kit import GroupCommit, idempotency, rows
-from app.services.notifications import Note, notify, notify_each
+from app.services.notifications import notify, notify_each
 from app.services.points import InsufficientPoints, ledger
-from app.services.shop.common import OPEN
+from app.services.shop import records
 from app.services.shop.orders import (
-    CodeBusy,
     NoHousehold,
     Order,
     ShopInsufficientPoints,
@@ -50,8 +46,6 @@ from app.services.shop.orders import (
     refusal,
     short_of_points,
 )
-
-_CODE_TRIES = 8
 
 # The group's reads (PostgreSQL), each with one array of ids rather than an expanding IN: the
 # statement's text does not depend on the group's size, so each connection prepares it once.
@@ -141,21 +135,23 @@ async def _write_order(session: AsyncSession, order: Order) -> ShopRedemption:
         raise refused
     assert goods is not None
     # The redemption first, so the ledger entry can name it; both stand or fall together.
-    redemption = await _with_code(session, _values(order, goods, household.town_id, now))
+    redemption = await records.with_code(
+        session, records.values(order, goods, household.town_id, now)
+    )
     try:
         entry = await ledger.credit(
             session,
             ledger=Ledger.household,
             owner=ledger.Owner.of_household(household),
-            posting=_spend(order, goods, id_of(redemption)),
+            posting=records.spend(order, goods, id_of(redemption)),
             actor=order.principal,
         )
     except InsufficientPoints as exc:
         # The writer's transaction rolls back: the stock and the redemption go with it.
         raise ShopInsufficientPoints(exc.detail) from exc
     await rows.update_row(session, redemption, entry_id=entry.id)
-    await audit.record_values(session, _trail(order, redemption))
-    note = _note(goods, redemption)
+    await audit.record_values(session, records.trail(order, redemption))
+    note = records.note(goods, redemption)
     await notify(
         session,
         people=[order.person_id],
@@ -166,7 +162,7 @@ async def _write_order(session: AsyncSession, order: Order) -> ShopRedemption:
         values=note.values,
     )
     # Refused here (it cannot be, under the lock), the redemption and its entry roll back.
-    if not await _take_stock(session, id_of(goods), order.quantity):
+    if not await records.take_stock(session, id_of(goods), order.quantity):
         raise out_of_stock(goods)
     return redemption
 
@@ -213,7 +209,7 @@ async def write_orders(
     for (i, _, _), redemption in zip(admitted, made, strict=True):
         answers[i] = redemption
     for goods_id in sorted(taken):
-        if not await _take_stock(session, goods_id, taken[goods_id]):
+        if not await records.take_stock(session, goods_id, taken[goods_id]):
             raise out_of_stock(shelf[goods_id])  # cannot happen under the lock; fails the group
     return [answer for answer in answers if answer is not None]
 
@@ -228,13 +224,14 @@ async def _rung_up(
     if not admitted:
         return []
     values = [
-        _values(order, goods, homes[order.household_id][0], now) for _, order, goods in admitted
+        records.values(order, goods, homes[order.household_id][0], now)
+        for _, order, goods in admitted
     ]
-    ids = await _with_codes(session, values)
+    ids = await records.with_codes(session, values)
     credits = [
         ledger.Credit(
             ledger.Owner(OwnerType.household, order.household_id, *homes[order.household_id]),
-            _spend(order, goods, row_id),
+            records.spend(order, goods, row_id),
             order.principal,
             order.request_id,
         )
@@ -253,12 +250,12 @@ async def _rung_up(
         conn, ShopRedemption, [{"row_id": r.id, "entry_id": r.entry_id} for r in made]
     )
     await audit.record_many(
-        session, [_trail(order, r) for (_, order, _), r in zip(admitted, made, strict=True)]
+        session, [records.trail(order, r) for (_, order, _), r in zip(admitted, made, strict=True)]
     )
     await notify_each(
         session,
         [
-            (order.person_id, _note(goods, r))
+            (order.person_id, records.note(goods, r))
             for (_, order, goods), r in zip(admitted, made, strict=True)
         ],
     )
@@ -293,114 +290,3 @@ async def _balances(session: AsyncSession, households: set[int]) -> dict[int, in
     conn = await rows.connection(session)
     found = await conn.execute(_BALANCES, {"ids": sorted(households)})
     return {owner_id: balance for owner_id, balance in found}
-
-
-def _values(order: Order, goods: ShopGoods, town_id: int, now: Any) -> dict[str, Any]:
-    return {
-        "goods_id": id_of(goods),
-        "town_id": town_id,
-        "village_id": goods.village_id,
-        "household_id": order.household_id,
-        "person_id": order.person_id,
-        "quantity": order.quantity,
-        "points": goods.points * order.quantity,
-        "status": OPEN,
-        "expires_at": order.expires_at,
-        "created_at": now,
-    }
-
-
-def _new_code() -> str:
-    return f"{secrets.randbelow(10**8):08d}"
-
-
-async def _with_code(session: AsyncSession, values: dict[str, Any]) -> ShopRedemption:
-    """Saves a redemption under a fresh 8-digit code, trying again on the rare clash (ON
-    CONFLICT DO NOTHING on the code: the clash does not spoil the transaction)."""
-    for _ in range(_CODE_TRIES):
-        redemption = ShopRedemption(code=_new_code(), **values)
-        if await rows.insert_row(session, redemption, skip_conflict=True):
-            return redemption
-    raise CodeBusy()
-
-
-async def _with_codes(session: AsyncSession, values: list[dict[str, Any]]) -> list[int]:
-    """Saves the group's redemptions (one statement), each under a fresh code; those whose
-    code clashed try again with another. Each ``values`` gets its code; returns the ids."""
-    conn = await rows.connection(session)
-    ids: list[int | None] = [None] * len(values)
-    waiting = list(range(len(values)))
-    for _ in range(_CODE_TRIES):
-        codes: set[str] = set()
-        for i in waiting:
-            while (code := _new_code()) in codes:
-                pass  # two of one group never share a code
-            codes.add(code)
-            values[i]["code"] = code
-        written = await rows.insert_new_many(
-            conn, ShopRedemption, [values[i] for i in waiting], returning=("id", "code")
-        )
-        saved = {code: row_id for row_id, code in written}
-        for i in waiting:
-            ids[i] = saved.get(values[i]["code"])
-        waiting = [i for i in waiting if ids[i] is None]
-        if not waiting:
-            return [row_id for row_id in ids if row_id is not None]
-    raise CodeBusy()
-
-
-def _spend(order: Order, goods: ShopGoods, redemption_id: int) -> ledger.Posting:
-    return ledger.Posting(
-        title=f"兑换：{goods.name}",
-        points_each=-goods.points,
-        quantity=order.quantity,
-        source_type=SourceType.redemption,
-        source_id=str(redemption_id),
-        allow_overdraft=False,
-    )
-
-
-def _trail(order: Order, redemption: ShopRedemption) -> dict[str, Any]:
-    return audit.values(
-        actor=order.principal,
-        action="shop.redeem",
-        target_type="shop_redemption",
-        target_id=id_of(redemption),
-        where=location_of(redemption),
-        after={
-            "goods_id": redemption.goods_id,
-            "quantity": redemption.quantity,
-            "points": redemption.points,
-        },
-        request_id=order.request_id,
-    )
-
-
-def _note(goods: ShopGoods, redemption: ShopRedemption) -> Note:
-    return Note(
-        NotificationKind.redemption_ready,
-        ("shop_redemption", id_of(redemption)),
-        "兑换成功，请到积分超市领取",
-        f"{goods.name} × {redemption.quantity}，兑换码 {redemption.code}，"
-        f"请于 {to_china(redemption.expires_at):%m月%d日} 前领取。",
-        {
-            "name": goods.name,
-            "code": redemption.code,
-            "points": str(redemption.points),
-            "time": redemption.expires_at,
-            "note": f"兑换码 {redemption.code}",
-        },
-    )
-
-
-async def _take_stock(session: AsyncSession, goods_id: int, quantity: int) -> bool:
-    taken = await session.execute(
-        update(ShopGoods)
-        .where(
-            col(ShopGoods.id) == goods_id,
-            col(ShopGoods.stock) >= quantity,
-            col(ShopGoods.on_shelf),
-        )
-        .values(stock=ShopGoods.stock - quantity)
-    )
-    return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
