@@ -115,26 +115,21 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.media_gate = asyncio.Semaphore(settings.media_concurrency)
     app.state.background = Background(app.state.sessionmaker)
     # Grouped, two writers: one prepares its group while the other waits on PostgreSQL.
-    # XZ_GROUP_CHECKINS=false writes each scan alone, as many at once as the pool allows.
-    # SQLite has one writer whatever is asked.
-    writers = 2 if settings.group_checkins else settings.database_pool_size
-    app.state.checkin_door = scans.Door(
-        app.state.sessionmaker,
-        writers=writers if engine.dialect.name == "postgresql" else 1,
-        most=200 if settings.group_checkins else 1,
-    )
-    # The same for redemptions: a village shop's rush on one item is rung up in groups.
-    till_writers = 2 if settings.group_redemptions else settings.database_pool_size
-    app.state.till = Till(
-        app.state.sessionmaker,
-        writers=till_writers if engine.dialect.name == "postgresql" else 1,
-        most=200 if settings.group_redemptions else 1,
-    )
+    # XZ_GROUP_CHECKINS / XZ_GROUP_REDEMPTIONS=false write each alone, as many at once as the
+    # pool allows. SQLite has one writer whatever is asked.
+    postgres = engine.dialect.name == "postgresql"
+
+    def shape(grouped: bool) -> dict[str, int]:
+        writers = 2 if grouped else settings.database_pool_size
+        return {"writers": writers if postgres else 1, "most": 200 if grouped else 1}
+
+    app.state.checkin_door = scans.Door(app.state.sessionmaker, **shape(settings.group_checkins))
+    # A village shop's rush on one item is rung up in groups the same way.
+    app.state.till = Till(app.state.sessionmaker, **shape(settings.group_redemptions))
     # Every phone's write claims its Idempotency-Key in a commit of its own, and most store
     # their answer in one after: at a rush, these are written together.
-    desks = 2 if engine.dialect.name == "postgresql" else 1
-    app.state.claims = Claims(app.state.sessionmaker, writers=desks)
-    app.state.answers = Answers(app.state.sessionmaker, writers=desks)
+    app.state.claims = Claims(app.state.sessionmaker, **shape(True))
+    app.state.answers = Answers(app.state.sessionmaker, **shape(True))
     scheduler = None
     if settings.redis_url is None and app.state.run_jobs_in_process:
         # No Redis, so no separate worker: this single process runs the periodic jobs itself.
