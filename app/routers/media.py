@@ -11,7 +11,8 @@ from app.errors import NotFound
 from app.models.media import MediaPrivate, MediaPublic, Purpose
 from app.routers.common import RowId
 from app.services import media as media_service
-from app.services.kit import PRIVATE_PREFIX, LocalStorage, Storage
+from app.services.kit import LocalStorage, Storage
+from app.services.kit.storage import BadKey, is_private
 
 _CONTENT_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 
@@ -66,16 +67,18 @@ async def private_view(
     )
 
 
-def _local_file(storage: Storage, key: str) -> tuple[LocalStorage, Path]:
-    if not isinstance(storage, LocalStorage) or Path(key).suffix not in _CONTENT_TYPES:
+def _local_file(storage: Storage, key: str) -> tuple[LocalStorage, Path, bool]:
+    """The file behind a key of exactly the shape uploads write (the storage checks it before
+    it resolves anything), and whether it is a private original."""
+    if not isinstance(storage, LocalStorage):
         raise NotFound("找不到该图片。", code="media.not_found")
     try:
         path = storage.path(key)
-    except ValueError as exc:
+    except BadKey as exc:
         raise NotFound("找不到该图片。", code="media.not_found") from exc
     if not path.is_file():
         raise NotFound("找不到该图片。", code="media.not_found")
-    return storage, path
+    return storage, path, is_private(key)
 
 
 @router.get("/media/{key:path}", include_in_schema=False)
@@ -85,8 +88,8 @@ async def serve(
     expires: Annotated[int | None, Query()] = None,
     sig: Annotated[str | None, Query(max_length=64)] = None,
 ) -> FileResponse:
-    if key.startswith(PRIVATE_PREFIX):
-        local, path = _local_file(storage, key)
+    local, path, private = _local_file(storage, key)
+    if private:
         # A wrong, missing or expired signature looks like a missing file.
         if expires is None or sig is None or not local.signature_valid(key, expires, sig):
             raise NotFound("链接无效或已过期。", code="media.not_found")
@@ -95,7 +98,6 @@ async def serve(
             media_type=_CONTENT_TYPES[path.suffix],
             headers={"Cache-Control": "private, no-store"},
         )
-    _, path = _local_file(storage, key)
     # Keys are never reused, so a variant can be cached for good.
     return FileResponse(
         path,

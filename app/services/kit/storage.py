@@ -4,6 +4,7 @@ S3-compatible bucket (for several workers and machines)."""
 import asyncio
 import hashlib
 import hmac
+import re
 import time
 from pathlib import Path
 from typing import Any, Protocol
@@ -15,6 +16,25 @@ from app.config import Settings
 
 # Objects under this prefix are never public: they are reached only through signed links.
 PRIVATE_PREFIX = "private/"
+
+# The only keys this module writes (media uploads: two hex digits of the photo's hash, a random
+# uuid, the variant). A key is checked against them before anything else, so no spelling of
+# "..", "." or a slash can reach another file, on a disk or in a bucket.
+_PUBLIC_KEY = re.compile(r"[0-9a-f]{2}/[0-9a-f]{32}(?:\.thumb)?\.jpg")
+_PRIVATE_KEY = re.compile(re.escape(PRIVATE_PREFIX) + r"[0-9a-f]{2}/[0-9a-f]{32}\.(?:jpg|png|webp)")
+
+
+class BadKey(ValueError):
+    """A key that is not one this storage could have written."""
+
+
+def is_private(key: str) -> bool:
+    """Whether ``key`` is a private original's; any other shape of key is refused."""
+    if _PUBLIC_KEY.fullmatch(key):
+        return False
+    if _PRIVATE_KEY.fullmatch(key):
+        return True
+    raise BadKey(key)
 
 
 class Storage(Protocol):
@@ -36,9 +56,12 @@ class LocalStorage:
         self._secret = hashlib.sha256(f"media-links:{secret}".encode()).digest()
 
     def path(self, key: str) -> Path:
+        private = is_private(key)
+        # Belt and braces: the resolved file must still lie where its kind of key lives.
         target = (self.root / key).resolve()
-        if not target.is_relative_to(self.root):
-            raise ValueError("key escapes the media folder")
+        inside_private = target.is_relative_to(self.root / PRIVATE_PREFIX)
+        if not target.is_relative_to(self.root) or inside_private != private:
+            raise BadKey(key)
         return target
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:
@@ -56,12 +79,15 @@ class LocalStorage:
         await asyncio.to_thread(self.path(key).unlink, True)
 
     def url(self, key: str) -> str:
+        if is_private(key):
+            raise BadKey(key)  # a private original is reached only through a signed link
         return f"{self.url_prefix}/{key}"
 
     def _signature(self, key: str, expires: int) -> str:
         return hmac.new(self._secret, f"{key}:{expires}".encode(), hashlib.sha256).hexdigest()
 
     def signed_url(self, key: str, *, seconds: int) -> str:
+        is_private(key)
         expires = int(time.time()) + seconds
         return f"{self.url_prefix}/{key}?expires={expires}&sig={self._signature(key, expires)}"
 
@@ -102,7 +128,7 @@ class S3Storage:
         )
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:
-        private = key.startswith(PRIVATE_PREFIX)
+        private = is_private(key)
         # Keys are never reused, so the variants may be cached by anyone for a year.
         await asyncio.to_thread(
             self._client.put_object,
@@ -115,13 +141,17 @@ class S3Storage:
         )
 
     async def delete(self, key: str) -> None:
+        is_private(key)
         await asyncio.to_thread(self._client.delete_object, Bucket=self.bucket, Key=key)
 
     def url(self, key: str) -> str:
+        if is_private(key):
+            raise BadKey(key)  # a private original never gets a public address
         return f"{self.public_base_url}/{key}"
 
     def signed_url(self, key: str, *, seconds: int) -> str:
         """A short-lived link for a private object (evidence originals)."""
+        is_private(key)
         url: str = self._client.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=seconds
         )
