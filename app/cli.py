@@ -25,6 +25,7 @@ from app.checks import run_checks
 from app.config import Settings, explain, get_settings
 from app.contract.mock import create_mock_app
 from app.db import SessionMaker, create_engine, create_sessionmaker
+from app.errors import AppError
 from app.logging_setup import configure_logging
 from app.main import create_app
 from app.models.base import id_of
@@ -200,8 +201,10 @@ async def _import_roster(
         f"{report.total_rows} 行：新建 {created.people} 人、{created.households} 户，"
         f"更新 {updated.people} 人、{updated.households} 户，{report.unchanged} 行无变化。"
     )
+    if report.error_count > len(report.errors):
+        print(f"……以上是前 {len(report.errors)} 处。")
     if report.errors:
-        print(f"有 {len(report.errors)} 处问题，整份文件未写入。")
+        print(f"有 {report.error_count} 处问题，整份文件未写入。")
         raise SystemExit(1)
     print("已导入。" if apply else "只检查，未写入；确认无误后加 --apply 导入。")
 
@@ -297,7 +300,10 @@ def main(argv: list[str] | None = None) -> None:
             if not file.is_file():
                 raise SystemExit(f"找不到文件 {args.file}")
             data = file.read_bytes()
-            asyncio.run(_import_roster(settings, file.name, data, args.village_id, args.apply))
+            try:
+                asyncio.run(_import_roster(settings, file.name, data, args.village_id, args.apply))
+            except AppError as refused:  # a file the reader refused: its words, not a trace
+                raise SystemExit(f"{refused.detail}（{refused.code}）") from None
         case "openapi":
             _openapi(args.out)
         case "mock":

@@ -58,5 +58,8 @@ class ImportPublic(BaseModel):
     created: Tally = SchemaField(description="将新建（或已新建）的")
     updated: Tally = SchemaField(description="将更新（或已更新）的")
     unchanged: int = SchemaField(description="与花名册一致、无需改动的行数")
-    errors: list[RowError] = SchemaField(description="逐行的问题；有任何问题则整个文件不写入")
+    errors: list[RowError] = SchemaField(
+        description="逐行的问题（最多列出前 200 条）；有任何问题则整个文件不写入"
+    )
+    error_count: int = SchemaField(default=0, description="问题的总条数")
     created_at: ChinaDatetime

@@ -10,13 +10,14 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.china_time import utcnow
 from app.db import SessionMaker, dialect_name
-from app.errors import NotFound
+from app.errors import Conflict, NotFound
 from app.models.base import id_of
 from app.models.roster import Household, Person
 from app.models.roster_import import ImportPublic, ImportStatus, RosterImport, Tally
 from app.services import audit
-from app.services.identity import Location, Principal
+from app.services.identity import Location, Principal, ScopeRequired, own_village
 from app.services.kit import Background, read_table
 from app.services.roster.import_rows import (
     HouseholdPlan,
@@ -139,10 +140,12 @@ def present(record: RosterImport) -> ImportPublic:
         updated=Tally(**report.get("updated", {})),
         unchanged=report.get("unchanged", 0),
         errors=report.get("errors", []),
+        error_count=report.get("error_count", len(report.get("errors", []))),
         created_at=record.created_at,
     )
 
 
+KEPT_ERRORS = 200
 # A file this long is checked and applied in the background: the upload answers 202 at once
 # and the console polls done_rows, instead of a phone or proxy timing out on a long request.
 BACKGROUND_ROWS = 1000
@@ -169,7 +172,10 @@ async def _conclude(
         "created": created.model_dump(),
         "updated": updated.model_dump(),
         "unchanged": unchanged,
-        "errors": [e.model_dump() for e in plan.errors],
+        # A file of 100,000 bad rows is not kept as 100,000 problems: the first ones and the
+        # count tell the secretary what to fix.
+        "errors": [e.model_dump() for e in plan.errors[:KEPT_ERRORS]],
+        "error_count": len(plan.errors),
     }
     session.add(record)
     await session.flush()
@@ -205,9 +211,10 @@ async def import_roster(
 ) -> RosterImport:
     """Checks (and unless ``dry_run``, applies) a file. Given ``background``, a file of more
     than ``background_rows`` people answers at once with a ``running`` record instead."""
-    table = read_table(file_name, data)
+    home = await _refuse_while_running(session, principal, village_id)
+    table = await read_table(file_name, data)
     record = RosterImport(
-        village_id=village_id,
+        village_id=home,
         account_id=principal.account_id if principal.account_id > 0 else None,
         file_name=file_name[:200],
         status=ImportStatus.running,
@@ -224,6 +231,41 @@ async def import_roster(
     plan = await plan_rows(session, principal, table.rows, village_id=village_id, progress=progress)
     await _conclude(session, principal, record, plan)
     return record
+
+
+class ImportRunning(Conflict):
+    code = "roster.import_running"
+    detail = "这个村还有一份花名册正在导入，请等它完成后再上传。"
+
+
+async def _refuse_while_running(
+    session: AsyncSession, principal: Principal, village_id: int | None
+) -> int | None:
+    """One import at a time for a village (or, when no village is named, for the account):
+    a second big file would only race the first and double the work. Answers the village the
+    import is for, when it is one."""
+    if village_id is None:
+        try:
+            village_id = own_village(principal)
+        except ScopeRequired:
+            village_id = None
+    same = (
+        col(RosterImport.village_id) == village_id
+        if village_id is not None
+        else col(RosterImport.account_id) == principal.account_id
+    )
+    running = (
+        await session.exec(
+            select(RosterImport.id).where(
+                col(RosterImport.status) == ImportStatus.running,
+                col(RosterImport.created_at) > utcnow() - STALE_AFTER,
+                same,
+            )
+        )
+    ).first()
+    if running is not None:
+        raise ImportRunning()
+    return village_id
 
 
 class _BackgroundImport:
