@@ -1,11 +1,18 @@
 """Shared column types, constrained field types and the metadata naming convention."""
 
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Protocol, TypeVar
 
-from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+)
 from sqlalchemy import DateTime, MetaData, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -73,21 +80,41 @@ def enum_column(enum: type[StrEnum], length: int = 16) -> Any:
     return EnumText(enum, length)
 
 
-def _no_nul(text: str) -> str:
-    if "\x00" in text:
-        raise ValueError("含有不可见的空字符")
+# Marks that turn text around (a name shown as another) have no place in a roster.
+_BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Line breaks and tabs belong in a note or a body; nowhere in a name or a title.
+_LAYOUT = frozenset("\n\r\t")
+
+
+def text_problem(text: str, *, multiline: bool) -> str | None:
+    """What is wrong with text a person typed or a file carried, in Chinese, or None. The one
+    rule for the API's schemas and the roster import alike: no control characters (a bell, NUL,
+    escape codes; line breaks only where ``multiline``), no marks that reverse the text, and
+    something visible."""
+    for c in text:
+        if c in _BIDI_CONTROLS:
+            return "不能含有改变文字方向的控制字符"
+        kind = unicodedata.category(c)
+        if kind == "Cc" and not (multiline and c in _LAYOUT):
+            return "含有不可见的控制字符" if multiline else "含有换行、制表符或不可见的控制字符"
+        if kind in ("Cs", "Co", "Cn"):
+            return "含有无法显示的字符"
+    if text and not any(unicodedata.category(c)[0] in "LNPS" for c in text):
+        return "须含有看得见的文字"
+    return None
+
+
+def _one_line(text: str) -> str:
+    problem = text_problem(text, multiline=False)
+    if problem:
+        raise ValueError(problem)
     return text
 
 
-# Marks that turn text around (a name shown as another) have no place in a roster.
-_BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def _visible(text: str) -> str:
-    if any(c in _BIDI_CONTROLS for c in text):
-        raise ValueError("不能含有改变文字方向的控制字符")
-    if not any(unicodedata.category(c)[0] in "LNPS" for c in text):
-        raise ValueError("须含有看得见的文字")
+def _many_lines(text: str) -> str:
+    problem = text_problem(text, multiline=True)
+    if problem:
+        raise ValueError(problem)
     return text
 
 
@@ -97,14 +124,38 @@ def _nfkc(value: Any) -> Any:
     return unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value
 
 
+# Dates and times that enter: a village's records start after 1900 and plan no further than
+# 2100. Outside, the arithmetic on them (a week of shifts from 9999-12-31, a year of probation)
+# overflows; so they are refused at the door with a 422, in every schema alike.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2100, 12, 31)
+_OUT_OF_RANGE = "日期须在 1900 年到 2100 年之间"
+
+
+def _sane_day(day: date) -> date:
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValueError(_OUT_OF_RANGE)
+    return day
+
+
+def _sane_moment(moment: datetime) -> datetime:
+    _sane_day(moment.date())
+    return moment
+
+
+Day = Annotated[date, AfterValidator(_sane_day)]
+Moment = Annotated[datetime, AfterValidator(_sane_moment)]
+AwareMoment = Annotated[AwareDatetime, AfterValidator(_sane_moment)]
+
 DbId = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-    AfterValidator(_no_nul),
-    AfterValidator(_visible),
+    AfterValidator(_one_line),
 ]
-ShortText = Annotated[str, StringConstraints(max_length=500), AfterValidator(_no_nul)]
+ShortText = Annotated[str, StringConstraints(max_length=500), AfterValidator(_many_lines)]
+# Lengths are the field's own (SchemaField); these say what characters it may hold.
+Line = Annotated[str, AfterValidator(_one_line)]  # a title, a name of a thing
+Text = Annotated[str, AfterValidator(_many_lines)]  # a note, a reason, a body
 # [0-9], not \d: the pattern engine's \d takes any script's digits.
 Phone = Annotated[str, StringConstraints(pattern=r"^1[3-9][0-9]{9}$"), BeforeValidator(_nfkc)]
 ChinaDatetime = Annotated[

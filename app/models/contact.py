@@ -3,13 +3,21 @@ member's contact logs; and members' yearly pledges (亮承诺践诺) with progre
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StringConstraints
 from pydantic import Field as SchemaField
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
-from app.models.base import ChinaDatetime, DbId, UTCDateTime, created_at_field, enum_column
+from app.models.base import (
+    ChinaDatetime,
+    DbId,
+    Text,
+    UTCDateTime,
+    created_at_field,
+    enum_column,
+)
 from app.models.events import CoordType
 
 
@@ -115,7 +123,7 @@ class MyPairing(BaseModel):
 class ContactLogCreate(BaseModel):
     household_id: DbId
     kind: ContactKind
-    note: str = SchemaField(min_length=2, max_length=1000)
+    note: Text = SchemaField(min_length=2, max_length=1000)
     media_ids: list[DbId] = SchemaField(default_factory=list, max_length=9)
     lat: float | None = SchemaField(default=None, ge=-90, le=90)
     lng: float | None = SchemaField(default=None, ge=-180, le=180)
@@ -152,18 +160,20 @@ class ContactReport(BaseModel):
 
 class PledgeCreate(BaseModel):
     year: int = SchemaField(ge=2000, le=2100)
-    items: list[str] = SchemaField(min_length=1, max_length=10)
+    items: list[Annotated[Text, StringConstraints(min_length=1, max_length=500)]] = SchemaField(
+        min_length=1, max_length=10
+    )
 
 
 class ProgressCreate(BaseModel):
     item_index: int = SchemaField(ge=0, le=9)
-    note: str = SchemaField(min_length=2, max_length=1000)
+    note: Text = SchemaField(min_length=2, max_length=1000)
     media_ids: list[DbId] = SchemaField(default_factory=list, max_length=9)
 
 
 class AssessmentCreate(BaseModel):
     grade: PledgeGrade
-    note: str = SchemaField(min_length=1, max_length=1000)
+    note: Text = SchemaField(min_length=1, max_length=1000)
 
 
 class ProgressPublic(BaseModel):

@@ -11,7 +11,14 @@ from pydantic import Field as SchemaField
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
-from app.models.base import ChinaDatetime, DbId, UTCDateTime, created_at_field, enum_column
+from app.models.base import (
+    ChinaDatetime,
+    DbId,
+    Line,
+    UTCDateTime,
+    created_at_field,
+    enum_column,
+)
 
 
 class Metric(StrEnum):
@@ -59,7 +66,7 @@ class ScoreSheet(SQLModel, table=True):
 
 class Criterion(BaseModel):
     code: str = SchemaField(pattern=r"^[a-z][a-z0-9_]{1,31}$")
-    title: str = SchemaField(min_length=1, max_length=50)
+    title: Line = SchemaField(min_length=1, max_length=50)
     weight: int = SchemaField(ge=1, le=100)
     source: Literal["judged", "computed"]
     metric: Metric | None = None
@@ -84,7 +91,7 @@ class CriterionPublic(BaseModel):
 class ContestCreate(BaseModel):
     town_id: DbId | None = None
     year: int = SchemaField(ge=2000, le=2100)
-    title: str = SchemaField(min_length=2, max_length=100)
+    title: Line = SchemaField(min_length=2, max_length=100)
     prize_fen: int | None = SchemaField(default=None, ge=1, le=10**11)
     criteria: list[Criterion] = SchemaField(min_length=1, max_length=20)
 

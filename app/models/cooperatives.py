@@ -8,7 +8,7 @@ from pydantic import Field as SchemaField
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
-from app.models.base import ChinaDatetime, DbId, created_at_field
+from app.models.base import ChinaDatetime, Day, DbId, Line, Text, created_at_field
 
 
 class Cooperative(SQLModel, table=True):
@@ -61,11 +61,11 @@ Fen = SchemaField(ge=0, le=10**12)
 
 class CooperativeCreate(BaseModel):
     branch_id: DbId
-    name: str = SchemaField(min_length=2, max_length=100)
-    industry: str = SchemaField(
+    name: Line = SchemaField(min_length=2, max_length=100)
+    industry: Line = SchemaField(
         min_length=1, max_length=20, description="产业，如 黑猪、肉驴、芦笋、光伏"
     )
-    founded_at: date
+    founded_at: Day
     leader_person_id: DbId
     member_person_ids: list[DbId] = SchemaField(default_factory=list, max_length=2000)
 
@@ -101,13 +101,13 @@ class CooperativePublic(BaseModel):
 
 class HonourCreate(BaseModel):
     year: int = SchemaField(ge=2000, le=2100)
-    title: str = SchemaField(
+    title: Line = SchemaField(
         min_length=2, max_length=50, description="称号，如 优秀共产党员、文明家庭"
     )
     person_id: DbId | None = None
     household_id: DbId | None = None
     village_id: DbId | None = None
-    citation: str = SchemaField(min_length=2, max_length=2000)
+    citation: Text = SchemaField(min_length=2, max_length=2000)
 
     @model_validator(mode="after")
     def _one(self) -> "HonourCreate":

@@ -11,7 +11,7 @@ from pydantic import Field as SchemaField
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
-from app.models.base import ChinaDatetime, DbId, created_at_field, enum_column
+from app.models.base import ChinaDatetime, Day, DbId, Text, created_at_field, enum_column
 
 
 class DevelopmentStage(StrEnum):
@@ -65,7 +65,7 @@ class StepRule(BaseModel):
 class CaseCreate(BaseModel):
     person_id: DbId
     branch_id: DbId
-    applied_at: date
+    applied_at: Day
 
 
 class Votes(BaseModel):
@@ -76,8 +76,8 @@ class Votes(BaseModel):
 
 class CaseStepCreate(BaseModel):
     step: str = SchemaField(min_length=2, max_length=32)
-    done_at: date
-    note: str | None = SchemaField(default=None, max_length=1000)
+    done_at: Day
+    note: Text | None = SchemaField(default=None, max_length=1000)
     participants: list[DbId] = SchemaField(default_factory=list, max_length=10)
     votes: Votes | None = None
 

@@ -2,9 +2,9 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 from pydantic import Field as SchemaField
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -12,7 +12,10 @@ from sqlmodel import Field, SQLModel
 from app.models.base import (
     ChinaDatetime,
     DbId,
+    Line,
+    Moment,
     ShortText,
+    Text,
     UTCDateTime,
     created_at_field,
     enum_column,
@@ -134,7 +137,7 @@ class Venue(BaseModel):
     lng: float = SchemaField(ge=-180, le=180)
     radius_m: int = SchemaField(default=200, ge=10, le=5000)
     coord_type: CoordType = "gcj02"
-    name: str | None = SchemaField(
+    name: Line | None = SchemaField(
         default=None, max_length=100, description="会场名称，印在海报上，如“村委会二楼会议室”"
     )
 
@@ -142,20 +145,22 @@ class Venue(BaseModel):
 class Agenda(BaseModel):
     """ "1+x": the fixed theory study ("1") and the chosen items ("x")."""
 
-    fixed: str = SchemaField(default="学习习近平新时代中国特色社会主义思想", max_length=200)
-    items: list[str] = SchemaField(default_factory=list, max_length=10)
+    fixed: Line = SchemaField(default="学习习近平新时代中国特色社会主义思想", max_length=200)
+    items: list[Annotated[Line, StringConstraints(max_length=200)]] = SchemaField(
+        default_factory=list, max_length=10
+    )
 
 
 class EventCreate(BaseModel):
     branch_id: DbId
     kind: EventKind
-    title: str = SchemaField(min_length=1, max_length=100)
-    theme: str | None = SchemaField(default=None, max_length=200)
+    title: Line = SchemaField(min_length=1, max_length=100)
+    theme: Line | None = SchemaField(default=None, max_length=200)
     agenda: Agenda | None = None
-    starts_at: datetime
-    ends_at: datetime
-    checkin_opens_at: datetime | None = None
-    checkin_closes_at: datetime | None = None
+    starts_at: Moment
+    ends_at: Moment
+    checkin_opens_at: Moment | None = None
+    checkin_closes_at: Moment | None = None
     late_after_minutes: int = SchemaField(default=10, ge=0, le=240)
     venue: Venue | None = None
     rule_code: str | None = SchemaField(default=None, max_length=64)
@@ -239,7 +244,7 @@ class ReviewCheckin(BaseModel):
 
 
 class LeaveCreate(BaseModel):
-    reason: str = SchemaField(min_length=2, max_length=500)
+    reason: Text = SchemaField(min_length=2, max_length=500)
 
 
 class LeaveDecision(BaseModel):

@@ -3,15 +3,18 @@
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict
 from pydantic import Field as SchemaField
 from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import (
     MONTH_PATTERN,
+    AwareMoment,
     ChinaDatetime,
     DbId,
+    Line,
+    Text,
     UTCDateTime,
     created_at_field,
     enum_column,
@@ -80,14 +83,14 @@ class PostLike(SQLModel, table=True):
 
 
 class PostCreate(BaseModel):
-    title: str = SchemaField(min_length=1, max_length=100)
-    body: str = SchemaField(default="", max_length=5000)
+    title: Line = SchemaField(min_length=1, max_length=100)
+    body: Text = SchemaField(default="", max_length=5000)
     category: Category
     village_id: DbId | None = None
     media_ids: list[DbId] = SchemaField(default_factory=list, max_length=9)
     disclosure_period: str | None = SchemaField(default=None, pattern=MONTH_PATTERN)
     pinned: bool = False
-    publish_at: AwareDatetime | None = SchemaField(
+    publish_at: AwareMoment | None = SchemaField(
         default=None, description="定时发布：到这个时间才出现在信息流里（带时区）"
     )
     mask_personal_data: bool = SchemaField(
@@ -97,7 +100,7 @@ class PostCreate(BaseModel):
 
 class ReviewDecision(BaseModel):
     decision: str = SchemaField(pattern="^(approve|reject)$")
-    reason: str | None = SchemaField(default=None, max_length=500)
+    reason: Text | None = SchemaField(default=None, max_length=500)
 
 
 class PostMedia(BaseModel):

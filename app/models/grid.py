@@ -10,7 +10,15 @@ from pydantic import Field as SchemaField
 from sqlalchemy import JSON, Index
 from sqlmodel import Field, SQLModel
 
-from app.models.base import ChinaDatetime, DbId, UTCDateTime, created_at_field, enum_column
+from app.models.base import (
+    ChinaDatetime,
+    DbId,
+    Line,
+    Text,
+    UTCDateTime,
+    created_at_field,
+    enum_column,
+)
 from app.models.events import CoordType
 from app.models.points import EntryPublic
 
@@ -165,8 +173,8 @@ class EvidenceUse(SQLModel, table=True):
 
 class TaskCreate(BaseModel):
     category: TaskCategory
-    title: str = SchemaField(min_length=1, max_length=100)
-    description: str = SchemaField(default="", max_length=2000)
+    title: Line = SchemaField(min_length=1, max_length=100)
+    description: Text = SchemaField(default="", max_length=2000)
     lat: float | None = SchemaField(default=None, ge=-90, le=90)
     lng: float | None = SchemaField(default=None, ge=-180, le=180)
     coord_type: CoordType = "gcj02"
@@ -185,7 +193,7 @@ class TaskCreate(BaseModel):
 
 class TransitionCreate(BaseModel):
     action: TaskAction
-    note: str | None = SchemaField(default=None, max_length=1000)
+    note: Text | None = SchemaField(default=None, max_length=1000)
     media_ids: list[DbId] = SchemaField(default_factory=list, max_length=9)
 
 
@@ -245,7 +253,7 @@ class ScoreCreate(BaseModel):
     household_id: DbId
     rule_code: str = SchemaField(min_length=1, max_length=64)
     quantity: int | None = SchemaField(default=None, ge=1, le=1000)
-    note: str | None = SchemaField(default=None, max_length=500)
+    note: Text | None = SchemaField(default=None, max_length=500)
     media_ids: list[DbId] = SchemaField(default_factory=list, max_length=9)
 
 

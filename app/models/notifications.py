@@ -13,7 +13,15 @@ from pydantic import Field as SchemaField
 from sqlalchemy import JSON, Index
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
-from app.models.base import ChinaDatetime, DbId, UTCDateTime, created_at_field, enum_column
+from app.models.base import (
+    ChinaDatetime,
+    DbId,
+    Line,
+    Text,
+    UTCDateTime,
+    created_at_field,
+    enum_column,
+)
 
 
 class NotificationKind(StrEnum):
@@ -215,8 +223,8 @@ class Audience(BaseModel):
 
 
 class NoticeCreate(BaseModel):
-    title: str = SchemaField(min_length=1, max_length=100)
-    body: str = SchemaField(min_length=1, max_length=2000)
+    title: Line = SchemaField(min_length=1, max_length=100)
+    body: Text = SchemaField(min_length=1, max_length=2000)
     audience: Audience = SchemaField(default_factory=Audience)
     party_members_only: bool = False
 

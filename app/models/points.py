@@ -11,7 +11,9 @@ from sqlmodel import Field, SQLModel
 from app.models.base import (
     ChinaDatetime,
     DbId,
+    Line,
     ShortText,
+    Text,
     UTCDateTime,
     created_at_field,
     enum_column,
@@ -226,7 +228,7 @@ class ScoringRuleCreate(BaseModel):
         title="规则代码",
         description="规则代码；不填则由标题的拼音生成（如 huanjing_weisheng），在本镇内不重复",
     )
-    title: str = SchemaField(min_length=1, max_length=100)
+    title: Line = SchemaField(min_length=1, max_length=100)
     ledger: Ledger
     points: int = SchemaField(ge=-100_000, le=100_000)
     unit: Unit = Unit.once
@@ -246,7 +248,7 @@ class ScoringRuleCreate(BaseModel):
 
 
 class ScoringRuleUpdate(BaseModel):
-    title: str | None = SchemaField(default=None, min_length=1, max_length=100)
+    title: Line | None = SchemaField(default=None, min_length=1, max_length=100)
     points: int | None = SchemaField(default=None, ge=-100_000, le=100_000)
     daily_cap: int | None = Cap
     monthly_cap: int | None = Cap
@@ -393,7 +395,7 @@ class Leaderboard(BaseModel):
 
 
 class AppealCreate(BaseModel):
-    reason: str = SchemaField(min_length=2, max_length=500)
+    reason: Text = SchemaField(min_length=2, max_length=500)
 
 
 class AppealDecisionKind(StrEnum):

@@ -6,12 +6,21 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic import Field as SchemaField
 from sqlalchemy import JSON, Index
 from sqlmodel import Field, SQLModel
 
-from app.models.base import ChinaDatetime, DbId, UTCDateTime, created_at_field, enum_column
+from app.models.base import (
+    AwareMoment,
+    ChinaDatetime,
+    DbId,
+    Line,
+    Text,
+    UTCDateTime,
+    created_at_field,
+    enum_column,
+)
 
 
 class ProposalStage(StrEnum):
@@ -87,17 +96,17 @@ Count = SchemaField(ge=0, le=100_000)
 
 class ProposalCreate(BaseModel):
     village_id: DbId | None = None
-    title: str = SchemaField(min_length=2, max_length=100)
-    content: str = SchemaField(min_length=1, max_length=5000)
-    held_at: AwareDatetime = SchemaField(description="党支部会提议的时间")
+    title: Line = SchemaField(min_length=2, max_length=100)
+    content: Text = SchemaField(min_length=1, max_length=5000)
+    held_at: AwareMoment = SchemaField(description="党支部会提议的时间")
     expected: int | None = SchemaField(default=None, ge=1, le=100_000)
     present: int = SchemaField(ge=1, le=100_000)
-    note: str | None = SchemaField(default=None, max_length=1000)
+    note: Text | None = SchemaField(default=None, max_length=1000)
 
 
 class StepCreate(BaseModel):
     stage: Literal["deliberated", "reviewed", "resolved"]
-    held_at: AwareDatetime
+    held_at: AwareMoment
     body: Literal["villagers", "representatives"] | None = SchemaField(
         default=None, description="决议的会议：村民会议 villagers 或村民代表会议 representatives"
     )
@@ -106,7 +115,7 @@ class StepCreate(BaseModel):
     in_favour: int = SchemaField(ge=0, le=100_000)
     against: int = SchemaField(default=0, ge=0, le=100_000)
     abstain: int = SchemaField(default=0, ge=0, le=100_000)
-    note: str | None = SchemaField(default=None, max_length=1000)
+    note: Text | None = SchemaField(default=None, max_length=1000)
     media_ids: list[DbId] = SchemaField(default_factory=list, max_length=9)
 
     @model_validator(mode="after")
@@ -120,16 +129,16 @@ class StepCreate(BaseModel):
 
 class PublicationCreate(BaseModel):
     kind: Literal["resolution", "result"]
-    body: str = SchemaField(min_length=1, max_length=5000)
+    body: Text = SchemaField(min_length=1, max_length=5000)
     media_ids: list[DbId] = SchemaField(default_factory=list, max_length=9)
 
 
 class ObjectionCreate(BaseModel):
-    reason: str = SchemaField(min_length=2, max_length=1000)
+    reason: Text = SchemaField(min_length=2, max_length=1000)
 
 
 class ObjectionAnswer(BaseModel):
-    answer: str = SchemaField(min_length=2, max_length=1000)
+    answer: Text = SchemaField(min_length=2, max_length=1000)
 
 
 class StepView(BaseModel):

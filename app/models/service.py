@@ -1,7 +1,7 @@
 """Daily service at the village office: the duty rota (坐班值班) and villagers' service requests
 (代办, 群众诉求) that the cadre on duty takes, with their history and the requester's rating."""
 
-from datetime import date, datetime, time
+from datetime import datetime, time
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -9,7 +9,17 @@ from pydantic import Field as SchemaField
 from sqlalchemy import JSON, Index
 from sqlmodel import Field, SQLModel
 
-from app.models.base import ChinaDatetime, DbId, UTCDateTime, created_at_field, enum_column
+from app.models.base import (
+    ChinaDatetime,
+    Day,
+    DbId,
+    Line,
+    Moment,
+    Text,
+    UTCDateTime,
+    created_at_field,
+    enum_column,
+)
 
 
 class DutyShift(SQLModel, table=True):
@@ -89,10 +99,10 @@ class ServiceStep(SQLModel, table=True):
 class ShiftCreate(BaseModel):
     village_id: DbId | None = None
     person_id: DbId
-    date: date
+    date: Day
     # A clock time on ``date`` (09:00), or a full time with its offset.
-    starts_at: time | datetime
-    ends_at: time | datetime
+    starts_at: time | Moment
+    ends_at: time | Moment
     repeat_days: int = SchemaField(
         default=1, ge=1, le=7, description="连排天数：1 为当天，7 为从 date 起的一整周"
     )
@@ -128,14 +138,14 @@ class Handler(BaseModel):
 
 class ServiceRequestCreate(BaseModel):
     kind: ServiceKind
-    title: str = SchemaField(min_length=2, max_length=100)
-    description: str = SchemaField(min_length=1, max_length=2000)
+    title: Line = SchemaField(min_length=2, max_length=100)
+    description: Text = SchemaField(min_length=1, max_length=2000)
     media_ids: list[DbId] = SchemaField(default_factory=list, max_length=9)
 
 
 class ServiceTransition(BaseModel):
     action: ServiceAction
-    note: str | None = SchemaField(default=None, max_length=500)
+    note: Text | None = SchemaField(default=None, max_length=500)
     person_id: DbId | None = SchemaField(default=None, description="reassign：交给谁办理")
 
     @model_validator(mode="after")
@@ -149,7 +159,7 @@ class ServiceTransition(BaseModel):
 
 class RatingCreate(BaseModel):
     stars: int = SchemaField(ge=1, le=5)
-    comment: str | None = SchemaField(default=None, max_length=500)
+    comment: Text | None = SchemaField(default=None, max_length=500)
 
 
 class StepPublic(BaseModel):

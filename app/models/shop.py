@@ -9,7 +9,15 @@ from pydantic import Field as SchemaField
 from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
-from app.models.base import ChinaDatetime, DbId, UTCDateTime, created_at_field, enum_column
+from app.models.base import (
+    ChinaDatetime,
+    DbId,
+    Line,
+    Text,
+    UTCDateTime,
+    created_at_field,
+    enum_column,
+)
 from app.models.roster import OWN_VILLAGE
 
 
@@ -82,7 +90,7 @@ class ShopRedemption(SQLModel, table=True):
 
 class GoodsCreate(BaseModel):
     village_id: DbId | None = SchemaField(default=None, description=OWN_VILLAGE)
-    name: str = SchemaField(min_length=1, max_length=100)
+    name: Line = SchemaField(min_length=1, max_length=100)
     points: int = SchemaField(ge=1, le=1_000_000)
     stock: int = SchemaField(default=0, ge=0, le=1_000_000)
     media_id: DbId | None = None
@@ -91,7 +99,7 @@ class GoodsCreate(BaseModel):
 
 
 class GoodsUpdate(BaseModel):
-    name: str | None = SchemaField(default=None, min_length=1, max_length=100)
+    name: Line | None = SchemaField(default=None, min_length=1, max_length=100)
     points: int | None = SchemaField(default=None, ge=1, le=1_000_000)
     media_id: DbId | None = None
     monthly_limit: int | None = SchemaField(default=None, ge=1, le=1000)
@@ -103,7 +111,7 @@ class Restock(BaseModel):
     cost_yuan: Decimal = SchemaField(
         ge=0, le=10_000_000, decimal_places=2, description="采购金额（元）"
     )
-    note: str | None = SchemaField(default=None, max_length=200)
+    note: Text | None = SchemaField(default=None, max_length=200)
 
 
 class GoodsPublic(BaseModel):

