@@ -125,12 +125,15 @@ async def test_the_whole_road_to_the_feed_and_the_compliance_report(
     [v1] = [i for i in compliance.json()["items"] if i["village_id"] == world.ids["v1"]]
     assert "disclosure_village" in v1["published"]
 
-    across = await client.get(
-        "/api/v1/proposals",
-        params={"village_id": world.ids["v1"]},
-        headers=world.auth("w1_villager"),
-    )
-    assert across.json()["items"] == []  # another town's villager
+    # Another town's villager, and another village's in the same town: the list answers as
+    # the item does (issue 27, item 12), "not found".
+    for stranger in ("w1_villager", "v2_villager"):
+        across = await client.get(
+            "/api/v1/proposals",
+            params={"village_id": world.ids["v1"]},
+            headers=world.auth(stranger),
+        )
+        assert across.status_code == 404 and across.json()["code"] == "village.not_found"
     public = await client.get("/api/v1/proposals", headers=world.auth("v1_villager"))
     [shown] = public.json()["items"]
     assert shown["stage"] == "result_published"

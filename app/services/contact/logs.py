@@ -46,7 +46,9 @@ async def _visit_points(
         )
     except (scoring_rules.RuleUnknown, scoring_rules.RuleDisabled):
         return None  # the town has no such rule (yet): the visit is kept, without points
-    if Ledger(rule.ledger) is not Ledger.member:
+    if Ledger(rule.ledger) is not Ledger.member or rule.daily_cap is None:
+        # A visit is the member's own word: without a daily cap (a rule from before caps were
+        # required) it would earn without limit, so it earns nothing until one is set.
         return None
     posting = scoring_rules.posting_for(
         rule,

@@ -11,7 +11,14 @@ from app.models.cooperatives import Honour, HonourCreate
 from app.models.feed import Category, PostCreate
 from app.models.roster import Household, Person, Village
 from app.services import audit, feed
-from app.services.identity import Location, Principal, caller_person, covers, home_towns
+from app.services.identity import (
+    Location,
+    Principal,
+    caller_person,
+    covers,
+    home_towns,
+    location_of,
+)
 from app.services.kit import Page, WechatGateway, keyset_page
 
 
@@ -28,9 +35,13 @@ async def confer(
         if data.person_id is not None
         else await session.get(Household, data.household_id)
     )
-    if honoured is None or honoured.town_id is None:
+    # The honoured must be someone the caller administers, and of the village named: with an
+    # id from elsewhere the caller would put a stranger's name on their own feed.
+    if honoured is None or honoured.town_id is None or not covers(principal, location_of(honoured)):
         raise HonouredNotFound()
     village_id = data.village_id or honoured.village_id
+    if honoured.village_id is not None and village_id != honoured.village_id:
+        raise HonouredNotFound()
     where = Location(town_id=honoured.town_id, village_id=village_id)
     if not covers(principal, where):
         raise HonouredNotFound()

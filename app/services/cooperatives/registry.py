@@ -19,7 +19,14 @@ from app.models.cooperatives import (
 )
 from app.models.roster import Branch, Person
 from app.services import audit
-from app.services.identity import Location, Principal, caller_person, covers, home_towns
+from app.services.identity import (
+    Location,
+    Principal,
+    caller_person,
+    covers,
+    home_towns,
+    location_of,
+)
 from app.services.kit import Page, keyset_page
 from app.services.roster import get_in_scope, names_of
 
@@ -31,7 +38,7 @@ class CooperativeNotFound(NotFound):
 
 class PeopleElsewhere(Unprocessable):
     code = "cooperative.people_elsewhere"
-    detail = "带头人和成员须是本镇登记的人员。"
+    detail = "带头人和成员须是该党支部所在村（镇级支部：您管辖范围内）登记的人员。"
 
 
 def _where(cooperative: Cooperative) -> Location:
@@ -47,14 +54,20 @@ async def register(
 ) -> Cooperative:
     branch = await get_in_scope(session, principal, Branch, data.branch_id)
     wanted = {data.leader_person_id, *data.member_person_ids}
-    found = (
-        await session.exec(
-            select(Person.id).where(
-                col(Person.id).in_(wanted), col(Person.town_id) == branch.town_id
-            )
+    people = (await session.exec(select(Person).where(col(Person.id).in_(wanted)))).all()
+    # The branch's own villagers (a town-level branch: people of the town the caller covers):
+    # an id from another village would put a stranger's name on this branch's register.
+    ours = [
+        p
+        for p in people
+        if p.town_id == branch.town_id
+        and (
+            p.village_id == branch.village_id
+            if branch.village_id is not None
+            else covers(principal, location_of(p))
         )
-    ).all()
-    if len(found) != len(wanted):
+    ]
+    if len(ours) != len(wanted):
         raise PeopleElsewhere()
     cooperative = Cooperative(
         town_id=branch.town_id,

@@ -32,6 +32,8 @@ DEFAULT_RULES: list[
         False,
         False,
     ),
+    # A member's own report of a visit to a paired household: capped per day (two visits).
+    ("contact_visit", "党员联系户走访", Ledger.member, 2, Unit.once, (4, 20, None), False, False),
     ("lead_coop", "支部领办合作社", Ledger.member, 20, Unit.once, (None, None, 40), True, True),
     (
         "absent_unexcused",

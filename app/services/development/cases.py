@@ -24,7 +24,7 @@ from app.models.roster import Branch, Person
 from app.services import audit
 from app.services.development import notices
 from app.services.development.steps import BY_CODE, ORDER, STEPS, VOTED, add_months
-from app.services.identity import Location, Principal, covers, scope_clause
+from app.services.identity import Location, Principal, covers, location_of, scope_clause
 from app.services.kit import Page, WechatGateway, keyset_page
 from app.services.roster import get_in_scope
 
@@ -81,7 +81,21 @@ class UnknownStep(Unprocessable):
 
 class PersonElsewhere(Unprocessable):
     code = "development.person_elsewhere"
-    detail = "申请人须是该党支部所在镇登记的人员，且还不是党员。"
+    detail = "申请人须是该党支部所在村（镇级支部：所在镇）登记的人员，且还不是党员。"
+
+
+def _may_join(principal: Principal, branch: Branch, person: Person) -> bool:
+    """An applicant of this branch: not yet a member, of the branch's own village (a village's
+    branch recruits its villagers) and not placed in another branch; for a town-level branch,
+    of its town and someone the caller covers. Another village's admin never reaches a name
+    outside their village through a case."""
+    if person.is_party_member or person.town_id != branch.town_id:
+        return False
+    if person.branch_id is not None and person.branch_id != branch.id:
+        return False
+    if branch.village_id is not None:
+        return person.village_id == branch.village_id
+    return person.branch_id == branch.id or covers(principal, location_of(person))
 
 
 def where_of(case: DevelopmentCase) -> Location:
@@ -97,7 +111,7 @@ async def open_case(
 ) -> DevelopmentCase:
     branch = await get_in_scope(session, principal, Branch, data.branch_id)
     person = await session.get(Person, data.person_id)
-    if person is None or person.town_id != branch.town_id or person.is_party_member:
+    if person is None or not _may_join(principal, branch, person):
         raise PersonElsewhere()
     if data.applied_at > today():
         raise TooEarly("申请日期不能晚于今天。")
@@ -147,15 +161,22 @@ async def steps_of(
     return found
 
 
-async def _introducers(session: AsyncSession, case: DevelopmentCase, ids: list[int]) -> None:
+async def _introducers(
+    session: AsyncSession, principal: Principal, case: DevelopmentCase, ids: list[int]
+) -> None:
     chosen = set(ids)
     if len(chosen) != 2 or case.person_id in chosen:
         raise ParticipantsRequired()
     people = (await session.exec(select(Person).where(col(Person.id).in_(chosen)))).all()
+    # Full members of the case's branch, or members the caller administers: an id from
+    # elsewhere is refused like any other wrong introducer.
     full = [
         p
         for p in people
-        if p.is_party_member and not p.is_probationary_member and p.town_id == case.town_id
+        if p.is_party_member
+        and not p.is_probationary_member
+        and p.town_id == case.town_id
+        and (p.branch_id == case.branch_id or covers(principal, location_of(p)))
     ]
     if len(full) != 2:
         raise ParticipantsRequired("入党介绍人须是两名正式党员（预备党员不能作介绍人）。")
@@ -203,13 +224,14 @@ async def add_step(
         raise TooEarly(f"最早 {earliest:%Y年%m月%d日} 才能进行这一步。")
     votes = _congress(data) if data.step in VOTED else None
     if data.step == "introducers":
-        await _introducers(session, case, list(data.participants))
+        await _introducers(session, principal, case, list(data.participants))
     person = await session.get(Person, case.person_id)
     assert person is not None
     if data.step == "branch_committee_review":
         case.notice_post_id = await notices.publish(session, principal, case, person, wechat=wechat)
     if data.step == "approval":
         person.is_party_member, person.is_probationary_member = True, True
+        person.branch_id = case.branch_id  # a member belongs to the branch that admitted them
     if data.step == "full_approval":
         person.is_probationary_member = False
     session.add(person)

@@ -11,9 +11,10 @@ from app.china_time import to_china
 from app.models.base import id_of
 from app.models.development import DevelopmentCase
 from app.models.notifications import NotificationKind
-from app.models.roster import Person, Role, RoleGrant, ScopeType
+from app.models.roster import Person, Role
 from app.services.development.cases import next_due, steps_of
 from app.services.development.steps import STEPS
+from app.services.identity import Location, acting_for
 from app.services.notifications import notify
 
 
@@ -30,15 +31,8 @@ async def remind_overdue(session: AsyncSession, *, now: datetime) -> int:
         due, kind = next_due(case, {s.step: s for s in done[id_of(case)]})
         if kind != "deadline" or due is None or due >= today:
             continue
-        admins = (
-            await session.exec(
-                select(RoleGrant.person_id).where(
-                    col(RoleGrant.role) == Role.branch_admin,
-                    col(RoleGrant.scope_type) == ScopeType.branch,
-                    col(RoleGrant.scope_id) == case.branch_id,
-                )
-            )
-        ).all()
+        branch = Location(town_id=case.town_id, branch_id=case.branch_id)
+        admins = await acting_for(session, branch, [Role.branch_admin])
         person = await session.get(Person, case.person_id)
         step = STEPS[case.done_steps]
         told += await notify(

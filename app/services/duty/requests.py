@@ -13,7 +13,7 @@ from app.china_time import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.models.base import id_of
 from app.models.notifications import NotificationKind
-from app.models.roster import ADMIN_ROLES, Person, RoleGrant, Town, Village
+from app.models.roster import Town, Village
 from app.models.service import (
     DutyShift,
     RatingCreate,
@@ -26,7 +26,15 @@ from app.models.service import (
 )
 from app.services import audit, media
 from app.services.duty.shifts import on_duty
-from app.services.identity import Location, Principal, bound_person, covers, scope_clause
+from app.services.identity import (
+    Location,
+    Principal,
+    acts_for,
+    bound_person,
+    covers,
+    location_of,
+    scope_clause,
+)
 from app.services.kit import Page, keyset_page
 from app.services.notifications import notify
 
@@ -144,22 +152,10 @@ def _may_act(principal: Principal, request: ServiceRequest) -> bool:
 
 
 async def _serves_village(session: AsyncSession, person_id: int, village: Village) -> bool:
-    """A cadre who may take the village's requests: an admin over it, or on its rota."""
-    person = await session.get(Person, person_id)
-    if person is None:
-        return False
-    grants = (
-        await session.exec(
-            select(RoleGrant).where(
-                col(RoleGrant.person_id) == person_id, col(RoleGrant.role).in_(ADMIN_ROLES)
-            )
-        )
-    ).all()
-    for grant in grants:
-        if grant.village_id == village.id or (
-            grant.village_id is None and grant.town_id == village.town_id
-        ):
-            return True
+    """A cadre who may take the village's requests: an admin over it (live grants only), or on
+    its rota."""
+    if await acts_for(session, person_id, location_of(village)):
+        return True
     shift = (
         await session.exec(
             select(DutyShift.id).where(

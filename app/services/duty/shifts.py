@@ -168,7 +168,11 @@ async def today(
     people = {p.id for _, p in shifts}
     posts: dict[int, str] = {}
     for grant in (
-        await session.exec(select(RoleGrant).where(col(RoleGrant.person_id).in_(people)))
+        await session.exec(
+            select(RoleGrant).where(
+                col(RoleGrant.person_id).in_(people), col(RoleGrant.revoked_at).is_(None)
+            )
+        )
     ).all():
         word = _ROLE_WORDS.get(Role(grant.role))
         if word and (grant.scope_type != ScopeType.village or grant.scope_id == village.id):

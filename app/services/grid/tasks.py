@@ -26,7 +26,7 @@ from app.models.roster import ADMIN_ROLES, Grid, Role, RoleGrant, ScopeType, Tow
 from app.services import audit
 from app.services.grid import evidence
 from app.services.grid import flow as grid_flow
-from app.services.identity import Principal, covers, location_of, scope_clause
+from app.services.identity import Principal, acts_for, covers, location_of, scope_clause
 from app.services.kit import Page, geo, keyset_page
 from app.services.notifications import notify
 
@@ -109,21 +109,8 @@ async def _only_grid_of(session: AsyncSession, person_id: int) -> int:
 
 
 async def _check_assignee(session: AsyncSession, grid: Grid, person_id: int) -> None:
-    grants = (
-        await session.exec(
-            select(RoleGrant).where(
-                col(RoleGrant.person_id) == person_id,
-                col(RoleGrant.role) == Role.grid_worker,
-                col(RoleGrant.revoked_at).is_(None),
-            )
-        )
-    ).all()
-    serves = any(
-        (g.scope_type == ScopeType.grid and g.scope_id == grid.id)
-        or (g.scope_type == ScopeType.village and g.scope_id == grid.village_id)
-        for g in grants
-    )
-    if not serves:
+    """A grid worker of this grid, or of its whole village (live grants only)."""
+    if not await acts_for(session, person_id, location_of(grid), [Role.grid_worker]):
         raise AssigneeInvalid()
 
 

@@ -11,6 +11,7 @@ from app.services.identity.defaults import (
     own_town,
     own_village,
 )
+from app.services.identity.grants import acting_for, acts_for
 from app.services.identity.person import NotBound, bound_person, caller_person, home_towns
 from app.services.identity.principal import load_principal
 from app.services.identity.scopes import (
@@ -30,6 +31,8 @@ __all__ = [
     "Principal",
     "ScopeRequired",
     "TokenPair",
+    "acting_for",
+    "acts_for",
     "auth",
     "bound_person",
     "caller_person",

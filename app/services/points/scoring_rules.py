@@ -51,6 +51,15 @@ class RuleInvalid(Unprocessable):
     detail = "分值不能为 0。"
 
 
+class CapRequired(Unprocessable):
+    code = "points.cap_required"
+    detail = "这条规则按本人申报计分（如党员走访 contact_visit），须设每日上限（daily_cap）。"
+
+
+# Rules whose points follow from what the earner reports alone: each needs a daily cap.
+SELF_REPORTED = frozenset({"contact_visit"})
+
+
 class RuleNotFound(NotFound):
     code = "points.rule_not_found"
     detail = "找不到该积分规则。"
@@ -106,6 +115,8 @@ async def create_rule(
         assert town.id is not None
         town_id = town.id
     code = data.code or await free_code(session, town_id=town_id, title=data.title)
+    if code in SELF_REPORTED and data.daily_cap is None:
+        raise CapRequired()
     clash = await session.execute(
         select(ScoringRule.id).where(
             col(ScoringRule.town_id) == town_id,
@@ -149,6 +160,8 @@ async def update_rule(
             del changes[key]
     if changes.get("points") == 0:
         raise RuleInvalid()
+    if rule.code in SELF_REPORTED and "daily_cap" in changes and changes["daily_cap"] is None:
+        raise CapRequired()
     await audit.record_updated(
         session,
         actor=principal,

@@ -28,13 +28,13 @@ from app.services.identity import (
     ScopeRequired,
     caller_person,
     covers,
-    home_towns,
+    location_of,
     own_village,
     scope_clause,
 )
 from app.services.kit import Page, WechatGateway, keyset_page
 from app.services.proposals import rules
-from app.services.roster import get_in_scope
+from app.services.roster import VillageNotFound, get_in_scope
 
 WATCHERS = ADMIN_ROLES | {Role.supervisor}
 PUBLISHED = (ProposalStage.resolution_published, ProposalStage.result_published)
@@ -256,18 +256,20 @@ async def published(
     limit: int,
     cursor: str | None,
 ) -> Page[Proposal]:
-    """A village's published proposals with their whole history, for its villagers (and for
-    the supervisors and admins who may see more through the admin list)."""
+    """A village's published proposals with their whole history: for its own villagers, and
+    for those who administer or supervise it. The same readers as one proposal (``readable``)
+    and as the village's disclosures in the feed: another village's list is "not found"."""
     person = await caller_person(session, principal)
-    village = village_id if village_id is not None else (person.village_id if person else None)
-    if village is None:
+    wanted = village_id if village_id is not None else (person.village_id if person else None)
+    if wanted is None:
         raise ScopeRequired("请填写 village_id：要看哪个村的议题。")
-    towns = await home_towns(session, principal)
+    village = await session.get(Village, wanted)
+    ours = person is not None and person.village_id == wanted
+    if village is None or not (ours or covers(principal, location_of(village), WATCHERS)):
+        raise VillageNotFound()
     stmt = select(Proposal).where(
-        col(Proposal.village_id) == village, col(Proposal.stage).in_(PUBLISHED)
+        col(Proposal.village_id) == wanted, col(Proposal.stage).in_(PUBLISHED)
     )
-    if towns is not None:  # public within the town, not across towns
-        stmt = stmt.where(col(Proposal.town_id).in_(towns))
     return await keyset_page(
         session, stmt, order_by=[col(Proposal.id)], limit=limit, cursor=cursor, descending=True
     )
