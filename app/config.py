@@ -81,7 +81,8 @@ class Settings(BaseSettings):
     s3_public_base_url: str | None = None
     s3_public_read_acl: bool = False
     media_max_bytes: int = Field(default=15 * 1024 * 1024, ge=1024)
-    # /docs, /redoc and /openapi.json; a county may keep its API's map off the internet.
+    # /docs, /redoc and /openapi.json. On by default in development; off in production (the
+    # API's map is an attacker's map too) unless XZ_DOCS_ENABLED=true says otherwise.
     docs_enabled: bool = True
     media_max_pixels: int = Field(default=40_000_000, ge=1_000_000)
     # Decoding a 12 MP photo takes ~100 MB; bounding the parallel work bounds the memory.
@@ -124,6 +125,12 @@ class Settings(BaseSettings):
         if self.wechat_miniprogram_state is not None:
             return self.wechat_miniprogram_state
         return "formal" if self.env == "production" else "developer"
+
+    @model_validator(mode="after")
+    def _docs_off_in_production(self) -> "Settings":
+        if self.env == "production" and "docs_enabled" not in self.model_fields_set:
+            self.docs_enabled = False
+        return self
 
     @model_validator(mode="after")
     def _known_kinds(self) -> "Settings":

@@ -66,3 +66,13 @@ def read_paper(response: httpx.Response, *, signed: bool = True) -> PaperView:
     book = load_workbook(io.BytesIO(response.content))
     sheet = book.worksheets[0]
     return _view(sheet, file_name, book, signed=signed)
+
+
+def pdf_pages(data: bytes) -> int:
+    """Pages as a PDF reader counts them: the last page tree's /Count (a PDF written a page at a
+    time carries each earlier tree as an incremental update)."""
+    import re
+
+    counts = re.findall(rb"/Type /Pages\s*/Count (\d+)", data)
+    assert counts, "no page tree"
+    return int(counts[-1])

@@ -21,6 +21,7 @@ _ALWAYS = (
 )
 # Answers that carry tokens must not sit in any cache on the way.
 _TOKEN_PATHS = ("/api/v1/auth/",)
+_API_PATHS = ("/api/",)
 # The console pages load only what the app serves: ReDoc's bundle would fetch its logo from a CDN,
 # and an office without a way out (or a tampered page) must not reach anything else.
 _CONSOLE_PATHS = ("/docs", "/redoc")
@@ -58,6 +59,10 @@ class RequestContextMiddleware:
                 for name, value in _ALWAYS:
                     headers.setdefault(name, value)
                 if scope["path"].startswith(_TOKEN_PATHS):
+                    headers["Cache-Control"] = "no-store"
+                elif scope["path"].startswith(_API_PATHS) and "cache-control" not in headers:
+                    # What the API answers is someone's: their points, their village's roster,
+                    # an export. No browser, proxy or WeChat cache keeps it unless a route says.
                     headers["Cache-Control"] = "no-store"
                 if scope["path"].startswith(_CONSOLE_PATHS):
                     headers["Content-Security-Policy"] = _CONSOLE_POLICY

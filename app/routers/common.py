@@ -57,7 +57,9 @@ def spreadsheet(paper: Paper) -> Response:
         f'attachment; filename="{paper.ascii_name}.xlsx"; '
         f"filename*=UTF-8''{quote(paper.name + '.xlsx')}"
     )
-    return Response(paper.data, media_type=XLSX, headers={"Content-Disposition": disposition})
+    # Exports are personal data (names, phones, points): never kept by a cache.
+    headers = {"Content-Disposition": disposition, "Cache-Control": "no-store"}
+    return Response(paper.data, media_type=XLSX, headers=headers)
 
 
 def printable(data: bytes, *, pdf: bool, name: str, ascii_name: str) -> Response:
@@ -70,7 +72,7 @@ def printable(data: bytes, *, pdf: bool, name: str, ascii_name: str) -> Response
     return Response(
         data,
         media_type="application/pdf" if pdf else "image/png",
-        headers={"Content-Disposition": disposition, "Cache-Control": "no-cache"},
+        headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
     )
 
 

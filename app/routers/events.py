@@ -123,7 +123,9 @@ async def event_poster(
 ) -> Response:
     if format == "code":
         image = await poster_service.poster_code(session, principal, event_id, qr=qr, wechat=wechat)
-        return Response(image, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
+        return Response(
+            image, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"}
+        )
     data = await poster_service.poster(
         session,
         principal,

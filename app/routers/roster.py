@@ -240,21 +240,22 @@ async def list_people(
     cursor: Cursor = None,
     format: Literal["json", "xlsx"] = "json",
 ) -> Any:
-    if format == "xlsx":
-        return spreadsheet(
-            await roster_service.sheets.export(session, principal, village_id=village_id)
-        )
     wanted = roster_service.PeopleFilter(
         q, village_id, branch_id, grid_id, household_id, is_party_member
     )
+    if format == "xlsx":
+        return spreadsheet(await roster_service.sheets.export(session, principal, wanted))
     page = await roster_service.find_people(session, principal, wanted, limit=limit, cursor=cursor)
     return page_answer(page, PersonPublic)
 
 
 @router.get(
     "/door-plates",
-    summary="门牌码：每户一个二维码，A4 每页 8 户（format=pdf 全部页，png 为第 page 页）",
-    description="网格员扫门牌码即打开该户的现场打分。码是随机的，单看码看不出是哪一户。",
+    summary="门牌码：每户一个二维码，A4 每页 8 户（pdf 自第 page 页起至多 25 页；png 一页）",
+    description=(
+        "网格员扫门牌码即打开该户的现场打分。码是随机的，单看码看不出是哪一户。"
+        "农户多的村分批打印：page=1 为第 1–25 页，page=26 为第 26–50 页，以此类推。"
+    ),
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}, "image/png": {}}}},
 )

@@ -9,6 +9,7 @@ import zxingcpp
 from PIL import Image
 
 from tests.factories import World
+from tests.papers import pdf_pages
 from tests.routers.test_events import VENUE, make_event, poster_token
 
 A4_150_DPI = (1240, 1754)
@@ -73,7 +74,7 @@ async def test_door_plates_print_eight_a_page_and_open_only_for_that_grid(
     )
     assert beyond.status_code == 422 and beyond.json()["code"] == "roster.no_such_page"
     pdf = await client.get(plates, headers=world.auth("v1_admin"))
-    assert pdf.content[:5] == b"%PDF-" and pdf.content.count(b"/Type /Page\n") == 2
+    assert pdf.content[:5] == b"%PDF-" and pdf_pages(pdf.content) == 2
     assert (await client.get(plates, headers=world.auth("v2_villager"))).status_code == 403
     other_village = await client.get(
         plates, params={"village_id": world.ids["v1"]}, headers=world.auth("v2_admin")

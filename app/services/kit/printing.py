@@ -2,8 +2,9 @@
 prints on its own printer, as PNG (one page) or PDF (every page, at the page's true size)."""
 
 import io
+import tempfile
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import segno
@@ -100,6 +101,18 @@ def png(page: Page) -> bytes:
     out = io.BytesIO()
     page.image.save(out, format="PNG", optimize=True, dpi=(DPI, DPI))
     return out.getvalue()
+
+
+def pdf_of(pages: Iterable[Page]) -> bytes:
+    """A PDF written a page at a time as ``pages`` draws them (a generator), so only one A4
+    page (~6.5 MB of pixels) is held at once however many there are. Blocking: call it in a
+    worker thread."""
+    with tempfile.TemporaryFile() as out:
+        for index, page in enumerate(pages):
+            page.image.save(out, format="PDF", resolution=float(DPI), append=index > 0)
+            page.image.close()
+        out.seek(0)
+        return out.read()
 
 
 def pdf(pages: Sequence[Page]) -> bytes:

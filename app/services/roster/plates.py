@@ -3,6 +3,10 @@ grid) and fixed by the door. A grid worker scans it and the on-site score opens 
 household filled in. The code is random: read alone, it names no one; only a grid worker of
 that household's grid (or of its whole village) can turn it into the household."""
 
+import asyncio
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import col, select
@@ -17,6 +21,11 @@ from app.services.kit import printing
 from app.services.roster.lookup import VillageNotFound
 
 PER_PAGE = 8  # two across, four down: each plate about 10 × 7 cm
+# Sheets in one PDF: 200 households, a few MB. A larger village prints in batches (page=26…):
+# a request's cost is bounded whatever the village's size.
+SHEETS_PER_PDF = 25
+# Plates are drawn one request at a time per process: each page drawn holds ~6.5 MB.
+_drawing = asyncio.Semaphore(1)
 _CELL = (printing.A4[0] // 2, printing.A4[1] // 4)
 
 
@@ -46,7 +55,17 @@ async def household_by_plate(session: AsyncSession, principal: Principal, code: 
     return found
 
 
-def _plate(page: printing.Page, slot: int, home: Household, place: str) -> None:
+@dataclass(frozen=True, slots=True)
+class _Plate:
+    """What one plate shows, read from the rows before drawing leaves the event loop."""
+
+    code: str
+    number: str | None
+    head_name: str
+    place: str
+
+
+def _plate(page: printing.Page, slot: int, home: _Plate) -> None:
     width, height = _CELL
     left, top = (slot % 2) * width, (slot // 2) * height
     margin = 24
@@ -57,14 +76,29 @@ def _plate(page: printing.Page, slot: int, home: Household, place: str) -> None:
     )
     side = height - 4 * margin
     corner = (left + 2 * margin, top + 2 * margin)
-    page.code(home.plate_code, (*corner, corner[0] + side, corner[1] + side))
+    page.code(home.code, (*corner, corner[0] + side, corner[1] + side))
     x = left + 3 * margin + side
     room = width - (x - left) - 2 * margin
-    page.text((x, top + 2 * margin + 10), place, 26, fill=printing.GREY, max_width=room)
+    page.text((x, top + 2 * margin + 10), home.place, 26, fill=printing.GREY, max_width=room)
     number = f"{home.number} 号" if home.number else ""
     page.text((x, top + 2 * margin + 70), number, 44, fill=printing.RED, max_width=room)
     page.text((x, top + 2 * margin + 150), f"户主：{home.head_name}", 32, max_width=room)
-    page.text((x, top + height - 3 * margin - 10), home.plate_code, 24, fill=printing.GREY)
+    page.text((x, top + height - 3 * margin - 10), home.code, 24, fill=printing.GREY)
+
+
+def _sheets(font: Path, plates: Sequence[_Plate], sheets: range) -> Iterator[printing.Page]:
+    for index in sheets:
+        page = printing.Page(font)
+        for slot, home in enumerate(plates[index * PER_PAGE : (index + 1) * PER_PAGE]):
+            _plate(page, slot, home)
+        if not plates:
+            page.text((printing.A4[0] // 2, 400), "本村（网格）还没有农户", 48, anchor="mm")
+        yield page
+
+
+def _draw(font: Path, plates: Sequence[_Plate], sheets: range, as_pdf: bool) -> bytes:
+    pages = _sheets(font, plates, sheets)
+    return printing.pdf_of(pages) if as_pdf else printing.png(next(pages))
 
 
 async def door_plates(
@@ -94,19 +128,22 @@ async def door_plates(
         for g in (await session.exec(select(Grid).where(col(Grid.village_id) == village.id))).all()
     }
     count = max(1, -(-len(homes) // PER_PAGE))
-    if not as_pdf and not 1 <= page_number <= count:
+    if not 1 <= page_number <= count:
         raise NoSuchSheet(f"门牌码共 {count} 页，没有第 {page_number} 页。")
-    # A PNG is one page: only that page's codes are drawn.
-    wanted_pages = range(count) if as_pdf else [page_number - 1]
-    pages = []
-    for index in wanted_pages:
-        page = printing.Page(font_path)
-        for slot, home in enumerate(homes[index * PER_PAGE : (index + 1) * PER_PAGE]):
-            place = f"{village.name} {grids.get(home.grid_id, '')}".strip()
-            _plate(page, slot, home, place)
-        if not homes:
-            page.text((printing.A4[0] // 2, 400), "本村（网格）还没有农户", 48, anchor="mm")
-        pages.append(page)
+    # A PNG is one sheet; a PDF the sheets from page_number on, SHEETS_PER_PDF at the most.
+    last = min(count, page_number - 1 + SHEETS_PER_PDF) if as_pdf else page_number
+    sheets = range(page_number - 1, last)
+    plates = [
+        _Plate(
+            code=home.plate_code,
+            number=home.number,
+            head_name=home.head_name,
+            place=f"{village.name} {grids.get(home.grid_id, '')}".strip(),
+        )
+        for home in homes[sheets.start * PER_PAGE : sheets.stop * PER_PAGE]
+    ]
+    async with _drawing:
+        data = await asyncio.to_thread(_draw, font_path, plates, range(len(sheets)), as_pdf)
     await audit.record(
         session,
         actor=principal,
@@ -114,6 +151,11 @@ async def door_plates(
         target_type="village",
         target_id=id_of(village),
         where=location_of(village),
-        after={"households": len(homes), "grid_id": grid_id, "pages": len(pages)},
+        after={
+            "households": len(homes),
+            "grid_id": grid_id,
+            "pages": len(sheets),
+            "first_page": page_number,
+        },
     )
-    return printing.pdf(pages) if as_pdf else printing.png(pages[0])
+    return data

@@ -56,14 +56,8 @@ def _equal(model: Any, **values: object) -> list[Any]:
     ]
 
 
-async def find_people(
-    session: AsyncSession,
-    principal: Principal,
-    wanted: PeopleFilter,
-    *,
-    limit: int,
-    cursor: str | None,
-) -> Page[Person]:
+def people_filters(wanted: PeopleFilter) -> list[Any]:
+    """The conditions of a people search: the list and its spreadsheet export select alike."""
     filters = _equal(
         Person,
         village_id=wanted.village_id,
@@ -72,7 +66,18 @@ async def find_people(
         household_id=wanted.household_id,
         is_party_member=wanted.is_party_member,
     )
-    filters += _matching(wanted.q, Person.name, Person.phone)
+    return filters + _matching(wanted.q, Person.name, Person.phone)
+
+
+async def find_people(
+    session: AsyncSession,
+    principal: Principal,
+    wanted: PeopleFilter,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> Page[Person]:
+    filters = people_filters(wanted)
     return await list_in_scope(
         session, principal, Person, limit=limit, cursor=cursor, filters=filters
     )

@@ -1,6 +1,7 @@
 """The 花名册 as a spreadsheet: the empty template, and the roster exported in the very same
 columns, so that export → edit in Excel → import changes only what was edited."""
 
+from dataclasses import asdict
 from typing import Any
 
 from sqlmodel import col, select
@@ -12,6 +13,7 @@ from app.services import audit
 from app.services.identity import Location, Principal, scope_clause
 from app.services.kit import Column, Paper, Sheet, paper
 from app.services.roster.import_rows import COLUMNS
+from app.services.roster.search import PeopleFilter, people_filters
 
 _WIDTHS = [10, 14, 14, 10, 8, 10, 10, 20, 8, 10, 6, 10]
 # 手机号 and 户号 as text, or Excel shows 1.38E+10 and drops leading zeros.
@@ -29,11 +31,10 @@ def template() -> Paper:
     return paper.paper("花名册模板", "roster-template", [sheet])
 
 
-async def export(session: AsyncSession, principal: Principal, *, village_id: int | None) -> Paper:
-    """The roster with phone numbers: personal data, so who took it and when is audited."""
-    stmt: Any = select(Person).where(scope_clause(principal, Person))
-    if village_id is not None:
-        stmt = stmt.where(col(Person.village_id) == village_id)
+async def export(session: AsyncSession, principal: Principal, wanted: PeopleFilter) -> Paper:
+    """The roster with phone numbers, the same people the list shows for ``wanted``: personal
+    data, so who took it and when (and which filter) is audited."""
+    stmt: Any = select(Person).where(scope_clause(principal, Person), *people_filters(wanted))
     people = (await session.exec(stmt.order_by(col(Person.village_id), col(Person.id)))).all()
 
     async def named(model: Any, ids: set[int | None]) -> dict[int, Any]:
@@ -81,7 +82,7 @@ async def export(session: AsyncSession, principal: Principal, *, village_id: int
         target_type="person",
         target_id="export",
         where=where,
-        after={"people": len(rows), "village_id": village_id},
+        after={"people": len(rows), **{k: v for k, v in asdict(wanted).items() if v is not None}},
     )
     place = (
         villages[next(iter(places))].name if len(places) == 1 and places <= villages.keys() else ""
