@@ -11,8 +11,7 @@ from app.errors import NotFound
 from app.models.media import MediaPrivate, MediaPublic, Purpose
 from app.routers.common import RowId
 from app.services import media as media_service
-from app.services.kit import LocalStorage, Storage
-from app.services.kit.storage import BadKey, is_private
+from app.services.kit import BadKey, LocalStorage, Storage, is_private
 
 _CONTENT_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 

@@ -472,8 +472,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 门牌码：每户一个二维码，A4 每页 8 户（format=pdf 全部页，png 为第 page 页）
-         * @description 网格员扫门牌码即打开该户的现场打分。码是随机的，单看码看不出是哪一户。
+         * 门牌码：每户一个二维码，A4 每页 8 户（pdf 自第 page 页起至多 25 页；png 一页）
+         * @description 网格员扫门牌码即打开该户的现场打分。码是随机的，单看码看不出是哪一户。农户多的村分批打印：page=1 为第 1–25 页，page=26 为第 26–50 页，以此类推。
          *
          *     调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
          */
@@ -5442,9 +5442,15 @@ export interface components {
             unchanged: number;
             /**
              * Errors
-             * @description 逐行的问题；有任何问题则整个文件不写入
+             * @description 逐行的问题（最多列出前 200 条）；有任何问题则整个文件不写入
              */
             errors: components["schemas"]["RowError"][];
+            /**
+             * Error Count
+             * @description 问题的总条数
+             * @default 0
+             */
+            error_count: number;
             /**
              * Created At
              * @description 创建时间（+08:00）
@@ -12273,7 +12279,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict。code：`idempotency.in_flight` */
+            /** @description Conflict。code：`idempotency.in_flight`、`roster.import_running` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -12282,7 +12288,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content Too Large。code：`request.too_large` */
+            /** @description Content Too Large。code：`request.too_large`、`roster.too_large` */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -12662,7 +12668,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`points.rule_village_mismatch`、`request.validation`、`scope.required` */
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`points.cap_required`、`points.rule_village_mismatch`、`request.validation`、`scope.required` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -12751,7 +12757,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content。code：`points.rule_invalid`、`request.validation` */
+            /** @description Unprocessable Content。code：`points.cap_required`、`points.rule_invalid`、`request.validation` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -19819,6 +19825,15 @@ export interface operations {
             };
             /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`village.not_found` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

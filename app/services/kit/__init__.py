@@ -25,7 +25,14 @@ from app.services.kit.group_commit import GroupCommit
 from app.services.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, keyset_page
 from app.services.kit.paper import Column, Paper, Sheet
 from app.services.kit.qr_tokens import QrSettings
-from app.services.kit.storage import PRIVATE_PREFIX, LocalStorage, Storage, create_storage
+from app.services.kit.storage import (
+    PRIVATE_PREFIX,
+    BadKey,
+    LocalStorage,
+    Storage,
+    create_storage,
+    is_private,
+)
 from app.services.kit.tables import Table, UnsupportedFile, read_table
 from app.services.kit.wechat import SendResult, WechatGateway, create_wechat_http
 from app.services.kit.wechat_push import PushRejected, SubscribeEvent
@@ -36,6 +43,7 @@ __all__ = [
     "PRIVATE_PREFIX",
     "Answers",
     "Background",
+    "BadKey",
     "Claims",
     "Column",
     "GroupCommit",
@@ -57,6 +65,7 @@ __all__ = [
     "geo",
     "idempotency",
     "images",
+    "is_private",
     "keyset_page",
     "outside_venue",
     "paper",
