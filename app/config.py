@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     # Check-ins arriving while earlier ones are being written are written together (group
     # commit; on PostgreSQL one statement per table per group). Off writes each alone.
     group_checkins: bool = True
-    # The same for redemptions at the points shop's till.
+    # The same for redemptions at the points shop (the redemption writer).
     group_redemptions: bool = True
 
     jwt_secret: str = DEV_JWT_SECRET

@@ -22,7 +22,7 @@ from app.services.kit import (
     WechatGateway,
     idempotency,
 )
-from app.services.shop import Till
+from app.services.shop import RedemptionWriter
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -32,14 +32,14 @@ async def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
-async def get_checkin_door(request: Request) -> scans.Door:
-    door: scans.Door = request.app.state.checkin_door
-    return door
+async def get_checkin_writer(request: Request) -> scans.CheckinWriter:
+    writer: scans.CheckinWriter = request.app.state.checkin_writer
+    return writer
 
 
-async def get_till(request: Request) -> Till:
-    till: Till = request.app.state.till
-    return till
+async def get_redemption_writer(request: Request) -> RedemptionWriter:
+    writer: RedemptionWriter = request.app.state.redemption_writer
+    return writer
 
 
 async def get_pending(request: Request) -> idempotency.Pending | None:
@@ -122,8 +122,8 @@ async def get_qr_settings(request: Request) -> QrSettings:
 
 
 QrSettingsDep = Annotated[QrSettings, Depends(get_qr_settings)]
-CheckinDoorDep = Annotated[scans.Door, Depends(get_checkin_door)]
-TillDep = Annotated[Till, Depends(get_till)]
+CheckinWriterDep = Annotated[scans.CheckinWriter, Depends(get_checkin_writer)]
+RedemptionWriterDep = Annotated[RedemptionWriter, Depends(get_redemption_writer)]
 PendingDep = Annotated[idempotency.Pending | None, Depends(get_pending)]
 CacheDep = Annotated[Cache, Depends(get_cache)]
 WechatDep = Annotated[WechatGateway, Depends(get_wechat)]

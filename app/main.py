@@ -48,14 +48,14 @@ from app.routers import (
 )
 from app.services.events import scans
 from app.services.kit import (
-    Answers,
     Background,
-    Claims,
+    IdempotencyAnswerWriter,
+    IdempotencyClaimWriter,
     WechatGateway,
     create_storage,
     create_wechat_http,
 )
-from app.services.shop import Till
+from app.services.shop import RedemptionWriter
 
 log = logging.getLogger("xiangzhi")
 
@@ -123,13 +123,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         writers = 2 if grouped else settings.database_pool_size
         return {"writers": writers if postgres else 1, "most": 200 if grouped else 1}
 
-    app.state.checkin_door = scans.Door(app.state.sessionmaker, **shape(settings.group_checkins))
+    app.state.checkin_writer = scans.CheckinWriter(
+        app.state.sessionmaker, **shape(settings.group_checkins)
+    )
     # A village shop's rush on one item is rung up in groups the same way.
-    app.state.till = Till(app.state.sessionmaker, **shape(settings.group_redemptions))
+    app.state.redemption_writer = RedemptionWriter(
+        app.state.sessionmaker, **shape(settings.group_redemptions)
+    )
     # Every phone's write claims its Idempotency-Key in a commit of its own, and most store
     # their answer in one after: at a rush, these are written together.
-    app.state.claims = Claims(app.state.sessionmaker, **shape(True))
-    app.state.answers = Answers(app.state.sessionmaker, **shape(True))
+    app.state.claim_writer = IdempotencyClaimWriter(app.state.sessionmaker, **shape(True))
+    app.state.answer_writer = IdempotencyAnswerWriter(app.state.sessionmaker, **shape(True))
     scheduler = None
     if settings.redis_url is None and app.state.run_jobs_in_process:
         # No Redis, so no separate worker: this single process runs the periodic jobs itself.
@@ -151,9 +155,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        for desk in (app.state.checkin_door, app.state.till, app.state.claims, app.state.answers):
-            await desk.idle()
-            log.info("group commit: %s", desk.summary())
+        for writer in (
+            app.state.checkin_writer,
+            app.state.redemption_writer,
+            app.state.claim_writer,
+            app.state.answer_writer,
+        ):
+            await writer.idle()
+            log.info("group commit: %s", writer.summary())
         await app.state.background.close()
         if scheduler is not None:
             scheduler.cancel()

@@ -94,7 +94,8 @@ Reached = tuple[Callable[..., Any], type | None]  # a function, and the class it
 
 
 def _through(node: ast.expr, namespace: dict[str, Any]) -> type | None:
-    """The class of ours a method call goes through (``door.submit`` with ``door: Door``)."""
+    """The class of ours a method call goes through (``writer.submit`` with
+    ``writer: CheckinWriter``)."""
     if isinstance(node, ast.Attribute):
         owner = _resolve(node.value, namespace)
         if isinstance(owner, type) and _ours(owner):

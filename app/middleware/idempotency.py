@@ -76,7 +76,7 @@ class IdempotencyMiddleware:
 
         try:
             outcome = await claims.claim(
-                state.claims,
+                state.claim_writer,
                 owner=owner,
                 key=key,
                 request_hash=digest.hexdigest(),
@@ -118,7 +118,7 @@ class IdempotencyMiddleware:
         stored: bool | None = False
         try:
             await self.app(scope, replay_receive, answer.capture)
-            stored = await self._store(state.answers, pending, answer)
+            stored = await self._store(state.answer_writer, pending, answer)
             if stored and settings.fault_pause_after_commit:
                 await asyncio.sleep(settings.fault_pause_after_commit)
         finally:
@@ -135,7 +135,7 @@ class IdempotencyMiddleware:
 
     @staticmethod
     async def _store(
-        answers: claims.Answers, pending: idempotency.Pending, answer: "_Answer"
+        answers: claims.IdempotencyAnswerWriter, pending: idempotency.Pending, answer: "_Answer"
     ) -> bool | None:
         """Commits the write with its answer. False: nothing to keep (the retry may run again);
         None: another request took the claim over, so this one's write was rolled back."""

@@ -126,7 +126,7 @@ def _nfkc(value: Any) -> Any:
 
 # Dates and times that enter: a village's records start after 1900 and plan no further than
 # 2100. Outside, the arithmetic on them (a week of shifts from 9999-12-31, a year of probation)
-# overflows; so they are refused at the door with a 422, in every schema alike.
+# overflows; so they are refused on the way in with a 422, in every schema alike.
 EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2100, 12, 31)
 _OUT_OF_RANGE = "日期须在 1900 年到 2100 年之间"
 

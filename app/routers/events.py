@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Response
 
 from app.deps import (
     AdminUser,
-    CheckinDoorDep,
+    CheckinWriterDep,
     CurrentUser,
     Cursor,
     Limit,
@@ -150,13 +150,13 @@ async def check_in(
     body: CheckinCreate,
     principal: CurrentUser,
     qr: QrSettingsDep,
-    door: CheckinDoorDep,
+    writer: CheckinWriterDep,
     response: Response,
 ) -> Any:
     return created_or_found(
         response,
         await checkin_service.check_in(
-            door, principal=principal, event_id=event_id, data=body, qr=qr
+            writer, principal=principal, event_id=event_id, data=body, qr=qr
         ),
     )
 

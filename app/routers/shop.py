@@ -11,10 +11,10 @@ from app.deps import (
     Cursor,
     Limit,
     PendingDep,
+    RedemptionWriterDep,
     SessionDep,
     SettingsDep,
     StorageDep,
-    TillDep,
     require_roles,
 )
 from app.models.common import ListPage
@@ -114,12 +114,12 @@ async def list_goods(
 async def redeem(
     body: RedemptionCreate,
     principal: CurrentUser,
-    till: TillDep,
+    writer: RedemptionWriterDep,
     settings: SettingsDep,
     pending: PendingDep,
 ) -> Any:
     redemption = await shop_service.redeem(
-        till,
+        writer,
         principal=principal,
         data=body,
         reservation_days=settings.shop_reservation_days,

@@ -1,8 +1,8 @@
-"""A village shop's rush: households redeeming at once are rung up together at the till (group
-commit), and each still hears exactly its own answer: its redemption, or why not (the stock
-ran out, the balance is short, the monthly limit is reached), with nothing oversold, no point
-lost or made, its own audit entry and inbox message, and under an Idempotency-Key its answer
-stored in the same commit as the redemption."""
+"""A village shop's rush: households redeeming at once are rung up together by the redemption writer
+(group commit), and each still hears exactly its own answer: its redemption, or why not (the stock
+ran out, the balance is short, the monthly limit is reached), with nothing oversold, no point lost
+or made, its own audit entry and inbox message, and under an Idempotency-Key its answer stored in
+the same commit as the redemption."""
 
 import asyncio
 from dataclasses import dataclass
@@ -25,7 +25,7 @@ from app.models.shop import ShopGoods, ShopRedemption
 from app.services.identity import Principal
 from app.services.kit import idempotency
 from app.services.points import chain, ledger
-from app.services.shop import Till
+from app.services.shop import RedemptionWriter
 from app.services.shop.orders import Order
 from tests.factories import Login, World
 from tests.routers.test_shop import balance, goods, redeem, stock
@@ -92,7 +92,7 @@ async def test_a_rush_is_rung_up_together_and_each_household_hears_its_own(
     )
 
     if _postgres(app):
-        assert app.state.till.largest > 1, "the rush was never rung up together"
+        assert app.state.redemption_writer.largest > 1, "the rush was never rung up together"
     won = [(h, a) for h, a in zip(taps, answers, strict=True) if a.status_code == 201]
     assert len(won) == 15, [a.text for a in answers]
     refused = {a.json()["code"] for a in answers if a.status_code != 201}
@@ -194,14 +194,14 @@ def _order(home: Home, goods_id: int, quantity: int = 1) -> Order:
 
 async def _ring_up(
     app: FastAPI, orders: list[Order], receipts: list[idempotency.Receipt | None] | None = None
-) -> tuple[Till, list[Any]]:
-    """Hands the orders to a till of one writer in one go: they are written as one group."""
-    till = Till(app.state.sessionmaker, writers=1)
+) -> tuple[RedemptionWriter, list[Any]]:
+    """Hands the orders to a one-thread redemption writer in one go: written as one group."""
+    writer = RedemptionWriter(app.state.sessionmaker, writers=1)
     kept = receipts or [None] * len(orders)
     answers = await asyncio.gather(
-        *(till.submit(o, r) for o, r in zip(orders, kept, strict=True)), return_exceptions=True
+        *(writer.submit(o, r) for o, r in zip(orders, kept, strict=True)), return_exceptions=True
     )
-    return till, answers
+    return writer, answers
 
 
 async def test_a_group_refuses_each_order_for_its_own_reason_and_writes_the_rest(
@@ -221,10 +221,10 @@ async def test_a_group_refuses_each_order_for_its_own_reason_and_writes_the_rest
         _order(second, 2**31 - 1),  # no such goods
         _order(last, limited["id"]),
     ]
-    till, answers = await _ring_up(app, orders)
+    writer, answers = await _ring_up(app, orders)
 
     if _postgres(app):
-        assert till.largest == len(orders), "the orders were not rung up as one group"
+        assert writer.largest == len(orders), "the orders were not rung up as one group"
     codes = [a.code if isinstance(a, AppError) else "ok" for a in answers]
     assert codes == [
         "ok",
@@ -259,14 +259,14 @@ async def test_a_spend_the_ledger_refuses_sends_the_group_one_by_one(
     item = await goods(client, world, points=PRICE, stock=10)
 
     async def read_before_a_deduction(session: Any, households: set[int]) -> dict[int, int]:
-        # The balances as the till would have read them just before a grid worker's
-        # deduction landed: the till lets the second order in, the ledger's lock refuses it.
+        # The balances as the writer would have read them just before a grid worker's
+        # deduction landed: the writer lets the second order in, the ledger's lock refuses it.
         return dict.fromkeys(households, 100)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("app.services.shop.till._balances", read_before_a_deduction)
-        till, answers = await _ring_up(app, [_order(h, item["id"]) for h in homes])
-    assert till.largest == 0  # the group failed whole, and each order was written alone
+        patch.setattr("app.services.shop.redemption_writer._balances", read_before_a_deduction)
+        writer, answers = await _ring_up(app, [_order(h, item["id"]) for h in homes])
+    assert writer.largest == 0  # the group failed whole, and each order was written alone
     assert not isinstance(answers[0], Exception) and not isinstance(answers[2], Exception)
     assert isinstance(answers[1], AppError) and answers[1].code == "shop.insufficient_points"
     assert answers[1].detail == "积分余额不足：现有 40 分，需要 60 分。"

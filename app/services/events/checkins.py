@@ -21,7 +21,7 @@ from app.services.points import ledger
 
 
 class CheckinError(BadRequest):
-    """A scan refused at the door: each reason has its own code."""
+    """A scan refused before the check-in writer: each reason has its own code."""
 
 
 class Closed(CheckinError):
@@ -134,8 +134,8 @@ async def _member(session: AsyncSession, principal: Principal) -> Member:
 def _admit(
     event: PartyEvent, person: Member, data: CheckinCreate, qr: QrSettings, now: datetime
 ) -> dict[str, Any]:
-    """The door's checks, in the order a member would want to hear them; the attendance to
-    keep, as its columns."""
+    """The checks before the check-in writer, in the order a member would want to hear them;
+    the attendance to keep, as its columns."""
     checked = qr_tokens.check(qr, data.token, qr_tokens.Purpose.event, id_of(event), now=now)
     if checked is None:
         raise QrInvalid()
@@ -172,7 +172,7 @@ def _admit(
 
 
 async def check_in(
-    door: scans.Door,
+    writer: scans.CheckinWriter,
     *,
     principal: Principal,
     event_id: int,
@@ -183,13 +183,13 @@ async def check_in(
 
     The hot path of a Party day: the event and its rule come from a minute's cache, the repeat
     check is the INSERT itself (``ON CONFLICT DO NOTHING``), and the points go through the
-    ledger's Core path. The door's reads use a short session, closed before the scan is
-    handed to the door, which writes it with the scans arriving beside it (group commit) and
-    has committed it when this returns: no connection, and on SQLite no lock, is held while a
+    ledger's Core path. The checks read in a short session, closed before the scan is handed
+    to the check-in writer, which writes it with the scans arriving beside it (group commit)
+    and has committed it when this returns: no connection, and on SQLite no lock, is held while a
     scan waits for its group."""
-    async with door.sessionmaker() as reading:
+    async with writer.sessionmaker() as reading:
         let_in = await _let_in(reading, principal, event_id, data, qr)
-    return await door.submit(let_in) if isinstance(let_in, scans.Scan) else let_in
+    return await writer.submit(let_in) if isinstance(let_in, scans.Scan) else let_in
 
 
 async def _let_in(

@@ -1,6 +1,6 @@
-"""What happens to a scan once the door has let it in: its attendance and, by the event's
-rule, member points through the ledger (once); written by the door in a transaction of its
-own, alone at a quiet moment or with the scans arriving beside it (group commit; on
+"""What happens to a scan once the checks have let it in: its attendance and, by the event's
+rule, member points through the ledger (once); written by the check-in writer in a transaction
+of its own, alone at a quiet moment or with the scans arriving beside it (group commit; on
 PostgreSQL one statement per table for the whole group)."""
 
 from collections.abc import Sequence
@@ -21,7 +21,7 @@ from app.services.points import ledger, scoring_rules
 
 @dataclass(frozen=True, slots=True)
 class Member:
-    """Who is checking in, as the door needs them."""
+    """Who is checking in, as the check-in writer needs them."""
 
     id: int
     town_id: int | None
@@ -84,16 +84,16 @@ async def award_points(
 
 @dataclass(frozen=True, slots=True)
 class Scan:
-    """A scan let in at the door, to be written (alone, or with others at a burst)."""
+    """A scan let in by the checks, to be written (alone, or with others at a burst)."""
 
     event: PartyEvent
     member: Member
-    record: dict[str, Any]  # the attendance's columns, as the door made them
+    record: dict[str, Any]  # the attendance's columns, as the checks made them
     principal: Principal
     request_id: str | None
 
 
-class Door(GroupCommit[Scan, tuple[Attendance, bool]]):
+class CheckinWriter(GroupCommit[Scan, tuple[Attendance, bool]]):
     """Where scans wait to be written: together at a burst, alone at a quiet moment."""
 
     async def together(
@@ -107,7 +107,7 @@ class Door(GroupCommit[Scan, tuple[Attendance, bool]]):
 
 async def write_scan(session: AsyncSession, scan: Scan) -> tuple[Attendance, bool]:
     """One scan's attendance and points, in the caller's transaction, recorded as the scanning
-    request's (the door's writer runs outside it)."""
+    request's (the check-in writer runs outside it)."""
     attendance, person = _fresh(scan), scan.member
     if not await rows.insert_row(session, attendance, skip_conflict=True):
         # Already checked in (a retry, or the member's other phone got there first).

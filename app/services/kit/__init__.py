@@ -19,7 +19,7 @@ from app.services.kit import (
     wechat_push,
 )
 from app.services.kit.background import Background
-from app.services.kit.claims import Answers, Claims
+from app.services.kit.claims import IdempotencyAnswerWriter, IdempotencyClaimWriter
 from app.services.kit.geo import outside_venue, to_gcj02
 from app.services.kit.group_commit import GroupCommit
 from app.services.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, keyset_page
@@ -41,12 +41,12 @@ __all__ = [
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
     "PRIVATE_PREFIX",
-    "Answers",
     "Background",
     "BadKey",
-    "Claims",
     "Column",
     "GroupCommit",
+    "IdempotencyAnswerWriter",
+    "IdempotencyClaimWriter",
     "LocalStorage",
     "Page",
     "Paper",

@@ -29,7 +29,7 @@ class Ask:
     ttl: timedelta
 
 
-class Claims(GroupCommit[Ask, idempotency.Claimed | None]):
+class IdempotencyClaimWriter(GroupCommit[Ask, idempotency.Claimed | None]):
     """New claims, written together; None for a key some record already holds."""
 
     async def together(
@@ -78,21 +78,21 @@ def _values(ask: Ask, now: datetime) -> dict[str, object]:
 
 
 async def claim(
-    desk: Claims, *, owner: str, key: str, request_hash: str, ttl: timedelta
+    writer: IdempotencyClaimWriter, *, owner: str, key: str, request_hash: str, ttl: timedelta
 ) -> idempotency.Claimed | idempotency.Replay:
     """What ``idempotency.claim`` answers, a new key claimed with the others arriving beside it."""
-    first = await desk.submit(Ask(owner, key, request_hash, ttl))
+    first = await writer.submit(Ask(owner, key, request_hash, ttl))
     if first is not None:
         return first
     return await idempotency.claim(
-        desk.sessionmaker, owner=owner, key=key, request_hash=request_hash, ttl=ttl, held=True
+        writer.sessionmaker, owner=owner, key=key, request_hash=request_hash, ttl=ttl, held=True
     )
 
 
 Finished = tuple[idempotency.Claimed, idempotency.Answer]
 
 
-class Answers(GroupCommit[Finished, None]):
+class IdempotencyAnswerWriter(GroupCommit[Finished, None]):
     """Answers stored after their requests, together (one executemany per group)."""
 
     async def together(self, session: AsyncSession, items: Sequence[Finished]) -> list[None]:
@@ -103,6 +103,8 @@ class Answers(GroupCommit[Finished, None]):
         await idempotency.complete_many(session, [item])
 
 
-async def complete(desk: Answers, claimed: idempotency.Claimed, answer: idempotency.Answer) -> None:
+async def complete(
+    writer: IdempotencyAnswerWriter, claimed: idempotency.Claimed, answer: idempotency.Answer
+) -> None:
     """What ``idempotency.complete`` does, with the answers arriving beside it."""
-    await desk.submit((claimed, answer))
+    await writer.submit((claimed, answer))

@@ -10,6 +10,13 @@ bad write never sinks the others and each caller hears its own answer.
 
 The writes must be safe to try twice (the check-in's is: its repeat check is the INSERT). A
 write handed in with an idempotency ``Receipt`` has its answer stored in its own commit.
+
+When a route uses it: only for a write that a crowd makes in the same seconds and that needs
+nothing of the request's own transaction (a Party day's check-ins at 9:00, a village shop's rush,
+the Idempotency-Key claims and answers of every phone write). Such a route hands its write to a
+writer built at start-up (``CheckinWriter``, ``RedemptionWriter``, ``IdempotencyClaimWriter``,
+``IdempotencyAnswerWriter``), which commits it; every other write stays in the request's session,
+which the session dependency commits. ARCHITECTURE.md lists who commits where.
 """
 
 import asyncio

@@ -11,6 +11,7 @@ from app.services.shop.goods import (
     restock,
     update_goods,
 )
+from app.services.shop.redemption_writer import RedemptionWriter, redeem
 from app.services.shop.redemptions import (
     cancel,
     expire,
@@ -19,13 +20,12 @@ from app.services.shop.redemptions import (
     readable_redemption,
 )
 from app.services.shop.reminders import warn_expiring
-from app.services.shop.till import Till, redeem
 
 __all__ = [
     "COUNTER_ROLES",
     "GoodsNotFound",
     "RedemptionNotFound",
-    "Till",
+    "RedemptionWriter",
     "cancel",
     "create_goods",
     "expire",

@@ -1,6 +1,7 @@
-"""A redemption asked for, before it is rung up at the till: who asks, for what, and the shop's
-rules that may refuse it (the shelf, the monthly limit, the stock), shared by the till's two
-ways of writing so that a redemption written alone and one written in a group hear the same."""
+"""A redemption asked for, before the redemption writer rings it up: who asks, for what, and the
+shop's rules that may refuse it (the shelf, the monthly limit, the stock), shared by the redemption
+writer's two ways of writing so that a redemption written alone and one written in a group hear the
+same."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass

@@ -1,4 +1,4 @@
-"""A redemption after the till: fulfilment at the counter exactly once, and cancellation or
+"""A redemption once it is written: fulfilment at the counter exactly once, and cancellation or
 expiry that gives the points and stock back (a reversal entry, an UPDATE of the stock)."""
 
 from datetime import datetime
@@ -51,7 +51,7 @@ async def _give_back(
     reason: str,
 ) -> None:
     """Stock back by an UPDATE, points back through a reversal entry, the redemption closed:
-    the goods' row is locked before the account's, in the till's order."""
+    the goods' row is locked before the account's, in the redemption writer's order."""
     entry = await session.get(LedgerEntry, redemption.entry_id) if redemption.entry_id else None
     assert entry is not None
     await session.execute(

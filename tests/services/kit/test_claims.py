@@ -12,17 +12,17 @@ from sqlmodel import col, select
 
 from app.china_time import utcnow
 from app.models.idempotency import IdempotencyRecord
-from app.services.kit import Answers, Claims, claims, idempotency
+from app.services.kit import IdempotencyAnswerWriter, IdempotencyClaimWriter, claims, idempotency
 
 TTL = timedelta(hours=24)
 
 
 async def _claim_all(
-    desk: Claims, keys: list[str], owner: str = "account:1"
+    writer: IdempotencyClaimWriter, keys: list[str], owner: str = "account:1"
 ) -> list[idempotency.Claimed | idempotency.Replay | BaseException]:
-    """Hands the claims to the desk in one go: with one writer they are written as one group."""
+    """Hands the claims to the writer in one go: with one writer they are written as one group."""
     return await asyncio.gather(
-        *(claims.claim(desk, owner=owner, key=k, request_hash="h", ttl=TTL) for k in keys),
+        *(claims.claim(writer, owner=owner, key=k, request_hash="h", ttl=TTL) for k in keys),
         return_exceptions=True,
     )
 
@@ -36,9 +36,9 @@ async def _record(app: FastAPI, key: str) -> IdempotencyRecord:
 
 
 async def test_new_keys_are_claimed_together_and_a_repeat_is_turned_away(app: FastAPI) -> None:
-    desk = Claims(app.state.sessionmaker, writers=1)
-    got = await _claim_all(desk, ["a", "b", "a", "c"])
-    assert desk.largest == 4, "the claims were not written as one group"
+    writer = IdempotencyClaimWriter(app.state.sessionmaker, writers=1)
+    got = await _claim_all(writer, ["a", "b", "a", "c"])
+    assert writer.largest == 4, "the claims were not written as one group"
     assert all(isinstance(g, idempotency.Claimed) for g in (got[0], got[1], got[3]))
     assert isinstance(got[2], idempotency.InFlight)  # the same key, while the first runs
     ids = {g.record_id for g in got if isinstance(g, idempotency.Claimed)}
@@ -48,9 +48,9 @@ async def test_new_keys_are_claimed_together_and_a_repeat_is_turned_away(app: Fa
 
 
 async def test_an_answered_key_replays_and_an_expired_one_is_claimed_afresh(app: FastAPI) -> None:
-    claims_desk = Claims(app.state.sessionmaker, writers=1)
-    answers = Answers(app.state.sessionmaker, writers=1)
-    first, old = await _claim_all(claims_desk, ["paid", "old"])
+    claim_writer = IdempotencyClaimWriter(app.state.sessionmaker, writers=1)
+    answers = IdempotencyAnswerWriter(app.state.sessionmaker, writers=1)
+    first, old = await _claim_all(claim_writer, ["paid", "old"])
     assert isinstance(first, idempotency.Claimed) and isinstance(old, idempotency.Claimed)
     await claims.complete(answers, first, idempotency.Answer(201, {"x": "1"}, b"body"))
     async with app.state.sessionmaker() as session, session.begin():
@@ -59,7 +59,7 @@ async def test_an_answered_key_replays_and_an_expired_one_is_claimed_afresh(app:
             .where(col(IdempotencyRecord.key) == "old")
             .values(expires_at=utcnow() - timedelta(seconds=1))
         )
-    replay, fresh = await _claim_all(claims_desk, ["paid", "old"])
+    replay, fresh = await _claim_all(claim_writer, ["paid", "old"])
     assert isinstance(replay, idempotency.Replay)
     assert (replay.status, replay.headers, replay.body) == (201, {"x": "1"}, b"body")
     assert isinstance(fresh, idempotency.Claimed) and fresh.token > old.token
@@ -68,9 +68,9 @@ async def test_an_answered_key_replays_and_an_expired_one_is_claimed_afresh(app:
 async def test_answers_are_stored_together_and_never_over_a_claim_taken_over(
     app: FastAPI,
 ) -> None:
-    claims_desk = Claims(app.state.sessionmaker, writers=1)
-    answers = Answers(app.state.sessionmaker, writers=1)
-    got = await _claim_all(claims_desk, ["one", "two", "three"])
+    claim_writer = IdempotencyClaimWriter(app.state.sessionmaker, writers=1)
+    answers = IdempotencyAnswerWriter(app.state.sessionmaker, writers=1)
+    got = await _claim_all(claim_writer, ["one", "two", "three"])
     mine = [g for g in got if isinstance(g, idempotency.Claimed)]
     assert len(mine) == 3
     # "two"'s request was too slow: a retry took its claim over (a new token).

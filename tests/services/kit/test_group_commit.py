@@ -52,25 +52,25 @@ async def _towns(app: FastAPI) -> list[str]:
 
 
 async def test_writes_behind_a_busy_writer_go_together(app: FastAPI) -> None:
-    door = writes = Writes(app, writers=1)
-    first = asyncio.create_task(door.submit("闸"))
+    writer = writes = Writes(app, writers=1)
+    first = asyncio.create_task(writer.submit("闸"))
     await asyncio.sleep(0.05)  # the one writer is now held at the gate
-    later = [asyncio.create_task(door.submit(f"村{i}")) for i in range(5)]
+    later = [asyncio.create_task(writer.submit(f"村{i}")) for i in range(5)]
     await asyncio.sleep(0.05)
     writes.gate.set()
     ids = await asyncio.gather(first, *later)
     assert writes.groups == [[f"村{i}" for i in range(5)]]  # the gate went alone
-    assert door.largest == 5
+    assert writer.largest == 5
     names = await _towns(app)
     assert sorted(names) == sorted(["闸", *(f"村{i}" for i in range(5))])
     assert len(set(ids)) == 6  # each caller got its own row's id
 
 
 async def test_a_failed_group_is_written_one_by_one(app: FastAPI) -> None:
-    door = writes = Writes(app, writers=1)
-    first = asyncio.create_task(door.submit("闸"))
+    writer = writes = Writes(app, writers=1)
+    first = asyncio.create_task(writer.submit("闸"))
     await asyncio.sleep(0.05)
-    later = [asyncio.create_task(door.submit(name)) for name in ("甲", "坏", "乙")]
+    later = [asyncio.create_task(writer.submit(name)) for name in ("甲", "坏", "乙")]
     await asyncio.sleep(0.05)
     writes.gate.set()
     answers = await asyncio.gather(first, *later, return_exceptions=True)
@@ -79,16 +79,16 @@ async def test_a_failed_group_is_written_one_by_one(app: FastAPI) -> None:
     assert all(isinstance(a, int) for i, a in enumerate(answers) if i != 2)
     # 甲 and 乙 once each (the group's rows were rolled back), 坏 never.
     assert sorted(await _towns(app)) == sorted(["闸", "甲", "乙"])
-    assert door.largest == 0  # nothing was written together
+    assert writer.largest == 0  # nothing was written together
 
 
 async def test_a_caller_that_goes_away_keeps_its_write(app: FastAPI) -> None:
-    door = writes = Writes(app)
-    gone = asyncio.create_task(door.submit("闸"))
+    writer = writes = Writes(app)
+    gone = asyncio.create_task(writer.submit("闸"))
     await asyncio.sleep(0.05)
     gone.cancel()
     writes.gate.set()
-    await door.idle()
+    await writer.idle()
     assert await _towns(app) == ["闸"]
 
 
@@ -101,20 +101,20 @@ class Sorting(Writes):
 
 
 async def test_a_group_may_refuse_one_write_and_keep_the_others(app: FastAPI) -> None:
-    door = Sorting(app, writers=1)
+    writer = Sorting(app, writers=1)
     names = ["村甲", "拒", "村乙"]
-    answers = await asyncio.gather(*(door.submit(n) for n in names), return_exceptions=True)
-    assert door.groups == [names] and door.largest == 3  # one group, never one by one
+    answers = await asyncio.gather(*(writer.submit(n) for n in names), return_exceptions=True)
+    assert writer.groups == [names] and writer.largest == 3  # one group, never one by one
     assert isinstance(answers[1], Refused)
     assert all(isinstance(a, int) for a in (answers[0], answers[2]))
     assert await _towns(app) == ["村甲", "村乙"]
 
 
 async def test_a_lone_write_in_a_burst_waits_for_the_busy_writer(app: FastAPI) -> None:
-    door = writes = Writes(app, writers=2)
-    held = asyncio.create_task(door.submit("闸"))
+    writer = writes = Writes(app, writers=2)
+    held = asyncio.create_task(writer.submit("闸"))
     await asyncio.sleep(0.05)  # the first writer is busy at the gate
-    lone = asyncio.create_task(door.submit("孤"))
+    lone = asyncio.create_task(writer.submit("孤"))
     await asyncio.sleep(0.05)
     assert not lone.done()  # not written alone by a second writer meanwhile
     writes.gate.set()

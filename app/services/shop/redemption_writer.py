@@ -1,7 +1,7 @@
-"""The till: where a household's redemption takes its points and stock at once.
+"""The redemption writer: where a household's redemption takes its points and stock at once.
 
-The request only finds the household; the till rings the redemption up with those arriving
-beside it (group commit), alone at a quiet moment. Stock moves only by conditional UPDATEs
+The request only finds the household; the redemption writer rings the redemption up with those
+arriving beside it (group commit), alone at a quiet moment. Stock moves only by conditional UPDATEs
 (``stock >= n``) under a lock on the goods' row, and points only through the ledger, which
 locks the account: two households racing for the last item, or one household's phones racing
 for its balance, cannot both win. Each household's redemptions wait on a lock on its row, so
@@ -69,7 +69,7 @@ _BALANCES = core_select(_ACCOUNTS.c.owner_id, _ACCOUNTS.c.balance).where(
 )
 
 
-class Till(GroupCommit[Order, ShopRedemption]):
+class RedemptionWriter(GroupCommit[Order, ShopRedemption]):
     """Where redemptions wait to be rung up: together at a rush, alone at a quiet moment."""
 
     async def together(
@@ -82,7 +82,7 @@ class Till(GroupCommit[Order, ShopRedemption]):
 
 
 async def redeem(
-    till: Till,
+    writer: RedemptionWriter,
     *,
     principal: Principal,
     data: RedemptionCreate,
@@ -96,7 +96,7 @@ async def redeem(
     if principal.person_id is not None and principal.home is not None:
         person_id, household_id = principal.person_id, principal.home.household_id
     else:
-        async with till.sessionmaker() as reading:
+        async with writer.sessionmaker() as reading:
             person = await caller_person(reading, principal)
         person_id = person.id if person is not None else None
         household_id = person.household_id if person is not None else None
@@ -111,7 +111,7 @@ async def redeem(
         request_id=current_request_id(),
         expires_at=utcnow() + timedelta(days=reservation_days),
     )
-    return await till.submit(order, receipt)
+    return await writer.submit(order, receipt)
 
 
 async def write_order(session: AsyncSession, order: Order) -> ShopRedemption:
