@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./var/xiangzhi.db"
     database_pool_size: int = Field(default=20, ge=1)
     redis_url: str | None = None
-    # The principal remembered between requests (one Redis read instead of a query). On by
+    # The principal cached between requests (one Redis read instead of a query). On by
     # default with Redis; without it only a single process could bump the version, so a
     # command run beside the server would go unseen: off unless asked for.
     remember_principals: bool | None = None

@@ -63,7 +63,7 @@ def create_engine(settings: Settings, *, pre_ping: bool = False) -> AsyncEngine:
 
 def create_sessionmaker(engine: AsyncEngine, cache: Any = None) -> SessionMaker:
     """``cache`` (Redis or its stand-in) is what the sessions' commit hooks bump versions in:
-    the remembered principals' and the feed's first pages'. Without one, nothing is bumped."""
+    the cached principals' and the feed's first pages'. Without one, nothing is bumped."""
     info = {"cache": cache} if cache is not None else {}
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False, info=info)
 

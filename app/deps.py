@@ -12,7 +12,7 @@ from app.config import Settings
 from app.errors import AppError, Forbidden, Unauthorized
 from app.models.roster import ADMIN_ROLES, Role
 from app.services.events import scans
-from app.services.identity import Principal, decode_access_token, load_principal, remembered
+from app.services.identity import Principal, decode_access_token, load_principal, principal_cache
 from app.services.kit import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -136,7 +136,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 async def get_principal(
     request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Principal:
-    """The caller, remembered (one Redis read) or read in a short session of its own: a call
+    """The caller, cached (one Redis read) or read in a short session of its own: a call
     answered from a kept answer then opens no session at all."""
     if not token:
         raise Unauthorized()
@@ -144,7 +144,7 @@ async def get_principal(
     remembered_in: Cache | None = request.app.state.principal_cache
     principal, version = None, ""
     if remembered_in is not None:
-        principal, version = await remembered.recall(
+        principal, version = await principal_cache.read(
             remembered_in, claims.account_id, claims.session_id
         )
     if principal is None:
@@ -153,7 +153,7 @@ async def get_principal(
                 session, account_id=claims.account_id, session_id=claims.session_id
             )
         if principal is not None and remembered_in is not None:
-            await remembered.remember(remembered_in, principal, version)
+            await principal_cache.write(remembered_in, principal, version)
     if principal is None:
         raise Unauthorized("账号不存在，请重新登录。", code="auth.invalid_token")
     request.state.principal = principal

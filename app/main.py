@@ -104,7 +104,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     cache = create_cache(settings.redis_url)
     http = create_wechat_http(settings) if settings.effective_wechat_mode == "live" else None
     app.state.engine = engine
-    # With Redis the principal is remembered between requests (commits that change it bump
+    # With Redis the principal is cached between requests (commits that change it bump
     # its version in the cache the sessions are given).
     app.state.principal_cache = cache if settings.remembers_principals else None
     app.state.sessionmaker = create_sessionmaker(engine, cache)

@@ -112,7 +112,7 @@ async def _prepare(settings: Settings, members: int, token_file: Path) -> int:
 
 async def open_the_app(url: str, token_file: Path) -> None:
     """Each member opens the mini-program before scanning, as on a real Party day (it asks for
-    /me on launch): the burst then meets principals already remembered, not 2,000 cold ones."""
+    /me on launch): the burst then meets principals already cached, not 2,000 cold ones."""
     tokens = token_file.read_text().split()  # noqa: ASYNC240 - once, before any load
     gate = asyncio.Semaphore(20)
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:

@@ -23,7 +23,7 @@ from app.cli import alembic_config
 from app.config import Settings
 from app.main import create_app
 from app.models import metadata
-from app.services.kit import recent
+from app.services.kit import row_cache
 from tests.contract_seen import recording
 
 pytest_plugins = ["tests.factories", "tests.fake_wechat", "tests.e2e.demo_town"]
@@ -99,7 +99,7 @@ async def clean_state(app: FastAPI) -> AsyncIterator[None]:
             for table in _TABLES:
                 await connection.execute(text(f"DELETE FROM {table}"))
     await app.state.cache.flushdb()
-    recent.forget_everything()
+    row_cache.forget_everything()
     shutil.rmtree(app.state.storage.root, ignore_errors=True)
 
 

@@ -16,7 +16,7 @@ from app.services import audit
 from app.services.events import events, scans
 from app.services.events.scans import Member
 from app.services.identity import Principal, bound_person, location_of
-from app.services.kit import QrSettings, outside_venue, qr_tokens, recent
+from app.services.kit import QrSettings, outside_venue, qr_tokens, row_cache
 from app.services.points import ledger
 
 
@@ -72,12 +72,12 @@ class CheckinNotFound(NotFound):
     detail = "找不到该签到记录。"
 
 
-_EVENTS: recent.Recent[PartyEvent] = recent.Recent(seconds=60)
+_EVENTS: row_cache.RowCache[PartyEvent] = row_cache.RowCache(seconds=60)
 
 
 async def _event(session: AsyncSession, event_id: int) -> PartyEvent:
     """The event, read once a minute at a burst (events are not edited once made); a missing
-    one is not remembered."""
+    one is not cached."""
 
     async def load() -> PartyEvent:
         found = await session.get(PartyEvent, event_id)

@@ -1,7 +1,7 @@
 """The publicity feed: posts and their review, likes and views, disclosures, content safety
 and WeChat's verdicts on photos."""
 
-from app.services.feed import content_safety, first_page, push
+from app.services.feed import content_safety, first_page_cache, push
 from app.services.feed.disclosures import disclosure_compliance
 from app.services.feed.posts import create_post, present, review
 from app.services.feed.reading import (
@@ -19,7 +19,7 @@ __all__ = [
     "create_post",
     "disclosure_compliance",
     "feed",
-    "first_page",
+    "first_page_cache",
     "first_page_json",
     "flush_views",
     "present",

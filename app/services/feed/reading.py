@@ -19,7 +19,7 @@ from app.models.feed import (
     PostPublic,
     PostStatus,
 )
-from app.services.feed import first_page as kept_pages
+from app.services.feed import first_page_cache
 from app.services.feed.posts import PostNotFound, present
 from app.services.identity import Principal, caller_person, scope_clause, scope_towns
 from app.services.kit import Page, Storage, keyset_page
@@ -97,11 +97,13 @@ async def first_page_json(
     village_id: int | None,
     limit: int,
 ) -> bytes:
-    """The feed's first page as the answer's JSON, kept a few seconds for everyone who sees the
-    same page (see ``first_page``)."""
+    """The feed's first page as the answer's JSON, cached a few seconds for everyone who sees the
+    same page (see ``first_page_cache``)."""
     home = await _home(session, principal)
-    spot = kept_pages.slot(principal, home, category=category, village_id=village_id, limit=limit)
-    version, body = await kept_pages.kept(cache, spot)
+    spot = first_page_cache.slot(
+        principal, home, category=category, village_id=village_id, limit=limit
+    )
+    version, body = await first_page_cache.read(cache, spot)
     if body is not None:
         return body
     page = await feed(
@@ -114,7 +116,7 @@ async def first_page_json(
     )
     items = await present(session, page.items, storage)
     body = _FEED_PAGE.dump_json(ListPage[PostPublic](items=items, next_cursor=page.next_cursor))
-    await kept_pages.keep(cache, spot, version, body)
+    await first_page_cache.write(cache, spot, version, body)
     return body
 
 

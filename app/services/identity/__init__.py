@@ -2,7 +2,7 @@
 grants, and the scope rules that decide what each grant covers. Every domain stands on this
 package, so it imports none of them."""
 
-from app.services.identity import auth, maintenance, remembered
+from app.services.identity import auth, maintenance, principal_cache
 from app.services.identity.auth import TokenPair, password_hasher
 from app.services.identity.defaults import (
     ScopeRequired,
@@ -48,7 +48,7 @@ __all__ = [
     "own_town",
     "own_village",
     "password_hasher",
-    "remembered",
+    "principal_cache",
     "scope_clause",
     "scope_towns",
 ]

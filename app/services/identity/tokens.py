@@ -49,7 +49,7 @@ def issue_access_token(settings: Settings, *, account_id: int, session_id: str) 
 
 # Tokens already verified, with their expiry: a phone sends the same token with every call
 # until it refreshes, and verifying it (base64, JSON, HMAC, seven claim checks) costs more than
-# the rest of a kept answer. Keyed by the secret, audience and issuer too, so a change of any
+# the rest of a cached answer. Keyed by the secret, audience and issuer too, so a change of any
 # verifies again; the expiry is checked on every use; revocation is the session's, checked
 # with the principal.
 _VERIFIED: dict[tuple[str, str, str, str], tuple[AccessClaims, float]] = {}

@@ -4,6 +4,7 @@ the background, reading spreadsheets and drawing the printed ones.
 Nothing here imports a domain package."""
 
 from app.services.kit import (
+    cache_versions,
     claims,
     geo,
     idempotency,
@@ -13,9 +14,8 @@ from app.services.kit import (
     printing,
     qr_tokens,
     ratelimit,
-    recent,
+    row_cache,
     rows,
-    version_keys,
     wechat_push,
 )
 from app.services.kit.background import Background
@@ -59,6 +59,7 @@ __all__ = [
     "Table",
     "UnsupportedFile",
     "WechatGateway",
+    "cache_versions",
     "claims",
     "create_storage",
     "create_wechat_http",
@@ -74,9 +75,8 @@ __all__ = [
     "qr_tokens",
     "ratelimit",
     "read_table",
-    "recent",
+    "row_cache",
     "rows",
     "to_gcj02",
-    "version_keys",
     "wechat_push",
 ]

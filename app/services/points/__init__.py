@@ -4,12 +4,12 @@ reviews, appeals, leaderboards and stars, a village's monthly ledger and the pri
 from app.services.points import (
     appeals,
     awards,
+    balance_cache,
     leaderboard,
     ledger,
     papers,
     scoring_rules,
     stars,
-    versions,
     village_ledger,
 )
 from app.services.points.ledger import InsufficientPoints
@@ -18,11 +18,11 @@ __all__ = [
     "InsufficientPoints",
     "appeals",
     "awards",
+    "balance_cache",
     "leaderboard",
     "ledger",
     "papers",
     "scoring_rules",
     "stars",
-    "versions",
     "village_ledger",
 ]

@@ -26,7 +26,7 @@ from app.models.points import (
 from app.services import audit
 from app.services.identity import Principal, location_of
 from app.services.kit import rows
-from app.services.points import accounts, announce, entries, totals, versions
+from app.services.points import accounts, announce, balance_cache, entries, totals
 from app.services.points.entries import EvidenceMisplaced as EvidenceMisplaced
 from app.services.points.entries import InsufficientPoints as InsufficientPoints
 from app.services.points.postings import Credit as Credit
@@ -175,7 +175,7 @@ async def _round(
 def _moved(session: AsyncSession, account: accounts.Account, posting: Posting) -> None:
     if not posting.pending:
         accounts.keep_in_step(session, account)
-    versions.moved(session, account.owner_type, account.owner_id)
+    balance_cache.moved(session, account.owner_type, account.owner_id)
 
 
 async def _lock(session: AsyncSession, account_id: int) -> PointsAccount:
@@ -237,7 +237,7 @@ async def decide(
             )
         else:
             entry.status = EntryStatus.rejected
-    versions.moved(session, locked.owner_type, locked.owner_id)
+    balance_cache.moved(session, locked.owner_type, locked.owner_id)
     await announce.entry_settled(session, locked, entry)
     return entry
 
@@ -282,7 +282,7 @@ async def reverse(
         counts_as_earned=entries.counts_as_earned(SourceType(entry.source_type)),
     )
     await session.flush()
-    versions.moved(session, locked.owner_type, locked.owner_id)
+    balance_cache.moved(session, locked.owner_type, locked.owner_id)
     await audit.record(
         session,
         actor=actor,

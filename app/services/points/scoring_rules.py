@@ -30,7 +30,7 @@ from app.services.identity import (
     own_village,
     scope_clause,
 )
-from app.services.kit import Page, keyset_page, recent
+from app.services.kit import Page, keyset_page, row_cache
 from app.services.points import ledger
 from app.services.points.rule_codes import free_code
 from app.services.roster import get_in_scope
@@ -138,7 +138,7 @@ async def create_rule(
     await audit.record_created(
         session, actor=principal, row=rule, target_type="scoring_rule", where=location_of(rule)
     )
-    _RECENT.forget_all()  # a village's own rule now wins over the town's
+    _RULES.forget_all()  # a village's own rule now wins over the town's
     return rule
 
 
@@ -170,7 +170,7 @@ async def update_rule(
         target_type="scoring_rule",
         where=location_of,
     )
-    _RECENT.forget_all()
+    _RULES.forget_all()
     return rule
 
 
@@ -229,13 +229,13 @@ async def resolve(
     return rule
 
 
-_RECENT: recent.Recent[ScoringRule] = recent.Recent(seconds=60)
+_RULES: row_cache.RowCache[ScoringRule] = row_cache.RowCache(seconds=60)
 
 
 async def resolve_recent(
     session: AsyncSession, *, code: str, town_id: int | None, village_id: int | None
 ) -> ScoringRule:
-    """``resolve``, remembered for a minute: a check-in burst reads its event's rule once, not
+    """``resolve``, cached for a minute: a check-in burst reads its event's rule once, not
     once per member. A change made here is seen at once; on another worker within the minute."""
 
     async def load() -> ScoringRule:
@@ -244,7 +244,7 @@ async def resolve_recent(
         # under the requests reading it.
         return ScoringRule(**rule.model_dump())
 
-    return await _RECENT.get(session, (code, town_id, village_id), load)
+    return await _RULES.get(session, (code, town_id, village_id), load)
 
 
 QUANTITY_RANGE = {Unit.once: (1, 1), Unit.hour: (1, 24), Unit.score: (1, 5)}

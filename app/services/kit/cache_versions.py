@@ -4,7 +4,7 @@ principal, ``/me``, the feed's first page) learns it is stale at the next reques
 A session collects the keys its writes touch; after its commit each is incremented (inside
 the commit's call, so before the caller answers), and a rollback forgets them. Sessions find
 the cache in their ``info`` (``create_sessionmaker(engine, cache)``); without one nothing is
-kept, so nothing needs bumping. The increment comes after the commit and a reader reads the
+cached, so nothing needs bumping. The increment comes after the commit and a reader reads the
 version before the database, so a reader that saw the old rows carries the old version.
 """
 
@@ -23,21 +23,21 @@ _PENDING = "version_keys_to_bump"
 
 
 def body_if_current(held: Any, tag: str) -> bytes | None:
-    """A kept answer (``tag`` + newline + JSON) if it was kept under ``tag``."""
+    """A cached answer (``tag`` + newline + JSON) if it was cached under ``tag``."""
     if not held:
         return None
     kept_tag, _, body = str(held).partition("\n")
     return body.encode() if kept_tag == tag else None
 
 
-async def keep(cache: Any, key: str, tag: str, body: bytes, seconds: int) -> None:
-    """Keeps an answer under its tag; a Redis failure only means it is built again."""
+async def write(cache: Any, key: str, tag: str, body: bytes, seconds: int) -> None:
+    """Caches an answer under its tag; a Redis failure only means it is built again."""
     if not tag:
         return
     try:
         await cache.set(key, f"{tag}\n{body.decode()}", ex=seconds)
     except RedisError:
-        log.warning("answer not kept under %s: cache unavailable", key)
+        log.warning("answer not cached under %s: cache unavailable", key)
 
 
 def bump_on_commit(session: Any, *keys: str) -> None:
@@ -61,7 +61,7 @@ def _committed(session: Session) -> None:
                 pipe.incr(key)
             await_only(pipe.execute())
     except RedisError:
-        log.error("versions %s not bumped: kept answers live out their time", sorted(keys))
+        log.error("versions %s not bumped: cached answers live out their time", sorted(keys))
 
 
 @event.listens_for(Session, "after_rollback")
@@ -71,7 +71,7 @@ def _rolled_back(session: Session) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Watched:
-    """Which changes to a table's rows make a kept answer stale."""
+    """Which changes to a table's rows make a cached answer stale."""
 
     columns: frozenset[str] | None = None  # changes to these (None: to any column)
     ignore: frozenset[str] = frozenset()  # changes to only these never do (counters)

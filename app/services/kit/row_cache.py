@@ -12,17 +12,17 @@ from typing import Any, Generic, TypeVar
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 T = TypeVar("T")
-_ALL: "weakref.WeakSet[Recent[Any]]" = weakref.WeakSet()
+_ALL: "weakref.WeakSet[RowCache[Any]]" = weakref.WeakSet()
 
 
 def forget_everything() -> None:
     """For a database emptied under a running process (the tests do, after each one): its ids
-    start again from 1, and a remembered row 1 would be another database's."""
+    start again from 1, and a cached row 1 would be another database's."""
     for cache in _ALL:
         cache.forget_all()
 
 
-class Recent(Generic[T]):
+class RowCache(Generic[T]):
     def __init__(self, seconds: float = 60.0, size: int = 4096) -> None:
         self.seconds, self.size = seconds, size
         self._by_engine: weakref.WeakKeyDictionary[Any, dict[Hashable, tuple[float, T]]] = (

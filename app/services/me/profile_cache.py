@@ -1,4 +1,4 @@
-"""The ``/me`` answer kept in Redis per login session, under the versions of what it is made
+"""The ``/me`` answer cached in Redis per login session, under the versions of what it is made
 of: the principal (identity version), the roster and places it names (profile version, bumped
 by any commit touching a person, household, place, town settings or member review) and the
 points of the person and their household (bumped by the ledger on every posting to them).
@@ -14,10 +14,10 @@ from app.db import SessionMaker
 from app.models.points import MemberReview, OwnerType
 from app.models.profile import MeProfile
 from app.models.roster import Branch, Grid, Household, Person, Town, Village
-from app.services.identity import Principal, remembered
-from app.services.kit import version_keys
+from app.services.identity import Principal, principal_cache
+from app.services.kit import cache_versions
 from app.services.me.profile import profile_of
-from app.services.points import versions
+from app.services.points import balance_cache
 
 PROFILE_VERSION = "xz:profile:version"
 _SECONDS = 300
@@ -28,16 +28,16 @@ _ANSWER: TypeAdapter[MeProfile] = TypeAdapter(MeProfile)
 async def me_json(
     sessions: SessionMaker, *, cache: Cache | None, principal: Principal, star_hours: list[int]
 ) -> bytes:
-    """The caller's ``/me`` as JSON; kept when ``cache`` is given and the caller is bound. A
-    read session is opened only to build it (a kept answer needs none)."""
+    """The caller's ``/me`` as JSON; cached when ``cache`` is given and the caller is bound. A
+    read session is opened only to build it (a cached answer needs none)."""
     home = principal.home
     if cache is None or principal.person_id is None or home is None:
         return await _built(sessions, principal, star_hours)
     names = [
-        remembered.VERSION_KEY,
+        principal_cache.VERSION_KEY,
         PROFILE_VERSION,
-        versions.key(OwnerType.person, principal.person_id),
-        versions.key(OwnerType.household, home.household_id),
+        balance_cache.key(OwnerType.person, principal.person_id),
+        balance_cache.key(OwnerType.household, home.household_id),
         f"xz:me:{principal.account_id}:{principal.session_id}",
     ]
     try:
@@ -45,11 +45,11 @@ async def me_json(
     except RedisError:
         return await _built(sessions, principal, star_hours)
     tag = ".".join(str(t or 0) for t in tags) + f".{to_china(utcnow()).year}"
-    body = version_keys.body_if_current(held, tag)
+    body = cache_versions.body_if_current(held, tag)
     if body is not None:
         return body
     answer = await _built(sessions, principal, star_hours)
-    await version_keys.keep(cache, names[-1], tag, answer, _SECONDS)
+    await cache_versions.write(cache, names[-1], tag, answer, _SECONDS)
     return answer
 
 
@@ -59,4 +59,4 @@ async def _built(sessions: SessionMaker, principal: Principal, star_hours: list[
     return _ANSWER.dump_json(profile)
 
 
-version_keys.watch(PROFILE_VERSION, {table: version_keys.Watched() for table in _NAMED})
+cache_versions.watch(PROFILE_VERSION, {table: cache_versions.Watched() for table in _NAMED})

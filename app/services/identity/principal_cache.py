@@ -1,7 +1,7 @@
-"""The principal remembered in Redis between requests, so an authenticated call skips the
+"""The principal cached in Redis between requests, so an authenticated call skips the
 principal query.
 
-Each remembered principal carries the identity version it was read under. Any commit that
+Each cached principal carries the identity version it was read under. Any commit that
 changes what a principal is made of (a grant, an account's binding, a place's name, a session
 ended by logout or a reused refresh token) bumps that version once it has committed, so the
 next request of everyone reads the database again: a revocation takes effect at once. The
@@ -24,7 +24,7 @@ from app.cache import Cache
 from app.models.auth import RefreshToken, UserAccount
 from app.models.roster import Branch, Grid, Person, Role, RoleGrant, ScopeType, Town, Village
 from app.services.identity.scopes import Grant, Home, Principal
-from app.services.kit import version_keys
+from app.services.kit import cache_versions
 
 log = logging.getLogger("xiangzhi.identity")
 
@@ -33,17 +33,17 @@ _TTL_SECONDS = 300
 # What a principal is made of, and which columns of each: a change to one of them may change
 # someone's principal. A login's time, a token marked used or a phone number are not part of
 # it and bump nothing; a new account, token or place is no one's yet, a new grant is someone's.
-_NAME = version_keys.Watched(frozenset({"name"}), new=False)
-version_keys.watch(
+_NAME = cache_versions.Watched(frozenset({"name"}), new=False)
+cache_versions.watch(
     VERSION_KEY,
     {
-        RoleGrant: version_keys.Watched(),
-        UserAccount: version_keys.Watched(frozenset({"person_id"}), new=False),
-        Person: version_keys.Watched(
+        RoleGrant: cache_versions.Watched(),
+        UserAccount: cache_versions.Watched(frozenset({"person_id"}), new=False),
+        Person: cache_versions.Watched(
             frozenset({"town_id", "village_id", "branch_id", "is_party_member", "household_id"}),
             new=False,
         ),
-        RefreshToken: version_keys.Watched(frozenset({"revoked_at"}), new=False),
+        RefreshToken: cache_versions.Watched(frozenset({"revoked_at"}), new=False),
         Town: _NAME,
         Village: _NAME,
         Branch: _NAME,
@@ -56,8 +56,8 @@ def _key(account_id: int, session_id: str) -> str:
     return f"xz:principal:{account_id}:{session_id}"
 
 
-async def recall(cache: Cache, account_id: int, session_id: str) -> tuple[Principal | None, str]:
-    """The remembered principal if still current, and the version to remember a new one under.
+async def read(cache: Cache, account_id: int, session_id: str) -> tuple[Principal | None, str]:
+    """The cached principal if still current, and the version to cache a new one under.
     Redis failing is not the caller's problem: the database answers instead."""
     try:
         version, raw = await cache.mget(VERSION_KEY, _key(account_id, session_id))
@@ -82,7 +82,7 @@ async def recall(cache: Cache, account_id: int, session_id: str) -> tuple[Princi
     return None, version
 
 
-async def remember(cache: Cache, principal: Principal, version: str) -> None:
+async def write(cache: Cache, principal: Principal, version: str) -> None:
     if not version:
         return
     held = {
@@ -100,4 +100,4 @@ async def remember(cache: Cache, principal: Principal, version: str) -> None:
             ex=_TTL_SECONDS,
         )
     except RedisError:
-        log.warning("principal cache unavailable; not remembered")
+        log.warning("principal cache unavailable; not cached")

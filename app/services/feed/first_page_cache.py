@@ -1,7 +1,7 @@
-"""The feed's first page, kept a few seconds for everyone who would see the same one.
+"""The feed's first page, cached a few seconds for everyone who would see the same one.
 
 Most reads of the feed are its first page, and it is the same for everyone of one village
-with the same grants. It is kept as the answer's JSON for ``SECONDS`` under a version that any
+with the same grants. It is cached as the answer's JSON for ``SECONDS`` under a version that any
 commit publishing, reviewing, moderating or removing a post (or a photo's moderation) bumps,
 so a change is seen at the next request; likes and views are counted elsewhere and never
 wait for it (the page's counts may lag by those seconds). A scheduled post appears within
@@ -18,7 +18,7 @@ from app.cache import Cache
 from app.models.feed import Category, Post
 from app.models.media import Media
 from app.services.identity import Principal
-from app.services.kit import version_keys
+from app.services.kit import cache_versions
 
 log = logging.getLogger("xiangzhi.feed")
 
@@ -28,7 +28,7 @@ VERSION_KEY = "xz:feed:version"
 
 @dataclass(frozen=True, slots=True)
 class Slot:
-    """Where one first page is kept."""
+    """Where one first page is cached."""
 
     key: str
 
@@ -47,26 +47,26 @@ def slot(
     return Slot(key=f"xz:feed:first:{digest}")
 
 
-async def kept(cache: Cache, wanted: Slot) -> tuple[str, bytes | None]:
-    """The current version, and the kept page's JSON if it was kept under it (one trip)."""
+async def read(cache: Cache, wanted: Slot) -> tuple[str, bytes | None]:
+    """The current version, and the cached page's JSON if it was cached under it (one trip)."""
     try:
         version, raw = await cache.mget(VERSION_KEY, wanted.key)
     except RedisError:
         log.warning("feed cache unavailable; reading the database")
         return "", None
     version = str(version or "0")
-    return version, version_keys.body_if_current(raw, version)
+    return version, cache_versions.body_if_current(raw, version)
 
 
-async def keep(cache: Cache, wanted: Slot, version: str, body: bytes) -> None:
-    await version_keys.keep(cache, wanted.key, version, body, SECONDS)
+async def write(cache: Cache, wanted: Slot, version: str, body: bytes) -> None:
+    await cache_versions.write(cache, wanted.key, version, body, SECONDS)
 
 
 # Likes and views are counted elsewhere; a new photo shows only through its post.
-version_keys.watch(
+cache_versions.watch(
     VERSION_KEY,
     {
-        Post: version_keys.Watched(ignore=frozenset({"like_count", "view_count"})),
-        Media: version_keys.Watched(new=False),
+        Post: cache_versions.Watched(ignore=frozenset({"like_count", "view_count"})),
+        Media: cache_versions.Watched(new=False),
     },
 )

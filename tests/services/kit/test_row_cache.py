@@ -5,7 +5,7 @@ import asyncio
 from fastapi import FastAPI
 
 from app.errors import NotFound
-from app.services.kit import recent
+from app.services.kit import row_cache
 
 
 class Gone(NotFound):
@@ -14,7 +14,7 @@ class Gone(NotFound):
 
 
 async def test_a_burst_of_misses_reads_once_and_shares_the_answer(app: FastAPI) -> None:
-    cache: recent.Recent[str] = recent.Recent(seconds=60)
+    cache: row_cache.RowCache[str] = row_cache.RowCache(seconds=60)
     reads = 0
 
     async def load() -> str:
@@ -30,7 +30,7 @@ async def test_a_burst_of_misses_reads_once_and_shares_the_answer(app: FastAPI) 
 
 
 async def test_a_missing_row_is_the_same_answer_for_all_and_not_remembered(app: FastAPI) -> None:
-    cache: recent.Recent[str] = recent.Recent(seconds=60)
+    cache: row_cache.RowCache[str] = row_cache.RowCache(seconds=60)
     reads = 0
 
     async def load() -> str:
@@ -49,7 +49,7 @@ async def test_a_missing_row_is_the_same_answer_for_all_and_not_remembered(app: 
 
 
 async def test_a_cancelled_reader_does_not_fail_the_others(app: FastAPI) -> None:
-    cache: recent.Recent[str] = recent.Recent(seconds=60)
+    cache: row_cache.RowCache[str] = row_cache.RowCache(seconds=60)
     started = asyncio.Event()
 
     async def load() -> str:

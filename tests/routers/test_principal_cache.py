@@ -1,4 +1,4 @@
-"""The principal and `/me` remembered between requests: the next request after a grant, a
+"""The principal and `/me` cached between requests: the next request after a grant, a
 logout, a move, points posted or a change made by a command beside the server sees it; until
 something changes, the database is not asked again. Runs with real Redis on the PostgreSQL
 pass and with the in-process stand-in (remembering switched on) on the embedded default."""
@@ -45,7 +45,7 @@ async def _people(client: httpx.AsyncClient, world: World, who: str) -> int:
 async def test_a_grant_is_seen_at_the_next_request(
     client_r: httpx.AsyncClient, world: World
 ) -> None:
-    assert await _people(client_r, world, "v1_villager") == 403  # now remembered as a villager
+    assert await _people(client_r, world, "v1_villager") == 403  # now cached as a villager
     granted = await client_r.post(
         "/api/v1/admin/role-grants",
         json={
@@ -75,7 +75,7 @@ async def test_the_database_is_not_asked_again_until_something_changes(
     remembering: FastAPI, client_r: httpx.AsyncClient, world: World
 ) -> None:
     assert await _people(client_r, world, "v1_admin") == 200
-    # Behind the service's back (no commit hook sees it): the remembered grant still answers.
+    # Behind the service's back (no commit hook sees it): the cached grant still answers.
     async with remembering.state.engine.begin() as connection:
         await connection.execute(
             text("UPDATE role_grants SET revoked_at = CURRENT_TIMESTAMP WHERE person_id = :p"),
@@ -83,7 +83,7 @@ async def test_the_database_is_not_asked_again_until_something_changes(
         )
     assert await _people(client_r, world, "v1_admin") == 200
     # A change through the service layer bumps the version: the next request reads afresh.
-    await remembering.state.cache.incr(identity.remembered.VERSION_KEY)
+    await remembering.state.cache.incr(identity.principal_cache.VERSION_KEY)
     assert await _people(client_r, world, "v1_admin") == 403
 
 
@@ -106,7 +106,7 @@ async def test_a_change_from_a_command_beside_the_server_is_seen(
 async def test_a_person_moved_to_another_village_reads_its_feed_at_once(
     client_r: httpx.AsyncClient, world: World
 ) -> None:
-    """The remembered principal carries the person's home (town, village, branch): a move made
+    """The cached principal carries the person's home (town, village, branch): a move made
     in the roster is seen by the next request, here the feed's first page."""
     made = await client_r.post(
         "/api/v1/posts",

@@ -1,11 +1,11 @@
-"""Whose points moved in a transaction, told once it has committed: a kept ``/me`` answer
+"""Whose points moved in a transaction, told once it has committed: a cached ``/me`` answer
 carries the version of each account owner's points it was built under, and the ledger is the
 only code that moves points, so it is the one place that says so."""
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.points import OwnerType
-from app.services.kit import version_keys
+from app.services.kit import cache_versions
 
 
 def key(owner_type: OwnerType, owner_id: int | None) -> str:
@@ -13,4 +13,4 @@ def key(owner_type: OwnerType, owner_id: int | None) -> str:
 
 
 def moved(session: AsyncSession, owner_type: OwnerType, owner_id: int) -> None:
-    version_keys.bump_on_commit(session, key(owner_type, owner_id))
+    cache_versions.bump_on_commit(session, key(owner_type, owner_id))
