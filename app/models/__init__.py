@@ -7,6 +7,7 @@ from app.models import (
     contest,
     cooperatives,
     development,
+    duty,
     events,
     feed,
     grid,
@@ -17,7 +18,6 @@ from app.models import (
     proposals,
     roster,
     roster_import,
-    service,
     shop,
     volunteer,
 )
@@ -30,6 +30,7 @@ __all__ = [
     "contest",
     "cooperatives",
     "development",
+    "duty",
     "events",
     "feed",
     "grid",
@@ -41,7 +42,6 @@ __all__ = [
     "proposals",
     "roster",
     "roster_import",
-    "service",
     "shop",
     "volunteer",
 ]

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import Settings
 from app.deps import CacheDep, CurrentUser, SessionDep, SettingsDep, WechatDep
 from app.models.auth import BindPhoneRequest, LogoutRequest, RefreshRequest, WechatLoginRequest
-from app.models.profile import MeProfile, TokenResponse
+from app.models.me import MeProfile, TokenResponse
 from app.services.identity import TokenPair
 from app.services.identity import auth as auth_service
 from app.services.kit import ratelimit

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from app.deps import AdminUser, CurrentUser, Cursor, Limit, SessionDep
 from app.models.base import Day
 from app.models.common import ListPage
-from app.models.service import (
+from app.models.duty import (
     OnDuty,
     RatingCreate,
     ServiceReport,

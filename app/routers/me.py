@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from app.deps import CurrentUser, SettingsDep
-from app.models.profile import MeProfile
+from app.models.me import MeProfile
 from app.services.me import profile_cache
 
 router = APIRouter(prefix="/api/v1", tags=["我的"])

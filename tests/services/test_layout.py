@@ -138,6 +138,56 @@ def test_no_service_module_is_a_god_file() -> None:
     assert {path: n for path, n in lengths.items() if n > MAX_LINES} == {}
 
 
+# A domain has one name in its three rooms (models/<d>.py, services/<d>/, routers/<d>.py).
+# What is not a domain, or lives under another's name, is written down here with why.
+ROOM_EXCEPTIONS = {
+    "base": "models shared by every domain (types, columns, the naming convention)",
+    "labels": "the Chinese label of every enum, for the contract and the papers",
+    "idempotency": "the Idempotency-Key table, kept by kit/ and the middleware",
+    "roster_import": "the roster's import records: a table of the roster domain",
+    "demo": "demo seeders, for the command line only",
+    "kit": "adapters that know no domain",
+    "identity": "who is asking; its tables are models/auth.py and its routes routers/auth.py",
+    "auth": "the tables and routes of services/identity/ (logins, tokens)",
+    "stars": "star levels, a room of points: services/points/stars.py",
+    "common": "what every router shares (ids, lists, downloads)",
+    "health": "/healthz and /readyz: no domain",
+    "wechat_push": "WeChat's callback; its work is kit/wechat_push.py and notifications",
+}
+
+
+def room_violations(app: Path, exceptions: dict[str, str]) -> list[str]:
+    """Names that stand in some of the three rooms but not all, and are not written down."""
+    models = {p.stem for p in (app / "models").glob("*.py") if p.stem != "__init__"}
+    services = {p.name for p in (app / "services").iterdir() if (p / "__init__.py").exists()}
+    routers = {p.stem for p in (app / "routers").glob("*.py") if p.stem != "__init__"}
+    rooms = {"models": models, "services": services, "routers": routers}
+    bad = []
+    for name in sorted((models | services | routers) - exceptions.keys()):
+        missing = [room for room, names in rooms.items() if name not in names]
+        if missing:
+            bad.append(f"{name} has no {' or '.join(missing)} room of that name")
+    return bad
+
+
+def test_a_domain_has_one_name_in_its_three_rooms() -> None:
+    assert room_violations(APP, ROOM_EXCEPTIONS) == []
+
+
+def test_a_name_that_drifts_between_rooms_is_caught(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    for folder in ("models", "routers", "services/duty", "services/feed"):
+        (app / folder).mkdir(parents=True)
+    for module in ("models/service.py", "routers/duty.py", "models/feed.py", "routers/feed.py"):
+        (app / module).write_text("")
+    for package in ("services/duty", "services/feed"):
+        (app / package / "__init__.py").write_text("")
+    assert room_violations(app, {}) == [
+        "duty has no models room of that name",
+        "service has no services or routers room of that name",
+    ]
+
+
 def test_the_rules_see_each_kind_of_breach(tmp_path: Path) -> None:
     """The checks read real import statements: a tree that breaks each rule is caught."""
     app = tmp_path / "app"

@@ -9,8 +9,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import parse_period
 from app.models.base import id_of
+from app.models.duty import HandlerLine, ServiceReport, ServiceRequest, ServiceStatus
 from app.models.roster import Village
-from app.models.service import HandlerLine, ServiceReport, ServiceRequest, ServiceStatus
 from app.services import audit
 from app.services.identity import Principal, own_village
 from app.services.kit import Column, Paper, Sheet, paper

@@ -12,9 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.china_time import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.models.base import id_of
-from app.models.notifications import NotificationKind
-from app.models.roster import Town, Village
-from app.models.service import (
+from app.models.duty import (
     DutyShift,
     RatingCreate,
     ServiceAction,
@@ -24,6 +22,8 @@ from app.models.service import (
     ServiceStep,
     ServiceTransition,
 )
+from app.models.notifications import NotificationKind
+from app.models.roster import Town, Village
 from app.services import audit, media
 from app.services.duty.shifts import on_duty
 from app.services.identity import (

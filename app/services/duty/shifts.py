@@ -12,8 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.china_time import CHINA, to_china, utcnow
 from app.errors import Conflict, Unprocessable
 from app.models.base import id_of
+from app.models.duty import DutyShift, OnDuty, ShiftCreate
 from app.models.roster import Person, Role, RoleGrant, ScopeType, Village
-from app.models.service import DutyShift, OnDuty, ShiftCreate
 from app.services import audit
 from app.services.identity import (
     Principal,

@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
 from app.models.base import id_of
-from app.models.service import (
+from app.models.duty import (
     Handler,
     ServiceRequest,
     ServiceRequestPublic,

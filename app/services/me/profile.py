@@ -11,8 +11,8 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import to_china, utcnow
+from app.models.me import Balances, MeProfile, PlaceRef, RoleView
 from app.models.points import Ledger, MemberReview, OwnerType, PointsAccount, PointsTotal
-from app.models.profile import Balances, MeProfile, PlaceRef, RoleView
 from app.models.roster import Branch, Grid, Household, Person, Town, Village
 from app.models.stars import ReviewGrade
 from app.services.identity import Principal, load_principal
