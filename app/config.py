@@ -132,15 +132,6 @@ class Settings(BaseSettings):
             self.docs_enabled = False
         return self
 
-    @model_validator(mode="after")
-    def _known_kinds(self) -> "Settings":
-        from app.models.notifications import NotificationKind  # models import this module
-
-        unknown = sorted(set(self.wechat_templates) - {k.value for k in NotificationKind})
-        if unknown:
-            raise ValueError(f"XZ_WECHAT_TEMPLATES 里有不认识的消息类型：{'、'.join(unknown)}")
-        return self
-
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

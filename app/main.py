@@ -55,6 +55,7 @@ from app.services.kit import (
     create_storage,
     create_wechat_http,
 )
+from app.services.notifications import subscriptions
 from app.services.shop import RedemptionWriter
 
 log = logging.getLogger("xiangzhi")
@@ -176,6 +177,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = True) -> FastAPI:
     settings = settings or get_settings()
+    subscriptions.check_templates(settings.wechat_templates)
     # The offline docs need the contract served; with docs off there is neither.
     factory: Callable[..., FastAPI] = FastAPIOffline if settings.docs_enabled else FastAPI
     docs: dict[str, Any] = (

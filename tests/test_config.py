@@ -81,3 +81,16 @@ def test_cli_names_the_variable_of_a_bad_value() -> None:
         "  - XZ_DATABASE_POOL_SIZE 须为整数",
         "  - XZ_QR_ROTATE_SECONDS 不能小于 5",
     ]
+
+
+def test_templates_for_a_kind_that_does_not_exist_stop_the_start() -> None:
+    """A typo in XZ_WECHAT_TEMPLATES would silently never send: the app refuses to start."""
+    from app.main import create_app
+    from app.services.notifications.subscriptions import UnknownKinds
+    from tests.conftest import make_settings
+
+    template = {"template_id": "AbC", "title": "请假审批结果", "fields": {"thing1": "title"}}
+    settings = make_settings(wechat_templates={"leave_decide": template})
+    with pytest.raises(UnknownKinds, match="leave_decide"):
+        create_app(settings, run_jobs_in_process=False)
+    create_app(make_settings(wechat_templates={"leave_decided": template}))

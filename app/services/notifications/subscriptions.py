@@ -40,6 +40,19 @@ class Offered:
     template: SubscribeTemplate
 
 
+class UnknownKinds(ValueError):
+    """XZ_WECHAT_TEMPLATES names a kind of notification that does not exist."""
+
+
+def check_templates(templates: Templates) -> None:
+    """Refuses, at start-up, templates for kinds that do not exist: a typo in the operator's
+    env file would otherwise never send a message. (Settings sit below the tables and do not
+    know the kinds; this domain does.)"""
+    unknown = sorted(set(templates) - {k.value for k in NotificationKind})
+    if unknown:
+        raise UnknownKinds(f"XZ_WECHAT_TEMPLATES 里有不认识的消息类型：{'、'.join(unknown)}")
+
+
 def offered(templates: Templates) -> list[TemplatePublic]:
     return [
         TemplatePublic(
