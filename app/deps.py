@@ -1,28 +1,21 @@
 """Named dependencies that routes state in their signatures."""
 
 from collections.abc import AsyncIterator, Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app import idempotency
 from app.cache import Cache
 from app.config import Settings
+from app.db.background import Background
+from app.db.group_commit import GroupCommit, Writers
 from app.errors import AppError, Forbidden, Unauthorized
 from app.models.roster import ADMIN_ROLES, Role
-from app.services.events import scans
 from app.services.identity import Principal, decode_access_token, load_principal, principal_cache
-from app.services.kit import (
-    DEFAULT_LIMIT,
-    MAX_LIMIT,
-    Background,
-    QrSettings,
-    Storage,
-    WechatGateway,
-    idempotency,
-)
-from app.services.shop import RedemptionWriter
+from app.services.kit import DEFAULT_LIMIT, MAX_LIMIT, QrSettings, Storage, WechatGateway
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -32,14 +25,18 @@ async def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
-async def get_checkin_writer(request: Request) -> scans.CheckinWriter:
-    writer: scans.CheckinWriter = request.app.state.checkin_writer
-    return writer
+W = TypeVar("W", bound=GroupCommit[Any, Any])
 
 
-async def get_redemption_writer(request: Request) -> RedemptionWriter:
-    writer: RedemptionWriter = request.app.state.redemption_writer
-    return writer
+def started(kind: type[W]) -> Callable[[Request], W]:
+    """The app's group-commit writer of ``kind``, started on first use. A route names the writer
+    its domain declares: ``Annotated[CheckinWriter, Depends(started(CheckinWriter))]``."""
+
+    def get(request: Request) -> W:
+        writers: Writers = request.app.state.writers
+        return writers.get(kind)
+
+    return get
 
 
 async def get_pending(request: Request) -> idempotency.Pending | None:
@@ -122,8 +119,6 @@ async def get_qr_settings(request: Request) -> QrSettings:
 
 
 QrSettingsDep = Annotated[QrSettings, Depends(get_qr_settings)]
-CheckinWriterDep = Annotated[scans.CheckinWriter, Depends(get_checkin_writer)]
-RedemptionWriterDep = Annotated[RedemptionWriter, Depends(get_redemption_writer)]
 PendingDep = Annotated[idempotency.Pending | None, Depends(get_pending)]
 CacheDep = Annotated[Cache, Depends(get_cache)]
 WechatDep = Annotated[WechatGateway, Depends(get_wechat)]

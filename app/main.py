@@ -2,7 +2,6 @@
 
 import asyncio
 import contextlib
-import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -12,15 +11,17 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
-from app import contract
+from app import contract, tuning
 from app.cache import create_cache
 from app.config import Settings, get_settings
 from app.contract import operation_id
 from app.db import create_engine, create_sessionmaker, read_engine
+from app.db.background import Background
+from app.db.group_commit import Writers
 from app.errors import install_error_handlers
+from app.idempotency.middleware import IdempotencyMiddleware
 from app.jobs import deliver_in_process, run_in_process
 from app.middleware.body_limit import BodyLimitMiddleware
-from app.middleware.idempotency import IdempotencyMiddleware
 from app.middleware.request_context import RequestContextMiddleware
 from app.routers import (
     audit,
@@ -46,17 +47,8 @@ from app.routers import (
     volunteer,
     wechat_push,
 )
-from app.services.events import scans
-from app.services.kit import (
-    Background,
-    IdempotencyAnswerWriter,
-    IdempotencyClaimWriter,
-    WechatGateway,
-    create_storage,
-    create_wechat_http,
-)
+from app.services.kit import WechatGateway, create_storage, create_wechat_http
 from app.services.notifications import subscriptions
-from app.services.shop import RedemptionWriter
 
 log = logging.getLogger("xiangzhi")
 
@@ -115,26 +107,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.storage = create_storage(settings)
     app.state.media_gate = asyncio.Semaphore(settings.media_concurrency)
     app.state.background = Background(app.state.sessionmaker)
-    # Grouped, two writers: one prepares its group while the other waits on PostgreSQL.
-    # XZ_GROUP_CHECKINS / XZ_GROUP_REDEMPTIONS=false write each alone, as many at once as the
-    # pool allows. SQLite has one writer whatever is asked.
-    postgres = engine.dialect.name == "postgresql"
-
-    def shape(grouped: bool) -> dict[str, int]:
-        writers = 2 if grouped else settings.database_pool_size
-        return {"writers": writers if postgres else 1, "most": 200 if grouped else 1}
-
-    app.state.checkin_writer = scans.CheckinWriter(
-        app.state.sessionmaker, **shape(settings.group_checkins)
+    # The group-commit writers (check-ins, redemptions, Idempotency-Key claims and answers)
+    # start when a route first asks for one: each domain declares its own.
+    app.state.writers = Writers(
+        app.state.sessionmaker, settings, postgres=engine.dialect.name == "postgresql"
     )
-    # A village shop's rush on one item is rung up in groups the same way.
-    app.state.redemption_writer = RedemptionWriter(
-        app.state.sessionmaker, **shape(settings.group_redemptions)
-    )
-    # Every phone's write claims its Idempotency-Key in a commit of its own, and most store
-    # their answer in one after: at a rush, these are written together.
-    app.state.claim_writer = IdempotencyClaimWriter(app.state.sessionmaker, **shape(True))
-    app.state.answer_writer = IdempotencyAnswerWriter(app.state.sessionmaker, **shape(True))
     scheduler = None
     if settings.redis_url is None and app.state.run_jobs_in_process:
         # No Redis, so no separate worker: this single process runs the periodic jobs itself.
@@ -145,25 +122,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             "wechat": app.state.wechat,
         }
         scheduler = asyncio.gather(run_in_process(jobs_ctx), deliver_in_process(jobs_ctx))
-    # What startup built (routes, models, compiled statements) lives as long as the process:
-    # out of the collector's sight, a full collection under load does not walk it again.
-    gc.collect()
-    gc.freeze()
-    # Young collections every 20,000 allocations, not 700: a burst's requests allocate and
-    # free thousands of objects each, and the collector's share of the server's CPU under the
-    # check-in burst fell from ~5 % to ~2 % (0.37 s to 0.17 s of ~7 s).
-    gc.set_threshold(20_000, 20, 10)
+    tuning.settle_after_startup()
     try:
         yield
     finally:
-        for writer in (
-            app.state.checkin_writer,
-            app.state.redemption_writer,
-            app.state.claim_writer,
-            app.state.answer_writer,
-        ):
-            await writer.idle()
-            log.info("group commit: %s", writer.summary())
+        await app.state.writers.close()
         await app.state.background.close()
         if scheduler is not None:
             scheduler.cancel()

@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from alembic import command
 from app.cli import alembic_config
 from app.config import Settings
+from app.db import row_cache
 from app.main import create_app
 from app.models import metadata
-from app.services.kit import row_cache
 from tests.contract_seen import recording
 
 pytest_plugins = ["tests.factories", "tests.fake_wechat", "tests.e2e.demo_town"]

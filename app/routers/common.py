@@ -10,9 +10,10 @@ import segno
 from fastapi import Path, Query, Response
 from pydantic import BaseModel
 
+from app import idempotency
 from app.models.base import MAX_DB_INT, MONTH_PATTERN
 from app.models.events import QrToken
-from app.services.kit import Page, Paper, idempotency
+from app.services.kit import Page, Paper
 
 T = TypeVar("T")
 

@@ -2,11 +2,10 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from app.deps import (
     AdminUser,
-    CheckinWriterDep,
     CurrentUser,
     Cursor,
     Limit,
@@ -14,6 +13,7 @@ from app.deps import (
     SessionDep,
     SettingsDep,
     WechatDep,
+    started,
 )
 from app.models.base import MAX_DB_INT
 from app.models.common import ListPage
@@ -42,6 +42,7 @@ from app.routers.common import (
     rotating_code,
     spreadsheet,
 )
+from app.services.events import CheckinWriter
 from app.services.events import attendance as attendance_service
 from app.services.events import checkins as checkin_service
 from app.services.events import events as event_service
@@ -49,6 +50,9 @@ from app.services.events import leave as leave_service
 from app.services.events import papers as event_papers
 from app.services.events import posters as poster_service
 from app.services.events import queues as queue_service
+
+# The domain's group-commit writer (app/db/group_commit.py: Writers starts it on first use).
+CheckinWriterDep = Annotated[CheckinWriter, Depends(started(CheckinWriter))]
 
 router = APIRouter(prefix="/api/v1", tags=["主题党日与三会一课"])
 

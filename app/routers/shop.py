@@ -4,6 +4,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from app import idempotency
 from app.deps import (
     DEFAULT_PAGE,
     AdminUser,
@@ -11,11 +12,11 @@ from app.deps import (
     Cursor,
     Limit,
     PendingDep,
-    RedemptionWriterDep,
     SessionDep,
     SettingsDep,
     StorageDep,
     require_roles,
+    started,
 )
 from app.models.common import ListPage
 from app.models.roster import ADMIN_ROLES, Role
@@ -42,8 +43,11 @@ from app.routers.common import (
 )
 from app.services import shop as shop_service
 from app.services.identity import Principal
-from app.services.kit import idempotency
+from app.services.shop import RedemptionWriter
 from app.services.shop import reports as shop_reports
+
+# The domain's group-commit writer (app/db/group_commit.py: Writers starts it on first use).
+RedemptionWriterDep = Annotated[RedemptionWriter, Depends(started(RedemptionWriter))]
 
 router = APIRouter(prefix="/api/v1", tags=["积分超市"])
 

@@ -60,6 +60,22 @@ def kit_violations(app: Path) -> list[str]:
     ]
 
 
+# kit/ is adapters and helpers: the write and caching machinery (transactions of its own,
+# group commit, caches, background work, idempotency) is app/db/ and app/idempotency/.
+MACHINERY = ("app.db", "app.idempotency")
+
+
+def kit_machinery_violations(app: Path) -> list[str]:
+    bad = []
+    for path in sorted((app / "services" / "kit").rglob("*.py")):
+        for line, module, names in _imports(path):
+            wanted = [module] if module != "app" else [f"app.{n}" for n in names]
+            for target in wanted:
+                if target.startswith(MACHINERY):
+                    bad.append(f"{path.relative_to(app)}:{line} imports {target}")
+    return bad
+
+
 def demo_violations(app: Path) -> list[str]:
     return [
         where
@@ -114,6 +130,10 @@ def test_services_holds_packages_only() -> None:
 
 def test_kit_imports_no_domain() -> None:
     assert kit_violations(APP) == []
+
+
+def test_kit_is_adapters_only() -> None:
+    assert kit_machinery_violations(APP) == []
 
 
 def test_only_the_command_line_imports_demo() -> None:
@@ -207,6 +227,13 @@ def test_the_rules_see_each_kind_of_breach(tmp_path: Path) -> None:
         "services/kit/qr.py:1 imports app.services.demo",
     ]
     assert demo_violations(app) == ["services/kit/qr.py:1"]
+    (app / "services" / "kit" / "cache.py").write_text(
+        "from app.db import row_cache\nfrom app import idempotency\n"
+    )
+    assert kit_machinery_violations(app) == [
+        "services/kit/cache.py:1 imports app.db",
+        "services/kit/cache.py:2 imports app.idempotency",
+    ]
     assert face_violations(app, faces) == [
         "routers/grid.py:1 reaches into app.services.points.ledger",
         "routers/grid.py:2 takes secret_helper, not on points's face",

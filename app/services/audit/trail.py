@@ -10,10 +10,11 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
+from app.db import rows
 from app.models.audit import AuditEntry
 from app.request_context import current_request_id
 from app.services.identity import Location, Principal, home_of, scope_clause
-from app.services.kit import Page, Paper, keyset_page, rows
+from app.services.kit import Page, Paper, keyset_page
 
 
 def snapshot(row: Any) -> dict[str, Any]:

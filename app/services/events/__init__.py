@@ -12,8 +12,10 @@ from app.services.events import (
     reminders,
     scans,
 )
+from app.services.events.scans import CheckinWriter
 
 __all__ = [
+    "CheckinWriter",
     "attendance",
     "checkins",
     "events",

@@ -7,6 +7,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
+from app.db import row_cache
 from app.errors import BadRequest, Conflict, Forbidden, NotFound
 from app.models.base import id_of
 from app.models.events import Attendance, AttendanceStatus, CheckinCreate, PartyEvent
@@ -16,7 +17,7 @@ from app.services import audit
 from app.services.events import events, scans
 from app.services.events.scans import Member
 from app.services.identity import Principal, bound_person, location_of
-from app.services.kit import QrSettings, outside_venue, qr_tokens, row_cache
+from app.services.kit import QrSettings, outside_venue, qr_tokens
 from app.services.points import ledger
 
 

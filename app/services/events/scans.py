@@ -10,12 +10,14 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.config import Settings
+from app.db import rows
+from app.db.group_commit import GroupCommit
 from app.models.events import Attendance, AttendanceStatus, PartyEvent
 from app.models.points import Ledger, OwnerType, SourceType
 from app.models.roster import Person
 from app.request_context import acting_for
 from app.services.identity import Principal
-from app.services.kit import GroupCommit, rows
 from app.services.points import ledger, scoring_rules
 
 
@@ -95,6 +97,10 @@ class Scan:
 
 class CheckinWriter(GroupCommit[Scan, tuple[Attendance, bool]]):
     """Where scans wait to be written: together at a burst, alone at a quiet moment."""
+
+    @classmethod
+    def grouped(cls, settings: Settings) -> bool:
+        return settings.group_checkins  # XZ_GROUP_CHECKINS=false: each scan alone
 
     async def together(
         self, session: AsyncSession, items: Sequence[Scan]

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from redis.exceptions import RedisError
 
 from app.cache import Cache
+from app.db import cache_versions
 from app.models.feed import Category, Post
 from app.models.media import Media
 from app.services.identity import Principal
-from app.services.kit import cache_versions
 
 log = logging.getLogger("xiangzhi.feed")
 

@@ -21,10 +21,10 @@ from dataclasses import astuple
 from redis.exceptions import RedisError
 
 from app.cache import Cache
+from app.db import cache_versions
 from app.models.auth import RefreshToken, UserAccount
 from app.models.roster import Branch, Grid, Person, Role, RoleGrant, ScopeType, Town, Village
 from app.services.identity.scopes import Grant, Home, Principal
-from app.services.kit import cache_versions
 
 log = logging.getLogger("xiangzhi.identity")
 

@@ -1,27 +1,20 @@
-"""Adapters that know no domain: the WeChat gateway and its pushes, storage, images, QR
-tokens, geo, pagination, rate limits, the personal-data scan, the idempotency store, work in
-the background, reading spreadsheets and drawing the printed ones.
-Nothing here imports a domain package."""
+"""Adapters and helpers that know no domain: the WeChat gateway and its pushes, storage,
+images, QR tokens, geo, pagination, rate limits, the personal-data scan, reading spreadsheets
+and drawing the printed ones. Nothing here imports a domain package, opens a transaction of its
+own or caches: that machinery is app/db/ (group commit, rows, caches, background work) and
+app/idempotency/."""
 
 from app.services.kit import (
-    cache_versions,
-    claims,
     geo,
-    idempotency,
     images,
     paper,
     personal_data,
     printing,
     qr_tokens,
     ratelimit,
-    row_cache,
-    rows,
     wechat_push,
 )
-from app.services.kit.background import Background
-from app.services.kit.claims import IdempotencyAnswerWriter, IdempotencyClaimWriter
 from app.services.kit.geo import outside_venue, to_gcj02
-from app.services.kit.group_commit import GroupCommit
 from app.services.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, keyset_page
 from app.services.kit.paper import Column, Paper, Sheet
 from app.services.kit.qr_tokens import QrSettings
@@ -41,12 +34,8 @@ __all__ = [
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
     "PRIVATE_PREFIX",
-    "Background",
     "BadKey",
     "Column",
-    "GroupCommit",
-    "IdempotencyAnswerWriter",
-    "IdempotencyClaimWriter",
     "LocalStorage",
     "Page",
     "Paper",
@@ -59,12 +48,9 @@ __all__ = [
     "Table",
     "UnsupportedFile",
     "WechatGateway",
-    "cache_versions",
-    "claims",
     "create_storage",
     "create_wechat_http",
     "geo",
-    "idempotency",
     "images",
     "is_private",
     "keyset_page",
@@ -75,8 +61,6 @@ __all__ = [
     "qr_tokens",
     "ratelimit",
     "read_table",
-    "row_cache",
-    "rows",
     "to_gcj02",
     "wechat_push",
 ]

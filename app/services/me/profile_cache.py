@@ -10,12 +10,11 @@ from redis.exceptions import RedisError
 
 from app.cache import Cache
 from app.china_time import to_china, utcnow
-from app.db import SessionMaker
+from app.db import SessionMaker, cache_versions
 from app.models.me import MeProfile
 from app.models.points import MemberReview, OwnerType
 from app.models.roster import Branch, Grid, Household, Person, Town, Village
 from app.services.identity import Principal, principal_cache
-from app.services.kit import cache_versions
 from app.services.me.profile import profile_of
 from app.services.points import balance_cache
 

@@ -12,10 +12,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import CHINA, to_china, utcnow
-from app.db import dialect_name, upsert_insert
+from app.db import dialect_name, rows, upsert_insert
 from app.models.notifications import Notification, NotificationKind, WechatState
 from app.services.identity import Principal, bound_person
-from app.services.kit import Page, keyset_page, rows
+from app.services.kit import Page, keyset_page
 
 # The mini-program page each kind opens; {id} is the target's id.
 PAGES: dict[NotificationKind, str] = {

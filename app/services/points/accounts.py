@@ -19,10 +19,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
-from app.db import upsert_insert
+from app.db import rows, upsert_insert
 from app.models.audit import AuditEntry
 from app.models.points import Ledger, LedgerEntry, OwnerType, PointsAccount, PointsTotal
-from app.services.kit import rows
 from app.services.points import totals
 
 

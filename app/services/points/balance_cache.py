@@ -4,8 +4,8 @@ only code that moves points, so it is the one place that says so."""
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db import cache_versions
 from app.models.points import OwnerType
-from app.services.kit import cache_versions
 
 
 def key(owner_type: OwnerType, owner_id: int | None) -> str:

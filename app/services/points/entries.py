@@ -7,12 +7,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db import rows
 from app.errors import Conflict, Unprocessable
 from app.models.base import id_of
 from app.models.points import EntryStatus, LedgerEntry, PointsAccount, SourceType
 from app.services import audit, media
 from app.services.identity import Principal, location_of
-from app.services.kit import rows
 from app.services.points import accounts, chain, totals
 from app.services.points.postings import Posting
 

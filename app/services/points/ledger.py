@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
+from app.db import rows
 from app.errors import Conflict, NotFound
 from app.models.base import id_of
 from app.models.points import (
@@ -25,7 +26,6 @@ from app.models.points import (
 )
 from app.services import audit
 from app.services.identity import Principal, location_of
-from app.services.kit import rows
 from app.services.points import accounts, announce, balance_cache, entries, totals
 from app.services.points.entries import EvidenceMisplaced as EvidenceMisplaced
 from app.services.points.entries import InsufficientPoints as InsufficientPoints

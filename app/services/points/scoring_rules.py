@@ -8,6 +8,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
+from app.db import row_cache
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.models.points import (
     TOWN_WIDE,
@@ -30,7 +31,7 @@ from app.services.identity import (
     own_village,
     scope_clause,
 )
-from app.services.kit import Page, keyset_page, row_cache
+from app.services.kit import Page, keyset_page
 from app.services.points import ledger
 from app.services.points.rule_codes import free_code
 from app.services.roster import get_in_scope

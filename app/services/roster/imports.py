@@ -12,13 +12,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
 from app.db import SessionMaker, dialect_name
+from app.db.background import Background
 from app.errors import Conflict, NotFound
 from app.models.base import id_of
 from app.models.roster import Household, Person
 from app.models.roster_import import ImportPublic, ImportStatus, RosterImport, Tally
 from app.services import audit
 from app.services.identity import Location, Principal, ScopeRequired, own_village
-from app.services.kit import Background, read_table
+from app.services.kit import read_table
 from app.services.roster.import_rows import (
     HouseholdPlan,
     PersonPlan,

@@ -9,13 +9,13 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import to_china
+from app.db import rows
 from app.models.base import id_of
 from app.models.notifications import NotificationKind
 from app.models.points import SourceType
 from app.models.shop import ShopGoods, ShopRedemption
 from app.services import audit
 from app.services.identity import location_of
-from app.services.kit import rows
 from app.services.notifications import Note
 from app.services.points import ledger
 from app.services.shop.common import OPEN

@@ -25,7 +25,11 @@ from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app import idempotency
 from app.china_time import utcnow
+from app.config import Settings
+from app.db import rows
+from app.db.group_commit import GroupCommit
 from app.models.base import id_of
 from app.models.points import Ledger, OwnerType, PointsAccount
 from app.models.roster import Household
@@ -33,7 +37,6 @@ from app.models.shop import RedemptionCreate, ShopGoods, ShopRedemption
 from app.request_context import acting_for, current_request_id
 from app.services import audit
 from app.services.identity import Principal, caller_person
-from app.services.kit import GroupCommit, idempotency, rows
 from app.services.notifications import notify, notify_each
 from app.services.points import InsufficientPoints, ledger
 from app.services.shop import records
@@ -71,6 +74,10 @@ _BALANCES = core_select(_ACCOUNTS.c.owner_id, _ACCOUNTS.c.balance).where(
 
 class RedemptionWriter(GroupCommit[Order, ShopRedemption]):
     """Where redemptions wait to be rung up: together at a rush, alone at a quiet moment."""
+
+    @classmethod
+    def grouped(cls, settings: Settings) -> bool:
+        return settings.group_redemptions  # XZ_GROUP_REDEMPTIONS=false: each alone
 
     async def together(
         self, session: AsyncSession, items: Sequence[Order]

@@ -15,10 +15,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app import idempotency
 from app.china_time import utcnow
+from app.db import rows
+from app.db.group_commit import GroupCommit
 from app.models.idempotency import IdempotencyRecord
-from app.services.kit import idempotency, rows
-from app.services.kit.group_commit import GroupCommit
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,6 +74,13 @@ class Receipt:
     pending: Pending
     shape: Callable[[Any], Answer]
 
+    # As the group-commit writer's ``AfterWrite``: the answers of a group stored together.
+    async def write_all(self, session: AsyncSession, done: Sequence[tuple[Any, Any]]) -> None:
+        await complete_all(session, done)
+
+    def landed(self) -> None:
+        self.pending.answered = True  # committed with the write: the middleware keeps it
+
 
 class KeyReused(Unprocessable):
     code = "idempotency.key_reused"

@@ -4,8 +4,8 @@ import asyncio
 
 from fastapi import FastAPI
 
+from app.db import row_cache
 from app.errors import NotFound
-from app.services.kit import row_cache
 
 
 class Gone(NotFound):

@@ -10,9 +10,11 @@ from fastapi import FastAPI
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from app import idempotency
 from app.china_time import utcnow
+from app.idempotency import writers
+from app.idempotency.writers import IdempotencyAnswerWriter, IdempotencyClaimWriter
 from app.models.idempotency import IdempotencyRecord
-from app.services.kit import IdempotencyAnswerWriter, IdempotencyClaimWriter, claims, idempotency
 
 TTL = timedelta(hours=24)
 
@@ -22,7 +24,7 @@ async def _claim_all(
 ) -> list[idempotency.Claimed | idempotency.Replay | BaseException]:
     """Hands the claims to the writer in one go: with one writer they are written as one group."""
     return await asyncio.gather(
-        *(claims.claim(writer, owner=owner, key=k, request_hash="h", ttl=TTL) for k in keys),
+        *(writers.claim(writer, owner=owner, key=k, request_hash="h", ttl=TTL) for k in keys),
         return_exceptions=True,
     )
 
@@ -52,7 +54,7 @@ async def test_an_answered_key_replays_and_an_expired_one_is_claimed_afresh(app:
     answers = IdempotencyAnswerWriter(app.state.sessionmaker, writers=1)
     first, old = await _claim_all(claim_writer, ["paid", "old"])
     assert isinstance(first, idempotency.Claimed) and isinstance(old, idempotency.Claimed)
-    await claims.complete(answers, first, idempotency.Answer(201, {"x": "1"}, b"body"))
+    await writers.complete(answers, first, idempotency.Answer(201, {"x": "1"}, b"body"))
     async with app.state.sessionmaker() as session, session.begin():
         await session.execute(
             update(IdempotencyRecord)
@@ -76,9 +78,9 @@ async def test_answers_are_stored_together_and_never_over_a_claim_taken_over(
     # "two"'s request was too slow: a retry took its claim over (a new token).
     stale = idempotency.Claimed(mine[1].record_id, mine[1].token - timedelta(seconds=1))
     await asyncio.gather(
-        claims.complete(answers, mine[0], idempotency.Answer(201, {}, b"1")),
-        claims.complete(answers, stale, idempotency.Answer(201, {}, b"2")),
-        claims.complete(answers, mine[2], idempotency.Answer(409, {}, b"3")),
+        writers.complete(answers, mine[0], idempotency.Answer(201, {}, b"1")),
+        writers.complete(answers, stale, idempotency.Answer(201, {}, b"2")),
+        writers.complete(answers, mine[2], idempotency.Answer(409, {}, b"3")),
     )
     assert answers.largest == 3
     one, two, three = [await _record(app, k) for k in ("one", "two", "three")]

@@ -13,12 +13,13 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import faults, idempotency
 from app.config import Settings
 from app.db import SessionMaker
 from app.errors import AppError
+from app.idempotency import writers
 from app.middleware.problems import send_problem
 from app.services.identity import decode_access_token
-from app.services.kit import claims, idempotency
 
 log = logging.getLogger("xiangzhi.idempotency")
 
@@ -75,8 +76,8 @@ class IdempotencyMiddleware:
             digest.update(part)
 
         try:
-            outcome = await claims.claim(
-                state.claim_writer,
+            outcome = await writers.claim(
+                state.writers.get(writers.IdempotencyClaimWriter),
                 owner=owner,
                 key=key,
                 request_hash=digest.hexdigest(),
@@ -118,9 +119,11 @@ class IdempotencyMiddleware:
         stored: bool | None = False
         try:
             await self.app(scope, replay_receive, answer.capture)
-            stored = await self._store(state.answer_writer, pending, answer)
-            if stored and settings.fault_pause_after_commit:
-                await asyncio.sleep(settings.fault_pause_after_commit)
+            stored = await self._store(
+                state.writers.get(writers.IdempotencyAnswerWriter), pending, answer
+            )
+            if stored:
+                await faults.pause_after_commit(settings)
         finally:
             if pending.session is not None:
                 await asyncio.shield(pending.session.close())
@@ -135,7 +138,7 @@ class IdempotencyMiddleware:
 
     @staticmethod
     async def _store(
-        answers: claims.IdempotencyAnswerWriter, pending: idempotency.Pending, answer: "_Answer"
+        answers: writers.IdempotencyAnswerWriter, pending: idempotency.Pending, answer: "_Answer"
     ) -> bool | None:
         """Commits the write with its answer. False: nothing to keep (the retry may run again);
         None: another request took the claim over, so this one's write was rolled back."""
@@ -145,7 +148,7 @@ class IdempotencyMiddleware:
         keep = answer.status is not None and answer.status < 500 and answer.status != 429
         if session is None:  # the route wrote nothing: no transaction to share
             if keep:
-                await claims.complete(answers, pending.claimed, answer.stored())
+                await writers.complete(answers, pending.claimed, answer.stored())
             return keep
         if not keep:
             await session.rollback()

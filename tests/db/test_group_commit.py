@@ -9,9 +9,9 @@ from fastapi import FastAPI
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db.group_commit import GroupCommit
 from app.errors import Conflict
 from app.models.roster import Town
-from app.services.kit import GroupCommit
 
 
 class Refused(Conflict):

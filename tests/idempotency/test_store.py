@@ -6,8 +6,8 @@ from fastapi import FastAPI
 from sqlalchemy import update
 from sqlmodel import col, func, select
 
+from app import idempotency
 from app.models.idempotency import IdempotencyRecord
-from app.services.kit import idempotency
 
 TTL = timedelta(hours=24)
 
