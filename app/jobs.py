@@ -9,7 +9,9 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
 from app.db import SessionMaker
@@ -21,70 +23,76 @@ log = logging.getLogger("xiangzhi.jobs")
 Job = Callable[[dict[str, Any]], Awaitable[Any]]
 
 
-async def purge_expired(ctx: dict[str, Any]) -> dict[str, int]:
+T = TypeVar("T")
+
+
+async def _in_one_transaction(
+    ctx: dict[str, Any], work: Callable[[AsyncSession], Awaitable[T]]
+) -> T:
+    """A job's transaction: the work commits as a whole or not at all, as a request's does."""
     sessionmaker: SessionMaker = ctx["sessionmaker"]
     async with sessionmaker() as session, session.begin():
-        purged = await maintenance.purge_expired(session, now=utcnow())
+        return await work(session)
+
+
+def _told(count: int, message: str, key: str, level: int = logging.INFO) -> int:
+    if count:
+        log.log(level, message, extra={key: count})
+    return count
+
+
+async def purge_expired(ctx: dict[str, Any]) -> dict[str, int]:
+    purged = await _in_one_transaction(
+        ctx, lambda session: maintenance.purge_expired(session, now=utcnow())
+    )
     counts = asdict(purged)
     log.info("purged expired records", extra={"purged": counts})
     return counts
 
 
 async def flush_view_counts(ctx: dict[str, Any]) -> int:
-    sessionmaker: SessionMaker = ctx["sessionmaker"]
-    async with sessionmaker() as session, session.begin():
-        return await feed.flush_views(session, cache=ctx["cache"])
+    return await _in_one_transaction(
+        ctx, lambda session: feed.flush_views(session, cache=ctx["cache"])
+    )
 
 
 async def close_finished_volunteering(ctx: dict[str, Any]) -> int:
-    sessionmaker: SessionMaker = ctx["sessionmaker"]
-    async with sessionmaker() as session, session.begin():
-        closed = await volunteer.close_finished(session)
-    if closed:
-        log.info("closed volunteer records left signed in", extra={"closed": closed})
-    return closed
+    closed = await _in_one_transaction(ctx, volunteer.close_finished)
+    return _told(closed, "closed volunteer records left signed in", "closed")
 
 
 async def expire_reservations(ctx: dict[str, Any]) -> int:
-    sessionmaker: SessionMaker = ctx["sessionmaker"]
-    async with sessionmaker() as session, session.begin():
-        expired = await shop.expire(session)
-    if expired:
-        log.info("expired shop reservations", extra={"expired": expired})
-    return expired
+    expired = await _in_one_transaction(ctx, shop.expire)
+    return _told(expired, "expired shop reservations", "expired")
 
 
 async def fail_interrupted_imports(ctx: dict[str, Any]) -> int:
-    sessionmaker: SessionMaker = ctx["sessionmaker"]
-    async with sessionmaker() as session, session.begin():
-        failed = await roster.imports.fail_stale(session, now=utcnow())
-    if failed:
-        log.warning("roster imports interrupted by a restart", extra={"failed": failed})
-    return failed
+    failed = await _in_one_transaction(
+        ctx, lambda session: roster.imports.fail_stale(session, now=utcnow())
+    )
+    return _told(failed, "roster imports interrupted by a restart", "failed", logging.WARNING)
 
 
 async def remind_events(ctx: dict[str, Any]) -> int:
-    sessionmaker: SessionMaker = ctx["sessionmaker"]
-    async with sessionmaker() as session, session.begin():
-        return await events.reminders.remind(session, now=utcnow())
+    return await _in_one_transaction(
+        ctx, lambda session: events.reminders.remind(session, now=utcnow())
+    )
 
 
 async def notify_overdue_tasks(ctx: dict[str, Any]) -> int:
-    sessionmaker: SessionMaker = ctx["sessionmaker"]
-    async with sessionmaker() as session, session.begin():
-        return await grid.overdue.notify_overdue(session, now=utcnow())
+    return await _in_one_transaction(
+        ctx, lambda session: grid.overdue.notify_overdue(session, now=utcnow())
+    )
 
 
 async def warn_expiring_redemptions(ctx: dict[str, Any]) -> int:
-    sessionmaker: SessionMaker = ctx["sessionmaker"]
-    async with sessionmaker() as session, session.begin():
-        return await shop.warn_expiring(session, now=utcnow())
+    return await _in_one_transaction(ctx, lambda session: shop.warn_expiring(session, now=utcnow()))
 
 
 async def remind_overdue_development(ctx: dict[str, Any]) -> int:
-    sessionmaker: SessionMaker = ctx["sessionmaker"]
-    async with sessionmaker() as session, session.begin():
-        return await development.reminders.remind_overdue(session, now=utcnow())
+    return await _in_one_transaction(
+        ctx, lambda session: development.reminders.remind_overdue(session, now=utcnow())
+    )
 
 
 async def deliver_notifications(ctx: dict[str, Any]) -> int:
