@@ -281,6 +281,17 @@ def test_no_id_is_made_up_as_zero() -> None:
     assert id_of(Town(id=7, name="已保存的镇")) == 7
 
 
+def test_no_service_imports_the_web_framework() -> None:
+    """Services hold the rules; the routers speak HTTP (DESIGN.md)."""
+    web = [
+        f"{path.relative_to(APP)}:{line} imports {module}"
+        for path in sorted(SERVICES.rglob("*.py"))
+        for line, module, _ in _imports(path)
+        if module.split(".")[0] in ("fastapi", "starlette")
+    ]
+    assert web == []
+
+
 def test_services_raise_named_errors() -> None:
     """An error's code lives on its class (which knows its status and Chinese detail), not in a
     `code="…"` typed again at each raise."""
