@@ -24,9 +24,14 @@ from app.config import Settings
 from app.db import row_cache
 from app.main import create_app
 from app.models import metadata
-from tests.contract_seen import recording
+from tests.helpers.contract_seen import recording
 
-pytest_plugins = ["tests.factories", "tests.fake_wechat", "tests.e2e.demo_town"]
+pytest_plugins = [
+    "tests.helpers.factories",
+    "tests.helpers.fake_wechat",
+    "tests.helpers.served",
+    "tests.e2e.demo_town",
+]
 
 TEST_JWT_SECRET = "test-secret-0123456789abcdef0123456789abcdef"
 

@@ -12,9 +12,9 @@ from app.checks import run_checks
 from app.cli import alembic_config
 from app.config import Settings
 from tests.conftest import make_settings
-from tests.fake_wechat import APPID, SECRET, FakeWechat
-from tests.net import free_port
-from tests.roster_files import roster_xlsx
+from tests.helpers.fake_wechat import APPID, SECRET, FakeWechat
+from tests.helpers.net import free_port
+from tests.helpers.roster_files import roster_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
 

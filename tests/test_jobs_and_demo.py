@@ -13,7 +13,7 @@ from app.models.media import Media
 from app.models.points import LedgerEntry
 from app.models.roster import Person, Village
 from app.services.demo.town import DEMO_PASSWORD, seed_demo
-from tests.routers.test_media import photo
+from tests.helpers.media import photo
 
 
 async def test_purge_forgets_only_expired_idempotency_records(app: FastAPI) -> None:

@@ -5,8 +5,8 @@ suite saw must be among that operation's documented responses. Runs after the re
 import httpx
 from fastapi import FastAPI
 
-from tests.contract_seen import SEEN
-from tests.factories import World
+from tests.helpers.contract_seen import SEEN
+from tests.helpers.factories import World
 
 
 async def test_every_status_the_suite_saw_is_documented(

@@ -1,66 +1,11 @@
 """What `make run` does, as separate processes: migrate, seed-demo, serve, then use it."""
 
 import os
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
-from tests.net import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XZ_")}
-    env["XZ_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
-    assert "数据库已迁移" in _cli(env, "migrate").stdout
-    seeded = _cli(env, "seed-demo").stdout
-    assert "已创建" in _cli(env, "create-admin", "county", "--password", "county-pass-1").stdout
-    port = free_port()
-    log = tmp_path / "serve.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        # A file, not a pipe nobody reads: a full pipe would stall the server's logging.
-        stderr=log.open("wb"),
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        # A busy 2-core machine can take many seconds to start it: wait, then say why not.
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.terminate()
-                raise AssertionError(f"xiangzhi serve did not come up: {log.read_text()[-2000:]}")
-        yield base, seeded
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+from tests.helpers.served import cli
 
 
 def test_demo_service_end_to_end(served: tuple[str, str]) -> None:
@@ -108,8 +53,8 @@ def test_demo_service_end_to_end(served: tuple[str, str]) -> None:
 def test_a_second_seed_prints_the_logins_again_and_can_refresh(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("XZ_")}
     env["XZ_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
-    _cli(env, "migrate")
-    _cli(env, "seed-demo")
-    again = _cli(env, "seed-demo", "--refresh").stdout
+    cli(env, "migrate")
+    cli(env, "seed-demo")
+    again = cli(env, "seed-demo", "--refresh").stdout
     assert "已存在" in again and "village1_admin" in again and "13800000001" in again
     assert "已把 2 场主题党日挪到现在" in again

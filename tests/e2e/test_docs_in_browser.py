@@ -8,8 +8,6 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.test_cli_serve import served  # noqa: F401  (the fixture)
-
 CHROMIUM = shutil.which("chromium")
 # As the machine's browser runs headless as root, with nothing of its own phoning home.
 FLAGS = [
@@ -25,7 +23,7 @@ FLAGS = [
 
 @pytest.mark.parametrize(("page_path", "rendered"), [("/docs", ".opblock"), ("/redoc", "h1")])
 def test_the_console_loads_nothing_from_outside(
-    served: tuple[str, str],  # noqa: F811
+    served: tuple[str, str],
     page_path: str,
     rendered: str,
 ) -> None:

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.test_cli_serve import ROOT, served  # noqa: F401  (the fixture)
-from tests.routers.test_media import photo
+from tests.helpers.media import photo
+from tests.helpers.served import ROOT
 
 NODE = shutil.which("node")
 
 
 def test_the_client_against_the_demo_service(
-    served: tuple[str, str],  # noqa: F811
+    served: tuple[str, str],
     tmp_path: Path,
 ) -> None:
     base, _ = served

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from tests.net import free_port
+from tests.helpers.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 _PG_BINS = sorted(glob.glob("/usr/lib/postgresql/*/bin"))

@@ -7,7 +7,7 @@ from asgi_lifespan import LifespanManager
 
 from app.main import create_app
 from tests.conftest import make_settings
-from tests.net import free_port
+from tests.helpers.net import free_port
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 

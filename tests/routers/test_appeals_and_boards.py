@@ -9,8 +9,8 @@ from sqlalchemy import update
 from app.china_time import to_china, utcnow
 from app.models.points import LedgerEntry
 from app.services.points.stars import split_largest_remainder, volunteer_star
-from tests.factories import World
-from tests.points_helpers import award, make_rule
+from tests.helpers.factories import World
+from tests.helpers.points import award, make_rule
 
 
 async def test_appeal_upheld_reverses_the_entry(client: httpx.AsyncClient, world: World) -> None:

@@ -2,7 +2,7 @@
 
 import httpx
 
-from tests.factories import World
+from tests.helpers.factories import World
 
 
 async def test_admin_writes_are_audited(client: httpx.AsyncClient, world: World) -> None:

@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from jose import jwt
 
 from tests.conftest import TEST_JWT_SECRET
-from tests.factories import World
-from tests.routers.test_events import make_event, token_for
+from tests.helpers.events import make_event, token_for
+from tests.helpers.factories import World
 
 
 async def wechat_login(client: httpx.AsyncClient, code: str = "abc") -> dict:

@@ -2,8 +2,8 @@
 
 import httpx
 
-from tests.factories import World
-from tests.fake_wechat import FakeWechat
+from tests.helpers.factories import World
+from tests.helpers.fake_wechat import FakeWechat
 
 
 async def login(client: httpx.AsyncClient, code: str) -> httpx.Response:

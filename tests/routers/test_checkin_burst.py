@@ -15,9 +15,9 @@ from app.models.events import Attendance
 from app.models.points import PointsAccount
 from app.services.events import CheckinWriter
 from app.services.points import chain
-from tests.factories import Login, World
-from tests.points_helpers import make_rule
-from tests.routers.test_events import auth, make_event, member, token_for
+from tests.helpers.events import auth, make_event, member, token_for
+from tests.helpers.factories import Login, World
+from tests.helpers.points import make_rule
 
 
 async def _scan(

@@ -5,9 +5,9 @@ report of households not contacted; and the yearly pledge, its progress and asse
 import httpx
 
 from app.china_time import to_china, utcnow
-from tests.factories import Login, World
-from tests.points_helpers import make_rule
-from tests.routers.test_events import member
+from tests.helpers.events import member
+from tests.helpers.factories import Login, World
+from tests.helpers.points import make_rule
 
 
 async def _pair(

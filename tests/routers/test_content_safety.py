@@ -1,18 +1,14 @@
 """WeChat content safety in live mode, against the fake WeChat server over real HTTP: text
 checked while the author waits, photos checked later through the signed message push."""
 
-import base64
 import hashlib
 import json
-import os
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import padding
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from fastapi import FastAPI
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -20,12 +16,12 @@ from sqlmodel import col, select
 from app.models.audit import AuditEntry
 from app.models.auth import UserAccount
 from app.models.media import Media
-from tests.factories import World
-from tests.fake_wechat import APPID, FakeWechat, live_app
-from tests.routers.test_media import photo
+from tests.helpers.factories import World
+from tests.helpers.fake_wechat import APPID, FakeWechat, live_app
+from tests.helpers.media import photo
+from tests.helpers.wechat_crypto import AES_KEY, wechat_encrypt
 
 TOKEN = "AAAAA"
-AES_KEY = base64.b64encode(bytes(range(32))).decode().rstrip("=")
 PUBLIC_BASE = "https://xz.example.cn"
 
 
@@ -53,16 +49,6 @@ async def safe_client(
 
 def sign(*parts: str) -> str:
     return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
-
-
-def wechat_encrypt(message: bytes) -> str:
-    """Safe mode as WeChat's own sample code does it, written here apart from the app's code."""
-    key = base64.b64decode(AES_KEY + "=")
-    plain = os.urandom(16) + len(message).to_bytes(4, "big") + message + APPID.encode()
-    padder = padding.PKCS7(256).padder()
-    padded = padder.update(plain) + padder.finalize()
-    encryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
-    return base64.b64encode(encryptor.update(padded) + encryptor.finalize()).decode()
 
 
 def verdict(trace_id: str, suggest: str, label: Any = 20002) -> bytes:

@@ -14,9 +14,9 @@ from app.china_time import to_china, utcnow
 from app.models.contest import Metric
 from app.models.roster import Branch
 from app.services.contest import metrics
-from tests.factories import Login, World
-from tests.papers import read_paper
-from tests.routers.test_events import make_event, member
+from tests.helpers.events import make_event, member
+from tests.helpers.factories import Login, World
+from tests.helpers.papers import read_paper
 
 JUDGES = ["v1_admin", "v2_admin", "b1_admin", "g1_worker", "v1_villager"]
 CRITERIA = [

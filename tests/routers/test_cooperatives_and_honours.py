@@ -3,7 +3,7 @@ honours published as commendations on the feed and listed on the village's roll.
 
 import httpx
 
-from tests.factories import World
+from tests.helpers.factories import World
 
 
 async def test_a_branch_registers_its_cooperative_and_reports_each_year(

@@ -14,9 +14,9 @@ from sqlmodel import func, select
 
 from app.china_time import utcnow
 from app.models.audit import AuditEntry
-from tests.factories import World
-from tests.points_helpers import make_rule
-from tests.routers.test_grid import report, upload
+from tests.helpers.factories import World
+from tests.helpers.grid import report, upload
+from tests.helpers.points import make_rule
 
 _n = count(1)
 Body = Callable[[World], dict[str, Any]]

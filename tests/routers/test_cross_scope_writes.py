@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from tests.factories import World
-from tests.routers.test_volunteer import activity, hand_entry
+from tests.helpers.factories import World
+from tests.helpers.volunteer import activity, hand_entry
 
 
 async def test_a_person_cannot_be_placed_in_a_branch_beyond_the_admins_village(

@@ -5,8 +5,8 @@ from typing import Any
 
 import httpx
 
-from tests.factories import World
-from tests.points_helpers import award, make_rule
+from tests.helpers.factories import World
+from tests.helpers.points import award, make_rule
 
 QUEUES = {
     "points_pending": ("/api/v1/admin/points/pending", {}),

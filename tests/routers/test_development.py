@@ -15,7 +15,7 @@ from app.china_time import to_china, utcnow
 from app.models.notifications import Notification
 from app.models.roster import Person
 from app.services.development import reminders
-from tests.factories import World, _phones
+from tests.helpers.factories import World, _phones
 
 CASES = "/api/v1/admin/development/cases"
 

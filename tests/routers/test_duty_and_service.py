@@ -11,8 +11,8 @@ from sqlmodel import col, select
 
 from app.china_time import CHINA, to_china, utcnow
 from app.models.notifications import Notification
-from tests.factories import World
-from tests.papers import read_paper
+from tests.helpers.factories import World
+from tests.helpers.papers import read_paper
 
 SHIFTS = "/api/v1/admin/duty-shifts"
 REQUESTS = "/api/v1/service-requests"

@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from tests.factories import World
+from tests.helpers.factories import World
 
 PROBLEM = "application/problem+json"
 

@@ -13,7 +13,7 @@ from app.china_time import to_china, utcnow
 from app.jobs import flush_view_counts
 from app.models.feed import Post
 from app.services.kit.personal_data import luhn, scan, valid_id_number
-from tests.factories import World
+from tests.helpers.factories import World
 
 ID_NUMBER = "11010519491231002X"  # the checksum example of GB 11643
 CARD = "6222020200112345679"  # Luhn-valid

@@ -12,11 +12,11 @@ from sqlmodel import col
 
 from app.china_time import to_china, utcnow
 from app.models.grid import GridTask
-from tests.factories import World
-from tests.papers import read_paper
-from tests.points_helpers import make_rule
-from tests.routers.test_grid import act, report, upload
-from tests.routers.test_media import photo
+from tests.helpers.factories import World
+from tests.helpers.grid import act, report, upload
+from tests.helpers.media import photo
+from tests.helpers.papers import read_paper
+from tests.helpers.points import make_rule
 
 
 async def score(

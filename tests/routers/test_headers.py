@@ -11,7 +11,7 @@ from fastapi import APIRouter, FastAPI
 from app.logging_setup import JsonFormatter
 from app.main import create_app
 from tests.conftest import make_settings
-from tests.factories import World
+from tests.helpers.factories import World
 
 
 async def test_every_answer_carries_its_id_and_the_safety_headers(

@@ -10,7 +10,7 @@ from sqlmodel import func, select
 
 from app.models.idempotency import IdempotencyRecord
 from app.models.roster import Grid
-from tests.factories import World
+from tests.helpers.factories import World
 
 
 def _grid(world: World, name: str = "重试网格") -> dict:

@@ -21,8 +21,8 @@ from app.models.notifications import Notification, NotificationKind, WechatState
 from app.services import notifications
 from app.services.kit import WechatGateway, create_wechat_http
 from tests.conftest import make_settings
-from tests.factories import World
-from tests.fake_wechat import APPID, SECRET, FakeWechat
+from tests.helpers.factories import World
+from tests.helpers.fake_wechat import APPID, SECRET, FakeWechat
 
 TEMPLATES = {
     "notice": SubscribeTemplate(

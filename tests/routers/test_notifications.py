@@ -16,11 +16,11 @@ from app.models.shop import ShopRedemption
 from app.services.events import reminders
 from app.services.grid import overdue
 from app.services.shop import warn_expiring
-from tests.factories import Login, World
-from tests.points_helpers import award, make_rule
-from tests.routers.test_events import make_event, member
-from tests.routers.test_shop import fund, goods, redeem
-from tests.routers.test_volunteer import activity, hand_entry
+from tests.helpers.events import make_event, member
+from tests.helpers.factories import Login, World
+from tests.helpers.points import award, make_rule
+from tests.helpers.shop import fund, goods, redeem
+from tests.helpers.volunteer import activity, hand_entry
 
 
 async def _inbox(app: FastAPI, kind: str) -> list[tuple[int, str, str]]:

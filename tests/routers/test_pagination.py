@@ -2,7 +2,7 @@
 
 import httpx
 
-from tests.factories import World
+from tests.helpers.factories import World
 
 
 async def test_pages_are_stable_while_rows_arrive(client: httpx.AsyncClient, world: World) -> None:

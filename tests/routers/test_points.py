@@ -4,9 +4,9 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from tests.factories import World
-from tests.points_helpers import award, make_rule
-from tests.routers.test_media import photo
+from tests.helpers.factories import World
+from tests.helpers.media import photo
+from tests.helpers.points import award, make_rule
 
 
 async def test_an_award_cannot_show_another_villages_photo(

@@ -11,9 +11,9 @@ from sqlmodel import col
 
 from app.china_time import to_china, utcnow
 from app.models.points import LedgerEntry
-from tests.factories import World
-from tests.papers import read_paper
-from tests.points_helpers import award, make_rule
+from tests.helpers.factories import World
+from tests.helpers.papers import read_paper
+from tests.helpers.points import award, make_rule
 
 
 def _month() -> str:

@@ -17,8 +17,8 @@ from app.db import create_sessionmaker
 from app.main import create_app
 from app.models.roster import RoleGrant
 from app.services import identity
-from tests.factories import World
-from tests.points_helpers import award, make_rule
+from tests.helpers.factories import World
+from tests.helpers.points import award, make_rule
 
 
 @pytest.fixture

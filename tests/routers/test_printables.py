@@ -8,9 +8,9 @@ import httpx
 import zxingcpp
 from PIL import Image
 
-from tests.factories import World
-from tests.papers import pdf_pages
-from tests.routers.test_events import VENUE, make_event, poster_token
+from tests.helpers.events import VENUE, make_event, poster_token
+from tests.helpers.factories import World
+from tests.helpers.papers import pdf_pages
 
 A4_150_DPI = (1240, 1754)
 

@@ -10,7 +10,7 @@ import pytest
 from app.china_time import to_china, utcnow
 from app.models.proposals import MeetingBody
 from app.services.proposals.rules import judge
-from tests.factories import World, _phones
+from tests.helpers.factories import World, _phones
 
 HELD = "2026-11-20T19:00:00+08:00"
 

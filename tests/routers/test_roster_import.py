@@ -13,10 +13,10 @@ from app.china_time import utcnow
 from app.models.roster_import import ImportStatus, RosterImport
 from app.services.roster.import_rows import COLUMNS
 from app.services.roster.imports import fail_stale
-from tests.factories import World
-from tests.papers import read_paper
-from tests.roster_files import roster_xls
-from tests.roster_files import roster_xlsx as _xlsx
+from tests.helpers.factories import World
+from tests.helpers.papers import read_paper
+from tests.helpers.roster_files import roster_xls
+from tests.helpers.roster_files import roster_xlsx as _xlsx
 
 IMPORTS = "/api/v1/admin/roster/imports"
 

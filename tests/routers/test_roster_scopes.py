@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.factories import World
+from tests.helpers.factories import World
 
 ROLES = [
     "superadmin",

@@ -2,7 +2,7 @@
 
 import httpx
 
-from tests.factories import World
+from tests.helpers.factories import World
 
 
 async def _person(

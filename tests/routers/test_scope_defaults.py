@@ -3,7 +3,7 @@ several must say which (422 scope.required). Rule codes come from the title when
 
 import httpx
 
-from tests.factories import World
+from tests.helpers.factories import World
 
 
 async def _post(

@@ -3,7 +3,6 @@ the monthly report. The races run on PostgreSQL in CI as well as on SQLite."""
 
 import asyncio
 from datetime import timedelta
-from typing import Any
 
 import httpx
 import pytest
@@ -16,9 +15,9 @@ from app.jobs import expire_reservations
 from app.models.audit import AuditEntry
 from app.models.roster import Household, Person, Role, RoleGrant, ScopeType
 from app.models.shop import ShopRedemption
-from tests.factories import Login, World
-from tests.papers import read_paper
-from tests.points_helpers import award, make_rule
+from tests.helpers.factories import Login, World
+from tests.helpers.papers import read_paper
+from tests.helpers.shop import balance, fund, goods, redeem, stock
 
 
 @pytest.fixture
@@ -59,57 +58,6 @@ async def shop(app: FastAPI, world: World, login: Login) -> dict[str, dict[str, 
     for name in ("v1_keeper", "v2_keeper", "h1b_villager"):
         tokens[name] = {"Authorization": f"Bearer {await login(world.ids[name])}"}
     return tokens
-
-
-async def fund(client: httpx.AsyncClient, world: World, household: str, points: int) -> None:
-    """Gives a household exactly this many points through the ledger."""
-    rules = await client.get("/api/v1/admin/scoring-rules", headers=world.auth("town_a_admin"))
-    if not any(r["code"] == "gift" for r in rules.json()["items"]):
-        await make_rule(client, world, code="gift", title="积分", points=1, unit="hour")
-    while points > 0:
-        step = min(points, 24)
-        r = await award(client, world, code="gift", household=household, quantity=step)
-        assert r.status_code == 201, r.text
-        points -= step
-
-
-async def goods(
-    client: httpx.AsyncClient, world: World, *, points: int = 30, stock: int = 5, **fields: Any
-) -> dict[str, Any]:
-    body = {
-        "village_id": world.ids["v1"],
-        "name": "洗衣液",
-        "points": points,
-        "stock": stock,
-        **fields,
-    }
-    r = await client.post("/api/v1/admin/shop/goods", json=body, headers=world.auth("v1_admin"))
-    assert r.status_code == 201, r.text
-    return dict(r.json())
-
-
-async def redeem(
-    client: httpx.AsyncClient,
-    headers: dict[str, str],
-    goods_id: int,
-    quantity: int = 1,
-    **extra: str,
-) -> httpx.Response:
-    return await client.post(
-        "/api/v1/shop/redemptions",
-        json={"goods_id": goods_id, "quantity": quantity},
-        headers={**headers, **extra},
-    )
-
-
-async def balance(client: httpx.AsyncClient, headers: dict[str, str]) -> int:
-    r = await client.get("/api/v1/me/points", params={"ledger": "household"}, headers=headers)
-    return int(r.json()["balance"])
-
-
-async def stock(client: httpx.AsyncClient, world: World, goods_id: int) -> int:
-    listed = await client.get("/api/v1/shop/goods", headers=world.auth("v1_admin"))
-    return next(g["stock"] for g in listed.json()["items"] if g["id"] == goods_id)
 
 
 async def test_redeem_takes_points_and_stock_at_once(

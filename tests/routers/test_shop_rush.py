@@ -27,8 +27,8 @@ from app.services.identity import Principal
 from app.services.points import chain, ledger
 from app.services.shop import RedemptionWriter
 from app.services.shop.orders import Order
-from tests.factories import Login, World
-from tests.routers.test_shop import balance, goods, redeem, stock
+from tests.helpers.factories import Login, World
+from tests.helpers.shop import balance, goods, redeem, stock
 
 PRICE = 60
 

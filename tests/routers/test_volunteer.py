@@ -20,33 +20,12 @@ from app.models.volunteer import VolunteerActivity
 from app.services.kit import qr_tokens
 from app.services.kit.printing import FONT_CANDIDATES
 from tests.conftest import make_settings
-from tests.factories import World
-from tests.papers import read_paper
-from tests.points_helpers import make_rule
+from tests.helpers.factories import World
+from tests.helpers.papers import read_paper
+from tests.helpers.points import make_rule
+from tests.helpers.volunteer import activity, hand_entry
 
 VENUE = {"lat": 30.5, "lng": 114.3, "radius_m": 200}
-
-
-async def activity(
-    client: httpx.AsyncClient,
-    world: World,
-    *,
-    starts: timedelta = timedelta(minutes=-30),
-    length: timedelta = timedelta(hours=2),
-    who: str = "v1_admin",
-    **fields: Any,
-) -> dict[str, Any]:
-    begin = utcnow() + starts
-    body = {
-        "title": "清扫村道",
-        "village_id": world.ids["v1"],
-        "starts_at": begin.isoformat(),
-        "ends_at": (begin + length).isoformat(),
-        **fields,
-    }
-    r = await client.post("/api/v1/admin/activities", json=body, headers=world.auth(who))
-    assert r.status_code == 201, r.text
-    return dict(r.json())
 
 
 async def token(client: httpx.AsyncClient, world: World, activity_id: int, kind: str) -> str:
@@ -168,26 +147,6 @@ async def test_records_left_open_close_themselves_flagged(
         "pending_confirmation",
         True,
         0,
-    )
-
-
-async def hand_entry(
-    client: httpx.AsyncClient,
-    world: World,
-    activity_id: int,
-    sign_in: datetime,
-    sign_out: datetime,
-    who: str = "v1_admin",
-    person: str = "v1_villager",
-) -> httpx.Response:
-    body = {
-        "person_id": world.ids[person],
-        "sign_in_at": sign_in.isoformat(),
-        "sign_out_at": sign_out.isoformat(),
-        "note": "忘记签退，组织者补录",
-    }
-    return await client.post(
-        f"/api/v1/admin/activities/{activity_id}/records", json=body, headers=world.auth(who)
     )
 
 

@@ -6,7 +6,7 @@ import zipfile
 
 from openpyxl import Workbook
 
-from tests.roster_files import roster_xlsx
+from tests.helpers.roster_files import roster_xlsx
 
 
 def _two_cells(far: str) -> bytes:

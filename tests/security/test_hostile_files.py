@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from app.services.kit.tables import TableLimits, TableTooLarge, read_table
-from tests.factories import World
-from tests.roster_files import roster_xlsx
+from tests.helpers.factories import World
+from tests.helpers.roster_files import roster_xlsx
 from tests.security.hostile import CORPUS
 
 IMPORTS = "/api/v1/admin/roster/imports"

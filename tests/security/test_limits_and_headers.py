@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 from app.config import Settings
 from app.models.roster import Household
 from tests.conftest import make_settings
-from tests.factories import World
-from tests.papers import pdf_pages
+from tests.helpers.factories import World
+from tests.helpers.papers import pdf_pages
 
 
 async def test_dates_out_of_range_are_422_not_500(client: httpx.AsyncClient, world: World) -> None:

@@ -9,8 +9,8 @@ import pytest
 from fastapi import FastAPI
 
 from app.services.kit.storage import BadKey, LocalStorage, S3Storage, is_private
-from tests.factories import World
-from tests.routers.test_media import photo, upload
+from tests.helpers.factories import World
+from tests.helpers.media import photo, upload
 from tests.security.wire import raw_get, served
 
 

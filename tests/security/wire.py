@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import uvicorn
 from fastapi import FastAPI
 
-from tests.net import free_port
+from tests.helpers.net import free_port
 
 
 @dataclass(frozen=True)

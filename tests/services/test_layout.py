@@ -281,6 +281,28 @@ def test_no_id_is_made_up_as_zero() -> None:
     assert id_of(Town(id=7, name="已保存的镇")) == 7
 
 
+TESTS = APP.parent / "tests"
+
+
+def imports_between_tests(tests: Path) -> list[str]:
+    """Imports of a test module (``test_*``) from any other file under ``tests``: what many
+    tests share lives in tests/helpers/."""
+    bad = []
+    for path in sorted(tests.rglob("*.py")):
+        for line, module, _ in _imports(path):
+            if module.startswith("tests.") and module.rsplit(".", 1)[-1].startswith("test_"):
+                bad.append(f"{path.relative_to(tests)}:{line} imports {module}")
+    return bad
+
+
+def test_no_test_imports_another_test_module(tmp_path: Path) -> None:
+    assert imports_between_tests(TESTS) == []
+    (tmp_path / "routers").mkdir()
+    (tmp_path / "routers" / "test_a.py").write_text("from tests.routers.test_b import helper\n")
+    (tmp_path / "routers" / "test_b.py").write_text("from tests.helpers.media import photo\n")
+    assert imports_between_tests(tmp_path) == ["routers/test_a.py:1 imports tests.routers.test_b"]
+
+
 def test_no_service_imports_the_web_framework() -> None:
     """Services hold the rules; the routers speak HTTP (DESIGN.md)."""
     web = [

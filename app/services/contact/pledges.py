@@ -20,7 +20,7 @@ from app.models.contact import (
     ProgressPublic,
 )
 from app.services import audit, media
-from app.services.identity import Location, Principal, bound_person, covers, home_towns
+from app.services.identity import Principal, bound_person, covers, home_towns, location_of
 from app.services.kit import Page, keyset_page
 from app.services.roster import names_of
 
@@ -43,12 +43,6 @@ class NotAMember(Unprocessable):
 class NoSuchItem(Unprocessable):
     code = "pledge.no_such_item"
     detail = "承诺里没有这一项。"
-
-
-def _where(pledge: Pledge) -> Location:
-    return Location(
-        town_id=pledge.town_id, village_id=pledge.village_id, branch_id=pledge.branch_id
-    )
 
 
 async def make_pledge(session: AsyncSession, principal: Principal, data: PledgeCreate) -> Pledge:
@@ -107,7 +101,7 @@ async def assess(
 ) -> Pledge:
     """The branch's year-end word on a pledge; it sits beside the democratic review."""
     pledge = await session.get(Pledge, pledge_id, with_for_update=True)
-    if pledge is None or not covers(principal, _where(pledge)):
+    if pledge is None or not covers(principal, location_of(pledge)):
         raise PledgeNotFound()
     before = {"grade": pledge.grade, "note": pledge.assessment_note}
     pledge.grade, pledge.assessment_note = data.grade, data.note
@@ -119,7 +113,7 @@ async def assess(
         action="pledge.assess",
         target_type="pledge",
         target_id=id_of(pledge),
-        where=_where(pledge),
+        where=location_of(pledge),
         before=before,
         after={"grade": data.grade, "note": data.note},
     )

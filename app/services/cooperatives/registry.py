@@ -20,7 +20,6 @@ from app.models.cooperatives import (
 from app.models.roster import Branch, Person
 from app.services import audit
 from app.services.identity import (
-    Location,
     Principal,
     caller_person,
     covers,
@@ -39,14 +38,6 @@ class CooperativeNotFound(NotFound):
 class PeopleElsewhere(Unprocessable):
     code = "cooperative.people_elsewhere"
     detail = "带头人和成员须是该党支部所在村（镇级支部：您管辖范围内）登记的人员。"
-
-
-def _where(cooperative: Cooperative) -> Location:
-    return Location(
-        town_id=cooperative.town_id,
-        village_id=cooperative.village_id,
-        branch_id=cooperative.branch_id,
-    )
 
 
 async def register(
@@ -84,7 +75,7 @@ async def register(
         actor=principal,
         row=cooperative,
         target_type="cooperative",
-        where=_where(cooperative),
+        where=location_of(cooperative),
     )
     return cooperative
 
@@ -94,7 +85,7 @@ async def report(
 ) -> tuple[Cooperative, bool]:
     """A year's figures; sent again for the same year, they replace the first (audited)."""
     cooperative = await session.get(Cooperative, cooperative_id)
-    if cooperative is None or not covers(principal, _where(cooperative)):
+    if cooperative is None or not covers(principal, location_of(cooperative)):
         raise CooperativeNotFound()
     row = (
         await session.exec(
@@ -126,7 +117,7 @@ async def report(
         action="cooperative.report",
         target_type="cooperative",
         target_id=id_of(cooperative),
-        where=_where(cooperative),
+        where=location_of(cooperative),
         before=before,
         after=data.model_dump(),
     )

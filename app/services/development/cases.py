@@ -24,7 +24,7 @@ from app.models.roster import Branch, Person
 from app.services import audit
 from app.services.development import notices
 from app.services.development.steps import BY_CODE, ORDER, STEPS, VOTED, add_months
-from app.services.identity import Location, Principal, covers, location_of, scope_clause
+from app.services.identity import Principal, covers, location_of, scope_clause
 from app.services.kit import Page, WechatGateway, keyset_page
 from app.services.roster import get_in_scope
 
@@ -98,10 +98,6 @@ def _may_join(principal: Principal, branch: Branch, person: Person) -> bool:
     return person.branch_id == branch.id or covers(principal, location_of(person))
 
 
-def where_of(case: DevelopmentCase) -> Location:
-    return Location(town_id=case.town_id, village_id=case.village_id, branch_id=case.branch_id)
-
-
 def today() -> date:
     return to_china(utcnow()).date()
 
@@ -131,7 +127,7 @@ async def open_case(
         stage=DevelopmentStage.applicant,
     )
     await audit.record_created(
-        session, actor=principal, row=case, target_type="development_case", where=where_of(case)
+        session, actor=principal, row=case, target_type="development_case", where=location_of(case)
     )
     session.add(
         DevelopmentStep(
@@ -204,7 +200,7 @@ async def add_step(
     wechat: WechatGateway,
 ) -> DevelopmentCase:
     case = await session.get(DevelopmentCase, case_id, with_for_update=True)
-    if case is None or not covers(principal, where_of(case)):
+    if case is None or not covers(principal, location_of(case)):
         raise CaseNotFound()
     if data.step not in BY_CODE:
         raise UnknownStep()
@@ -256,7 +252,7 @@ async def add_step(
         action=f"development.{data.step}",
         target_type="development_case",
         target_id=id_of(case),
-        where=where_of(case),
+        where=location_of(case),
         before={"stage": before},
         after={"stage": case.stage, **data.model_dump(mode="json")},
     )
@@ -321,6 +317,6 @@ async def case_in_scope(
     session: AsyncSession, principal: Principal, case_id: int
 ) -> DevelopmentCase:
     case = await session.get(DevelopmentCase, case_id)
-    if case is None or not covers(principal, where_of(case)):
+    if case is None or not covers(principal, location_of(case)):
         raise CaseNotFound()
     return case

@@ -12,9 +12,9 @@ from app.models.base import id_of
 from app.models.proposals import Objection, ObjectionAnswer, ObjectionCreate, Proposal
 from app.models.roster import Role
 from app.services import audit
-from app.services.identity import Location, Principal, covers, scope_clause
+from app.services.identity import Location, Principal, covers, location_of, scope_clause
 from app.services.kit import Page, keyset_page
-from app.services.proposals.proposals import ProposalNotFound, where_of
+from app.services.proposals.proposals import ProposalNotFound
 
 
 class ObjectionNotFound(NotFound):
@@ -31,7 +31,7 @@ async def file(
     session: AsyncSession, principal: Principal, proposal_id: int, data: ObjectionCreate
 ) -> Objection:
     proposal = await session.get(Proposal, proposal_id)
-    if proposal is None or not covers(principal, where_of(proposal), [Role.supervisor]):
+    if proposal is None or not covers(principal, location_of(proposal), [Role.supervisor]):
         raise ProposalNotFound()
     objection = Objection(
         proposal_id=id_of(proposal),
@@ -41,7 +41,11 @@ async def file(
         reason=data.reason,
     )
     await audit.record_created(
-        session, actor=principal, row=objection, target_type="objection", where=where_of(proposal)
+        session,
+        actor=principal,
+        row=objection,
+        target_type="objection",
+        where=location_of(proposal),
     )
     return objection
 

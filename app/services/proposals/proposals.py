@@ -23,7 +23,6 @@ from app.models.proposals import (
 from app.models.roster import ADMIN_ROLES, Role, Village
 from app.services import audit, feed, media
 from app.services.identity import (
-    Location,
     Principal,
     ScopeRequired,
     caller_person,
@@ -60,10 +59,6 @@ class VotesInvalid(Unprocessable):
     detail = "票数对不上：赞成、反对、弃权之和不能多于到会人数，到会人数不能多于应到人数。"
 
 
-def where_of(proposal: Proposal) -> Location:
-    return Location(town_id=proposal.town_id, village_id=proposal.village_id)
-
-
 async def create_proposal(
     session: AsyncSession, principal: Principal, data: ProposalCreate
 ) -> Proposal:
@@ -81,7 +76,7 @@ async def create_proposal(
         created_by_person_id=principal.person_id,
     )
     await audit.record_created(
-        session, actor=principal, row=proposal, target_type="proposal", where=where_of(proposal)
+        session, actor=principal, row=proposal, target_type="proposal", where=location_of(proposal)
     )
     session.add(
         ProposalStep(
@@ -102,7 +97,7 @@ async def create_proposal(
 async def managed(session: AsyncSession, principal: Principal, proposal_id: int) -> Proposal:
     """A proposal the caller administers, locked for the step being taken."""
     proposal = await session.get(Proposal, proposal_id, with_for_update=True)
-    if proposal is None or not covers(principal, where_of(proposal)):
+    if proposal is None or not covers(principal, location_of(proposal)):
         raise ProposalNotFound()
     return proposal
 
@@ -149,7 +144,7 @@ async def add_step(
         action=f"proposal.{stage.value}",
         target_type="proposal",
         target_id=id_of(proposal),
-        where=where_of(proposal),
+        where=location_of(proposal),
         before={"stage": before},
         after={"stage": proposal.stage, **data.model_dump(mode="json")},
     )
@@ -206,7 +201,7 @@ async def publish(
         action=f"proposal.{wanted.value}",
         target_type="proposal",
         target_id=id_of(proposal),
-        where=where_of(proposal),
+        where=location_of(proposal),
         before={"stage": before},
         after={"stage": wanted, "post_id": post.id},
     )
@@ -219,7 +214,7 @@ async def readable(session: AsyncSession, principal: Principal, proposal_id: int
     proposal = await session.get(Proposal, proposal_id)
     if proposal is None:
         raise ProposalNotFound()
-    if covers(principal, where_of(proposal), WATCHERS):
+    if covers(principal, location_of(proposal), WATCHERS):
         return proposal
     person = await caller_person(session, principal)
     ours = person is not None and person.village_id == proposal.village_id

@@ -11,9 +11,9 @@ from moto.server import ThreadedMotoServer
 from app.main import create_app
 from app.services.kit.storage import S3Storage
 from tests.conftest import make_settings
-from tests.factories import World
-from tests.net import free_port
-from tests.routers.test_media import photo
+from tests.helpers.factories import World
+from tests.helpers.media import photo
+from tests.helpers.net import free_port
 
 BUCKET = "xiangzhi-media"
 # A key of the shape uploads write (two hex digits of the hash, a uuid); no other is taken.

@@ -4,8 +4,8 @@ import pytest
 
 from app.services.kit import wechat_push
 from app.services.kit.wechat_push import PushRejected
-from tests.fake_wechat import APPID
-from tests.routers.test_content_safety import AES_KEY, wechat_encrypt
+from tests.helpers.fake_wechat import APPID
+from tests.helpers.wechat_crypto import AES_KEY, wechat_encrypt
 
 
 def test_the_documented_signature() -> None:

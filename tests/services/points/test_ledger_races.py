@@ -14,8 +14,8 @@ from sqlalchemy import update
 from app.china_time import day_bounds, utcnow
 from app.models.points import Ledger, LedgerEntry, OwnerType, ScoringRule, SourceType, VerifyResult
 from app.services.points import chain, ledger
-from tests.factories import World
-from tests.points_helpers import award, make_rule
+from tests.helpers.factories import World
+from tests.helpers.points import award, make_rule
 
 
 async def _account(app: FastAPI, world: World) -> int:

@@ -20,7 +20,7 @@ from starlette.routing import Route
 from app.main import create_app
 from app.services.kit import printing
 from tests.conftest import make_settings
-from tests.net import free_port
+from tests.helpers.net import free_port
 
 APPID = "wx-test-app"
 # A real image (the poster draws it onto the page), of a code no check-in accepts.

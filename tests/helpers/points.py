@@ -4,7 +4,7 @@ from typing import Any
 
 import httpx
 
-from tests.factories import World
+from tests.helpers.factories import World
 
 
 async def make_rule(
