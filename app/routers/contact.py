@@ -38,7 +38,7 @@ async def _pledge(session: Any, pledge: Any) -> PledgePublic:
     summary="安排党员联系农户（同一户只由一名党员联系，重新安排即替换；重复提交结果相同）",
 )
 async def pair(body: PairingCreate, principal: AdminUser, session: SessionDep) -> PairingsMade:
-    return await pairings.create_pairings(session, principal, body)
+    return await pairings.create_pairings(session, principal=principal, data=body)
 
 
 @router.get(
@@ -47,7 +47,7 @@ async def pair(body: PairingCreate, principal: AdminUser, session: SessionDep) -
     summary="我联系的农户；或联系我家的党员",
 )
 async def my_pairings(principal: CurrentUser, session: SessionDep) -> dict[str, Any]:
-    return {"items": await pairings.mine(session, principal), "next_cursor": None}
+    return {"items": await pairings.mine(session, principal=principal), "next_cursor": None}
 
 
 @router.post(
@@ -57,7 +57,7 @@ async def my_pairings(principal: CurrentUser, session: SessionDep) -> dict[str, 
     summary="记录走访、电话或帮办（只限自己联系的农户；走访按 contact_visit 规则计分）",
 )
 async def log_contact(body: ContactLogCreate, principal: CurrentUser, session: SessionDep) -> Any:
-    return await logs.log_contact(session, principal, body)
+    return await logs.log_contact(session, principal=principal, data=body)
 
 
 @router.get(
@@ -68,7 +68,7 @@ async def log_contact(body: ContactLogCreate, principal: CurrentUser, session: S
 async def my_logs(
     principal: CurrentUser, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
 ) -> dict[str, Any]:
-    page = await logs.visible(session, principal, limit=limit, cursor=cursor)
+    page = await logs.visible(session, principal=principal, limit=limit, cursor=cursor)
     return page_answer(page, ContactLogPublic)
 
 
@@ -83,7 +83,7 @@ async def contact_report(
     branch_id: Annotated[int, Query(ge=1, le=2**31 - 1)],
     period: Month,
 ) -> ContactReport:
-    return await logs.report(session, principal, branch_id=branch_id, period=period)
+    return await logs.report(session, principal=principal, branch_id=branch_id, period=period)
 
 
 @router.post(
@@ -92,7 +92,9 @@ async def contact_report(
 async def make_pledge(
     body: PledgeCreate, principal: CurrentUser, session: SessionDep
 ) -> PledgePublic:
-    return await _pledge(session, await pledges.make_pledge(session, principal, body))
+    return await _pledge(
+        session, await pledges.make_pledge(session, principal=principal, data=body)
+    )
 
 
 @router.post(
@@ -104,7 +106,10 @@ async def make_pledge(
 async def add_progress(
     pledge_id: RowId, body: ProgressCreate, principal: CurrentUser, session: SessionDep
 ) -> PledgePublic:
-    return await _pledge(session, await pledges.add_progress(session, principal, pledge_id, body))
+    return await _pledge(
+        session,
+        await pledges.add_progress(session, principal=principal, pledge_id=pledge_id, data=body),
+    )
 
 
 @router.post(
@@ -115,7 +120,9 @@ async def add_progress(
 async def assess(
     pledge_id: RowId, body: AssessmentCreate, principal: AdminUser, session: SessionDep
 ) -> PledgePublic:
-    return await _pledge(session, await pledges.assess(session, principal, pledge_id, body))
+    return await _pledge(
+        session, await pledges.assess(session, principal=principal, pledge_id=pledge_id, data=body)
+    )
 
 
 @router.get("/pledges", response_model=ListPage[PledgePublic], summary="本镇党员的承诺（公开）")
@@ -128,6 +135,6 @@ async def published(
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     page = await pledges.published(
-        session, principal, branch_id=branch_id, year=year, limit=limit, cursor=cursor
+        session, principal=principal, branch_id=branch_id, year=year, limit=limit, cursor=cursor
     )
     return {"items": await pledges.present(session, page.items), "next_cursor": page.next_cursor}

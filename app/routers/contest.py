@@ -31,7 +31,7 @@ def _public(contest: Contest) -> ContestPublic:
     summary="设立年度评比（指标权重之和为 100）",
 )
 async def create(body: ContestCreate, principal: AdminUser, session: SessionDep) -> ContestPublic:
-    return _public(await contests.create(session, principal, body))
+    return _public(await contests.create(session, principal=principal, data=body))
 
 
 @router.post(
@@ -40,7 +40,9 @@ async def create(body: ContestCreate, principal: AdminUser, session: SessionDep)
 async def judges(
     contest_id: RowId, body: JudgesSet, principal: AdminUser, session: SessionDep
 ) -> ContestPublic:
-    return _public(await contests.set_judges(session, principal, contest_id, body))
+    return _public(
+        await contests.set_judges(session, principal=principal, contest_id=contest_id, data=body)
+    )
 
 
 @router.post(
@@ -52,7 +54,7 @@ async def judges(
 async def score(
     contest_id: RowId, body: SheetCreate, principal: CurrentUser, session: SessionDep
 ) -> dict[str, Any]:
-    sheet = await contests.score(session, principal, contest_id, body)
+    sheet = await contests.score(session, principal=principal, contest_id=contest_id, data=body)
     return {"id": sheet.id, "branch_id": sheet.branch_id, "scores": sheet.scores}
 
 
@@ -69,8 +71,10 @@ async def ranking(
     format: Literal["json", "xlsx"] = "json",
 ) -> Any:
     if format == "xlsx":
-        return spreadsheet(await papers.ranking_paper(session, principal, contest_id))
-    return await contests.ranking(session, principal, contest_id)
+        return spreadsheet(
+            await papers.ranking_paper(session, principal=principal, contest_id=contest_id)
+        )
+    return await contests.ranking(session, principal=principal, contest_id=contest_id)
 
 
 @router.post(
@@ -81,4 +85,6 @@ async def ranking(
 async def close(
     contest_id: RowId, principal: AdminUser, session: SessionDep, wechat: WechatDep
 ) -> ContestPublic:
-    return _public(await contests.close(session, principal, contest_id, wechat=wechat))
+    return _public(
+        await contests.close(session, principal=principal, contest_id=contest_id, wechat=wechat)
+    )

@@ -28,7 +28,9 @@ router = APIRouter(prefix="/api/v1", tags=["合作社与表彰"])
 async def register(
     body: CooperativeCreate, principal: AdminUser, session: SessionDep
 ) -> CooperativePublic:
-    [answer] = await registry.present(session, [await registry.register(session, principal, body)])
+    [answer] = await registry.present(
+        session, [await registry.register(session, principal=principal, data=body)]
+    )
     return answer
 
 
@@ -46,7 +48,9 @@ async def report(
     session: SessionDep,
     response: Response,
 ) -> CooperativePublic:
-    cooperative, created = await registry.report(session, principal, cooperative_id, body)
+    cooperative, created = await registry.report(
+        session, principal=principal, cooperative_id=cooperative_id, data=body
+    )
     if not created:
         response.status_code = 200
     [answer] = await registry.present(session, [cooperative])
@@ -63,7 +67,9 @@ async def listing(
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
-    page = await registry.listing(session, principal, town_id=town_id, limit=limit, cursor=cursor)
+    page = await registry.listing(
+        session, principal=principal, town_id=town_id, limit=limit, cursor=cursor
+    )
     return {"items": await registry.present(session, page.items), "next_cursor": page.next_cursor}
 
 
@@ -76,7 +82,7 @@ async def listing(
 async def confer(
     body: HonourCreate, principal: AdminUser, session: SessionDep, wechat: WechatDep
 ) -> Any:
-    return await honours.confer(session, principal, body, wechat=wechat)
+    return await honours.confer(session, principal=principal, data=body, wechat=wechat)
 
 
 @router.get("/honours", response_model=ListPage[HonourPublic], summary="光荣榜（按村、按年）")
@@ -89,6 +95,6 @@ async def roll(
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     page = await honours.roll(
-        session, principal, village_id=village_id, year=year, limit=limit, cursor=cursor
+        session, principal=principal, village_id=village_id, year=year, limit=limit, cursor=cursor
     )
     return page_answer(page, HonourPublic)

@@ -37,7 +37,7 @@ async def list_steps(principal: AdminUser) -> dict[str, Any]:
     summary="建立发展党员记录（递交入党申请书）",
 )
 async def open_case(body: CaseCreate, principal: AdminUser, session: SessionDep) -> CasePublic:
-    return await _one(session, await cases.open_case(session, principal, body))
+    return await _one(session, await cases.open_case(session, principal=principal, data=body))
 
 
 @router.post(
@@ -52,7 +52,9 @@ async def add_step(
     session: SessionDep,
     wechat: WechatDep,
 ) -> CasePublic:
-    case = await cases.add_step(session, principal, case_id, body, wechat=wechat)
+    case = await cases.add_step(
+        session, principal=principal, case_id=case_id, data=body, wechat=wechat
+    )
     return await _one(session, case)
 
 
@@ -70,13 +72,17 @@ async def listing(
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     if overdue:
-        late = await cases.overdue_cases(session, principal)
+        late = await cases.overdue_cases(session, principal=principal)
         chosen = [c for c in late if stage is None or c.stage == stage]
         return {"items": await views.present(session, chosen), "next_cursor": None}
-    page = await cases.listing(session, principal, stage=stage, limit=limit, cursor=cursor)
+    page = await cases.listing(
+        session, principal=principal, stage=stage, limit=limit, cursor=cursor
+    )
     return {"items": await views.present(session, page.items), "next_cursor": page.next_cursor}
 
 
 @router.get("/cases/{case_id}", response_model=CasePublic, summary="一份发展党员记录")
 async def read(case_id: RowId, principal: AdminUser, session: SessionDep) -> CasePublic:
-    return await _one(session, await cases.case_in_scope(session, principal, case_id))
+    return await _one(
+        session, await cases.case_in_scope(session, principal=principal, case_id=case_id)
+    )

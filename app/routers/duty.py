@@ -38,7 +38,8 @@ DeskStatus = Annotated[
 )
 async def create_shifts(body: ShiftCreate, principal: AdminUser, session: SessionDep) -> Any:
     made = [
-        ShiftPublic.model_validate(s) for s in await shifts.create_shifts(session, principal, body)
+        ShiftPublic.model_validate(s)
+        for s in await shifts.create_shifts(session, principal=principal, data=body)
     ]
     return ShiftsMade(**made[0].model_dump(), items=made)
 
@@ -53,7 +54,12 @@ async def list_shifts(
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     page = await shifts.list_shifts(
-        session, principal, village_id=village_id, date_from=date_from, limit=limit, cursor=cursor
+        session,
+        principal=principal,
+        village_id=village_id,
+        date_from=date_from,
+        limit=limit,
+        cursor=cursor,
     )
     return page_answer(page, ShiftPublic)
 
@@ -65,7 +71,7 @@ async def duty_today(
     principal: CurrentUser, session: SessionDep, village_id: FilterId = None
 ) -> dict[str, Any]:
     return {
-        "items": await shifts.today(session, principal, village_id=village_id),
+        "items": await shifts.today(session, principal=principal, village_id=village_id),
         "next_cursor": None,
     }
 
@@ -79,7 +85,7 @@ async def duty_today(
 async def file_request(
     body: ServiceRequestCreate, principal: CurrentUser, session: SessionDep
 ) -> ServiceRequestPublic:
-    request = await requests.file_request(session, principal, body)
+    request = await requests.file_request(session, principal=principal, data=body)
     [answer] = await views.present(session, [request])
     return answer
 
@@ -90,7 +96,7 @@ async def file_request(
 async def my_requests(
     principal: CurrentUser, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
 ) -> dict[str, Any]:
-    page = await requests.mine(session, principal, limit=limit, cursor=cursor)
+    page = await requests.mine(session, principal=principal, limit=limit, cursor=cursor)
     return {"items": await views.present(session, page.items), "next_cursor": page.next_cursor}
 
 
@@ -102,7 +108,7 @@ async def my_requests(
 async def get_request(
     request_id: RowId, principal: CurrentUser, session: SessionDep
 ) -> ServiceRequestPublic:
-    request = await requests.get_request(session, principal, request_id)
+    request = await requests.get_request(session, principal=principal, request_id=request_id)
     [answer] = await views.present(session, [request])
     return answer
 
@@ -115,7 +121,7 @@ async def get_request(
 async def rate(
     request_id: RowId, body: RatingCreate, principal: CurrentUser, session: SessionDep
 ) -> ServiceRequestPublic:
-    request = await requests.rate(session, principal, request_id, body)
+    request = await requests.rate(session, principal=principal, request_id=request_id, data=body)
     [answer] = await views.present(session, [request])
     return answer
 
@@ -132,7 +138,9 @@ async def desk(
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
-    page = await requests.desk(session, principal, status=status, limit=limit, cursor=cursor)
+    page = await requests.desk(
+        session, principal=principal, status=status, limit=limit, cursor=cursor
+    )
     return {"items": await views.present(session, page.items), "next_cursor": page.next_cursor}
 
 
@@ -144,7 +152,9 @@ async def desk(
 async def move(
     request_id: RowId, body: ServiceTransition, principal: CurrentUser, session: SessionDep
 ) -> ServiceRequestPublic:
-    request = await requests.transition(session, principal, request_id, body)
+    request = await requests.transition(
+        session, principal=principal, request_id=request_id, data=body
+    )
     [answer] = await views.present(session, [request])
     return answer
 
@@ -164,6 +174,8 @@ async def monthly_report(
 ) -> Any:
     if format == "xlsx":
         return spreadsheet(
-            await reports.report_paper(session, principal, period=period, village_id=village_id)
+            await reports.report_paper(
+                session, principal=principal, period=period, village_id=village_id
+            )
         )
-    return await reports.report(session, principal, period=period, village_id=village_id)
+    return await reports.report(session, principal=principal, period=period, village_id=village_id)

@@ -104,7 +104,7 @@ async def event_qr(
     qr: QrSettingsDep,
     format: Literal["json", "png", "svg"] = "json",
 ) -> Any:
-    event = await event_service.event_for_host(session, principal, event_id)
+    event = await event_service.event_for_host(session, principal=principal, event_id=event_id)
     token, expires = event_service.current_token(event, qr=qr)
     return rotating_code(token, expires, qr.rotate_seconds, format)
 
@@ -126,14 +126,16 @@ async def event_poster(
     format: Literal["png", "pdf", "code"] = "png",
 ) -> Response:
     if format == "code":
-        image = await poster_service.poster_code(session, principal, event_id, qr=qr, wechat=wechat)
+        image = await poster_service.poster_code(
+            session, principal=principal, event_id=event_id, qr=qr, wechat=wechat
+        )
         return Response(
             image, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"}
         )
     data = await poster_service.poster(
         session,
-        principal,
-        event_id,
+        principal=principal,
+        event_id=event_id,
         qr=qr,
         wechat=wechat,
         font=settings.cjk_font,
@@ -327,4 +329,4 @@ async def branch_month(
 # After /admin/events/compliance, which this pattern would otherwise swallow.
 @router.get("/admin/events/{event_id}", response_model=EventPublic, summary="活动详情")
 async def get_event(event_id: RowId, principal: AdminUser, session: SessionDep) -> Any:
-    return await event_service.event_in_scope(session, principal, event_id)
+    return await event_service.event_in_scope(session, principal=principal, event_id=event_id)

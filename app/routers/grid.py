@@ -147,4 +147,4 @@ PlateCode = Annotated[
     summary="扫门牌码找到农户（该户所在网格的网格员），用于现场打分",
 )
 async def household_by_code(code: PlateCode, principal: GridUser, session: SessionDep) -> Any:
-    return await roster_service.plates.household_by_plate(session, principal, code)
+    return await roster_service.plates.household_by_plate(session, principal=principal, code=code)

@@ -52,7 +52,10 @@ async def report_grants(
     body: GrantsCreate, principal: CurrentUser, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:
     items = await subscriptions.phone_grants(
-        session, principal, results=dict(body.results), templates=settings.wechat_templates
+        session,
+        principal=principal,
+        results=dict(body.results),
+        templates=settings.wechat_templates,
     )
     return {"items": items, "next_cursor": None}
 
@@ -68,7 +71,7 @@ async def my_notifications(
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     page = await inbox.my_notifications(
-        session, principal, unread=unread, limit=limit, cursor=cursor
+        session, principal=principal, unread=unread, limit=limit, cursor=cursor
     )
     return page_answer(page, NotificationPublic)
 
@@ -77,12 +80,12 @@ async def my_notifications(
     "/me/notifications/unread-count", response_model=UnreadCount, summary="未读消息数（角标）"
 )
 async def unread_count(principal: CurrentUser, session: SessionDep) -> UnreadCount:
-    return UnreadCount(count=await inbox.unread_count(session, principal))
+    return UnreadCount(count=await inbox.unread_count(session, principal=principal))
 
 
 @router.post("/me/notifications/read", response_model=MarkedRead, summary="标为已读（部分或全部）")
 async def mark_read(body: MarkRead, principal: CurrentUser, session: SessionDep) -> MarkedRead:
-    updated = await inbox.mark_read(session, principal, ids=body.ids, everything=body.all)
+    updated = await inbox.mark_read(session, principal=principal, ids=body.ids, everything=body.all)
     return MarkedRead(updated=updated)
 
 
@@ -105,7 +108,7 @@ async def my_settings(principal: CurrentUser, session: SessionDep) -> dict[str, 
 async def change_settings(
     body: Settings, principal: CurrentUser, session: SessionDep
 ) -> dict[str, bool]:
-    return await subscriptions.change_settings(session, principal, wanted=body)
+    return await subscriptions.change_settings(session, principal=principal, wanted=body)
 
 
 @router.post(
@@ -115,7 +118,7 @@ async def change_settings(
     summary="发通知公告（镇、村或党支部，可只发党员）",
 )
 async def send_notice(body: NoticeCreate, principal: AdminUser, session: SessionDep) -> Any:
-    return await notices.send_notice(session, principal, body)
+    return await notices.send_notice(session, principal=principal, data=body)
 
 
 @router.get(
@@ -124,4 +127,4 @@ async def send_notice(body: NoticeCreate, principal: AdminUser, session: Session
     summary="通知公告及各渠道送达情况",
 )
 async def get_notice(notice_id: RowId, principal: AdminUser, session: SessionDep) -> Any:
-    return await notices.notice_in_scope(session, principal, notice_id)
+    return await notices.notice_in_scope(session, principal=principal, notice_id=notice_id)

@@ -39,7 +39,9 @@ async def _one(session: Any, proposal: Any) -> ProposalPublic:
 async def create_proposal(
     body: ProposalCreate, principal: AdminUser, session: SessionDep
 ) -> ProposalPublic:
-    return await _one(session, await proposals.create_proposal(session, principal, body))
+    return await _one(
+        session, await proposals.create_proposal(session, principal=principal, data=body)
+    )
 
 
 @router.post(
@@ -50,7 +52,10 @@ async def create_proposal(
 async def add_step(
     proposal_id: RowId, body: StepCreate, principal: AdminUser, session: SessionDep
 ) -> ProposalPublic:
-    return await _one(session, await proposals.add_step(session, principal, proposal_id, body))
+    return await _one(
+        session,
+        await proposals.add_step(session, principal=principal, proposal_id=proposal_id, data=body),
+    )
 
 
 @router.post(
@@ -67,7 +72,9 @@ async def publish(
     wechat: WechatDep,
     storage: StorageDep,
 ) -> PostPublic:
-    post = await proposals.publish(session, principal, proposal_id, body, wechat=wechat)
+    post = await proposals.publish(
+        session, principal=principal, proposal_id=proposal_id, data=body, wechat=wechat
+    )
     [answer] = await feed.posts.present(session, [post], storage)
     return answer
 
@@ -86,7 +93,7 @@ async def watched(
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     page = await proposals.watched(
-        session, principal, stage=stage, village_id=village_id, limit=limit, cursor=cursor
+        session, principal=principal, stage=stage, village_id=village_id, limit=limit, cursor=cursor
     )
     return {"items": await views.present(session, page.items), "next_cursor": page.next_cursor}
 
@@ -104,14 +111,16 @@ async def published(
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     page = await proposals.published(
-        session, principal, village_id=village_id, limit=limit, cursor=cursor
+        session, principal=principal, village_id=village_id, limit=limit, cursor=cursor
     )
     return {"items": await views.present(session, page.items), "next_cursor": page.next_cursor}
 
 
 @router.get("/proposals/{proposal_id}", response_model=ProposalPublic, summary="议题详情")
 async def read(proposal_id: RowId, principal: CurrentUser, session: SessionDep) -> ProposalPublic:
-    return await _one(session, await proposals.readable(session, principal, proposal_id))
+    return await _one(
+        session, await proposals.readable(session, principal=principal, proposal_id=proposal_id)
+    )
 
 
 @router.post(
@@ -123,7 +132,7 @@ async def read(proposal_id: RowId, principal: CurrentUser, session: SessionDep) 
 async def object_to(
     proposal_id: RowId, body: ObjectionCreate, principal: CurrentUser, session: SessionDep
 ) -> Any:
-    return await objections.file(session, principal, proposal_id, body)
+    return await objections.file(session, principal=principal, proposal_id=proposal_id, data=body)
 
 
 @router.get(
@@ -134,7 +143,7 @@ async def object_to(
 async def waiting(
     principal: AdminUser, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
 ) -> dict[str, Any]:
-    page = await objections.waiting(session, principal, limit=limit, cursor=cursor)
+    page = await objections.waiting(session, principal=principal, limit=limit, cursor=cursor)
     return page_answer(page, ObjectionPublic)
 
 
@@ -146,4 +155,6 @@ async def waiting(
 async def answer(
     objection_id: RowId, body: ObjectionAnswer, principal: AdminUser, session: SessionDep
 ) -> Any:
-    return await objections.answer(session, principal, objection_id, body)
+    return await objections.answer(
+        session, principal=principal, objection_id=objection_id, data=body
+    )

@@ -101,12 +101,14 @@ def _add_reads(
             if value is not None and hasattr(model, name)
         ]
         page = await roster_service.list_in_scope(
-            session, principal, model, limit=limit, cursor=cursor, filters=filters
+            session, principal=principal, model=model, limit=limit, cursor=cursor, filters=filters
         )
         return page_answer(page, schema)
 
     async def get_row(row_id: RowId, principal: AdminUser, session: SessionDep) -> Any:
-        return await roster_service.get_in_scope(session, principal, model, row_id)
+        return await roster_service.get_in_scope(
+            session, principal=principal, model=model, row_id=row_id
+        )
 
     if listed:
         router.add_api_route(
@@ -244,8 +246,12 @@ async def list_people(
         q, village_id, branch_id, grid_id, household_id, is_party_member
     )
     if format == "xlsx":
-        return spreadsheet(await roster_service.sheets.export(session, principal, wanted))
-    page = await roster_service.find_people(session, principal, wanted, limit=limit, cursor=cursor)
+        return spreadsheet(
+            await roster_service.sheets.export(session, principal=principal, wanted=wanted)
+        )
+    page = await roster_service.find_people(
+        session, principal=principal, wanted=wanted, limit=limit, cursor=cursor
+    )
     return page_answer(page, PersonPublic)
 
 
@@ -270,7 +276,7 @@ async def door_plates(
 ) -> Response:
     data = await roster_service.plates.door_plates(
         session,
-        principal,
+        principal=principal,
         village_id=village_id,
         grid_id=grid_id,
         font=settings.cjk_font,
@@ -292,7 +298,7 @@ async def list_households(
 ) -> dict[str, Any]:
     wanted = roster_service.HouseholdFilter(q, village_id, grid_id)
     page = await roster_service.find_households(
-        session, principal, wanted, limit=limit, cursor=cursor
+        session, principal=principal, wanted=wanted, limit=limit, cursor=cursor
     )
     return page_answer(page, HouseholdPublic)
 

@@ -67,7 +67,9 @@ async def activity_qr(
     kind: ScanKind = ScanKind.sign_in,
     format: Literal["json", "png", "svg"] = "json",
 ) -> Any:
-    activity = await volunteer_service.organised(session, principal, activity_id)
+    activity = await volunteer_service.organised(
+        session, principal=principal, activity_id=activity_id
+    )
     token, expires = volunteer_service.current_token(activity, kind, qr=qr)
     return rotating_code(token, expires, qr.rotate_seconds, format)
 

@@ -303,6 +303,40 @@ def test_no_test_imports_another_test_module(tmp_path: Path) -> None:
     assert imports_between_tests(tmp_path) == ["routers/test_a.py:1 imports tests.routers.test_b"]
 
 
+def positional_principals(services: Path) -> list[str]:
+    """Public functions of the domain packages that take ``principal`` positionally: one
+    signature for every service (DESIGN.md: keyword-only). identity/ is the written-down
+    exception: its predicates are about the principal (``covers(principal, where)``)."""
+    bad = []
+    for path in sorted(services.rglob("*.py")):
+        if path.relative_to(services).parts[0] in ("identity", "kit", "demo"):
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if (
+                isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                and not node.name.startswith("_")
+                and "principal" in [a.arg for a in node.args.args]
+            ):
+                bad.append(f"{path.relative_to(services)}:{node.lineno} {node.name}")
+    return bad
+
+
+def test_one_service_signature() -> None:
+    assert positional_principals(SERVICES) == []
+
+
+def test_a_positional_principal_is_caught(tmp_path: Path) -> None:
+    (tmp_path / "duty").mkdir()
+    (tmp_path / "identity").mkdir()
+    (tmp_path / "duty" / "shifts.py").write_text(
+        "async def make(session, principal, data): ...\n"
+        "async def fine(session, *, principal, data): ...\n"
+        "def _private(session, principal): ...\n"
+    )
+    (tmp_path / "identity" / "scopes.py").write_text("def covers(principal, where): ...\n")
+    assert positional_principals(tmp_path) == ["duty/shifts.py:1 make"]
+
+
 def test_no_service_imports_the_web_framework() -> None:
     """Services hold the rules; the routers speak HTTP (DESIGN.md)."""
     web = [

@@ -69,7 +69,7 @@ async def _visit_points(
 
 
 async def log_contact(
-    session: AsyncSession, principal: Principal, data: ContactLogCreate
+    session: AsyncSession, *, principal: Principal, data: ContactLogCreate
 ) -> ContactLog:
     person = await bound_person(session, principal, to="记录联系")
     pairing = (
@@ -82,7 +82,7 @@ async def log_contact(
     ).first()
     if pairing is None:
         raise NotPaired()
-    await media.require_own(session, principal, data.media_ids)
+    await media.require_own(session, principal=principal, media_ids=data.media_ids)
     lat, lng = (
         to_gcj02(data.lat, data.lng, data.coord_type)
         if data.lat is not None and data.lng is not None
@@ -109,7 +109,7 @@ async def log_contact(
 
 
 async def visible(
-    session: AsyncSession, principal: Principal, *, limit: int, cursor: str | None
+    session: AsyncSession, *, principal: Principal, limit: int, cursor: str | None
 ) -> Page[ContactLog]:
     """The member's own logs, and the visits to the caller's household."""
     person = await bound_person(session, principal, to="查看走访记录")
@@ -123,10 +123,10 @@ async def visible(
 
 
 async def report(
-    session: AsyncSession, principal: Principal, *, branch_id: int, period: str
+    session: AsyncSession, *, principal: Principal, branch_id: int, period: str
 ) -> ContactReport:
     """A branch's month: its pairings, how many households were contacted, and which were not."""
-    branch = await get_in_scope(session, principal, Branch, branch_id)
+    branch = await get_in_scope(session, principal=principal, model=Branch, row_id=branch_id)
     start, end = parse_period(period)
     rows = (
         await session.exec(

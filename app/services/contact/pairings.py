@@ -31,7 +31,7 @@ class HouseholdElsewhere(Unprocessable):
 
 
 async def create_pairings(
-    session: AsyncSession, principal: Principal, data: PairingCreate
+    session: AsyncSession, *, principal: Principal, data: PairingCreate
 ) -> PairingsMade:
     member = await session.get(Person, data.person_id)
     if member is None or not member.is_party_member or not covers(principal, location_of(member)):
@@ -80,7 +80,7 @@ async def create_pairings(
     )
 
 
-async def mine(session: AsyncSession, principal: Principal) -> list[MyPairing]:
+async def mine(session: AsyncSession, *, principal: Principal) -> list[MyPairing]:
     """A member's households, or a household's member, with the last contact of each."""
     person = await bound_person(session, principal, to="查看联系户")
     terms = [col(Pairing.member_person_id) == person.id]

@@ -45,7 +45,7 @@ class NoSuchItem(Unprocessable):
     detail = "承诺里没有这一项。"
 
 
-async def make_pledge(session: AsyncSession, principal: Principal, data: PledgeCreate) -> Pledge:
+async def make_pledge(session: AsyncSession, *, principal: Principal, data: PledgeCreate) -> Pledge:
     person = await bound_person(session, principal, to="作出承诺")
     if not person.is_party_member or person.town_id is None:
         raise NotAMember()
@@ -75,7 +75,7 @@ async def make_pledge(session: AsyncSession, principal: Principal, data: PledgeC
 
 
 async def add_progress(
-    session: AsyncSession, principal: Principal, pledge_id: int, data: ProgressCreate
+    session: AsyncSession, *, principal: Principal, pledge_id: int, data: ProgressCreate
 ) -> Pledge:
     person = await bound_person(session, principal, to="记录践诺")
     pledge = await session.get(Pledge, pledge_id)
@@ -83,7 +83,7 @@ async def add_progress(
         raise PledgeNotFound()
     if data.item_index >= len(pledge.items):
         raise NoSuchItem(f"承诺只有 {len(pledge.items)} 项（item_index 从 0 数起）。")
-    await media.require_own(session, principal, data.media_ids)
+    await media.require_own(session, principal=principal, media_ids=data.media_ids)
     session.add(
         PledgeProgress(
             pledge_id=id_of(pledge),
@@ -97,7 +97,7 @@ async def add_progress(
 
 
 async def assess(
-    session: AsyncSession, principal: Principal, pledge_id: int, data: AssessmentCreate
+    session: AsyncSession, *, principal: Principal, pledge_id: int, data: AssessmentCreate
 ) -> Pledge:
     """The branch's year-end word on a pledge; it sits beside the democratic review."""
     pledge = await session.get(Pledge, pledge_id, with_for_update=True)
@@ -123,8 +123,8 @@ async def assess(
 
 async def published(
     session: AsyncSession,
-    principal: Principal,
     *,
+    principal: Principal,
     branch_id: int | None,
     year: int | None,
     limit: int,

@@ -76,8 +76,10 @@ def criteria_of(contest: Contest) -> list[Criterion]:
     return [Criterion.model_validate(c) for c in contest.criteria]
 
 
-async def create(session: AsyncSession, principal: Principal, data: ContestCreate) -> Contest:
-    town = await get_in_scope(session, principal, Town, data.town_id or own_town(principal))
+async def create(session: AsyncSession, *, principal: Principal, data: ContestCreate) -> Contest:
+    town = await get_in_scope(
+        session, principal=principal, model=Town, row_id=data.town_id or own_town(principal)
+    )
     if sum(c.weight for c in data.criteria) != 100:
         total = sum(c.weight for c in data.criteria)
         raise WeightsInvalid(f"各项指标的权重之和须为 100，现在是 {total}。")
@@ -101,7 +103,7 @@ async def create(session: AsyncSession, principal: Principal, data: ContestCreat
     return contest
 
 
-async def managed(session: AsyncSession, principal: Principal, contest_id: int) -> Contest:
+async def managed(session: AsyncSession, *, principal: Principal, contest_id: int) -> Contest:
     contest = await session.get(Contest, contest_id, with_for_update=True)
     if contest is None or not covers(principal, Location(town_id=contest.town_id)):
         raise ContestNotFound()
@@ -109,9 +111,9 @@ async def managed(session: AsyncSession, principal: Principal, contest_id: int) 
 
 
 async def set_judges(
-    session: AsyncSession, principal: Principal, contest_id: int, data: JudgesSet
+    session: AsyncSession, *, principal: Principal, contest_id: int, data: JudgesSet
 ) -> Contest:
-    contest = await managed(session, principal, contest_id)
+    contest = await managed(session, principal=principal, contest_id=contest_id)
     if contest.status is ContestStatus.closed:
         raise ContestClosed()
     found = (
@@ -141,7 +143,7 @@ async def set_judges(
 
 
 async def score(
-    session: AsyncSession, principal: Principal, contest_id: int, data: SheetCreate
+    session: AsyncSession, *, principal: Principal, contest_id: int, data: SheetCreate
 ) -> ScoreSheet:
     """A judge's one sheet for a branch: every judged criterion, 0–100, final once sent."""
     contest = await session.get(Contest, contest_id, with_for_update=True)
@@ -228,7 +230,7 @@ async def compute(session: AsyncSession, contest: Contest) -> list[RankingLine]:
     return lines
 
 
-async def ranking(session: AsyncSession, principal: Principal, contest_id: int) -> Ranking:
+async def ranking(session: AsyncSession, *, principal: Principal, contest_id: int) -> Ranking:
     contest = await session.get(Contest, contest_id)
     if contest is None or not covers(principal, Location(town_id=contest.town_id)):
         raise ContestNotFound()
@@ -247,9 +249,9 @@ async def ranking(session: AsyncSession, principal: Principal, contest_id: int) 
 
 
 async def close(
-    session: AsyncSession, principal: Principal, contest_id: int, *, wechat: WechatGateway
+    session: AsyncSession, *, principal: Principal, contest_id: int, wechat: WechatGateway
 ) -> Contest:
-    contest = await managed(session, principal, contest_id)
+    contest = await managed(session, principal=principal, contest_id=contest_id)
     if contest.status is ContestStatus.closed:
         raise ContestClosed()
     lines = await compute(session, contest)

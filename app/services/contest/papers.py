@@ -8,8 +8,8 @@ from app.services.identity import Principal
 from app.services.kit import Column, Paper, Sheet, paper
 
 
-async def ranking_paper(session: AsyncSession, principal: Principal, contest_id: int) -> Paper:
-    data = await ranking(session, principal, contest_id)
+async def ranking_paper(session: AsyncSession, *, principal: Principal, contest_id: int) -> Paper:
+    data = await ranking(session, principal=principal, contest_id=contest_id)
     columns = [Column("名次", 6), Column("党支部", 22)]
     columns += [Column(f"{c.title}（{c.weight}%）", 12) for c in data.criteria]
     columns += [Column("加权总分", 10), Column("奖金（元）", 10)]

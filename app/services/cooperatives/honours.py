@@ -28,7 +28,7 @@ class HonouredNotFound(NotFound):
 
 
 async def confer(
-    session: AsyncSession, principal: Principal, data: HonourCreate, *, wechat: WechatGateway
+    session: AsyncSession, *, principal: Principal, data: HonourCreate, wechat: WechatGateway
 ) -> Honour:
     honoured: Person | Household | None = (
         await session.get(Person, data.person_id)
@@ -80,8 +80,8 @@ async def confer(
 
 async def roll(
     session: AsyncSession,
-    principal: Principal,
     *,
+    principal: Principal,
     village_id: int | None,
     year: int | None,
     limit: int,

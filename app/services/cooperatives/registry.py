@@ -41,9 +41,9 @@ class PeopleElsewhere(Unprocessable):
 
 
 async def register(
-    session: AsyncSession, principal: Principal, data: CooperativeCreate
+    session: AsyncSession, *, principal: Principal, data: CooperativeCreate
 ) -> Cooperative:
-    branch = await get_in_scope(session, principal, Branch, data.branch_id)
+    branch = await get_in_scope(session, principal=principal, model=Branch, row_id=data.branch_id)
     wanted = {data.leader_person_id, *data.member_person_ids}
     people = (await session.exec(select(Person).where(col(Person.id).in_(wanted)))).all()
     # The branch's own villagers (a town-level branch: people of the town the caller covers):
@@ -81,7 +81,11 @@ async def register(
 
 
 async def report(
-    session: AsyncSession, principal: Principal, cooperative_id: int, data: CooperativeReportCreate
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    cooperative_id: int,
+    data: CooperativeReportCreate,
 ) -> tuple[Cooperative, bool]:
     """A year's figures; sent again for the same year, they replace the first (audited)."""
     cooperative = await session.get(Cooperative, cooperative_id)
@@ -126,8 +130,8 @@ async def report(
 
 async def listing(
     session: AsyncSession,
-    principal: Principal,
     *,
+    principal: Principal,
     town_id: int | None,
     limit: int,
     cursor: str | None,

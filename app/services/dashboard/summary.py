@@ -120,13 +120,17 @@ async def _attendance_rate(
 
 async def _queues(session: AsyncSession, principal: Principal) -> Queues:
     return Queues(
-        points_pending=await _count(session, awards.pending_query(principal)),
-        posts_pending=await _count(session, feed.review_query(principal)),
-        appeals_open=await _count(session, appeals.appeals_query(principal, "open")),
-        leave_pending=await _count(session, queues.leave_query(principal)),
-        checkins_pending=await _count(session, queues.checkin_query(principal)),
-        service_requests_open=await _count(session, service_requests.desk_query(principal, "open")),
-        objections_open=await _count(session, objections.open_query(principal)),
+        points_pending=await _count(session, awards.pending_query(principal=principal)),
+        posts_pending=await _count(session, feed.review_query(principal=principal)),
+        appeals_open=await _count(
+            session, appeals.appeals_query(principal=principal, status="open")
+        ),
+        leave_pending=await _count(session, queues.leave_query(principal=principal)),
+        checkins_pending=await _count(session, queues.checkin_query(principal=principal)),
+        service_requests_open=await _count(
+            session, service_requests.desk_query(principal=principal, status="open")
+        ),
+        objections_open=await _count(session, objections.open_query(principal=principal)),
     )
 
 
@@ -139,7 +143,7 @@ async def dashboard(
     except ValueError as exc:
         raise BadPeriod() from exc
     if village_id is not None:
-        await get_in_scope(session, principal, Village, village_id)
+        await get_in_scope(session, principal=principal, model=Village, row_id=village_id)
     scope = _Scope(principal, village_id)
     in_period = (start, end)
     disclosures = await feed.disclosure_compliance(session, principal=principal, period=period)

@@ -103,9 +103,9 @@ def today() -> date:
 
 
 async def open_case(
-    session: AsyncSession, principal: Principal, data: CaseCreate
+    session: AsyncSession, *, principal: Principal, data: CaseCreate
 ) -> DevelopmentCase:
-    branch = await get_in_scope(session, principal, Branch, data.branch_id)
+    branch = await get_in_scope(session, principal=principal, model=Branch, row_id=data.branch_id)
     person = await session.get(Person, data.person_id)
     if person is None or not _may_join(principal, branch, person):
         raise PersonElsewhere()
@@ -193,10 +193,10 @@ def _congress(data: CaseStepCreate) -> dict[str, int]:
 
 async def add_step(
     session: AsyncSession,
+    *,
     principal: Principal,
     case_id: int,
     data: CaseStepCreate,
-    *,
     wechat: WechatGateway,
 ) -> DevelopmentCase:
     case = await session.get(DevelopmentCase, case_id, with_for_update=True)
@@ -224,7 +224,9 @@ async def add_step(
     person = await session.get(Person, case.person_id)
     assert person is not None
     if data.step == "branch_committee_review":
-        case.notice_post_id = await notices.publish(session, principal, case, person, wechat=wechat)
+        case.notice_post_id = await notices.publish(
+            session, principal=principal, case=case, person=person, wechat=wechat
+        )
     if data.step == "approval":
         person.is_party_member, person.is_probationary_member = True, True
         person.branch_id = case.branch_id  # a member belongs to the branch that admitted them
@@ -285,8 +287,8 @@ def next_due(
 
 async def listing(
     session: AsyncSession,
-    principal: Principal,
     *,
+    principal: Principal,
     stage: str | None,
     limit: int,
     cursor: str | None,
@@ -299,7 +301,7 @@ async def listing(
     )
 
 
-async def overdue_cases(session: AsyncSession, principal: Principal) -> list[DevelopmentCase]:
+async def overdue_cases(session: AsyncSession, *, principal: Principal) -> list[DevelopmentCase]:
     """Every case in scope whose next step has passed its deadline (a branch has tens)."""
     cases = (
         await session.exec(select(DevelopmentCase).where(scope_clause(principal, DevelopmentCase)))
@@ -314,7 +316,7 @@ async def overdue_cases(session: AsyncSession, principal: Principal) -> list[Dev
 
 
 async def case_in_scope(
-    session: AsyncSession, principal: Principal, case_id: int
+    session: AsyncSession, *, principal: Principal, case_id: int
 ) -> DevelopmentCase:
     case = await session.get(DevelopmentCase, case_id)
     if case is None or not covers(principal, location_of(case)):

@@ -25,10 +25,10 @@ def _age(person: Person) -> str:
 
 async def publish(
     session: AsyncSession,
+    *,
     principal: Principal,
     case: DevelopmentCase,
     person: Person,
-    *,
     wechat: WechatGateway,
 ) -> int | None:
     branch = await session.get(Branch, case.branch_id)

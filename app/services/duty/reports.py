@@ -29,9 +29,11 @@ def _figures(rows: Sequence[ServiceRequest]) -> tuple[int, float | None, float |
 
 
 async def report(
-    session: AsyncSession, principal: Principal, *, period: str, village_id: int | None
+    session: AsyncSession, *, principal: Principal, period: str, village_id: int | None
 ) -> ServiceReport:
-    village = await get_in_scope(session, principal, Village, village_id or own_village(principal))
+    village = await get_in_scope(
+        session, principal=principal, model=Village, row_id=village_id or own_village(principal)
+    )
     start, end = parse_period(period)
     rows = (
         await session.exec(
@@ -73,9 +75,9 @@ async def report(
 
 
 async def report_paper(
-    session: AsyncSession, principal: Principal, *, period: str, village_id: int | None
+    session: AsyncSession, *, principal: Principal, period: str, village_id: int | None
 ) -> Paper:
-    data = await report(session, principal, period=period, village_id=village_id)
+    data = await report(session, principal=principal, period=period, village_id=village_id)
     when = paper.period_words(period)
     name = f"{data.village_name}{when}代办服务统计"
     sheet = Sheet(

@@ -115,12 +115,12 @@ def _step(
 
 
 async def file_request(
-    session: AsyncSession, principal: Principal, data: ServiceRequestCreate
+    session: AsyncSession, *, principal: Principal, data: ServiceRequestCreate
 ) -> ServiceRequest:
     person = await bound_person(session, principal, to="提交诉求")
     if person.village_id is None or person.town_id is None:
         raise NoVillage()
-    await media.require_own(session, principal, data.media_ids)
+    await media.require_own(session, principal=principal, media_ids=data.media_ids)
     now = utcnow()
     town = await session.get(Town, person.town_id)
     shifts = await on_duty(session, person.village_id, now)
@@ -167,7 +167,7 @@ async def _serves_village(session: AsyncSession, person_id: int, village: Villag
 
 
 async def transition(
-    session: AsyncSession, principal: Principal, request_id: int, data: ServiceTransition
+    session: AsyncSession, *, principal: Principal, request_id: int, data: ServiceTransition
 ) -> ServiceRequest:
     request = await session.get(ServiceRequest, request_id, with_for_update=True)
     if request is None or not _may_act(principal, request):
@@ -217,7 +217,7 @@ async def transition(
 
 
 async def rate(
-    session: AsyncSession, principal: Principal, request_id: int, data: RatingCreate
+    session: AsyncSession, *, principal: Principal, request_id: int, data: RatingCreate
 ) -> ServiceRequest:
     person = await bound_person(session, principal, to="评价")
     request = await session.get(ServiceRequest, request_id, with_for_update=True)
@@ -234,7 +234,7 @@ async def rate(
 
 
 async def get_request(
-    session: AsyncSession, principal: Principal, request_id: int
+    session: AsyncSession, *, principal: Principal, request_id: int
 ) -> ServiceRequest:
     """The requester, its handler and the admins over its village may read it."""
     request = await session.get(ServiceRequest, request_id)
@@ -245,7 +245,7 @@ async def get_request(
 
 
 async def mine(
-    session: AsyncSession, principal: Principal, *, limit: int, cursor: str | None
+    session: AsyncSession, *, principal: Principal, limit: int, cursor: str | None
 ) -> Page[ServiceRequest]:
     person = await bound_person(session, principal, to="查看诉求")
     stmt = select(ServiceRequest).where(col(ServiceRequest.requester_person_id) == person.id)
@@ -259,7 +259,7 @@ async def mine(
     )
 
 
-def desk_query(principal: Principal, status: str | None) -> Any:
+def desk_query(*, principal: Principal, status: str | None) -> Any:
     """What waits at the caller's desk: their village's requests (admins) and those handed to
     them; ``open`` for the ones not yet settled (the dashboard counts exactly these)."""
     terms = [scope_clause(principal, ServiceRequest)]
@@ -275,15 +275,15 @@ def desk_query(principal: Principal, status: str | None) -> Any:
 
 async def desk(
     session: AsyncSession,
-    principal: Principal,
     *,
+    principal: Principal,
     status: str | None,
     limit: int,
     cursor: str | None,
 ) -> Page[ServiceRequest]:
     return await keyset_page(
         session,
-        desk_query(principal, status),
+        desk_query(principal=principal, status=status),
         order_by=[col(ServiceRequest.id)],
         limit=limit,
         cursor=cursor,

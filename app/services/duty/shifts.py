@@ -56,11 +56,14 @@ def _moment(day: date, value: time | datetime) -> datetime:
 
 
 async def create_shifts(
-    session: AsyncSession, principal: Principal, data: ShiftCreate
+    session: AsyncSession, *, principal: Principal, data: ShiftCreate
 ) -> list[DutyShift]:
     """One shift, or the same shift on ``repeat_days`` days from ``date``: all or none."""
     village = await get_in_scope(
-        session, principal, Village, data.village_id or own_village(principal)
+        session,
+        principal=principal,
+        model=Village,
+        row_id=data.village_id or own_village(principal),
     )
     person = await session.get(Person, data.person_id)
     if person is None or person.village_id != village.id:
@@ -102,14 +105,16 @@ async def create_shifts(
 
 async def list_shifts(
     session: AsyncSession,
-    principal: Principal,
     *,
+    principal: Principal,
     village_id: int | None,
     date_from: date | None,
     limit: int,
     cursor: str | None,
 ) -> Page[DutyShift]:
-    village = await get_in_scope(session, principal, Village, village_id or own_village(principal))
+    village = await get_in_scope(
+        session, principal=principal, model=Village, row_id=village_id or own_village(principal)
+    )
     stmt: Any = select(DutyShift).where(col(DutyShift.village_id) == village.id)
     if date_from is not None:
         stmt = stmt.where(
@@ -140,7 +145,7 @@ async def on_duty(session: AsyncSession, village_id: int, at: datetime) -> Seque
 
 
 async def today(
-    session: AsyncSession, principal: Principal, *, village_id: int | None
+    session: AsyncSession, *, principal: Principal, village_id: int | None
 ) -> list[OnDuty]:
     """Today's rota of a village (the caller's own by default): names, posts and the office
     phone. Public within the mini-program: it names no one's own phone."""

@@ -99,7 +99,7 @@ async def counts(session: AsyncSession, event: PartyEvent) -> Counter[str]:
 async def event_report(
     session: AsyncSession, *, principal: Principal, event_id: int
 ) -> AttendanceReport:
-    event = await events.event_for_host(session, principal, event_id)
+    event = await events.event_for_host(session, principal=principal, event_id=event_id)
     rows = await expected(session, event)
     counts = Counter(r.status for r in rows)
     return AttendanceReport(
@@ -123,7 +123,7 @@ async def branch_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
 async def member_year(
     session: AsyncSession, *, principal: Principal, person_id: int, year: int
 ) -> MemberYear:
-    person = await get_in_scope(session, principal, Person, person_id)
+    person = await get_in_scope(session, principal=principal, model=Person, row_id=person_id)
     start, end = year_bounds(datetime(year, 7, 1, tzinfo=CHINA))
     held = (
         await session.exec(
@@ -156,7 +156,7 @@ async def branch_month(
     session: AsyncSession, *, principal: Principal, branch_id: int, period: str
 ) -> BranchMonth:
     """Each event a branch held in a month, with its attendance counts."""
-    await get_in_scope(session, principal, Branch, branch_id)
+    await get_in_scope(session, principal=principal, model=Branch, row_id=branch_id)
     try:
         start, end = parse_period(period)
     except ValueError as exc:

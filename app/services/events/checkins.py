@@ -216,7 +216,7 @@ async def _attendance_in_scope(
     attendance = await session.get(Attendance, attendance_id, with_for_update=True)
     if attendance is None:
         raise CheckinNotFound()
-    event = await events.event_in_scope(session, principal, attendance.event_id)
+    event = await events.event_in_scope(session, principal=principal, event_id=attendance.event_id)
     return attendance, event
 
 

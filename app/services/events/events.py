@@ -51,7 +51,7 @@ def expected_branches(event: PartyEvent) -> set[int]:
 async def create_event(
     session: AsyncSession, *, principal: Principal, data: EventCreate
 ) -> PartyEvent:
-    branch = await get_in_scope(session, principal, Branch, data.branch_id)
+    branch = await get_in_scope(session, principal=principal, model=Branch, row_id=data.branch_id)
     assert branch.id is not None
     for other_id in {
         *data.invited_branch_ids,
@@ -98,14 +98,18 @@ async def create_event(
     return event
 
 
-async def event_in_scope(session: AsyncSession, principal: Principal, event_id: int) -> PartyEvent:
+async def event_in_scope(
+    session: AsyncSession, *, principal: Principal, event_id: int
+) -> PartyEvent:
     event = await session.get(PartyEvent, event_id)
     if event is None or not covers(principal, location_of(event)):
         raise EventNotFound()
     return event
 
 
-async def event_for_host(session: AsyncSession, principal: Principal, event_id: int) -> PartyEvent:
+async def event_for_host(
+    session: AsyncSession, *, principal: Principal, event_id: int
+) -> PartyEvent:
     """The event's own admins, or the admins of the branch hosting it this time."""
     event = await session.get(PartyEvent, event_id)
     if event is None:

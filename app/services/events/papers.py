@@ -34,7 +34,7 @@ def _clock(value: datetime | None) -> str:
 
 async def attendance_paper(session: AsyncSession, *, principal: Principal, event_id: int) -> Paper:
     report = await attendance.event_report(session, principal=principal, event_id=event_id)
-    event = await events.event_for_host(session, principal, event_id)
+    event = await events.event_for_host(session, principal=principal, event_id=event_id)
     names = await attendance.branch_names(
         session, {r.branch_id for r in report.items if r.branch_id} | {event.branch_id}
     )

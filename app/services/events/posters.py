@@ -25,14 +25,14 @@ class PosterFontMissing(ServiceUnavailable):
 
 async def poster_code(
     session: AsyncSession,
+    *,
     principal: Principal,
     event_id: int,
-    *,
     qr: QrSettings,
     wechat: WechatGateway,
 ) -> bytes:
     """The fixed code alone (a mini-program code in live mode, a QR code in mock mode)."""
-    event = await events.event_for_host(session, principal, event_id)
+    event = await events.event_for_host(session, principal=principal, event_id=event_id)
     return await _code(event, qr=qr, wechat=wechat)
 
 
@@ -51,15 +51,15 @@ def _when(event: PartyEvent) -> str:
 
 async def poster(
     session: AsyncSession,
+    *,
     principal: Principal,
     event_id: int,
-    *,
     qr: QrSettings,
     wechat: WechatGateway,
     font: str | None,
     as_pdf: bool,
 ) -> bytes:
-    event = await events.event_for_host(session, principal, event_id)
+    event = await events.event_for_host(session, principal=principal, event_id=event_id)
     font_path = printing.font_file(font)
     if font_path is None:
         raise PosterFontMissing()

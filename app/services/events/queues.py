@@ -16,7 +16,7 @@ def _events_in_scope(principal: Principal) -> Any:
     return select(PartyEvent.id).where(scope_clause(principal, PartyEvent))
 
 
-def leave_query(principal: Principal) -> Any:
+def leave_query(*, principal: Principal) -> Any:
     """Undecided leave requests this admin may decide: for an event they cover, or a member of a
     branch they cover (the two ways ``leave.decide`` admits)."""
     return select(LeaveRequest).where(
@@ -28,7 +28,7 @@ def leave_query(principal: Principal) -> Any:
     )
 
 
-def checkin_query(principal: Principal) -> Any:
+def checkin_query(*, principal: Principal) -> Any:
     """Check-ins held for review (scanned outside the venue) at events this admin covers."""
     return select(Attendance).where(
         col(Attendance.status) == AttendanceStatus.pending_review,
@@ -40,7 +40,11 @@ async def pending_leave(
     session: AsyncSession, *, principal: Principal, limit: int, cursor: str | None
 ) -> Page[LeaveRequest]:
     return await keyset_page(
-        session, leave_query(principal), order_by=[col(LeaveRequest.id)], limit=limit, cursor=cursor
+        session,
+        leave_query(principal=principal),
+        order_by=[col(LeaveRequest.id)],
+        limit=limit,
+        cursor=cursor,
     )
 
 
@@ -48,5 +52,9 @@ async def checkins_to_review(
     session: AsyncSession, *, principal: Principal, limit: int, cursor: str | None
 ) -> Page[Attendance]:
     return await keyset_page(
-        session, checkin_query(principal), order_by=[col(Attendance.id)], limit=limit, cursor=cursor
+        session,
+        checkin_query(principal=principal),
+        order_by=[col(Attendance.id)],
+        limit=limit,
+        cursor=cursor,
     )

@@ -34,9 +34,9 @@ class Slot:
 
 
 def slot(
+    *,
     principal: Principal,
     home: tuple[int | None, int | None],
-    *,
     category: Category | None,
     village_id: int | None,
     limit: int,

@@ -101,7 +101,7 @@ async def first_page_json(
     same page (see ``first_page_cache``)."""
     home = await _home(session, principal)
     spot = first_page_cache.slot(
-        principal, home, category=category, village_id=village_id, limit=limit
+        principal=principal, home=home, category=category, village_id=village_id, limit=limit
     )
     version, body = await first_page_cache.read(cache, spot)
     if body is not None:
@@ -123,11 +123,11 @@ async def first_page_json(
 async def review_queue(
     session: AsyncSession, *, principal: Principal, limit: int, cursor: str | None
 ) -> Page[Post]:
-    stmt = review_query(principal)
+    stmt = review_query(principal=principal)
     return await keyset_page(session, stmt, order_by=[Post.id], limit=limit, cursor=cursor)
 
 
-def review_query(principal: Principal) -> Any:
+def review_query(*, principal: Principal) -> Any:
     """Posts waiting for this admin's review: the list and the dashboard's count."""
     return select(Post).where(
         col(Post.status) == PostStatus.pending_review, scope_clause(principal, Post)

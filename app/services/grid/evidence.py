@@ -32,10 +32,10 @@ def distance(a: str, b: str) -> int:
 
 
 async def own_photos(
-    session: AsyncSession, principal: Principal, media_ids: Sequence[int]
+    session: AsyncSession, *, principal: Principal, media_ids: Sequence[int]
 ) -> list[Media]:
     """The photos, in the order given, if all were uploaded by this account."""
-    photos = await media.own_uploads(session, principal, media_ids)
+    photos = await media.own_uploads(session, principal=principal, media_ids=media_ids)
     if photos is None:
         raise MediaInvalid()
     return photos

@@ -33,7 +33,7 @@ async def score(
     )
     if LEDGER_OWNER[Ledger(rule.ledger)] is not OwnerType.household:
         raise points.OwnerMismatch("现场打分只能使用农户积分规则。")
-    photos = await evidence.own_photos(session, principal, data.media_ids)
+    photos = await evidence.own_photos(session, principal=principal, media_ids=data.media_ids)
     posting = scoring_rules.posting_for(
         rule,
         quantity=data.quantity,

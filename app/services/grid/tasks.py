@@ -130,7 +130,7 @@ async def create_task(session: AsyncSession, *, principal: Principal, data: Task
         grid = await _grid_for_report(session, principal, data.grid_id)
         if not data.media_ids:
             raise PhotoRequired()
-    photos = await evidence.own_photos(session, principal, data.media_ids)
+    photos = await evidence.own_photos(session, principal=principal, media_ids=data.media_ids)
     town = await session.get(Town, grid.town_id)
     hours = (town.grid_due_hours if town else {}).get(data.priority.value, 72)
     lat, lng = (
@@ -250,7 +250,7 @@ async def transition(
         )
     if data.action is TaskAction.resolve and not data.media_ids:
         raise AfterPhotoRequired()
-    photos = await evidence.own_photos(session, principal, data.media_ids)
+    photos = await evidence.own_photos(session, principal=principal, media_ids=data.media_ids)
     assert task.id is not None
     found = await evidence.resemblances(
         session, village_id=task.village_id, photos=photos, record=("grid_task", task.id)

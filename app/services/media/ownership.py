@@ -11,7 +11,7 @@ from app.services.identity import Principal
 
 
 async def own_uploads(
-    session: AsyncSession, principal: Principal, media_ids: Sequence[int]
+    session: AsyncSession, *, principal: Principal, media_ids: Sequence[int]
 ) -> list[Media] | None:
     """The photos, in the order given, if this account uploaded every one; else None (each
     caller refuses in its own words)."""
@@ -30,10 +30,10 @@ class NotYourPhotos(Unprocessable):
 
 
 async def require_own(
-    session: AsyncSession, principal: Principal, media_ids: Sequence[int]
+    session: AsyncSession, *, principal: Principal, media_ids: Sequence[int]
 ) -> list[Media]:
     """``own_uploads``, refusing in the one sentence the newer records share."""
-    photos = await own_uploads(session, principal, media_ids)
+    photos = await own_uploads(session, principal=principal, media_ids=media_ids)
     if photos is None:
         raise NotYourPhotos()
     return photos

@@ -146,8 +146,8 @@ async def notify_each(session: AsyncSession, notes: Sequence[tuple[int, Note]]) 
 
 async def my_notifications(
     session: AsyncSession,
-    principal: Principal,
     *,
+    principal: Principal,
     unread: bool,
     limit: int,
     cursor: str | None,
@@ -161,7 +161,7 @@ async def my_notifications(
     )
 
 
-async def unread_count(session: AsyncSession, principal: Principal) -> int:
+async def unread_count(session: AsyncSession, *, principal: Principal) -> int:
     person = await bound_person(session, principal, to="查看消息")
     stmt = select(func.count()).where(
         col(Notification.person_id) == person.id, col(Notification.read_at).is_(None)
@@ -170,7 +170,7 @@ async def unread_count(session: AsyncSession, principal: Principal) -> int:
 
 
 async def mark_read(
-    session: AsyncSession, principal: Principal, *, ids: list[int], everything: bool
+    session: AsyncSession, *, principal: Principal, ids: list[int], everything: bool
 ) -> int:
     """Marks the caller's own rows read; ids of anyone else's are silently not theirs."""
     person = await bound_person(session, principal, to="查看消息")

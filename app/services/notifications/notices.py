@@ -64,7 +64,7 @@ async def _audience(session: AsyncSession, principal: Principal, data: NoticeCre
 
 
 async def send_notice(
-    session: AsyncSession, principal: Principal, data: NoticeCreate
+    session: AsyncSession, *, principal: Principal, data: NoticeCreate
 ) -> NoticePublic:
     where = await _audience(session, principal, data)
     assert where.town_id is not None
@@ -123,7 +123,7 @@ async def present(session: AsyncSession, notice: Notice) -> NoticePublic:
 
 
 async def notice_in_scope(
-    session: AsyncSession, principal: Principal, notice_id: int
+    session: AsyncSession, *, principal: Principal, notice_id: int
 ) -> NoticePublic:
     notice = await session.get(Notice, notice_id)
     if notice is None or not covers(

@@ -189,7 +189,7 @@ async def quotas(session: AsyncSession, person_id: int, templates: Templates) ->
 
 
 async def phone_grants(
-    session: AsyncSession, principal: Principal, *, results: dict[str, str], templates: Templates
+    session: AsyncSession, *, principal: Principal, results: dict[str, str], templates: Templates
 ) -> list[QuotaPublic]:
     """What ``wx.requestSubscribeMessage`` answered on the phone; unknown template ids are not
     ours and change nothing."""
@@ -269,7 +269,7 @@ async def settings_of(session: AsyncSession, person_id: int) -> dict[str, bool]:
 
 
 async def change_settings(
-    session: AsyncSession, principal: Principal, *, wanted: dict[NotificationKind, bool]
+    session: AsyncSession, *, principal: Principal, wanted: dict[NotificationKind, bool]
 ) -> dict[str, bool]:
     """Turns a kind's WeChat messages on or off; the inbox keeps receiving them either way."""
     person = await bound_person(session, principal, to="设置消息提醒")

@@ -177,11 +177,11 @@ async def list_appeals(
     limit: int,
     cursor: str | None,
 ) -> Page[Appeal]:
-    stmt = appeals_query(principal, status)
+    stmt = appeals_query(principal=principal, status=status)
     return await keyset_page(session, stmt, order_by=[Appeal.id], limit=limit, cursor=cursor)
 
 
-def appeals_query(principal: Principal, status: str | None) -> Any:
+def appeals_query(*, principal: Principal, status: str | None) -> Any:
     stmt: Any = select(Appeal).where(scope_clause(principal, Appeal))
     if status:
         stmt = stmt.where(col(Appeal.status) == status)

@@ -51,24 +51,24 @@ class OwnerMismatch(Unprocessable):
 
 async def owner_in_scope(
     session: AsyncSession,
-    principal: Principal,
     *,
+    principal: Principal,
     person_id: int | None,
     household_id: int | None,
 ) -> ledger.Owner:
     if person_id is not None:
-        person = await get_in_scope(session, principal, Person, person_id)
+        person = await get_in_scope(session, principal=principal, model=Person, row_id=person_id)
         return ledger.Owner.of_person(person)
     assert household_id is not None
     return ledger.Owner.of_household(
-        await get_in_scope(session, principal, Household, household_id)
+        await get_in_scope(session, principal=principal, model=Household, row_id=household_id)
     )
 
 
 async def award(session: AsyncSession, *, principal: Principal, data: AwardCreate) -> LedgerEntry:
     owner = await owner_in_scope(
         session,
-        principal,
+        principal=principal,
         person_id=data.account_owner.person_id,
         household_id=data.account_owner.household_id,
     )
@@ -89,14 +89,16 @@ async def award(session: AsyncSession, *, principal: Principal, data: AwardCreat
     return await ledger.credit(session, ledger=book, owner=owner, posting=posting, actor=principal)
 
 
-async def entry_in_scope(session: AsyncSession, principal: Principal, entry_id: int) -> LedgerEntry:
+async def entry_in_scope(
+    session: AsyncSession, *, principal: Principal, entry_id: int
+) -> LedgerEntry:
     entry = await session.get(LedgerEntry, entry_id)
     if entry is None or not covers(principal, location_of(entry)):
         raise EntryNotFound()
     return entry
 
 
-def pending_query(principal: Principal) -> Any:
+def pending_query(*, principal: Principal) -> Any:
     """The entries waiting for this admin's decision: the list and the dashboard's count."""
     return select(LedgerEntry).where(
         col(LedgerEntry.status) == EntryStatus.pending,
@@ -107,7 +109,7 @@ def pending_query(principal: Principal) -> Any:
 async def pending(
     session: AsyncSession, *, principal: Principal, limit: int, cursor: str | None
 ) -> Page[LedgerEntry]:
-    stmt = pending_query(principal)
+    stmt = pending_query(principal=principal)
     return await keyset_page(session, stmt, order_by=[LedgerEntry.id], limit=limit, cursor=cursor)
 
 
@@ -122,7 +124,7 @@ async def decide(
     """All or nothing: one entry out of scope or already decided refuses the whole batch."""
     decided = []
     for entry_id in dict.fromkeys(entry_ids):
-        entry = await entry_in_scope(session, principal, entry_id)
+        entry = await entry_in_scope(session, principal=principal, entry_id=entry_id)
         decided.append(
             await ledger.decide(session, entry=entry, approve=approve, actor=principal, note=note)
         )
@@ -228,7 +230,7 @@ def _appeal_state(appeal: Appeal | None) -> AppealState | None:
 
 
 async def may_see_account(
-    session: AsyncSession, principal: Principal, account: PointsAccount
+    session: AsyncSession, *, principal: Principal, account: PointsAccount
 ) -> bool:
     """The owner (or a member of the owning household) and admins over its village."""
     if covers(principal, location_of(account)):
@@ -245,6 +247,6 @@ async def verify_account(
     session: AsyncSession, *, principal: Principal, account_id: int
 ) -> VerifyResult:
     account = await session.get(PointsAccount, account_id)
-    if account is None or not await may_see_account(session, principal, account):
+    if account is None or not await may_see_account(session, principal=principal, account=account):
         raise AccountNotFound()
     return await chain.verify(session, account=account)

@@ -102,7 +102,7 @@ async def create_rule(
         else:
             wanted_town = own_town(principal)
     if village_id is not None:
-        village = await get_in_scope(session, principal, Village, village_id)
+        village = await get_in_scope(session, principal=principal, model=Village, row_id=village_id)
         if wanted_town is not None and wanted_town != village.town_id:
             raise RuleVillageMismatch()
         town_id = village.town_id
@@ -112,7 +112,7 @@ async def create_rule(
             principal, Location(town_id=wanted_town)
         ):
             raise RuleScope()
-        town = await get_in_scope(session, principal, Town, wanted_town)
+        town = await get_in_scope(session, principal=principal, model=Town, row_id=wanted_town)
         assert town.id is not None
         town_id = town.id
     code = data.code or await free_code(session, town_id=town_id, title=data.title)

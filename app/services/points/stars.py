@@ -57,7 +57,7 @@ def volunteer_star(minutes: int, star_hours: list[int]) -> tuple[int, int | None
 async def enter_review(
     session: AsyncSession, *, principal: Principal, data: ReviewCreate
 ) -> MemberReview:
-    person = await get_in_scope(session, principal, Person, data.person_id)
+    person = await get_in_scope(session, principal=principal, model=Person, row_id=data.person_id)
     if not person.is_party_member:
         raise NotAMember()
     review = (

@@ -28,7 +28,7 @@ class AlreadyAnswered(Conflict):
 
 
 async def file(
-    session: AsyncSession, principal: Principal, proposal_id: int, data: ObjectionCreate
+    session: AsyncSession, *, principal: Principal, proposal_id: int, data: ObjectionCreate
 ) -> Objection:
     proposal = await session.get(Proposal, proposal_id)
     if proposal is None or not covers(principal, location_of(proposal), [Role.supervisor]):
@@ -51,7 +51,7 @@ async def file(
 
 
 async def answer(
-    session: AsyncSession, principal: Principal, objection_id: int, data: ObjectionAnswer
+    session: AsyncSession, *, principal: Principal, objection_id: int, data: ObjectionAnswer
 ) -> Objection:
     objection = await session.get(Objection, objection_id, with_for_update=True)
     where = (
@@ -78,7 +78,7 @@ async def answer(
     return objection
 
 
-def open_query(principal: Principal) -> Any:
+def open_query(*, principal: Principal) -> Any:
     """Objections not yet answered, in the villages the caller administers."""
     return select(Objection).where(
         scope_clause(principal, Objection), col(Objection.answer).is_(None)
@@ -86,8 +86,12 @@ def open_query(principal: Principal) -> Any:
 
 
 async def waiting(
-    session: AsyncSession, principal: Principal, *, limit: int, cursor: str | None
+    session: AsyncSession, *, principal: Principal, limit: int, cursor: str | None
 ) -> Page[Objection]:
     return await keyset_page(
-        session, open_query(principal), order_by=[col(Objection.id)], limit=limit, cursor=cursor
+        session,
+        open_query(principal=principal),
+        order_by=[col(Objection.id)],
+        limit=limit,
+        cursor=cursor,
     )

@@ -60,10 +60,13 @@ class VotesInvalid(Unprocessable):
 
 
 async def create_proposal(
-    session: AsyncSession, principal: Principal, data: ProposalCreate
+    session: AsyncSession, *, principal: Principal, data: ProposalCreate
 ) -> Proposal:
     village = await get_in_scope(
-        session, principal, Village, data.village_id or own_village(principal)
+        session,
+        principal=principal,
+        model=Village,
+        row_id=data.village_id or own_village(principal),
     )
     if data.expected is not None and data.present > data.expected:
         raise VotesInvalid()
@@ -94,7 +97,7 @@ async def create_proposal(
     return proposal
 
 
-async def managed(session: AsyncSession, principal: Principal, proposal_id: int) -> Proposal:
+async def managed(session: AsyncSession, *, principal: Principal, proposal_id: int) -> Proposal:
     """A proposal the caller administers, locked for the step being taken."""
     proposal = await session.get(Proposal, proposal_id, with_for_update=True)
     if proposal is None or not covers(principal, location_of(proposal)):
@@ -103,15 +106,15 @@ async def managed(session: AsyncSession, principal: Principal, proposal_id: int)
 
 
 async def add_step(
-    session: AsyncSession, principal: Principal, proposal_id: int, data: StepCreate
+    session: AsyncSession, *, principal: Principal, proposal_id: int, data: StepCreate
 ) -> Proposal:
-    proposal = await managed(session, principal, proposal_id)
+    proposal = await managed(session, principal=principal, proposal_id=proposal_id)
     stage = ProposalStage(data.stage)
     if not rules.follows(ProposalStage(proposal.stage), stage):
         raise WrongStage(f"议题现在处于“{_STAGE_WORDS[proposal.stage]}”，不能记录这一步。")
     if data.present > data.expected or data.in_favour + data.against + data.abstain > data.present:
         raise VotesInvalid()
-    await media.require_own(session, principal, data.media_ids)
+    await media.require_own(session, principal=principal, media_ids=data.media_ids)
     body = MeetingBody(data.body) if data.body else rules.MEETINGS[stage]
     verdict = rules.judge(
         body, expected=data.expected, present=data.present, in_favour=data.in_favour
@@ -154,15 +157,15 @@ async def add_step(
 
 async def publish(
     session: AsyncSession,
+    *,
     principal: Principal,
     proposal_id: int,
     data: PublicationCreate,
-    *,
     wechat: WechatGateway,
 ) -> Post:
     """The resolution, then the result, as village disclosure posts of this month, which count
     for the month's disclosure compliance."""
-    proposal = await managed(session, principal, proposal_id)
+    proposal = await managed(session, principal=principal, proposal_id=proposal_id)
     wanted = (
         ProposalStage.resolution_published
         if data.kind == "resolution"
@@ -209,7 +212,7 @@ async def publish(
     return post
 
 
-async def readable(session: AsyncSession, principal: Principal, proposal_id: int) -> Proposal:
+async def readable(session: AsyncSession, *, principal: Principal, proposal_id: int) -> Proposal:
     """Admins and supervisors of the village read every stage; its villagers the published."""
     proposal = await session.get(Proposal, proposal_id)
     if proposal is None:
@@ -225,8 +228,8 @@ async def readable(session: AsyncSession, principal: Principal, proposal_id: int
 
 async def watched(
     session: AsyncSession,
-    principal: Principal,
     *,
+    principal: Principal,
     stage: str | None,
     village_id: int | None,
     limit: int,
@@ -245,8 +248,8 @@ async def watched(
 
 async def published(
     session: AsyncSession,
-    principal: Principal,
     *,
+    principal: Principal,
     village_id: int | None,
     limit: int,
     cursor: str | None,

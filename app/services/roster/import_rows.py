@@ -131,9 +131,9 @@ Progress = Callable[[int, int], Awaitable[None]]
 
 async def plan_rows(
     session: AsyncSession,
+    *,
     principal: Principal,
     rows: list[list[str]],
-    *,
     village_id: int | None,
     progress: Progress | None = None,
 ) -> Plan:

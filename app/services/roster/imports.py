@@ -229,7 +229,9 @@ async def import_roster(
         job = _BackgroundImport(id_of(record), principal, table.rows, village_id)
         background.start(f"roster-import-{record.id}", job.run)
         return record
-    plan = await plan_rows(session, principal, table.rows, village_id=village_id, progress=progress)
+    plan = await plan_rows(
+        session, principal=principal, rows=table.rows, village_id=village_id, progress=progress
+    )
     await _conclude(session, principal, record, plan)
     return record
 
@@ -306,7 +308,11 @@ class _BackgroundImport:
                 await asyncio.sleep(pause)
 
             plan = await plan_rows(
-                session, self.principal, self.rows, village_id=self.village_id, progress=progress
+                session,
+                principal=self.principal,
+                rows=self.rows,
+                village_id=self.village_id,
+                progress=progress,
             )
             await _conclude(session, self.principal, record, plan)
             await session.commit()

@@ -55,6 +55,7 @@ def not_found(model: type[Any]) -> NotFound:
 
 async def get_in_scope(
     session: AsyncSession,
+    *,
     principal: Principal,
     model: type[Row],
     row_id: int,
@@ -68,9 +69,9 @@ async def get_in_scope(
 
 async def list_in_scope(
     session: AsyncSession,
+    *,
     principal: Principal,
     model: type[Row],
-    *,
     limit: int,
     cursor: str | None,
     filters: Iterable[Any] = (),
@@ -80,7 +81,7 @@ async def list_in_scope(
     return await keyset_page(session, stmt, order_by=[model_id], limit=limit, cursor=cursor)
 
 
-async def created(session: AsyncSession, principal: Principal, row: Row) -> Row:
+async def created(session: AsyncSession, *, principal: Principal, row: Row) -> Row:
     name, _ = LABELS[type(row)]
     await audit.record_created(
         session, actor=principal, row=row, target_type=name, where=location_of(row)

@@ -138,13 +138,13 @@ async def create_person(
     fields = data.model_dump()
     await _place_person(session, principal, fields)
     await _phone_free(session, data.phone)
-    return await created(session, principal, Person(**fields))
+    return await created(session, principal=principal, row=Person(**fields))
 
 
 async def update_person(
     session: AsyncSession, *, principal: Principal, person_id: int, data: PersonUpdate
 ) -> Person:
-    person = await get_in_scope(session, principal, Person, person_id)
+    person = await get_in_scope(session, principal=principal, model=Person, row_id=person_id)
     keys = ("village_id", "household_id", "branch_id", "grid_id")
     # null clears a placement; for name, phone and flags it means "leave as is".
     changes = {
@@ -197,7 +197,7 @@ async def grant_role(
     """Grants a role; answers the existing grant (and False) when it is already in force."""
     if data.scope_type not in ROLE_SCOPES[data.role]:
         raise ScopeMismatch(f"角色 {data.role.value} 不能用 {data.scope_type.value} 范围授予。")
-    person = await get_in_scope(session, principal, Person, data.person_id)
+    person = await get_in_scope(session, principal=principal, model=Person, row_id=data.person_id)
     where = await _scope_location(session, principal, data.scope_type, data.scope_id)
     widest_ok = (
         principal.is_superadmin
@@ -231,13 +231,13 @@ async def grant_role(
         grid_id=where.grid_id,
         granted_by_person_id=principal.person_id,
     )
-    return await created(session, principal, grant), True
+    return await created(session, principal=principal, row=grant), True
 
 
 async def set_console_login(
     session: AsyncSession, *, principal: Principal, person_id: int, data: ConsoleLoginCreate
 ) -> UserAccount:
-    person = await get_in_scope(session, principal, Person, person_id)
+    person = await get_in_scope(session, principal=principal, model=Person, row_id=person_id)
     taken = (
         await session.exec(
             select(UserAccount).where(

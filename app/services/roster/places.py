@@ -66,13 +66,13 @@ async def create_town(session: AsyncSession, *, principal: Principal, data: Town
     exists = (await session.exec(select(Town).where(Town.name == data.name))).first()
     if exists is not None:
         raise TownNameTaken()
-    return await created(session, principal, Town(name=data.name))
+    return await created(session, principal=principal, row=Town(name=data.name))
 
 
 async def update_town(
     session: AsyncSession, *, principal: Principal, town_id: int, data: TownUpdate
 ) -> Town:
-    town = await get_in_scope(session, principal, Town, town_id)
+    town = await get_in_scope(session, principal=principal, model=Town, row_id=town_id)
     changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
     if "name" in changes and changes["name"] != town.name:
         clash = await session.exec(select(Town).where(Town.name == changes["name"]))
@@ -87,7 +87,9 @@ async def update_town(
 async def create_village(
     session: AsyncSession, *, principal: Principal, data: VillageCreate
 ) -> Village:
-    town = await get_in_scope(session, principal, Town, data.town_id or own_town(principal))
+    town = await get_in_scope(
+        session, principal=principal, model=Town, row_id=data.town_id or own_town(principal)
+    )
     clash = await session.exec(
         select(Village).where(Village.town_id == town.id, Village.name == data.name)
     )
@@ -95,13 +97,13 @@ async def create_village(
         raise VillageNameTaken()
     assert town.id is not None
     village = Village(town_id=town.id, name=data.name, office_phone=data.office_phone)
-    return await created(session, principal, village)
+    return await created(session, principal=principal, row=village)
 
 
 async def update_village(
     session: AsyncSession, *, principal: Principal, village_id: int, data: VillageUpdate
 ) -> Village:
-    village = await get_in_scope(session, principal, Village, village_id)
+    village = await get_in_scope(session, principal=principal, model=Village, row_id=village_id)
     changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
     if "name" in changes and changes["name"] != village.name:
         clash = await session.exec(
@@ -125,14 +127,16 @@ async def create_branch(
 ) -> Branch:
     town_id = data.town_id
     if data.village_id is not None:
-        village = await get_in_scope(session, principal, Village, data.village_id)
+        village = await get_in_scope(
+            session, principal=principal, model=Village, row_id=data.village_id
+        )
         town_id = town_id or village.town_id
         if village.town_id != town_id:
             raise VillageMismatch()
         where = location_of(village)
     else:
         town_id = town_id or own_town(principal)
-        await get_in_scope(session, principal, Town, town_id)
+        await get_in_scope(session, principal=principal, model=Town, row_id=town_id)
         where = Location(town_id=town_id)
     if not covers(principal, where):
         raise not_found(Village if data.village_id else Town)
@@ -142,12 +146,12 @@ async def create_branch(
     if clash.first() is not None:
         raise BranchNameTaken()
     branch = Branch(town_id=town_id, village_id=data.village_id, name=data.name)
-    return await created(session, principal, branch)
+    return await created(session, principal=principal, row=branch)
 
 
 async def create_grid(session: AsyncSession, *, principal: Principal, data: GridCreate) -> Grid:
     village_id = data.village_id or own_village(principal)
-    village = await get_in_scope(session, principal, Village, village_id)
+    village = await get_in_scope(session, principal=principal, model=Village, row_id=village_id)
     clash = await session.exec(
         select(Grid).where(Grid.village_id == village.id, Grid.name == data.name)
     )
@@ -155,16 +159,16 @@ async def create_grid(session: AsyncSession, *, principal: Principal, data: Grid
         raise GridNameTaken()
     assert village.id is not None
     grid = Grid(town_id=village.town_id, village_id=village.id, name=data.name)
-    return await created(session, principal, grid)
+    return await created(session, principal=principal, row=grid)
 
 
 async def create_household(
     session: AsyncSession, *, principal: Principal, data: HouseholdCreate
 ) -> Household:
     village_id = data.village_id or own_village(principal)
-    village = await get_in_scope(session, principal, Village, village_id)
+    village = await get_in_scope(session, principal=principal, model=Village, row_id=village_id)
     if data.grid_id is not None:
-        grid = await get_in_scope(session, principal, Grid, data.grid_id)
+        grid = await get_in_scope(session, principal=principal, model=Grid, row_id=data.grid_id)
         if grid.village_id != village.id:
             raise GridMismatch()
     assert village.id is not None
@@ -175,4 +179,4 @@ async def create_household(
         head_name=data.head_name,
         address=data.address,
     )
-    return await created(session, principal, household)
+    return await created(session, principal=principal, row=household)

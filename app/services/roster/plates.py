@@ -44,7 +44,9 @@ class NoSuchSheet(Unprocessable):
     detail = "没有这一页。"
 
 
-async def household_by_plate(session: AsyncSession, principal: Principal, code: str) -> Household:
+async def household_by_plate(
+    session: AsyncSession, *, principal: Principal, code: str
+) -> Household:
     """The household behind a scanned door plate, for the grid workers who serve it. Everyone
     else, and a code that does not exist, get the same 404."""
     found = (
@@ -103,8 +105,8 @@ def _draw(font: Path, plates: Sequence[_Plate], sheets: range, as_pdf: bool) -> 
 
 async def door_plates(
     session: AsyncSession,
-    principal: Principal,
     *,
+    principal: Principal,
     village_id: int | None,
     grid_id: int | None,
     font: str | None,

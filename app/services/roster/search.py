@@ -71,28 +71,28 @@ def people_filters(wanted: PeopleFilter) -> list[Any]:
 
 async def find_people(
     session: AsyncSession,
+    *,
     principal: Principal,
     wanted: PeopleFilter,
-    *,
     limit: int,
     cursor: str | None,
 ) -> Page[Person]:
     filters = people_filters(wanted)
     return await list_in_scope(
-        session, principal, Person, limit=limit, cursor=cursor, filters=filters
+        session, principal=principal, model=Person, limit=limit, cursor=cursor, filters=filters
     )
 
 
 async def find_households(
     session: AsyncSession,
+    *,
     principal: Principal,
     wanted: HouseholdFilter,
-    *,
     limit: int,
     cursor: str | None,
 ) -> Page[Household]:
     filters = _equal(Household, village_id=wanted.village_id, grid_id=wanted.grid_id)
     filters += _matching(wanted.q, Household.head_name, Household.address)
     return await list_in_scope(
-        session, principal, Household, limit=limit, cursor=cursor, filters=filters
+        session, principal=principal, model=Household, limit=limit, cursor=cursor, filters=filters
     )

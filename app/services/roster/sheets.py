@@ -31,7 +31,7 @@ def template() -> Paper:
     return paper.paper("花名册模板", "roster-template", [sheet])
 
 
-async def export(session: AsyncSession, principal: Principal, wanted: PeopleFilter) -> Paper:
+async def export(session: AsyncSession, *, principal: Principal, wanted: PeopleFilter) -> Paper:
     """The roster with phone numbers, the same people the list shows for ``wanted``: personal
     data, so who took it and when (and which filter) is audited."""
     stmt: Any = select(Person).where(scope_clause(principal, Person), *people_filters(wanted))

@@ -62,7 +62,7 @@ async def create_goods(
 
 
 async def managed_goods(
-    session: AsyncSession, principal: Principal, goods_id: int, *, lock: bool = False
+    session: AsyncSession, *, principal: Principal, goods_id: int, lock: bool = False
 ) -> ShopGoods:
     goods = await session.get(ShopGoods, goods_id, with_for_update=lock or None)
     if goods is None or not covers(principal, location_of(goods)):
@@ -73,7 +73,7 @@ async def managed_goods(
 async def update_goods(
     session: AsyncSession, *, principal: Principal, goods_id: int, data: GoodsUpdate
 ) -> ShopGoods:
-    goods = await managed_goods(session, principal, goods_id, lock=True)
+    goods = await managed_goods(session, principal=principal, goods_id=goods_id, lock=True)
     changes = data.model_dump(exclude_unset=True)
     await _check_photo(session, principal, changes.get("media_id"))
     # null clears the limit or the photo; for the rest it means "leave as is".
@@ -92,7 +92,7 @@ async def update_goods(
 async def restock(
     session: AsyncSession, *, principal: Principal, goods_id: int, data: Restock
 ) -> ShopGoods:
-    goods = await managed_goods(session, principal, goods_id)
+    goods = await managed_goods(session, principal=principal, goods_id=goods_id)
     await session.execute(
         update(ShopGoods)
         .where(col(ShopGoods.id) == goods_id)

@@ -121,7 +121,7 @@ async def create_activity(
 
 
 async def organised(
-    session: AsyncSession, principal: Principal, activity_id: int, *, lock: bool = False
+    session: AsyncSession, *, principal: Principal, activity_id: int, lock: bool = False
 ) -> VolunteerActivity:
     """An activity the caller organises (admins of its town, village or branch)."""
     activity = await session.get(VolunteerActivity, activity_id, with_for_update=lock or None)

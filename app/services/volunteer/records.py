@@ -59,7 +59,7 @@ async def records(
     limit: int,
     cursor: str | None,
 ) -> Page[VolunteerRecord]:
-    await organised(session, principal, activity_id)
+    await organised(session, principal=principal, activity_id=activity_id)
     stmt = select(VolunteerRecord).where(col(VolunteerRecord.activity_id) == activity_id)
     return await keyset_page(
         session, stmt, order_by=[col(VolunteerRecord.id)], limit=limit, cursor=cursor
@@ -70,7 +70,7 @@ async def enter_by_hand(
     session: AsyncSession, *, principal: Principal, activity_id: int, data: HandEntry
 ) -> VolunteerRecord:
     """补录 or a correction: the organiser's times, credited by the same rule, marked as theirs."""
-    activity = await organised(session, principal, activity_id)
+    activity = await organised(session, principal=principal, activity_id=activity_id)
     person = await session.get(Person, data.person_id)
     # The organiser's scope decides whose hours they may write, not just the activity's town.
     if (
@@ -141,7 +141,7 @@ async def confirm(
     """Posts each record's minutes (and points by the activity's rule) once. Records already
     confirmed are left as they are, so a repeat changes nothing; any record not waiting for
     confirmation refuses the whole batch."""
-    activity = await organised(session, principal, activity_id, lock=True)
+    activity = await organised(session, principal=principal, activity_id=activity_id, lock=True)
     rows = await _locked_records(session, activity_id, record_ids)
     waiting = [r for r in rows if r.status == RecordStatus.pending_confirmation]
     blocked = [
@@ -255,7 +255,7 @@ async def reject(
     record_ids: Sequence[int],
     note: str | None,
 ) -> list[VolunteerRecord]:
-    activity = await organised(session, principal, activity_id, lock=True)
+    activity = await organised(session, principal=principal, activity_id=activity_id, lock=True)
     rows = await _locked_records(session, activity_id, record_ids)
     if any(r.status == RecordStatus.confirmed for r in rows):
         raise AlreadyConfirmed("已确认的记录不能驳回。")

@@ -121,7 +121,7 @@ async def report(
 ) -> VolunteerReport:
     stmt: Any = select(VolunteerActivity).where(scope_clause(principal, VolunteerActivity))
     if activity_id is not None:
-        await organised(session, principal, activity_id)
+        await organised(session, principal=principal, activity_id=activity_id)
         stmt = stmt.where(col(VolunteerActivity.id) == activity_id)
     if period is not None:
         start, end = parse_period(period)
