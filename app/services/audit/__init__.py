@@ -11,6 +11,7 @@ from app.services.audit.trail import (
     record_updated,
     record_values,
     snapshot,
+    stage_of,
     values,
 )
 
@@ -25,5 +26,6 @@ __all__ = [
     "record_updated",
     "record_values",
     "snapshot",
+    "stage_of",
     "values",
 ]

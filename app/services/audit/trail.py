@@ -109,6 +109,11 @@ async def record_created(
     )
 
 
+def stage_of(row: Any) -> dict[str, Any]:
+    """The picture of a row that advances through stages (a case, a proposal): its stage."""
+    return {"stage": row.stage}
+
+
 @dataclass(slots=True)
 class Change:
     """What the body of ``change`` may add: facts the row itself does not hold."""

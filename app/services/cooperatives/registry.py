@@ -7,6 +7,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db.children import children_of
 from app.errors import NotFound, Unprocessable
 from app.models.base import id_of
 from app.models.cooperatives import (
@@ -153,18 +154,14 @@ async def present(
     session: AsyncSession, cooperatives: Sequence[Cooperative]
 ) -> list[CooperativePublic]:
     ids = [id_of(c) for c in cooperatives]
-    reports: dict[int, list[CooperativeReportPublic]] = {i: [] for i in ids}
-    leaders: dict[int, str] = {}
-    if ids:
-        for row in (
-            await session.exec(
-                select(CooperativeReport)
-                .where(col(CooperativeReport.cooperative_id).in_(ids))
-                .order_by(col(CooperativeReport.year))
-            )
-        ).all():
-            reports[row.cooperative_id].append(CooperativeReportPublic.model_validate(row))
-        leaders = await names_of(session, (c.leader_person_id for c in cooperatives))
+    reports = await children_of(
+        session,
+        CooperativeReport.cooperative_id,
+        ids,
+        shown_as=CooperativeReportPublic,
+        order_by=col(CooperativeReport.year),
+    )
+    leaders = await names_of(session, (c.leader_person_id for c in cooperatives))
     return [
         CooperativePublic(
             id=id_of(c),

@@ -233,32 +233,30 @@ async def add_step(
     if data.step == "full_approval":
         person.is_probationary_member = False
     session.add(person)
-    session.add(
-        DevelopmentStep(
-            case_id=id_of(case),
-            step=data.step,
-            done_at=data.done_at,
-            note=data.note,
-            participants=list(data.participants),
-            votes=votes,
-            actor_person_id=principal.person_id,
-        )
-    )
-    before = case.stage
-    case.done_steps += 1
-    case.stage = BY_CODE[data.step].stage
-    session.add(case)
-    await audit.record(
+    async with audit.change(
         session,
         actor=principal,
+        row=case,
         action=f"development.{data.step}",
         target_type="development_case",
-        target_id=id_of(case),
         where=location_of(case),
-        before={"stage": before},
-        after={"stage": case.stage, **data.model_dump(mode="json")},
-    )
-    await session.flush()
+        picture=audit.stage_of,
+    ) as change:
+        session.add(
+            DevelopmentStep(
+                case_id=id_of(case),
+                step=data.step,
+                done_at=data.done_at,
+                note=data.note,
+                participants=list(data.participants),
+                votes=votes,
+                actor_person_id=principal.person_id,
+            )
+        )
+        case.done_steps += 1
+        case.stage = BY_CODE[data.step].stage
+        session.add(case)
+        change.extra = data.model_dump(mode="json")
     return case
 
 

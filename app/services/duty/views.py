@@ -3,10 +3,10 @@ overdue, and every step it went through."""
 
 from collections.abc import Sequence
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
+from app.db.children import children_of
 from app.models.base import id_of
 from app.models.duty import (
     Handler,
@@ -24,16 +24,7 @@ async def present(
 ) -> list[ServiceRequestPublic]:
     ids = [id_of(r) for r in requests]
     names = await names_of(session, (r.handler_person_id for r in requests))
-    steps: dict[int, list[StepPublic]] = {i: [] for i in ids}
-    if ids:
-        for step in (
-            await session.exec(
-                select(ServiceStep)
-                .where(col(ServiceStep.request_id).in_(ids))
-                .order_by(col(ServiceStep.id))
-            )
-        ).all():
-            steps[step.request_id].append(StepPublic.model_validate(step))
+    steps = await children_of(session, ServiceStep.request_id, ids, shown_as=StepPublic)
     now = utcnow()
     return [
         ServiceRequestPublic(

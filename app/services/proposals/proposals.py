@@ -121,37 +121,35 @@ async def add_step(
     )
     if not verdict.quorum:
         raise NoQuorum()
-    before = proposal.stage
-    session.add(
-        ProposalStep(
-            proposal_id=id_of(proposal),
-            stage=stage,
-            body=body,
-            held_at=data.held_at,
-            expected=data.expected,
-            present=data.present,
-            in_favour=data.in_favour,
-            against=data.against,
-            abstain=data.abstain,
-            passed=verdict.passed,
-            note=data.note,
-            media_ids=list(data.media_ids),
-            actor_person_id=principal.person_id,
-        )
-    )
-    proposal.stage = stage if verdict.passed else ProposalStage.rejected
-    session.add(proposal)
-    await audit.record(
+    async with audit.change(
         session,
         actor=principal,
+        row=proposal,
         action=f"proposal.{stage.value}",
         target_type="proposal",
-        target_id=id_of(proposal),
         where=location_of(proposal),
-        before={"stage": before},
-        after={"stage": proposal.stage, **data.model_dump(mode="json")},
-    )
-    await session.flush()
+        picture=audit.stage_of,
+    ) as change:
+        session.add(
+            ProposalStep(
+                proposal_id=id_of(proposal),
+                stage=stage,
+                body=body,
+                held_at=data.held_at,
+                expected=data.expected,
+                present=data.present,
+                in_favour=data.in_favour,
+                against=data.against,
+                abstain=data.abstain,
+                passed=verdict.passed,
+                note=data.note,
+                media_ids=list(data.media_ids),
+                actor_person_id=principal.person_id,
+            )
+        )
+        proposal.stage = stage if verdict.passed else ProposalStage.rejected
+        session.add(proposal)
+        change.extra = data.model_dump(mode="json")
     return proposal
 
 

@@ -3,9 +3,9 @@ objections with the village's answers."""
 
 from collections.abc import Sequence
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.db.children import children_of
 from app.models.base import id_of
 from app.models.proposals import (
     Objection,
@@ -19,25 +19,8 @@ from app.models.proposals import (
 
 async def present(session: AsyncSession, proposals: Sequence[Proposal]) -> list[ProposalPublic]:
     ids = [id_of(p) for p in proposals]
-    steps: dict[int, list[StepView]] = {i: [] for i in ids}
-    objections: dict[int, list[ObjectionPublic]] = {i: [] for i in ids}
-    if ids:
-        for step in (
-            await session.exec(
-                select(ProposalStep)
-                .where(col(ProposalStep.proposal_id).in_(ids))
-                .order_by(col(ProposalStep.id))
-            )
-        ).all():
-            steps[step.proposal_id].append(StepView.model_validate(step))
-        for objection in (
-            await session.exec(
-                select(Objection)
-                .where(col(Objection.proposal_id).in_(ids))
-                .order_by(col(Objection.id))
-            )
-        ).all():
-            objections[objection.proposal_id].append(ObjectionPublic.model_validate(objection))
+    steps = await children_of(session, ProposalStep.proposal_id, ids, shown_as=StepView)
+    objections = await children_of(session, Objection.proposal_id, ids, shown_as=ObjectionPublic)
     return [
         ProposalPublic(
             id=id_of(p),
