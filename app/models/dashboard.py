@@ -57,3 +57,29 @@ class Dashboard(BaseModel):
     volunteer_minutes: int = Field(description="本期确认的志愿服务分钟数")
     disclosures: DisclosureCount = Field(description="六大公开")
     queues: Queues = Field(description="待我处理的事项；各数与对应列表的条数一致")
+
+
+class MonthFigures(BaseModel):
+    period: str = Field(description="月份，如 2026-11")
+    attended: int = Field(description="当月活动到会人次（出席与迟到）")
+    points_issued: int = Field(description="当月发放（入账）的积分")
+    points_spent: int = Field(description="当月兑换花掉的积分")
+
+
+class MeetingCell(BaseModel):
+    period: str
+    held: int = Field(description="已召开的项目数")
+    required: int = Field(description="应召开的项目数")
+
+
+class MeetingRow(BaseModel):
+    branch_id: int
+    branch_name: str
+    cells: list[MeetingCell]
+
+
+class Trends(BaseModel):
+    """The workbench's charts: a year of months, and the 三会一课 of each branch by month."""
+
+    months: list[MonthFigures]
+    meetings: list[MeetingRow]

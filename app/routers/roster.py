@@ -217,6 +217,13 @@ async def grant_role(
     )
 
 
+@router.post(
+    "/role-grants/{row_id}/revoke", response_model=RoleGrantPublic, summary="撤销授权（即时生效）"
+)
+async def revoke_role(row_id: RowId, principal: AdminUser, session: SessionDep) -> RoleGrant:
+    return await roster_service.revoke_role(session, principal=principal, grant_id=row_id)
+
+
 _add_reads("/towns", Town, TownPublic, "镇")
 _add_reads("/villages", Village, VillagePublic, "村")
 _add_reads("/branches", Branch, BranchPublic, "党支部")

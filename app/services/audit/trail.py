@@ -3,10 +3,11 @@
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
@@ -183,10 +184,26 @@ async def list_entries(
     action: str | None,
     limit: int,
     cursor: str | None,
+    actor_person_id: int | None = None,
+    target: tuple[str, str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> Page[AuditEntry]:
+    """The caller's entries, newest first; ``action`` matches a whole action or, ending in a
+    dot, every action of a kind (``points.``)."""
     stmt = select(AuditEntry).where(scope_clause(principal, AuditEntry))
-    if action:
+    if action and action.endswith("."):
+        stmt = stmt.where(col(AuditEntry.action).startswith(action, autoescape=True))
+    elif action:
         stmt = stmt.where(AuditEntry.action == action)
+    if actor_person_id is not None:
+        stmt = stmt.where(AuditEntry.actor_person_id == actor_person_id)
+    if target is not None:
+        stmt = stmt.where(AuditEntry.target_type == target[0], AuditEntry.target_id == target[1])
+    if since is not None:
+        stmt = stmt.where(col(AuditEntry.created_at) >= since)
+    if until is not None:
+        stmt = stmt.where(col(AuditEntry.created_at) < until)
     return await keyset_page(
         session, stmt, order_by=[AuditEntry.id], limit=limit, cursor=cursor, descending=True
     )

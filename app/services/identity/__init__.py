@@ -13,7 +13,7 @@ from app.services.identity.defaults import (
 )
 from app.services.identity.grants import acting_for, acts_for
 from app.services.identity.person import NotBound, bound_person, caller_person, home_towns
-from app.services.identity.principal import load_principal
+from app.services.identity.principal import SessionRevoked, load_principal
 from app.services.identity.scopes import (
     Location,
     Principal,
@@ -30,6 +30,7 @@ __all__ = [
     "NotBound",
     "Principal",
     "ScopeRequired",
+    "SessionRevoked",
     "TokenPair",
     "acting_for",
     "acts_for",

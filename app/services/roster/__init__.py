@@ -3,6 +3,7 @@ reads of any of them within the caller's scope, the roster as a spreadsheet and 
 
 from app.services.roster import imports, plates, sheets
 from app.services.roster.bootstrap import create_superadmin
+from app.services.roster.cards import PersonCard, person_card, revoke_role
 from app.services.roster.imports import ImportNotFound, get_import, import_roster, present
 from app.services.roster.lookup import VillageNotFound, get_in_scope, list_in_scope, names_of
 from app.services.roster.people import create_person, grant_role, set_console_login, update_person
@@ -26,6 +27,7 @@ __all__ = [
     "HouseholdFilter",
     "ImportNotFound",
     "PeopleFilter",
+    "PersonCard",
     "VillageNotFound",
     "create_branch",
     "create_grid",
@@ -43,8 +45,10 @@ __all__ = [
     "imports",
     "list_in_scope",
     "names_of",
+    "person_card",
     "plates",
     "present",
+    "revoke_role",
     "set_console_login",
     "sheets",
     "update_person",
