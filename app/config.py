@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     jwt_audience: str = "xiangzhi-miniprogram"
     access_token_seconds: int = Field(default=2 * 3600, ge=60)
     refresh_token_days: int = Field(default=30, ge=1)
+    # The console's session: it ends after this long without a page, and this long after the
+    # login however busy the admin is (a shared office laptop left signed in).
+    console_idle_minutes: int = Field(default=30, ge=1)
+    console_max_hours: int = Field(default=12, ge=1)
 
     wechat_mode: Literal["live", "mock"] | None = None
     wechat_appid: str | None = None

@@ -130,27 +130,32 @@ BackgroundDep = Annotated[Background, Depends(get_background)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-async def get_principal(
-    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
-) -> Principal:
-    """The caller, cached (one Redis read) or read in a short session of its own: a call
-    answered from a kept answer then opens no session at all."""
-    if not token:
-        raise Unauthorized()
-    claims = decode_access_token(request.app.state.settings, token)
+async def principal_of(request: Request, *, account_id: int, session_id: str) -> Principal | None:
+    """The principal of a login's session, cached (one Redis read) or read in a short session
+    of its own: a call answered from a kept answer then opens no session at all. None for an
+    account that no longer exists; SessionRevoked after a logout."""
     remembered_in: Cache | None = request.app.state.principal_cache
     principal, version = None, ""
     if remembered_in is not None:
-        principal, version = await principal_cache.read(
-            remembered_in, claims.account_id, claims.session_id
-        )
+        principal, version = await principal_cache.read(remembered_in, account_id, session_id)
     if principal is None:
         async with request.app.state.read_sessionmaker() as session:
-            principal = await load_principal(
-                session, account_id=claims.account_id, session_id=claims.session_id
-            )
+            principal = await load_principal(session, account_id=account_id, session_id=session_id)
         if principal is not None and remembered_in is not None:
             await principal_cache.write(remembered_in, principal, version)
+    return principal
+
+
+async def get_principal(
+    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Principal:
+    """The caller of an API call, from the bearer token."""
+    if not token:
+        raise Unauthorized()
+    claims = decode_access_token(request.app.state.settings, token)
+    principal = await principal_of(
+        request, account_id=claims.account_id, session_id=claims.session_id
+    )
     if principal is None:
         raise Unauthorized("账号不存在，请重新登录。", code="auth.invalid_token")
     request.state.principal = principal

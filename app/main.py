@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
-from app import contract, tuning
+from app import console, contract, tuning
 from app.cache import create_cache
 from app.config import Settings, get_settings
 from app.contract import operation_id
@@ -166,7 +166,11 @@ def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = 
     app.add_middleware(
         BodyLimitMiddleware,
         default_limit=MAX_JSON_BODY,
-        limits={"/api/v1/media": upload_limit, "/api/v1/admin/roster/imports": roster_limit},
+        limits={
+            "/api/v1/media": upload_limit,
+            "/api/v1/admin/roster/imports": roster_limit,
+            "/console/roster-import": roster_limit,
+        },
     )
     app.add_middleware(RequestContextMiddleware)
     # The contract documents the routers by topic; FastAPI tries them in include order on
@@ -175,4 +179,5 @@ def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = 
     hot = (health, auth, me, events, feed, shop)
     for module in sorted(ROUTERS, key=lambda m: m not in hot):
         app.include_router(module.router)
+    console.install(app)
     return app

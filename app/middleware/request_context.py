@@ -17,18 +17,27 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _ALWAYS = (
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "no-referrer"),
-    ("X-Frame-Options", "DENY"),  # the console pages are never framed
+    ("X-Frame-Options", "DENY"),  # no page of ours is ever framed
 )
 # Answers that carry tokens must not sit in any cache on the way.
 _TOKEN_PATHS = ("/api/v1/auth/",)
 _API_PATHS = ("/api/",)
-# The console pages load only what the app serves: ReDoc's bundle would fetch its logo from a CDN,
-# and an office without a way out (or a tampered page) must not reach anything else.
-_CONSOLE_PATHS = ("/docs", "/redoc")
-_CONSOLE_POLICY = (
+# The API docs load only what the app serves: ReDoc's bundle would fetch its logo from a CDN,
+# and an office without a way out (or a tampered page) must not reach anything else. Swagger UI
+# and ReDoc write inline script and style, which these two pages must allow.
+_DOCS_PATHS = ("/docs", "/redoc")
+_DOCS_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
     "script-src 'self' 'unsafe-inline'; worker-src 'self' blob:; font-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'"
+)
+# The admins' console has no inline script or style at all: every script is a file it serves.
+_ADMIN_PATHS = ("/console",)
+_ADMIN_STATIC = ("/console/static/",)
+_ADMIN_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
 )
 
 
@@ -64,8 +73,13 @@ class RequestContextMiddleware:
                     # What the API answers is someone's: their points, their village's roster,
                     # an export. No browser, proxy or WeChat cache keeps it unless a route says.
                     headers["Cache-Control"] = "no-store"
-                if scope["path"].startswith(_CONSOLE_PATHS):
-                    headers["Content-Security-Policy"] = _CONSOLE_POLICY
+                if scope["path"].startswith(_DOCS_PATHS):
+                    headers["Content-Security-Policy"] = _DOCS_POLICY
+                elif scope["path"].startswith(_ADMIN_PATHS):
+                    headers["Content-Security-Policy"] = _ADMIN_POLICY
+                    if not scope["path"].startswith(_ADMIN_STATIC):
+                        # A page names people and their points: no cache keeps it.
+                        headers["Cache-Control"] = "no-store"
             await send(message)
 
         try:

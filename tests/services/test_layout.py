@@ -359,3 +359,43 @@ def test_services_raise_named_errors() -> None:
         and any(k.arg == "code" and isinstance(k.value, ast.Constant) for k in node.keywords)
     ]
     assert inline == []
+
+
+def console_violations(app: Path) -> list[str]:
+    """The console calls services and writes no SQL of its own (no query builder, no table
+    read), and no service or router reaches up into the console."""
+    found = []
+    for path in sorted(app.rglob("*.py")):
+        rel = path.relative_to(app)
+        in_console = rel.parts[0] == "console"
+        for line, module, names in _imports(path):
+            where = f"{rel}:{line}"
+            if in_console and (
+                module.split(".")[0] == "sqlalchemy"
+                or (module.split(".")[0] == "sqlmodel" and module != "sqlmodel.ext.asyncio.session")
+                or module.startswith("app.db")
+            ):
+                found.append(f"{where} queries through {module}")
+            if not in_console and rel.parts[0] in ("services", "routers", "models"):
+                if module == "app.console" or module.startswith("app.console."):
+                    found.append(f"{where} reaches up into {module}")
+    return found
+
+
+def test_the_console_writes_no_sql_and_nothing_below_it_knows_it() -> None:
+    assert console_violations(APP) == []
+
+
+def test_a_console_query_or_an_upward_import_is_caught(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    (app / "console" / "pages").mkdir(parents=True)
+    (app / "services" / "feed").mkdir(parents=True)
+    (app / "console" / "pages" / "people.py").write_text("from sqlmodel import select\n")
+    (app / "console" / "render.py").write_text(
+        "from sqlmodel.ext.asyncio.session import AsyncSession\n"
+    )
+    (app / "services" / "feed" / "posts.py").write_text("from app.console import render\n")
+    assert console_violations(app) == [
+        "console/pages/people.py:1 queries through sqlmodel",
+        "services/feed/posts.py:1 reaches up into app.console",
+    ]

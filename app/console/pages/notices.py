@@ -1,0 +1,95 @@
+"""Notices: write one to the admin's scope (a village, a branch, or Party members only),
+preview it, send it, and see how far each channel reached."""
+
+from fastapi import Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from app.console.actions import Refused, act
+from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once
+from app.console.render import back, page
+from app.deps import CacheDep, SessionDep
+from app.models.notifications import Audience, NoticeCreate
+from app.models.roster import Branch, Village
+from app.services import roster
+from app.services.notifications import notices
+from app.validation import describe
+
+router = console_router()
+
+
+async def _places(session: SessionDep, principal: ConsoleUser) -> dict[str, list[object]]:
+    villages = await roster.list_in_scope(
+        session, principal=principal, model=Village, limit=100, cursor=None
+    )
+    branches = await roster.list_in_scope(
+        session, principal=principal, model=Branch, limit=100, cursor=None
+    )
+    return {"villages": list(villages.items), "branches": list(branches.items)}
+
+
+def _notice_of(form: CheckedForm) -> NoticeCreate:
+    where = str(form.get("audience") or "")
+    kind, _, number = where.partition(":")
+    audience = Audience()
+    if number.isdigit() and len(number) < 10:
+        if kind == "village":
+            audience = Audience(village_id=int(number))
+        elif kind == "branch":
+            audience = Audience(branch_id=int(number))
+    return NoticeCreate(
+        title=str(form.get("title") or "").strip(),
+        body=str(form.get("body") or "").strip(),
+        audience=audience,
+        party_members_only=form.get("party_members_only") == "on",
+    )
+
+
+@router.get("/notices")
+async def notice_form(request: Request, principal: ConsoleUser, session: SessionDep) -> Response:
+    return page(
+        request,
+        "notices.html",
+        {"active": "notices", "once": new_once, **await _places(session, principal)},
+    )
+
+
+@router.post("/notices/preview")
+async def preview(request: Request, principal: ConsoleUser, form: CheckedForm) -> Response:
+    """What the villager will read, before anything is sent (nothing is written)."""
+    try:
+        notice = _notice_of(form)
+    except ValidationError as error:
+        message = "；".join(describe(dict(e))[1] for e in error.errors())
+        return page(request, "notice_preview.html", {"error": message})
+    return page(request, "notice_preview.html", {"notice": notice})
+
+
+@router.post("/notices")
+async def send(
+    principal: ConsoleUser, form: CheckedForm, session: SessionDep, cache: CacheDep
+) -> Response:
+    try:
+        notice = _notice_of(form)
+    except ValidationError as error:
+        message = "；".join(describe(dict(e))[1] for e in error.errors())
+        return back("/console/notices", error=message)
+    try:
+        sent = await act(
+            session,
+            cache,
+            principal,
+            form,
+            lambda: notices.send_notice(session, principal=principal, data=notice),
+        )
+    except Refused as refused:
+        return back("/console/notices", error=refused.detail)
+    return back(f"/console/notices/{sent.id}", done="已发送。")
+
+
+@router.get("/notices/{notice_id}")
+async def sent_notice(
+    request: Request, notice_id: int, principal: ConsoleUser, session: SessionDep
+) -> Response:
+    shown = await notices.notice_in_scope(session, principal=principal, notice_id=notice_id)
+    return page(request, "notice_sent.html", {"active": "notices", "n": shown})

@@ -1,0 +1,237 @@
+"""花名册: find a person by part of a name or phone, their page (where they belong, roles,
+balances, latest entries, the audit trail), edits and roles; households and door plates."""
+
+from fastapi import Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from app.console.actions import Refused, act
+from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once
+from app.console.render import back, page
+from app.deps import CacheDep, SessionDep, SettingsDep
+from app.models.roster import ROLE_SCOPES, PersonUpdate, Role, RoleGrantCreate, ScopeType
+from app.routers.common import printable
+from app.services import audit, points, roster
+from app.validation import describe
+
+router = console_router()
+
+_PAGE = 30
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 10 else None
+
+
+@router.get("/people")
+async def people(
+    request: Request,
+    principal: ConsoleUser,
+    session: SessionDep,
+    q: str | None = None,
+    cursor: str | None = None,
+) -> Response:
+    q = (q or "").strip()[:50] or None
+    found = await roster.find_people(
+        session,
+        principal=principal,
+        wanted=roster.PeopleFilter(q=q),
+        limit=_PAGE,
+        cursor=cursor,
+    )
+    template = "people_rows.html" if request.headers.get("HX-Request") == "true" else "people.html"
+    return page(
+        request,
+        template,
+        {"active": "people", "q": q or "", "people": found.items, "next_cursor": found.next_cursor},
+    )
+
+
+async def _person_page(
+    request: Request,
+    principal: ConsoleUser,
+    session: SessionDep,
+    person_id: int,
+    *,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    card = await roster.person_card(session, principal=principal, person_id=person_id)
+    held = await points.holdings.of_person(
+        session, person_id=person_id, household_id=card.person.household_id
+    )
+    trail = await audit.list_entries(
+        session,
+        principal=principal,
+        action=None,
+        limit=20,
+        cursor=None,
+        target=("person", str(person_id)),
+    )
+    grantable = [
+        (role, scope)
+        for role in Role
+        for scope in ROLE_SCOPES[role]
+        if scope is not ScopeType.global_
+    ]
+    return page(
+        request,
+        "person.html",
+        {
+            "active": "people",
+            "card": card,
+            "held": held,
+            "trail": trail.items,
+            "grantable": grantable,
+            "once": new_once,
+            "error": error or request.query_params.get("error"),
+        },
+        status=status,
+    )
+
+
+@router.get("/people/{person_id}")
+async def person(
+    request: Request, person_id: int, principal: ConsoleUser, session: SessionDep
+) -> Response:
+    return await _person_page(request, principal, session, person_id)
+
+
+@router.post("/people/{person_id}")
+async def edit_person(
+    request: Request,
+    person_id: int,
+    principal: ConsoleUser,
+    form: CheckedForm,
+    session: SessionDep,
+    cache: CacheDep,
+) -> Response:
+    here = f"/console/people/{person_id}"
+    try:
+        data = PersonUpdate(
+            name=str(form.get("name") or "").strip() or None,
+            phone=str(form.get("phone") or "").strip() or None,
+            is_party_member=form.get("is_party_member") == "on",
+            is_mobile_member=form.get("is_mobile_member") == "on",
+        )
+    except ValidationError as error:
+        message = "；".join(describe(dict(e))[1] for e in error.errors())
+        return await _person_page(request, principal, session, person_id, error=message, status=422)
+    try:
+        await act(
+            session,
+            cache,
+            principal,
+            form,
+            lambda: roster.update_person(
+                session, principal=principal, person_id=person_id, data=data
+            ),
+        )
+    except Refused as refused:
+        return back(here, error=refused.detail)
+    return back(here, done="已保存。")
+
+
+@router.post("/people/{person_id}/grants")
+async def grant(
+    request: Request,
+    person_id: int,
+    principal: ConsoleUser,
+    form: CheckedForm,
+    session: SessionDep,
+    cache: CacheDep,
+) -> Response:
+    here = f"/console/people/{person_id}"
+    role_scope = str(form.get("role_scope") or "")
+    role_text, _, scope_text = role_scope.partition(":")
+    try:
+        data = RoleGrantCreate(
+            person_id=person_id,
+            role=Role(role_text),
+            scope_type=ScopeType(scope_text),
+            scope_id=_int(str(form.get("scope_id") or "")),
+        )
+    except (ValueError, ValidationError):
+        return back(here, error="请选择角色和范围，并填写范围的编号。")
+    try:
+        await act(
+            session,
+            cache,
+            principal,
+            form,
+            lambda: roster.grant_role(session, principal=principal, data=data),
+        )
+    except Refused as refused:
+        return back(here, error=refused.detail)
+    return back(here, done="已授权。")
+
+
+@router.post("/grants/{grant_id}/revoke")
+async def revoke(
+    grant_id: int,
+    principal: ConsoleUser,
+    form: CheckedForm,
+    session: SessionDep,
+    cache: CacheDep,
+) -> Response:
+    person_id = _int(str(form.get("person_id") or "")) or 0
+    here = f"/console/people/{person_id}" if person_id else "/console/people"
+    try:
+        await act(
+            session,
+            cache,
+            principal,
+            form,
+            lambda: roster.revoke_role(session, principal=principal, grant_id=grant_id),
+        )
+    except Refused as refused:
+        return back(here, error=refused.detail)
+    return back(here, done="已撤销授权。")
+
+
+@router.get("/households")
+async def households(
+    request: Request,
+    principal: ConsoleUser,
+    session: SessionDep,
+    q: str | None = None,
+    cursor: str | None = None,
+) -> Response:
+    q = (q or "").strip()[:50] or None
+    found = await roster.find_households(
+        session,
+        principal=principal,
+        wanted=roster.HouseholdFilter(q=q),
+        limit=_PAGE,
+        cursor=cursor,
+    )
+    return page(
+        request,
+        "households.html",
+        {
+            "active": "people",
+            "q": q or "",
+            "households": found.items,
+            "next_cursor": found.next_cursor,
+        },
+    )
+
+
+@router.get("/door-plates")
+async def door_plates(
+    principal: ConsoleUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    village_id: int | None = None,
+    page_number: int = 1,
+) -> Response:
+    data = await roster.plates.door_plates(
+        session,
+        principal=principal,
+        village_id=village_id,
+        grid_id=None,
+        font=settings.cjk_font,
+        as_pdf=True,
+        page_number=max(1, min(page_number, 10_000)),
+    )
+    return printable(data, pdf=True, name="门牌码", ascii_name="door-plates")

@@ -1,0 +1,68 @@
+"""Pages drawn from the console's templates: Chinese labels, China time, and on every page
+the admin's name, the CSRF token and the navigation."""
+
+from datetime import date, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import RedirectResponse, Response
+
+from app.china_time import to_china
+from app.models.labels import label
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+NAV = (
+    ("workbench", "/console/", "工作台"),
+    ("queues", "/console/queues", "待办"),
+    ("people", "/console/people", "花名册"),
+    ("import", "/console/roster-import", "导入花名册"),
+    ("notices", "/console/notices", "发通知"),
+    ("audit", "/console/audit", "操作日志"),
+)
+
+
+def when(value: datetime | date | None, minutes: bool = True) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        shown = to_china(value)
+        return shown.strftime("%Y-%m-%d %H:%M" if minutes else "%Y-%m-%d")
+    return value.strftime("%Y-%m-%d")
+
+
+def enum_label(value: Any, enum: str | None = None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, Enum):
+        return label(enum or type(value).__name__, str(value.value))
+    return label(enum, str(value)) if enum else str(value)
+
+
+TEMPLATES.env.filters["when"] = when
+TEMPLATES.env.filters["label"] = enum_label
+TEMPLATES.env.globals["NAV"] = NAV
+
+
+def page(
+    request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200
+) -> Response:
+    state = request.state
+    context = {
+        "principal": getattr(state, "console_principal", None),
+        "csrf": getattr(state, "console_csrf", ""),
+        "flash": request.query_params.get("done"),
+        **(context or {}),
+    }
+    return TEMPLATES.TemplateResponse(request, template, context, status_code=status)
+
+
+def back(path: str, *, done: str | None = None, error: str | None = None) -> Response:
+    """After a form's post, the page to show (Post/Redirect/Get: a reload never posts again),
+    with what happened."""
+    told = {k: v for k, v in (("done", done), ("error", error)) if v}
+    return RedirectResponse(f"{path}?{urlencode(told)}" if told else path, status_code=303)
