@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install dev fonts run test lint openapi bench mock clean
+.PHONY: install dev fonts run test lint openapi bench mock screenshots vendor clean
 
 # `make run` needs only what serving needs; the test and lint tools come with `make test`.
 $(BIN)/xiangzhi: pyproject.toml
@@ -42,8 +42,8 @@ test: dev $(NPM_DEPS)
 	$(BIN)/pytest
 
 lint: dev
-	$(BIN)/ruff check app tests bench
-	$(BIN)/ruff format --check app tests bench
+	$(BIN)/ruff check app tests bench tools
+	$(BIN)/ruff format --check app tests bench tools
 	$(BIN)/mypy app
 
 openapi: dev $(NPM_DEPS)
@@ -54,6 +54,15 @@ openapi: dev $(NPM_DEPS)
 MOCK_PORT ?= 8001
 mock: install
 	$(BIN)/xiangzhi mock --host $(HOST) --port $(MOCK_PORT)
+
+# Every console page drawn with the demo town in Debian's Chromium, into docs/console/*.png.
+screenshots: dev
+	$(BIN)/python -m tools.screenshots --out docs/console
+
+# The console's vendored scripts: checked against VENDOR.json, or (REFRESH=1) fetched again
+# from the npm registry at the versions pinned there.
+vendor: install
+	$(BIN)/python -m app.console.vendor $(if $(REFRESH),--refresh,)
 
 bench: dev
 	$(BIN)/python -m bench.me

@@ -102,7 +102,7 @@ async def _seed_demo(settings: Settings, *, refresh: bool) -> None:
             phones = await demo_phones(session, town_id=id_of(town))
     finally:
         await engine.dispose()
-    print("\n演示账号（管理后台 /docs → Authorize）：")
+    print("\n演示账号（管理后台 /console/ 登录；接口文档 /docs → Authorize 同样可用）：")
     for role, username, password in logins:
         print(f"  {role:<14} {username:<16} {password}")
     print(

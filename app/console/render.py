@@ -1,6 +1,7 @@
 """Pages drawn from the console's templates: Chinese labels, China time, and on every page
 the admin's name, the CSRF token and the navigation."""
 
+import json
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
@@ -43,7 +44,25 @@ def enum_label(value: Any, enum: str | None = None) -> str:
     return label(enum, str(value)) if enum else str(value)
 
 
+def _shown(value: Any) -> str:
+    return "—" if value is None else json.dumps(value, ensure_ascii=False)[:200]
+
+
+def changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """Each field that changed, as "before → after" (a creation shows what was written): the
+    reader sees what moved, not two pictures to compare."""
+    before, after = before or {}, after or {}
+    shown = []
+    for key in list(dict.fromkeys([*before, *after])):
+        old, new = before.get(key), after.get(key)
+        if key in before and old == new:
+            continue
+        shown.append((key, _shown(new) if key not in before else f"{_shown(old)} → {_shown(new)}"))
+    return shown
+
+
 TEMPLATES.env.filters["when"] = when
+TEMPLATES.env.filters["changes"] = lambda e: changes(e.before, e.after)
 TEMPLATES.env.filters["label"] = enum_label
 TEMPLATES.env.globals["NAV"] = NAV
 

@@ -1,7 +1,6 @@
 """The audit log: filtered by who acted, the kind of action and the days, each entry with its
 before and after."""
 
-import json
 from datetime import date, datetime, timedelta
 
 from fastapi import Request
@@ -52,8 +51,6 @@ async def audit_log(
         {
             "e": e,
             "actor": names.get(e.actor_person_id or 0, "系统" if e.actor_person_id is None else ""),
-            "before": json.dumps(e.before, ensure_ascii=False, indent=1) if e.before else "",
-            "after": json.dumps(e.after, ensure_ascii=False, indent=1) if e.after else "",
         }
         for e in found.items
     ]
