@@ -32,6 +32,22 @@ PAGES = {
 
 def _pending(url: str, token: str, count: int) -> None:
     """``count`` awards that wait for approval, so the points queue shows a full page."""
+    town = {"Authorization": f"Bearer {console_login(url, 'town_admin')['access_token']}"}
+    me = httpx.get(f"{url}/api/v1/me", headers=town).json()
+    rule = httpx.post(
+        f"{url}/api/v1/admin/scoring-rules",
+        json={
+            "code": "bench_help",
+            "title": "邻里互助（待审核）",
+            "ledger": "member",
+            "points": 3,
+            "unit": "once",
+            "requires_approval": True,
+            "town_id": me["roles"][0]["scope_id"],
+        },
+        headers=town,
+    )
+    rule.raise_for_status()
     headers = {"Authorization": f"Bearer {token}"}
     people = httpx.get(f"{url}/api/v1/admin/people?limit=100", headers=headers).json()["items"]
     for i in range(count):
@@ -39,13 +55,13 @@ def _pending(url: str, token: str, count: int) -> None:
         r = httpx.post(
             f"{url}/api/v1/admin/points/entries",
             json={
-                "rule_code": "lead_coop",
+                "rule_code": "bench_help",
                 "account_owner": {"person_id": person["id"]},
                 "note": f"基准测试 {i}",
             },
             headers=headers,
         )
-        r.raise_for_status()
+        assert r.status_code == 201, r.text
 
 
 def _sign_in(url: str) -> httpx.Client:
@@ -92,20 +108,12 @@ def main() -> None:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         with server([*xiangzhi, "serve", "--port", str(port)], env, f"{url}/healthz"):
-            token = console_login(url)["access_token"]
-            _pending(url, token, 50)
-            with _sign_in(url) as client:
-                queue = client.get("/console/queues/points").text
-                rows = queue.count('<tr id="item-')
-                assert rows == 50, f"the queue shows {rows} items, not a page of 50"
-                person = re.search(
-                    r'href="/console/people/(\d+)"', client.get(PAGES["people_search"] or "").text
-                )
-                assert person
-                pages = {**PAGES, "person": f"/console/people/{person.group(1)}"}
-                timings = {
-                    name: _times(client, path or "", args.requests) for name, path in pages.items()
-                }
+            _pending(url, console_login(url)["access_token"], 50)
+            client = _sign_in(url)
+            try:
+                timings = _measure(client, args.requests)
+            finally:
+                client.close()
     result = {
         "bench": "console pages, one admin, loopback round trip",
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -117,6 +125,15 @@ def main() -> None:
     line = json.dumps(result, ensure_ascii=False)
     print(line)
     record("console", line)
+
+
+def _measure(client: httpx.Client, requests: int) -> dict[str, dict[str, float]]:
+    rows = client.get("/console/queues/points").text.count('<tr id="item-')
+    assert rows == 50, f"the queue shows {rows} items, not a page of 50"
+    found = re.search(r'href="/console/people/(\d+)"', client.get(SEARCH).text)
+    assert found
+    pages = {**PAGES, "person": f"/console/people/{found.group(1)}"}
+    return {name: _times(client, path, requests) for name, path in pages.items()}
 
 
 if __name__ == "__main__":

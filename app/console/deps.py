@@ -153,3 +153,11 @@ def _once_key(principal: Principal, form: FormData) -> str | None:
     if not isinstance(mark, str) or not mark:
         return None
     return f"xz:console:once:{principal.account_id}:{mark[:64]}"
+
+
+def row_id(value: object) -> int | None:
+    """A row id typed or posted in a form, or None: digits only, and small enough for the
+    database's integer (a longer number is nobody's row)."""
+    if isinstance(value, str) and value.isdigit() and len(value) < 10:
+        return int(value) or None
+    return None

@@ -368,7 +368,7 @@ def console_violations(app: Path) -> list[str]:
     for path in sorted(app.rglob("*.py")):
         rel = path.relative_to(app)
         in_console = rel.parts[0] == "console"
-        for line, module, names in _imports(path):
+        for line, module, _ in _imports(path):
             where = f"{rel}:{line}"
             if in_console and (
                 module.split(".")[0] == "sqlalchemy"
@@ -376,9 +376,9 @@ def console_violations(app: Path) -> list[str]:
                 or module.startswith("app.db")
             ):
                 found.append(f"{where} queries through {module}")
-            if not in_console and rel.parts[0] in ("services", "routers", "models"):
-                if module == "app.console" or module.startswith("app.console."):
-                    found.append(f"{where} reaches up into {module}")
+            below = not in_console and rel.parts[0] in ("services", "routers", "models")
+            if below and (module == "app.console" or module.startswith("app.console.")):
+                found.append(f"{where} reaches up into {module}")
     return found
 
 

@@ -7,7 +7,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from app.china_time import CHINA
-from app.console.deps import ConsoleUser, console_router
+from app.console.deps import ConsoleUser, console_router, row_id
 from app.console.render import page
 from app.deps import SessionDep
 from app.services import audit, roster
@@ -34,7 +34,7 @@ async def audit_log(
     until: str | None = None,
     cursor: str | None = None,
 ) -> Response:
-    actor = int(person_id) if person_id and person_id.isdigit() and len(person_id) < 10 else None
+    actor = row_id(person_id)
     first, last = _day(since), _day(until)
     found = await audit.list_entries(
         session,

@@ -6,11 +6,12 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from app.console.actions import Refused, act
-from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once
+from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once, row_id
 from app.console.render import back, page
 from app.deps import CacheDep, SessionDep
 from app.models.notifications import Audience, NoticeCreate
 from app.models.roster import Branch, Village
+from app.routers.common import RowId
 from app.services import roster
 from app.services.notifications import notices
 from app.validation import describe
@@ -31,12 +32,12 @@ async def _places(session: SessionDep, principal: ConsoleUser) -> dict[str, list
 def _notice_of(form: CheckedForm) -> NoticeCreate:
     where = str(form.get("audience") or "")
     kind, _, number = where.partition(":")
+    place = row_id(number)
     audience = Audience()
-    if number.isdigit() and len(number) < 10:
-        if kind == "village":
-            audience = Audience(village_id=int(number))
-        elif kind == "branch":
-            audience = Audience(branch_id=int(number))
+    if place is not None and kind == "village":
+        audience = Audience(village_id=place)
+    elif place is not None and kind == "branch":
+        audience = Audience(branch_id=place)
     return NoticeCreate(
         title=str(form.get("title") or "").strip(),
         body=str(form.get("body") or "").strip(),
@@ -89,7 +90,7 @@ async def send(
 
 @router.get("/notices/{notice_id}")
 async def sent_notice(
-    request: Request, notice_id: int, principal: ConsoleUser, session: SessionDep
+    request: Request, notice_id: RowId, principal: ConsoleUser, session: SessionDep
 ) -> Response:
     shown = await notices.notice_in_scope(session, principal=principal, notice_id=notice_id)
     return page(request, "notice_sent.html", {"active": "notices", "n": shown})

@@ -6,21 +6,17 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from app.console.actions import Refused, act
-from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once
+from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once, row_id
 from app.console.render import back, page
 from app.deps import CacheDep, SessionDep, SettingsDep
 from app.models.roster import ROLE_SCOPES, PersonUpdate, Role, RoleGrantCreate, ScopeType
-from app.routers.common import printable
+from app.routers.common import FilterId, RowId, printable
 from app.services import audit, points, roster
 from app.validation import describe
 
 router = console_router()
 
 _PAGE = 30
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 10 else None
 
 
 @router.get("/people")
@@ -92,7 +88,7 @@ async def _person_page(
 
 @router.get("/people/{person_id}")
 async def person(
-    request: Request, person_id: int, principal: ConsoleUser, session: SessionDep
+    request: Request, person_id: RowId, principal: ConsoleUser, session: SessionDep
 ) -> Response:
     return await _person_page(request, principal, session, person_id)
 
@@ -100,7 +96,7 @@ async def person(
 @router.post("/people/{person_id}")
 async def edit_person(
     request: Request,
-    person_id: int,
+    person_id: RowId,
     principal: ConsoleUser,
     form: CheckedForm,
     session: SessionDep,
@@ -135,7 +131,7 @@ async def edit_person(
 @router.post("/people/{person_id}/grants")
 async def grant(
     request: Request,
-    person_id: int,
+    person_id: RowId,
     principal: ConsoleUser,
     form: CheckedForm,
     session: SessionDep,
@@ -149,7 +145,7 @@ async def grant(
             person_id=person_id,
             role=Role(role_text),
             scope_type=ScopeType(scope_text),
-            scope_id=_int(str(form.get("scope_id") or "")),
+            scope_id=row_id(form.get("scope_id")),
         )
     except (ValueError, ValidationError):
         return back(here, error="请选择角色和范围，并填写范围的编号。")
@@ -168,13 +164,13 @@ async def grant(
 
 @router.post("/grants/{grant_id}/revoke")
 async def revoke(
-    grant_id: int,
+    grant_id: RowId,
     principal: ConsoleUser,
     form: CheckedForm,
     session: SessionDep,
     cache: CacheDep,
 ) -> Response:
-    person_id = _int(str(form.get("person_id") or "")) or 0
+    person_id = row_id(form.get("person_id")) or 0
     here = f"/console/people/{person_id}" if person_id else "/console/people"
     try:
         await act(
@@ -222,7 +218,7 @@ async def door_plates(
     principal: ConsoleUser,
     session: SessionDep,
     settings: SettingsDep,
-    village_id: int | None = None,
+    village_id: FilterId = None,
     page_number: int = 1,
 ) -> Response:
     data = await roster.plates.door_plates(

@@ -11,6 +11,7 @@ from app.console.queues import QUEUES, Queue, decide_points_together
 from app.console.render import back, page
 from app.deps import CacheDep, SessionDep, StorageDep
 from app.errors import NotFound
+from app.routers.common import RowId
 from app.services import dashboard
 
 router = console_router()
@@ -93,7 +94,10 @@ async def decide_together(
 ) -> Response:
     decision = str(form.get("decision") or "")
     note = str(form.get("note") or "").strip() or None
-    ids = [int(v) for v in form.getlist("ids") if isinstance(v, str) and v.isdigit()][:200]
+    ids = [
+        int(v) for v in form.getlist("ids") if isinstance(v, str) and v.isdigit() and len(v) < 10
+    ]
+    ids = ids[:200]
     target = "/console/queues/points"
     if not ids or decision not in ("approve", "reject"):
         return back(target, error="请先勾选要审核的积分。")
@@ -115,7 +119,7 @@ async def decide_together(
 async def decide_one(
     request: Request,
     slug: str,
-    item_id: int,
+    item_id: RowId,
     principal: ConsoleUser,
     form: CheckedForm,
     session: SessionDep,

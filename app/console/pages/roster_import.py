@@ -13,7 +13,7 @@ from app.console.render import back, page
 from app.deps import BackgroundDep, CacheDep, SessionDep, SettingsDep
 from app.errors import NotFound
 from app.models.roster_import import ImportStatus
-from app.routers.common import spreadsheet
+from app.routers.common import RowId, spreadsheet
 from app.services import roster
 
 router = console_router()
@@ -84,7 +84,7 @@ async def upload(
 
 @router.post("/roster-import/{import_id}/apply")
 async def apply(
-    import_id: int,
+    import_id: RowId,
     principal: ConsoleUser,
     form: CheckedForm,
     session: SessionDep,
@@ -125,7 +125,7 @@ async def apply(
 
 @router.get("/roster-import/{import_id}")
 async def report(
-    request: Request, import_id: int, principal: ConsoleUser, session: SessionDep
+    request: Request, import_id: RowId, principal: ConsoleUser, session: SessionDep
 ) -> Response:
     record = await roster.get_import(session, principal=principal, import_id=import_id)
     shown = roster.present(record)
