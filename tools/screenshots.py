@@ -46,7 +46,15 @@ PAGES = (
     ("roster-import", "village1_admin", "/console/roster-import", "form.upload"),
     ("notices", "village1_admin", "/console/notices", "form"),
     ("audit", "village1_admin", "/console/audit", "table.audit"),
+    ("events-calendar", "village1_admin", "/console/events", "table.calendar"),
+    ("event-new", "village1_admin", "/console/events/new", "form.event-form"),
+    ("event", "village1_admin", "/console/events/1", "#board"),
+    ("papers", "village1_admin", "/console/papers", "table.papers"),
+    ("counter", "village1_shop", "/console/counter", ".code-form"),
+    ("counter-report", "village1_shop", "/console/counter/report", ".figures"),
     ("workbench-town", "town_admin", "/console/", "[data-drawn]"),
+    ("town", "town_admin", "/console/town", "#chart-heat[data-drawn]"),
+    ("village-from-town", "town_admin", "/console/?village_id=2", "[data-drawn]"),
 )
 
 
@@ -91,7 +99,7 @@ def sign_in(page: Page, base: str, username: str) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/console/")
+    page.wait_for_url(f"{base}/console/**")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,7 +13,20 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.console.deps import LoginNeeded
-from app.console.pages import audit_log, auth, notices, people, queues, roster_import, workbench
+from app.console.pages import (
+    audit_log,
+    auth,
+    counter,
+    development,
+    events,
+    notices,
+    papers,
+    people,
+    queues,
+    roster_import,
+    town,
+    workbench,
+)
 from app.console.render import page
 from app.errors import AppError
 
@@ -23,7 +36,20 @@ STATIC = Path(__file__).parent / "static"
 
 def router() -> APIRouter:
     pages = APIRouter(prefix=PREFIX, include_in_schema=False)
-    for module in (auth, workbench, queues, people, roster_import, notices, audit_log):
+    for module in (
+        auth,
+        workbench,
+        town,
+        queues,
+        events,
+        development,
+        people,
+        roster_import,
+        counter,
+        papers,
+        notices,
+        audit_log,
+    ):
         pages.include_router(module.router)
     return pages
 

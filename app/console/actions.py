@@ -17,6 +17,15 @@ from app.validation import describe
 T = TypeVar("T")
 
 
+def said(error: ValidationError) -> str:
+    """A form's validation errors as the Chinese sentences the API would give."""
+    return "；".join(describe(dict(e))[1] for e in error.errors())
+
+
+class Unfit(ValueError):
+    """A form value the page itself cannot read (a date, a number), with what to fix."""
+
+
 class Refused(Exception):
     """A write the service refused, with the sentence to show beside the form."""
 
@@ -48,5 +57,4 @@ async def act(
     except ValidationError as error:
         await session.rollback()
         await release_once(cache, principal, form)
-        message = "；".join(describe(dict(e))[1] for e in error.errors())
-        raise Refused(message, 422) from error
+        raise Refused(said(error), 422) from error

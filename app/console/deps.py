@@ -15,7 +15,7 @@ from app.config import Settings
 from app.console import sessions
 from app.deps import principal_of
 from app.errors import AppError, Forbidden
-from app.models.roster import ADMIN_ROLES
+from app.models.roster import ADMIN_ROLES, Role
 from app.services.identity import Principal, SessionRevoked
 
 # A form's one-time mark is kept this long: a double click or a back button and resubmit
@@ -37,6 +37,15 @@ class NotAnAdmin(Forbidden):
     detail = "这个账号没有管理后台的权限。"
 
 
+class NotForThisRole(Forbidden):
+    code = "console.not_for_role"
+    detail = "这个页面不属于您的职责范围。"
+
+
+# Who may sign in to the console at all: the admins, and the shop keeper for the counter.
+CONSOLE_ROLES = frozenset({*ADMIN_ROLES, Role.shop_keeper})
+
+
 async def console_user(request: Request) -> Principal:
     settings: Settings = request.app.state.settings
     found = sessions.read(settings, request.cookies.get(sessions.COOKIE))
@@ -50,7 +59,7 @@ async def console_user(request: Request) -> Principal:
         raise LoginNeeded() from exc
     if principal is None:
         raise LoginNeeded()
-    if not principal.has_role(ADMIN_ROLES):
+    if not principal.has_role(CONSOLE_ROLES):
         raise NotAnAdmin()
     request.state.principal = principal
     request.state.console_principal = principal
@@ -107,10 +116,27 @@ def set_session_cookie(response: Response, settings: Settings, value: str, *, ma
     )
 
 
-ConsoleUser = Annotated[Principal, Depends(console_user)]
+SignedIn = Annotated[Principal, Depends(console_user)]
 
 
-async def checked_form(request: Request, principal: ConsoleUser) -> FormData:
+def console_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    """A page for these roles only; another console user is told it is not theirs."""
+
+    async def dependency(principal: SignedIn) -> Principal:
+        if not principal.has_role(roles):
+            raise NotForThisRole()
+        return principal
+
+    return dependency
+
+
+# The admins' pages (every page but the shop counter).
+ConsoleUser = Annotated[Principal, Depends(console_roles(*ADMIN_ROLES))]
+# The points shop's counter: its keeper, and the admins above the village.
+CounterUser = Annotated[Principal, Depends(console_roles(*ADMIN_ROLES, Role.shop_keeper))]
+
+
+async def checked_form(request: Request, principal: SignedIn) -> FormData:
     """The posted form, once its CSRF token (field or htmx header) matches the session's."""
     form = await request.form()
     given = form.get(sessions.CSRF_FIELD) or request.headers.get(sessions.CSRF_HEADER)

@@ -2,6 +2,7 @@
 the admin's name, the CSRF token and the navigation."""
 
 import json
+import re
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
@@ -12,18 +13,27 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import RedirectResponse, Response
 
-from app.china_time import to_china
+from app.china_time import to_china, utcnow
+from app.models.base import MONTH_PATTERN
 from app.models.labels import label
+from app.models.roster import Role
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
+# (key, address, words, who sees it: "admin" the admins, "town" the town's and above,
+# "counter" the shop's keeper too)
 NAV = (
-    ("workbench", "/console/", "工作台"),
-    ("queues", "/console/queues", "待办"),
-    ("people", "/console/people", "花名册"),
-    ("import", "/console/roster-import", "导入花名册"),
-    ("notices", "/console/notices", "发通知"),
-    ("audit", "/console/audit", "操作日志"),
+    ("workbench", "/console/", "工作台", "admin"),
+    ("town", "/console/town", "全镇", "town"),
+    ("queues", "/console/queues", "待办", "admin"),
+    ("events", "/console/events", "三会一课", "admin"),
+    ("development", "/console/development", "发展党员", "admin"),
+    ("people", "/console/people", "花名册", "admin"),
+    ("import", "/console/roster-import", "导入花名册", "admin"),
+    ("counter", "/console/counter", "积分超市", "counter"),
+    ("papers", "/console/papers", "报表", "admin"),
+    ("notices", "/console/notices", "发通知", "admin"),
+    ("audit", "/console/audit", "操作日志", "admin"),
 )
 
 
@@ -61,10 +71,16 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list
     return shown
 
 
+def clock(value: datetime | None) -> str:
+    return "" if value is None else to_china(value).strftime("%H:%M")
+
+
 TEMPLATES.env.filters["when"] = when
+TEMPLATES.env.filters["clock"] = clock
 TEMPLATES.env.filters["changes"] = lambda e: changes(e.before, e.after)
 TEMPLATES.env.filters["label"] = enum_label
 TEMPLATES.env.globals["NAV"] = NAV
+TEMPLATES.env.globals["TOWN_ROLES"] = (Role.superadmin, Role.town_admin)
 
 
 def page(
@@ -74,7 +90,9 @@ def page(
     context = {
         "principal": getattr(state, "console_principal", None),
         "csrf": getattr(state, "console_csrf", ""),
-        "flash": request.query_params.get("done"),
+        # What the last post did, carried by Post/Redirect/Get; only shown as text, and short.
+        "flash": (request.query_params.get("done") or "")[:200] or None,
+        "error": (request.query_params.get("error") or "")[:300] or None,
         **(context or {}),
     }
     return TEMPLATES.TemplateResponse(request, template, context, status_code=status)
@@ -85,3 +103,10 @@ def back(path: str, *, done: str | None = None, error: str | None = None) -> Res
     with what happened."""
     told = {k: v for k, v in (("done", done), ("error", error)) if v}
     return RedirectResponse(f"{path}?{urlencode(told)}" if told else path, status_code=303)
+
+
+def this_month_or(period: str | None) -> str:
+    """The month a page was asked for, when it is one (``2026-11``), else this China month."""
+    if period and re.fullmatch(MONTH_PATTERN, period):
+        return period
+    return to_china(utcnow()).strftime("%Y-%m")

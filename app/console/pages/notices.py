@@ -5,7 +5,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from app.console.actions import Refused, act
+from app.console.actions import Refused, act, said
 from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once, row_id
 from app.console.render import back, page
 from app.deps import CacheDep, SessionDep
@@ -14,7 +14,6 @@ from app.models.roster import Branch, Village
 from app.routers.common import RowId
 from app.services import roster
 from app.services.notifications import notices
-from app.validation import describe
 
 router = console_router()
 
@@ -61,7 +60,7 @@ async def preview(request: Request, principal: ConsoleUser, form: CheckedForm) -
     try:
         notice = _notice_of(form)
     except ValidationError as error:
-        message = "；".join(describe(dict(e))[1] for e in error.errors())
+        message = said(error)
         return page(request, "notice_preview.html", {"error": message})
     return page(request, "notice_preview.html", {"notice": notice})
 
@@ -73,7 +72,7 @@ async def send(
     try:
         notice = _notice_of(form)
     except ValidationError as error:
-        message = "；".join(describe(dict(e))[1] for e in error.errors())
+        message = said(error)
         return back("/console/notices", error=message)
     try:
         sent = await act(

@@ -5,14 +5,13 @@ from fastapi import Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from app.console.actions import Refused, act
+from app.console.actions import Refused, act, said
 from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once, row_id
 from app.console.render import back, page
 from app.deps import CacheDep, SessionDep, SettingsDep
 from app.models.roster import ROLE_SCOPES, PersonUpdate, Role, RoleGrantCreate, ScopeType
 from app.routers.common import FilterId, RowId, printable
 from app.services import audit, points, roster
-from app.validation import describe
 
 router = console_router()
 
@@ -111,7 +110,7 @@ async def edit_person(
             is_mobile_member=form.get("is_mobile_member") == "on",
         )
     except ValidationError as error:
-        message = "；".join(describe(dict(e))[1] for e in error.errors())
+        message = said(error)
         return await _person_page(request, principal, session, person_id, error=message, status=422)
     try:
         await act(

@@ -4,21 +4,35 @@ every queue with its count."""
 import json
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
-from app.console.deps import ConsoleUser, console_router
+from app.console.deps import SignedIn, console_router
 from app.console.queues import QUEUES
 from app.console.render import page
 from app.deps import SessionDep
-from app.services import dashboard
+from app.models.roster import Village
+from app.routers.common import FilterId
+from app.services import dashboard, roster
 
 router = console_router()
 
 
 @router.get("/")
-async def workbench(request: Request, principal: ConsoleUser, session: SessionDep) -> Response:
-    figures = await dashboard.dashboard(session, principal=principal, period=None, village_id=None)
-    trends = await dashboard.trends(session, principal=principal)
+async def workbench(
+    request: Request, principal: SignedIn, session: SessionDep, village_id: FilterId = None
+) -> Response:
+    """The admin's scope, or (from the town's view) one village of it."""
+    if not principal.is_admin:  # a shop keeper's console is the counter
+        return RedirectResponse("/console/counter", status_code=303)
+    figures = await dashboard.dashboard(
+        session, principal=principal, period=None, village_id=village_id
+    )
+    trends = await dashboard.trends(session, principal=principal, village_id=village_id)
+    village = (
+        await roster.get_in_scope(session, principal=principal, model=Village, row_id=village_id)
+        if village_id is not None
+        else None
+    )
     chart = {
         "months": [m.period for m in trends.months],
         "attended": [m.attended for m in trends.months],
@@ -31,6 +45,7 @@ async def workbench(request: Request, principal: ConsoleUser, session: SessionDe
         "workbench.html",
         {
             "active": "workbench",
+            "village": village,
             "d": figures,
             "trends": trends,
             "chart_json": json.dumps(chart, ensure_ascii=False),

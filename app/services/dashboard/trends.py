@@ -7,16 +7,18 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, join
 from sqlalchemy import select as sa_select
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import parse_period, to_china, utcnow
 from app.models.dashboard import MeetingCell, MeetingRow, MonthFigures, Trends
 from app.models.events import Attendance, AttendanceStatus, PartyEvent
 from app.models.points import EntryStatus, LedgerEntry
+from app.models.roster import Branch, Village
 from app.models.shop import RedemptionStatus, ShopRedemption
 from app.services.events import attendance
 from app.services.identity import Principal, scope_clause
+from app.services.roster import get_in_scope
 
 _CAME = (AttendanceStatus.present, AttendanceStatus.late)
 
@@ -60,16 +62,23 @@ async def _by_month(
 
 
 async def _months(
-    session: AsyncSession, principal: Principal, periods: list[str]
+    session: AsyncSession, principal: Principal, periods: list[str], village_id: int | None
 ) -> list[MonthFigures]:
     bounds = [parse_period(p) for p in periods]
+
+    def mine(model: Any) -> list[Any]:
+        terms = [scope_clause(principal, model)]
+        if village_id is not None:
+            terms.append(col(model.village_id) == village_id)
+        return terms
+
     attended = await _by_month(
         session,
         func.count(col(Attendance.id)),
         col(PartyEvent.starts_at),
         bounds,
         join(Attendance, PartyEvent, col(PartyEvent.id) == col(Attendance.event_id)),
-        scope_clause(principal, PartyEvent),
+        *mine(PartyEvent),
         col(Attendance.status).in_(_CAME),
     )
     issued = await _by_month(
@@ -78,7 +87,7 @@ async def _months(
         col(LedgerEntry.posted_at),
         bounds,
         LedgerEntry,
-        scope_clause(principal, LedgerEntry),
+        *mine(LedgerEntry),
         col(LedgerEntry.status).in_([EntryStatus.posted, EntryStatus.reversed]),
         col(LedgerEntry.points) > 0,
     )
@@ -88,7 +97,7 @@ async def _months(
         col(ShopRedemption.created_at),
         bounds,
         ShopRedemption,
-        scope_clause(principal, ShopRedemption),
+        *mine(ShopRedemption),
         col(ShopRedemption.status).in_([RedemptionStatus.reserved, RedemptionStatus.fulfilled]),
     )
     return [
@@ -98,13 +107,27 @@ async def _months(
 
 
 async def trends(
-    session: AsyncSession, *, principal: Principal, months: int = 12, meeting_months: int = 6
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    village_id: int | None = None,
+    months: int = 12,
+    meeting_months: int = 6,
 ) -> Trends:
-    figures = await _months(session, principal, last_months(months))
+    """The caller's scope, or one village of it (the town's drill-down)."""
+    if village_id is not None:
+        await get_in_scope(session, principal=principal, model=Village, row_id=village_id)
+    figures = await _months(session, principal, last_months(months), village_id)
+    branches: set[int] | None = None
+    if village_id is not None:
+        found = await session.exec(select(Branch.id).where(col(Branch.village_id) == village_id))
+        branches = {b for b in found.all() if b is not None}
     rows: dict[int, MeetingRow] = {}
     for period in last_months(meeting_months):
         report = await attendance.compliance(session, principal=principal, period=period)
         for item in report.items:
+            if branches is not None and item.branch_id not in branches:
+                continue
             row = rows.setdefault(
                 item.branch_id,
                 MeetingRow(branch_id=item.branch_id, branch_name=item.branch_name, cells=[]),

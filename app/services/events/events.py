@@ -138,6 +138,25 @@ async def list_events(
     )
 
 
+async def events_between(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    start: datetime,
+    end: datetime,
+    branch_id: int | None = None,
+) -> list[PartyEvent]:
+    """The caller's events starting in [start, end), in time order: a month's calendar."""
+    stmt: Any = select(PartyEvent).where(
+        scope_clause(principal, PartyEvent),
+        col(PartyEvent.starts_at) >= start,
+        col(PartyEvent.starts_at) < end,
+    )
+    if branch_id is not None:
+        stmt = stmt.where(col(PartyEvent.branch_id) == branch_id)
+    return list((await session.exec(stmt.order_by(col(PartyEvent.starts_at)).limit(500))).all())
+
+
 async def my_events(session: AsyncSession, *, principal: Principal) -> list[PartyEvent]:
     """Events I am expected at: my branch's, and those my branch is invited to; recent and next."""
     person = await caller_person(session, principal)

@@ -3,6 +3,7 @@ fulfilment at the counter exactly once, cancellation and expiry that give both b
 
 from app.services.shop import reports
 from app.services.shop.common import COUNTER_ROLES, GoodsNotFound, RedemptionNotFound, yuan
+from app.services.shop.counter import AtCounter, counter_village, look_up
 from app.services.shop.goods import (
     create_goods,
     list_goods,
@@ -23,14 +24,17 @@ from app.services.shop.reminders import warn_expiring
 
 __all__ = [
     "COUNTER_ROLES",
+    "AtCounter",
     "GoodsNotFound",
     "RedemptionNotFound",
     "RedemptionWriter",
     "cancel",
+    "counter_village",
     "create_goods",
     "expire",
     "fulfil",
     "list_goods",
+    "look_up",
     "managed_goods",
     "my_redemptions",
     "present",

@@ -1,0 +1,160 @@
+"""积分超市 counter: a redemption code typed (or read by the laptop's camera), the goods and the
+household shown, then handed over; the shelf with its stock and restocking; the month's fund
+report."""
+
+from decimal import Decimal, InvalidOperation
+
+from fastapi import Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from app.china_time import to_china, utcnow
+from app.console.actions import Refused, act, said
+from app.console.deps import CheckedForm, CounterUser, console_router, new_once
+from app.console.render import back, page, this_month_or
+from app.deps import CacheDep, SessionDep, StorageDep
+from app.errors import AppError
+from app.models.roster import Village
+from app.models.shop import Restock
+from app.routers.common import FilterId, RowId, spreadsheet
+from app.services import roster, shop
+
+router = console_router()
+
+
+def _code(text: str | None) -> str:
+    """What was typed or scanned, as the code it should be: no spaces, upper case."""
+    return "".join((text or "").split()).upper()[:32]
+
+
+async def _village(session: SessionDep, principal: CounterUser, wanted: int | None) -> int | None:
+    return wanted or shop.counter_village(principal=principal)
+
+
+@router.get("/counter")
+async def counter(
+    request: Request,
+    principal: CounterUser,
+    session: SessionDep,
+    storage: StorageDep,
+    code: str | None = None,
+    village_id: FilterId = None,
+) -> Response:
+    found, refusal = None, None
+    typed = _code(code)
+    if typed:
+        try:
+            found = await shop.look_up(session, principal=principal, code=typed)
+        except AppError as error:
+            refusal = error.detail
+    village = await _village(session, principal, village_id)
+    goods = []
+    if village is not None:
+        listed = await shop.list_goods(
+            session, principal=principal, village_id=village, limit=100, cursor=None
+        )
+        goods = await shop.present(session, list(listed.items), storage)
+    villages = (
+        []
+        if village is not None
+        else list(
+            (
+                await roster.list_in_scope(
+                    session, principal=principal, model=Village, limit=100, cursor=None
+                )
+            ).items
+        )
+    )
+    template = (
+        "counter_found.html" if request.headers.get("HX-Request") == "true" else "counter.html"
+    )
+    return page(
+        request,
+        template,
+        {
+            "active": "counter",
+            "code": typed,
+            "found": found,
+            "refusal": refusal,
+            "goods": goods,
+            "village_id": village,
+            "villages": villages,
+            "period": to_china(utcnow()).strftime("%Y-%m"),
+            "once": new_once,
+        },
+    )
+
+
+@router.post("/counter/fulfil")
+async def fulfil(
+    principal: CounterUser, form: CheckedForm, session: SessionDep, cache: CacheDep
+) -> Response:
+    code = _code(str(form.get("code") or ""))
+    try:
+        await act(
+            session,
+            cache,
+            principal,
+            form,
+            lambda: shop.fulfil(session, principal=principal, code=code),
+        )
+    except Refused as refused:
+        return back("/console/counter", error=f"{code}：{refused.detail}")
+    return back("/console/counter", done=f"兑换码 {code} 已领取。")
+
+
+@router.post("/counter/goods/{goods_id}/restock")
+async def restock(
+    goods_id: RowId,
+    principal: CounterUser,
+    form: CheckedForm,
+    session: SessionDep,
+    cache: CacheDep,
+) -> Response:
+    here = "/console/counter"
+    try:
+        data = Restock(
+            quantity=int(str(form.get("quantity") or "0")),
+            cost_yuan=Decimal(str(form.get("cost_yuan") or "0")),
+            note=str(form.get("note") or "").strip() or None,
+        )
+    except (ValueError, InvalidOperation):
+        return back(here, error="数量须为整数，金额须为数字。")
+    except ValidationError as error:
+        return back(here, error=said(error))
+    try:
+        await act(
+            session,
+            cache,
+            principal,
+            form,
+            lambda: shop.restock(session, principal=principal, goods_id=goods_id, data=data),
+        )
+    except Refused as refused:
+        return back(here, error=refused.detail)
+    return back(here, done=f"已进货 {data.quantity} 件。")
+
+
+@router.get("/counter/report")
+async def fund_report(
+    request: Request,
+    principal: CounterUser,
+    session: SessionDep,
+    village_id: FilterId = None,
+    period: str | None = None,
+    format: str = "html",
+) -> Response:
+    village = await _village(session, principal, village_id)
+    month = this_month_or(period)
+    if village is None:
+        return back("/console/counter", error="请先选择村。")
+    if format == "xlsx":
+        return spreadsheet(
+            await shop.reports.report_paper(
+                session, principal=principal, period=month, village_id=village
+            )
+        )
+    report = await shop.reports.report(
+        session, principal=principal, period=month, village_id=village
+    )
+    return page(request, "counter_report.html", {"active": "counter", "r": report})
