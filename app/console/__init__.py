@@ -25,6 +25,7 @@ from app.console.pages import (
     queues,
     roster_import,
     town,
+    volunteer,
     workbench,
 )
 from app.console.render import page
@@ -43,6 +44,7 @@ def router() -> APIRouter:
         queues,
         events,
         development,
+        volunteer,
         people,
         roster_import,
         counter,

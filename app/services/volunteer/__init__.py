@@ -2,7 +2,13 @@
 open, hand entries, and confirmation that posts minutes (and points by rule) exactly once."""
 
 from app.services.volunteer import papers, view
-from app.services.volunteer.activities import create_activity, current_token, enrol, organised
+from app.services.volunteer.activities import (
+    create_activity,
+    current_token,
+    enrol,
+    list_activities,
+    organised,
+)
 from app.services.volunteer.common import SCAN_GRACE, ActivityNotFound
 from app.services.volunteer.records import confirm, enter_by_hand, my_records, records, reject
 from app.services.volunteer.scans import close_finished, scan
@@ -16,6 +22,7 @@ __all__ = [
     "current_token",
     "enrol",
     "enter_by_hand",
+    "list_activities",
     "my_records",
     "organised",
     "papers",

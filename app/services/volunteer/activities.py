@@ -16,8 +16,15 @@ from app.models.volunteer import (
     VolunteerEnrolment,
 )
 from app.services import audit
-from app.services.identity import Location, Principal, bound_person, covers, location_of
-from app.services.kit import QrSettings, geo, qr_tokens
+from app.services.identity import (
+    Location,
+    Principal,
+    bound_person,
+    covers,
+    location_of,
+    scope_clause,
+)
+from app.services.kit import Page, QrSettings, geo, keyset_page, qr_tokens
 from app.services.points import scoring_rules
 from app.services.roster import VillageNotFound
 from app.services.volunteer.common import PURPOSES, ActivityNotFound
@@ -128,6 +135,16 @@ async def organised(
     if activity is None or not covers(principal, location_of(activity)):
         raise ActivityNotFound()
     return activity
+
+
+async def list_activities(
+    session: AsyncSession, *, principal: Principal, limit: int, cursor: str | None
+) -> Page[VolunteerActivity]:
+    """The activities the caller organises, the latest first."""
+    stmt = select(VolunteerActivity).where(scope_clause(principal, VolunteerActivity))
+    return await keyset_page(
+        session, stmt, order_by=[VolunteerActivity.id], limit=limit, cursor=cursor, descending=True
+    )
 
 
 def current_token(

@@ -11,7 +11,7 @@ from app.china_time import CHINA, china_today, parse_period
 from app.errors import Unprocessable
 from app.models.base import id_of
 from app.models.points import Ledger, OwnerType, PointsAccount
-from app.models.roster import Town, Village
+from app.models.roster import Person, Town, Village
 from app.models.volunteer import (
     ActivityReportLine,
     MyVolunteer,
@@ -23,7 +23,7 @@ from app.models.volunteer import (
 )
 from app.services.identity import Principal, bound_person, covers, location_of, scope_clause
 from app.services.points import stars
-from app.services.roster import VillageNotFound
+from app.services.roster import VillageNotFound, get_in_scope
 from app.services.volunteer import certificates
 from app.services.volunteer.activities import organised
 from app.services.volunteer.certificates import Certificate
@@ -80,6 +80,28 @@ async def certificate(
     session: AsyncSession, *, principal: Principal, date_from: date | None, date_to: date | None
 ) -> Certificate:
     person = await bound_person(session, principal)
+    return await _certificate(session, person, date_from, date_to)
+
+
+async def certificate_of(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    person_id: int,
+    date_from: date | None,
+    date_to: date | None,
+    font: str | None,
+) -> bytes:
+    """A volunteer's certificate as their village's admin prints it for them (a villager
+    without a smartphone asks at the office), as a PNG."""
+    person = await get_in_scope(session, principal=principal, model=Person, row_id=person_id)
+    facts = await _certificate(session, person, date_from, date_to)
+    return certificates.render(facts, certificates.find_font(font))
+
+
+async def _certificate(
+    session: AsyncSession, person: Person, date_from: date | None, date_to: date | None
+) -> Certificate:
     today = china_today()
     start = date_from or date(today.year, 1, 1)
     end = date_to or today
