@@ -28,13 +28,14 @@ NAV = (
     ("queues", "/console/queues", "待办", "admin"),
     ("events", "/console/events", "三会一课", "admin"),
     ("development", "/console/development", "发展党员", "admin"),
+    ("grid", "/console/grid", "网格", "admin"),
     ("volunteer", "/console/volunteer", "志愿服务", "admin"),
     ("people", "/console/people", "花名册", "admin"),
-    ("import", "/console/roster-import", "导入花名册", "admin"),
     ("counter", "/console/counter", "积分超市", "counter"),
+    ("rules", "/console/rules", "积分规则", "admin"),
     ("papers", "/console/papers", "报表", "admin"),
     ("notices", "/console/notices", "发通知", "admin"),
-    ("audit", "/console/audit", "操作日志", "admin"),
+    ("audit", "/console/audit", "日志", "admin"),
 )
 
 
@@ -103,7 +104,8 @@ def back(path: str, *, done: str | None = None, error: str | None = None) -> Res
     """After a form's post, the page to show (Post/Redirect/Get: a reload never posts again),
     with what happened."""
     told = {k: v for k, v in (("done", done), ("error", error)) if v}
-    return RedirectResponse(f"{path}?{urlencode(told)}" if told else path, status_code=303)
+    joint = "&" if "?" in path else "?"
+    return RedirectResponse(f"{path}{joint}{urlencode(told)}" if told else path, status_code=303)
 
 
 def this_month_or(period: str | None) -> str:

@@ -132,7 +132,8 @@ def test_a_village_secretarys_morning(served: tuple[str, str], browser: Browser)
     person_path = urlsplit(page.url).path
 
     # Roster import: a file with a mistake, its report, the corrected file, applied.
-    page.click("nav >> text=导入花名册")
+    page.click("nav >> text=花名册")
+    page.click("h1 >> text=导入花名册")
     page.set_input_files("input[type=file]", files=[_file("花名册.xlsx", _roster("1370"))])
     page.click("text=上传并检查")
     expect(page.locator("table.errors")).to_contain_text("手机号")
@@ -156,7 +157,7 @@ def test_a_village_secretarys_morning(served: tuple[str, str], browser: Browser)
     expect(page.locator("main")).to_contain_text("送达情况")
 
     # The audit log holds what the morning did.
-    page.click("nav >> text=操作日志")
+    page.click("nav >> text=日志")
     expect(page.locator("table.audit")).to_contain_text("notice.create")
     me.clean()
 

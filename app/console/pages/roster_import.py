@@ -33,7 +33,7 @@ class FileGone(NotFound):
 
 @router.get("/roster-import")
 async def import_form(request: Request, principal: ConsoleUser) -> Response:
-    return page(request, "roster_import.html", {"active": "import", "once": new_once})
+    return page(request, "roster_import.html", {"active": "people", "once": new_once})
 
 
 @router.get("/roster-import/template")
@@ -133,5 +133,5 @@ async def report(
     return page(
         request,
         "roster_import_status.html" if partial else "roster_import_report.html",
-        {"active": "import", "r": shown, "once": new_once},
+        {"active": "people", "r": shown, "once": new_once},
     )

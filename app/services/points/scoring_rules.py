@@ -175,6 +175,35 @@ async def update_rule(
     return rule
 
 
+async def village_version(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    town_rule_id: int,
+    village_id: int,
+    points: int | None,
+) -> ScoringRule:
+    """A village's own version of one of its town's rules: the same code, title, book, unit,
+    caps and checks, with the village's points (the plan lets each village weigh its items)."""
+    rule = await session.get(ScoringRule, town_rule_id)
+    if rule is None or rule.village_id is not None or rule.town_id not in _admin_towns(principal):
+        raise RuleNotFound()
+    data = ScoringRuleCreate(
+        code=rule.code,
+        title=rule.title,
+        ledger=rule.ledger,
+        points=points if points is not None else rule.points,
+        unit=rule.unit,
+        village_id=village_id,
+        daily_cap=rule.daily_cap,
+        monthly_cap=rule.monthly_cap,
+        yearly_cap=rule.yearly_cap,
+        requires_approval=rule.requires_approval,
+        requires_evidence=rule.requires_evidence,
+    )
+    return await create_rule(session, principal=principal, data=data)
+
+
 async def list_rules(
     session: AsyncSession,
     *,
