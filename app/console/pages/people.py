@@ -191,12 +191,13 @@ async def households(
     session: SessionDep,
     q: str | None = None,
     cursor: str | None = None,
+    grid_id: FilterId = None,
 ) -> Response:
     q = (q or "").strip()[:50] or None
     found = await roster.find_households(
         session,
         principal=principal,
-        wanted=roster.HouseholdFilter(q=q),
+        wanted=roster.HouseholdFilter(q=q, grid_id=grid_id),
         limit=_PAGE,
         cursor=cursor,
     )
@@ -207,6 +208,7 @@ async def households(
             "active": "people",
             "q": q or "",
             "households": found.items,
+            "grid_id": grid_id,
             "next_cursor": found.next_cursor,
         },
     )

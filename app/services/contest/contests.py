@@ -25,11 +25,11 @@ from app.models.contest import (
     SheetCreate,
 )
 from app.models.feed import Category, PostCreate
-from app.models.roster import Branch, Person, Town
+from app.models.roster import ADMIN_ROLES, Branch, Person, ScopeType, Town
 from app.services import audit, feed
 from app.services.contest import metrics
 from app.services.identity import Location, Principal, covers, own_town
-from app.services.kit import WechatGateway
+from app.services.kit import Page, WechatGateway, keyset_page
 from app.services.points import stars
 from app.services.roster import get_in_scope
 
@@ -101,6 +101,24 @@ async def create(session: AsyncSession, *, principal: Principal, data: ContestCr
         where=Location(town_id=town.id),
     )
     return contest
+
+
+async def listing(
+    session: AsyncSession, *, principal: Principal, limit: int, cursor: str | None
+) -> Page[Contest]:
+    """The contests of the towns the caller administers as a town, the latest first (a
+    village's admins are ranked, they do not run the contest)."""
+    towns = {
+        g.scope_id
+        for g in principal.grants
+        if g.role in ADMIN_ROLES and g.scope_type is ScopeType.town
+    }
+    stmt = select(Contest)
+    if not principal.is_superadmin:
+        stmt = stmt.where(col(Contest.town_id).in_(towns))
+    return await keyset_page(
+        session, stmt, order_by=[Contest.id], limit=limit, cursor=cursor, descending=True
+    )
 
 
 async def managed(session: AsyncSession, *, principal: Principal, contest_id: int) -> Contest:

@@ -1,0 +1,178 @@
+"""组织: the strongest-branch contest with its live ranking and its closing, village decisions
+(四议两公开) through their stages, the duty rota of the week, the branch-led cooperatives and
+the honour roll."""
+
+from datetime import datetime, timedelta
+
+from fastapi import Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from app.china_time import CHINA, china_today
+from app.console.actions import Refused, Unfit, act, said
+from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once, row_id
+from app.console.render import back, page
+from app.deps import CacheDep, SessionDep, WechatDep
+from app.errors import AppError
+from app.models.proposals import StepCreate
+from app.routers.common import RowId
+from app.services import roster
+from app.services.contest import contests
+from app.services.cooperatives import honours, registry
+from app.services.duty import shifts
+from app.services.proposals import proposals, views
+
+router = console_router()
+
+
+@router.get("/organisation")
+async def organisation(request: Request, principal: ConsoleUser, session: SessionDep) -> Response:
+    monday = china_today() - timedelta(days=china_today().weekday())
+    try:
+        rota = (
+            await shifts.list_shifts(
+                session,
+                principal=principal,
+                village_id=None,
+                date_from=monday,
+                limit=50,
+                cursor=None,
+            )
+        ).items
+        rota_note = None
+    except AppError as error:  # a town admin covers several villages' rotas
+        rota, rota_note = [], error.detail
+    week_end = monday + timedelta(days=7)
+    rota = [s for s in rota if s.starts_at.astimezone(CHINA).date() < week_end]
+    try:
+        roll = (
+            await honours.roll(
+                session, principal=principal, village_id=None, year=None, limit=30, cursor=None
+            )
+        ).items
+    except AppError:
+        roll = []
+    found_proposals = await proposals.watched(
+        session, principal=principal, stage=None, village_id=None, limit=30, cursor=None
+    )
+    coops = await registry.listing(
+        session, principal=principal, town_id=None, limit=50, cursor=None
+    )
+    names = await roster.names_of(session, (s.person_id for s in rota))
+    return page(
+        request,
+        "organisation.html",
+        {
+            "active": "organisation",
+            "contests": (
+                await contests.listing(session, principal=principal, limit=20, cursor=None)
+            ).items,
+            "proposals": await views.present(session, found_proposals.items),
+            "rota": rota,
+            "rota_note": rota_note,
+            "names": names,
+            "monday": monday,
+            "cooperatives": await registry.present(session, coops.items),
+            "honours": roll,
+        },
+    )
+
+
+@router.get("/contests/{contest_id}")
+async def contest(
+    request: Request, contest_id: RowId, principal: ConsoleUser, session: SessionDep
+) -> Response:
+    ranking = await contests.ranking(session, principal=principal, contest_id=contest_id)
+    return page(
+        request,
+        "contest.html",
+        {"active": "organisation", "r": ranking, "once": new_once},
+    )
+
+
+@router.post("/contests/{contest_id}/close")
+async def close_contest(
+    contest_id: RowId,
+    principal: ConsoleUser,
+    form: CheckedForm,
+    session: SessionDep,
+    cache: CacheDep,
+    wechat: WechatDep,
+) -> Response:
+    here = f"/console/contests/{contest_id}"
+    try:
+        await act(
+            session,
+            cache,
+            principal,
+            form,
+            lambda: contests.close(
+                session, principal=principal, contest_id=contest_id, wechat=wechat
+            ),
+        )
+    except Refused as refused:
+        return back(here, error=refused.detail)
+    return back(here, done="评比已结束，排名已锁定并发布表彰。")
+
+
+@router.get("/proposals/{proposal_id}")
+async def proposal(
+    request: Request, proposal_id: RowId, principal: ConsoleUser, session: SessionDep
+) -> Response:
+    found = await proposals.readable(session, principal=principal, proposal_id=proposal_id)
+    [shown] = await views.present(session, [found])
+    return page(
+        request,
+        "proposal.html",
+        {"active": "organisation", "p": shown, "once": new_once},
+    )
+
+
+def _step_of(form: CheckedForm) -> StepCreate:
+    text = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
+    try:
+        held = datetime.fromisoformat(text.get("held_at", "")).replace(tzinfo=CHINA)
+    except ValueError as exc:
+        raise Unfit("请填写开会的日期和时间。") from exc
+    numbers = {k: row_id(text.get(k)) or 0 for k in ("expected", "present", "in_favour")}
+    return StepCreate.model_validate(
+        {
+            "stage": text.get("stage", ""),
+            "held_at": held,
+            "body": text.get("body") or None,
+            **numbers,
+            "against": row_id(text.get("against")) or 0,
+            "abstain": row_id(text.get("abstain")) or 0,
+            "note": text.get("note") or None,
+        }
+    )
+
+
+@router.post("/proposals/{proposal_id}/steps")
+async def proposal_step(
+    proposal_id: RowId,
+    principal: ConsoleUser,
+    form: CheckedForm,
+    session: SessionDep,
+    cache: CacheDep,
+) -> Response:
+    here = f"/console/proposals/{proposal_id}"
+    try:
+        data = _step_of(form)
+    except ValidationError as error:
+        return back(here, error=said(error))
+    except Unfit as unfit:
+        return back(here, error=str(unfit))
+    try:
+        await act(
+            session,
+            cache,
+            principal,
+            form,
+            lambda: proposals.add_step(
+                session, principal=principal, proposal_id=proposal_id, data=data
+            ),
+        )
+    except Refused as refused:
+        return back(here, error=refused.detail)
+    return back(here, done="会议已记录。")

@@ -1,0 +1,99 @@
+"""组织 in the console: the contest's live ranking read and the contest closed from its page as
+the API closes it; a village decision moved a stage from its page; another village or a
+village admin finds neither."""
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.china_time import to_china, utcnow
+from tests.helpers.console import ConsoleAs, console_for, field
+from tests.helpers.factories import World
+
+CRITERIA = [
+    {
+        "code": "meetings",
+        "title": "三会一课",
+        "weight": 100,
+        "source": "computed",
+        "metric": "meeting_compliance",
+    }
+]
+
+
+@pytest.fixture
+def console(app: FastAPI, client: httpx.AsyncClient, world: World) -> ConsoleAs:
+    return console_for(app, client, world)
+
+
+async def test_the_contest_is_read_and_closed_from_its_page(
+    client: httpx.AsyncClient, world: World, console: ConsoleAs
+) -> None:
+    made = await client.post(
+        "/api/v1/admin/contests",
+        json={"year": to_china(utcnow()).year, "title": "最强党支部", "criteria": CRITERIA},
+        headers=world.auth("town_a_admin"),
+    )
+    assert made.status_code == 201, made.text
+    contest_id = made.json()["id"]
+    async with console("v1_admin") as browser:
+        listing = await browser.get("/console/organisation")
+        assert f"/console/contests/{contest_id}" not in listing.text  # the town runs it
+        assert (await browser.get(f"/console/contests/{contest_id}")).status_code == 404
+    async with console("town_a_admin") as browser:
+        listing = await browser.get("/console/organisation")
+        assert f"/console/contests/{contest_id}" in listing.text
+        page = await browser.get(f"/console/contests/{contest_id}")
+        assert "一村党支部" in page.text and "二村党支部" in page.text and "结束评比" in page.text
+        closed = await browser.post(
+            f"/console/contests/{contest_id}/close",
+            data={"csrf_token": field(page.text, "csrf_token"), "once": field(page.text, "once")},
+        )
+        after = await browser.get(closed.headers["location"])
+        assert "评比已结束" in after.text and "结束评比</button>" not in after.text
+    ranking = await client.get(
+        f"/api/v1/admin/contests/{contest_id}/ranking", headers=world.auth("town_a_admin")
+    )
+    assert ranking.json()["closed"] is True
+
+
+async def test_a_village_decision_moves_a_stage_from_its_page(
+    client: httpx.AsyncClient, world: World, console: ConsoleAs
+) -> None:
+    made = await client.post(
+        "/api/v1/admin/proposals",
+        json={
+            "title": "村东道路硬化",
+            "content": "硬化 800 米土路",
+            "held_at": "2026-11-20T19:00:00+08:00",
+            "present": 5,
+        },
+        headers=world.auth("v1_admin"),
+    )
+    assert made.status_code == 201, made.text
+    proposal_id = made.json()["id"]
+    async with console("v1_admin") as browser:
+        page = await browser.get(f"/console/proposals/{proposal_id}")
+        assert "村东道路硬化" in page.text
+        form = {
+            "csrf_token": field(page.text, "csrf_token"),
+            "once": field(page.text, "once"),
+            "stage": "deliberated",
+            "held_at": "2026-11-25T19:00",
+            "expected": "7",
+            "present": "7",
+            "in_favour": "6",
+            "against": "1",
+        }
+        bad = await browser.post(
+            f"/console/proposals/{proposal_id}/steps", data={**form, "held_at": "", "once": "p0"}
+        )
+        assert "请填写开会的日期和时间" in (await browser.get(bad.headers["location"])).text
+        done = await browser.post(f"/console/proposals/{proposal_id}/steps", data=form)
+        shown = await browser.get(done.headers["location"])
+        assert "会议已记录" in shown.text and "赞成 6" in shown.text
+    read = await client.get(f"/api/v1/proposals/{proposal_id}", headers=world.auth("v1_admin"))
+    assert [s["stage"] for s in read.json()["steps"]][-1] == "deliberated"
+    async with console("v2_admin") as browser:
+        assert (await browser.get(f"/console/proposals/{proposal_id}")).status_code == 404
+        assert "村东道路硬化" not in (await browser.get("/console/organisation")).text
