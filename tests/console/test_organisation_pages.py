@@ -97,3 +97,81 @@ async def test_a_village_decision_moves_a_stage_from_its_page(
     async with console("v2_admin") as browser:
         assert (await browser.get(f"/console/proposals/{proposal_id}")).status_code == 404
         assert "村东道路硬化" not in (await browser.get("/console/organisation")).text
+
+
+async def test_a_decision_a_rota_an_honour_and_goods_are_made_from_the_pages(
+    client: httpx.AsyncClient, world: World, console: ConsoleAs
+) -> None:
+    today = to_china(utcnow()).date()
+    async with console("v1_admin") as browser:
+        page = await browser.get("/console/organisation")
+        token = field(page.text, "csrf_token")
+        proposal = await browser.post(
+            "/console/proposals",
+            data={
+                "csrf_token": token,
+                "once": "o1",
+                "title": "修建文化广场",
+                "content": "在村委会东侧修建文化广场",
+                "held_at": f"{today.isoformat()}T19:00",
+                "present": "5",
+            },
+        )
+        assert "议题已记下" in (await browser.get(proposal.headers["location"])).text
+        rota = await browser.post(
+            "/console/duty-shifts",
+            data={
+                "csrf_token": token,
+                "once": "o2",
+                "person_id": str(world.ids["v1_admin"]),
+                "date": today.isoformat(),
+                "starts": "09:00",
+                "ends": "17:00",
+                "repeat_days": "2",
+            },
+        )
+        assert "已排班" in (await browser.get(rota.headers["location"])).text
+        overlap = await browser.post(
+            "/console/duty-shifts",
+            data={
+                "csrf_token": token,
+                "once": "o3",
+                "person_id": str(world.ids["v1_admin"]),
+                "date": today.isoformat(),
+                "starts": "10:00",
+                "ends": "12:00",
+            },
+        )
+        assert "已有重叠的值班" in (await browser.get(overlap.headers["location"])).text
+        honour = await browser.post(
+            "/console/honours",
+            data={
+                "csrf_token": token,
+                "once": "o4",
+                "year": str(today.year),
+                "title": "文明家庭",
+                "kind": "household",
+                "whom": str(world.ids["h1"]),
+                "citation": "孝老爱亲，邻里和睦。",
+            },
+        )
+        assert "已表彰" in (await browser.get(honour.headers["location"])).text
+        goods = await browser.post(
+            "/console/counter/goods",
+            data={
+                "csrf_token": token,
+                "once": "o5",
+                "village_id": str(world.ids["v1"]),
+                "name": "食用油",
+                "points": "80",
+                "stock": "12",
+            },
+        )
+        shelf = await browser.get(goods.headers["location"])
+        assert "“食用油”已上架" in shelf.text and "食用油" in shelf.text
+    listed = await client.get("/api/v1/admin/proposals", headers=world.auth("v1_admin"))
+    assert [p["title"] for p in listed.json()["items"]] == ["修建文化广场"]
+    shifts = await client.get("/api/v1/admin/duty-shifts", headers=world.auth("v1_admin"))
+    assert len(shifts.json()["items"]) == 2
+    roll = await client.get("/api/v1/honours", headers=world.auth("v1_admin"))
+    assert [h["title"] for h in roll.json()["items"]] == ["文明家庭"]

@@ -10,12 +10,12 @@ from pydantic import ValidationError
 
 from app.china_time import to_china, utcnow
 from app.console.actions import Refused, act, said
-from app.console.deps import CheckedForm, CounterUser, console_router, new_once
+from app.console.deps import CheckedForm, CounterUser, console_router, new_once, row_id
 from app.console.render import back, page, this_month_or
 from app.deps import CacheDep, SessionDep, StorageDep
 from app.errors import AppError
 from app.models.roster import Village
-from app.models.shop import Restock
+from app.models.shop import GoodsCreate, Restock
 from app.routers.common import FilterId, RowId, spreadsheet
 from app.services import roster, shop
 
@@ -133,6 +133,36 @@ async def restock(
     except Refused as refused:
         return back(here, error=refused.detail)
     return back(here, done=f"已进货 {data.quantity} 件。")
+
+
+@router.post("/counter/goods")
+async def new_goods(
+    principal: CounterUser, form: CheckedForm, session: SessionDep, cache: CacheDep
+) -> Response:
+    """Goods put on the shelf (the village's admins; the keeper hands them over)."""
+    text = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
+    here = "/console/counter"
+    try:
+        data = GoodsCreate(
+            village_id=row_id(text.get("village_id")),
+            name=text.get("name", ""),
+            points=row_id(text.get("points")) or 0,
+            stock=int(text.get("stock") or 0) if (text.get("stock") or "0").isdigit() else -1,
+            monthly_limit=row_id(text.get("monthly_limit")),
+        )
+    except ValidationError as error:
+        return back(here, error=said(error))
+    try:
+        await act(
+            session,
+            cache,
+            principal,
+            form,
+            lambda: shop.create_goods(session, principal=principal, data=data),
+        )
+    except Refused as refused:
+        return back(here, error=refused.detail)
+    return back(here, done=f"“{data.name}”已上架。")
 
 
 @router.get("/counter/report")

@@ -2,6 +2,7 @@
 (四议两公开) through their stages, the duty rota of the week, the branch-led cooperatives and
 the honour roll."""
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from fastapi import Request
@@ -14,7 +15,9 @@ from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once,
 from app.console.render import back, page
 from app.deps import CacheDep, SessionDep, WechatDep
 from app.errors import AppError
-from app.models.proposals import StepCreate
+from app.models.cooperatives import HonourCreate
+from app.models.duty import ShiftCreate
+from app.models.proposals import ProposalCreate, StepCreate
 from app.routers.common import RowId
 from app.services import roster
 from app.services.contest import contests
@@ -74,6 +77,8 @@ async def organisation(request: Request, principal: ConsoleUser, session: Sessio
             "monday": monday,
             "cooperatives": await registry.present(session, coops.items),
             "honours": roll,
+            "once": new_once,
+            "this_year": china_today().year,
         },
     )
 
@@ -176,3 +181,117 @@ async def proposal_step(
     except Refused as refused:
         return back(here, error=refused.detail)
     return back(here, done="会议已记录。")
+
+
+def _texts(form: CheckedForm) -> dict[str, str]:
+    return {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
+
+
+async def _made(
+    here: str,
+    principal: ConsoleUser,
+    form: CheckedForm,
+    session: SessionDep,
+    cache: CacheDep,
+    write: Callable[[], Awaitable[object]],
+    done: str,
+) -> Response:
+    try:
+        await act(session, cache, principal, form, write)
+    except Refused as refused:
+        return back(here, error=refused.detail)
+    return back(here, done=done)
+
+
+@router.post("/proposals")
+async def new_proposal(
+    principal: ConsoleUser, form: CheckedForm, session: SessionDep, cache: CacheDep
+) -> Response:
+    """A matter the branch proposed (the first of 四议), with its meeting."""
+    text = _texts(form)
+    try:
+        held = datetime.fromisoformat(text.get("held_at", "")).replace(tzinfo=CHINA)
+        data = ProposalCreate(
+            title=text.get("title", ""),
+            content=text.get("content", ""),
+            held_at=held,
+            present=row_id(text.get("present")) or 0,
+            expected=row_id(text.get("expected")),
+        )
+    except ValidationError as error:
+        return back("/console/organisation", error=said(error))
+    except ValueError:
+        return back("/console/organisation", error="请填写党支部会提议的日期和时间。")
+    return await _made(
+        "/console/organisation",
+        principal,
+        form,
+        session,
+        cache,
+        lambda: proposals.create_proposal(session, principal=principal, data=data),
+        "议题已记下（党支部会提议）。",
+    )
+
+
+@router.post("/duty-shifts")
+async def new_shifts(
+    principal: ConsoleUser, form: CheckedForm, session: SessionDep, cache: CacheDep
+) -> Response:
+    text = _texts(form)
+    try:
+        data = ShiftCreate.model_validate(
+            {
+                "person_id": row_id(text.get("person_id")) or 0,
+                "date": text.get("date", ""),
+                "starts_at": text.get("starts", ""),
+                "ends_at": text.get("ends", ""),
+                "repeat_days": row_id(text.get("repeat_days")) or 1,
+            }
+        )
+    except ValidationError as error:
+        return back("/console/organisation", error=said(error))
+    return await _made(
+        "/console/organisation",
+        principal,
+        form,
+        session,
+        cache,
+        lambda: shifts.create_shifts(session, principal=principal, data=data),
+        "已排班。",
+    )
+
+
+@router.post("/honours")
+async def confer(
+    principal: ConsoleUser,
+    form: CheckedForm,
+    session: SessionDep,
+    cache: CacheDep,
+    wechat: WechatDep,
+) -> Response:
+    text = _texts(form)
+    whom = (
+        {"person_id": row_id(text.get("whom"))}
+        if text.get("kind") == "person"
+        else {"household_id": row_id(text.get("whom"))}
+    )
+    try:
+        data = HonourCreate.model_validate(
+            {
+                "year": row_id(text.get("year")) or 0,
+                "title": text.get("title", ""),
+                "citation": text.get("citation", ""),
+                **whom,
+            }
+        )
+    except ValidationError as error:
+        return back("/console/organisation", error=said(error))
+    return await _made(
+        "/console/organisation",
+        principal,
+        form,
+        session,
+        cache,
+        lambda: honours.confer(session, principal=principal, data=data, wechat=wechat),
+        "已表彰，并在宣传栏发布。",
+    )
