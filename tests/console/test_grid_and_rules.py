@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from tests.helpers.console import ConsoleAs, console_for, field
 from tests.helpers.factories import World
-from tests.helpers.grid import report
+from tests.helpers.grid import report, upload
 from tests.helpers.points import make_rule
 
 
@@ -112,3 +112,23 @@ async def test_a_village_weighs_a_town_rule_its_own_way_and_changes_are_logged(
     )
     [entry] = log.json()["items"]
     assert (entry["before"]["points"], entry["after"]["points"]) == (8, 6)
+
+
+async def test_an_on_site_score_is_listed_with_its_evidence_in_scope(
+    client: httpx.AsyncClient, world: World, console: ConsoleAs
+) -> None:
+    await make_rule(client, world, code="clean", title="环境清扫", points=5)
+    photo_id = await upload(client, world.auth("g1_worker"))
+    scored = await client.post(
+        "/api/v1/grid/scores",
+        json={"household_id": world.ids["h1"], "rule_code": "clean", "media_ids": [photo_id]},
+        headers=world.auth("g1_worker"),
+    )
+    assert scored.status_code == 201, scored.text
+    async with console("v1_admin") as browser:
+        board = await browser.get("/console/grid")
+        row = board.text.split("<h2>现场打分")[1].split("</table>")[0]
+        assert "王一户" in row and "+5" in row and "g1_worker" in row and "<img" in row
+    async with console("v2_admin") as browser:
+        board = await browser.get("/console/grid")
+        assert "王一户" not in board.text

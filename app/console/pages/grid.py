@@ -59,12 +59,16 @@ async def board(
     grids = await roster.list_in_scope(
         session, principal=principal, model=Grid, limit=100, cursor=None
     )
+    scores = await grid.recent_scores(session, principal=principal, storage=storage, limit=30)
+    names = await roster.names_of(session, (s.score.scorer_person_id for s in scores))
     return page(
         request,
         "grid.html",
         {
             "active": "grid",
             "columns": columns,
+            "scores": scores,
+            "scorers": names,
             "grids": grids.items,
             "categories": [(c.value, CATEGORY_TITLES[c]) for c in TaskCategory],
             "once": new_once,

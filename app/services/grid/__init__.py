@@ -2,5 +2,15 @@
 evidence checks and the monthly reports."""
 
 from app.services.grid import flow, overdue, reports, scores, tasks, views
+from app.services.grid.score_list import ScoreLine, recent_scores
 
-__all__ = ["flow", "overdue", "reports", "scores", "tasks", "views"]
+__all__ = [
+    "ScoreLine",
+    "flow",
+    "overdue",
+    "recent_scores",
+    "reports",
+    "scores",
+    "tasks",
+    "views",
+]
