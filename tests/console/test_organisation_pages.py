@@ -175,3 +175,42 @@ async def test_a_decision_a_rota_an_honour_and_goods_are_made_from_the_pages(
     assert len(shifts.json()["items"]) == 2
     roll = await client.get("/api/v1/honours", headers=world.auth("v1_admin"))
     assert [h["title"] for h in roll.json()["items"]] == ["文明家庭"]
+
+
+async def test_the_town_sets_a_contest_and_its_judges_from_the_page(
+    client: httpx.AsyncClient, world: World, console: ConsoleAs
+) -> None:
+    async with console("town_a_admin") as browser:
+        page = await browser.get("/console/organisation")
+        token = field(page.text, "csrf_token")
+        form = {
+            "csrf_token": token,
+            "year": str(to_china(utcnow()).year),
+            "title": "最强党支部",
+            "prize_yuan": "10000",
+            "weight_meeting_compliance": "40",
+            "judged_title_1": "现场评审",
+            "judged_weight_1": "60",
+        }
+        wrong = await browser.post(
+            "/console/contests", data={**form, "judged_weight_1": "50", "once": "c0"}
+        )
+        assert "error=" in wrong.headers["location"]
+        made = await browser.post("/console/contests", data={**form, "once": "c1"})
+        assert made.headers["location"].startswith("/console/contests/")
+        contest_path = made.headers["location"].split("?")[0]
+        shown = await browser.get(made.headers["location"])
+        assert "评比已设立" in shown.text and "现场评审" in shown.text
+        judged = await browser.post(
+            f"{contest_path}/judges",
+            data={
+                "csrf_token": token,
+                "once": "c2",
+                "person_ids": f"{world.ids['v1_admin']}，{world.ids['v2_admin']}",
+            },
+        )
+        after = await browser.get(judged.headers["location"])
+        assert "已确定 2 位评委" in after.text and "v1_admin、v2_admin" in after.text
+    async with console("v1_admin") as browser:
+        page = await browser.get("/console/organisation")
+        assert "设立年度评比" not in page.text

@@ -15,9 +15,12 @@ from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once,
 from app.console.render import back, page
 from app.deps import CacheDep, SessionDep, WechatDep
 from app.errors import AppError
+from app.models.contest import ContestCreate, JudgesSet, Metric
 from app.models.cooperatives import HonourCreate
 from app.models.duty import ShiftCreate
+from app.models.labels import label
 from app.models.proposals import ProposalCreate, StepCreate
+from app.models.roster import Role
 from app.routers.common import RowId
 from app.services import roster
 from app.services.contest import contests
@@ -79,6 +82,8 @@ async def organisation(request: Request, principal: ConsoleUser, session: Sessio
             "honours": roll,
             "once": new_once,
             "this_year": china_today().year,
+            "metrics": [(m.value, label("Metric", m.value)) for m in Metric],
+            "runs_contests": principal.has_role((Role.superadmin, Role.town_admin)),
         },
     )
 
@@ -88,10 +93,14 @@ async def contest(
     request: Request, contest_id: RowId, principal: ConsoleUser, session: SessionDep
 ) -> Response:
     ranking = await contests.ranking(session, principal=principal, contest_id=contest_id)
+    managed = await contests.managed(
+        session, principal=principal, contest_id=contest_id, lock=False
+    )
+    judges = await roster.names_of(session, managed.judge_person_ids)
     return page(
         request,
         "contest.html",
-        {"active": "organisation", "r": ranking, "once": new_once},
+        {"active": "organisation", "r": ranking, "judges": judges, "once": new_once},
     )
 
 
@@ -294,4 +303,84 @@ async def confer(
         cache,
         lambda: honours.confer(session, principal=principal, data=data, wechat=wechat),
         "已表彰，并在宣传栏发布。",
+    )
+
+
+def _contest_of(form: CheckedForm) -> ContestCreate:
+    text = _texts(form)
+    criteria: list[dict[str, object]] = []
+    for metric in Metric:
+        weight = row_id(text.get(f"weight_{metric.value}"))
+        if weight:
+            criteria.append(
+                {
+                    "code": metric.value,
+                    "title": label("Metric", metric.value),
+                    "weight": weight,
+                    "source": "computed",
+                    "metric": metric.value,
+                }
+            )
+    for n in range(1, 4):
+        title, weight = text.get(f"judged_title_{n}"), row_id(text.get(f"judged_weight_{n}"))
+        if title and weight:
+            criteria.append(
+                {"code": f"judged_{n}", "title": title, "weight": weight, "source": "judged"}
+            )
+    prize = text.get("prize_yuan", "")
+    return ContestCreate.model_validate(
+        {
+            "year": row_id(text.get("year")) or 0,
+            "title": text.get("title", ""),
+            "prize_fen": int(prize) * 100 if prize.isdigit() and len(prize) < 9 else None,
+            "criteria": criteria,
+        }
+    )
+
+
+@router.post("/contests")
+async def new_contest(
+    principal: ConsoleUser, form: CheckedForm, session: SessionDep, cache: CacheDep
+) -> Response:
+    """The year's strongest-branch contest, set by the town: criteria and their weights."""
+    try:
+        data = _contest_of(form)
+    except ValidationError as error:
+        return back("/console/organisation", error=said(error))
+    try:
+        made = await act(
+            session,
+            cache,
+            principal,
+            form,
+            lambda: contests.create(session, principal=principal, data=data),
+        )
+    except Refused as refused:
+        return back("/console/organisation", error=refused.detail)
+    return back(f"/console/contests/{made.id}", done="评比已设立。")
+
+
+@router.post("/contests/{contest_id}/judges")
+async def judges(
+    contest_id: RowId,
+    principal: ConsoleUser,
+    form: CheckedForm,
+    session: SessionDep,
+    cache: CacheDep,
+) -> Response:
+    here = f"/console/contests/{contest_id}"
+    wanted = str(form.get("person_ids") or "").replace("，", ",").replace("、", ",")
+    ids = [i for i in map(row_id, (w.strip() for w in wanted.split(","))) if i is not None]
+    try:
+        data = JudgesSet(person_ids=ids)
+    except ValidationError as error:
+        return back(here, error=said(error))
+    return await _made(
+        here,
+        principal,
+        form,
+        session,
+        cache,
+        lambda: contests.set_judges(session, principal=principal, contest_id=contest_id, data=data),
+        f"已确定 {len(ids)} 位评委。",
     )

@@ -121,8 +121,11 @@ async def listing(
     )
 
 
-async def managed(session: AsyncSession, *, principal: Principal, contest_id: int) -> Contest:
-    contest = await session.get(Contest, contest_id, with_for_update=True)
+async def managed(
+    session: AsyncSession, *, principal: Principal, contest_id: int, lock: bool = True
+) -> Contest:
+    """A contest of a town the caller administers; locked unless only read."""
+    contest = await session.get(Contest, contest_id, with_for_update=lock or None)
     if contest is None or not covers(principal, Location(town_id=contest.town_id)):
         raise ContestNotFound()
     return contest
