@@ -155,3 +155,14 @@ async def test_a_person_without_an_admin_role_is_told_so(
 
 def test_vendored_scripts_are_the_pinned_versions() -> None:
     assert mismatches() == []
+
+
+async def test_guessing_at_the_console_slows_down_like_the_apis_login(
+    client: httpx.AsyncClient, browser: httpx.AsyncClient, world: World
+) -> None:
+    username = await give_login(client, world, "v1_admin")
+    answers = [(await sign_in(browser, username, f"guess-{n}")).status_code for n in range(7)]
+    assert answers[:6] == [401] * 6  # five free, the sixth earns the first wait
+    slowed = await sign_in(browser, username)
+    assert slowed.status_code == 429 and int(slowed.headers["retry-after"]) > 0
+    assert "尝试太多次" in slowed.text and sessions.COOKIE not in browser.cookies
