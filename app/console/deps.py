@@ -46,7 +46,8 @@ class NotForThisRole(Forbidden):
 CONSOLE_ROLES = frozenset({*ADMIN_ROLES, Role.shop_keeper})
 
 
-async def console_user(request: Request) -> Principal:
+async def live_session(request: Request) -> Principal:
+    """Whoever holds a live console session, whatever their roles: enough to sign out."""
     settings: Settings = request.app.state.settings
     found = sessions.read(settings, request.cookies.get(sessions.COOKIE))
     if found is None:
@@ -59,10 +60,8 @@ async def console_user(request: Request) -> Principal:
         raise LoginNeeded() from exc
     if principal is None:
         raise LoginNeeded()
-    if not principal.has_role(CONSOLE_ROLES):
-        raise NotAnAdmin()
     request.state.principal = principal
-    request.state.console_principal = principal
+    # Set before any role is checked: the "no rights here" page still offers to sign out.
     request.state.console_csrf = sessions.csrf_for(settings, found.session_id)
     if found.seen + sessions.REISSUE_AFTER_SECONDS < _now():
         # Set on the page's answer by ConsoleRoute: a route that returns its own Response
@@ -76,6 +75,16 @@ async def console_user(request: Request) -> Principal:
             ),
             sessions.lifetime_left(settings, found),
         )
+    return principal
+
+
+Anyone = Annotated[Principal, Depends(live_session)]
+
+
+async def console_user(principal: Anyone, request: Request) -> Principal:
+    if not principal.has_role(CONSOLE_ROLES):
+        raise NotAnAdmin()
+    request.state.console_principal = principal
     return principal
 
 
@@ -136,7 +145,7 @@ ConsoleUser = Annotated[Principal, Depends(console_roles(*ADMIN_ROLES))]
 CounterUser = Annotated[Principal, Depends(console_roles(*ADMIN_ROLES, Role.shop_keeper))]
 
 
-async def checked_form(request: Request, principal: SignedIn) -> FormData:
+async def checked_form(request: Request, principal: Anyone) -> FormData:
     """The posted form, once its CSRF token (field or htmx header) matches the session's."""
     form = await request.form()
     given = form.get(sessions.CSRF_FIELD) or request.headers.get(sessions.CSRF_HEADER)

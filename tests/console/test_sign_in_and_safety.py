@@ -144,13 +144,17 @@ async def test_an_idle_or_old_session_is_over(
     assert renewed["seen"] >= now and renewed["started"] == now - 600
 
 
-async def test_a_person_without_an_admin_role_is_told_so(
+async def test_a_person_without_an_admin_role_is_told_so_and_can_sign_out(
     client: httpx.AsyncClient, browser: httpx.AsyncClient, world: World
 ) -> None:
     await sign_in(browser, await give_login(client, world, "g1_worker"))
     r = await browser.get("/console/")
     assert r.status_code == 403
     assert "没有管理后台的权限" in r.text
+    # A shared office laptop: whoever signed in here can still sign out.
+    out = await browser.post("/console/logout", data={"csrf_token": field(r.text, "csrf_token")})
+    assert out.status_code == 303 and out.headers["location"] == "/console/login"
+    assert (await browser.get("/console/")).headers["location"] == "/console/login"
 
 
 def test_vendored_scripts_are_the_pinned_versions() -> None:

@@ -8,7 +8,7 @@ from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.console import sessions
-from app.console.deps import CheckedForm, SignedIn, console_router, set_session_cookie
+from app.console.deps import Anyone, CheckedForm, console_router, set_session_cookie
 from app.console.render import page
 from app.deps import CacheDep, SessionDep, SettingsDep
 from app.errors import AppError
@@ -111,7 +111,7 @@ async def login(
 @router.post("/logout")
 async def logout(
     request: Request,
-    principal: SignedIn,
+    principal: Anyone,
     form: CheckedForm,
     session: SessionDep,
     settings: SettingsDep,
