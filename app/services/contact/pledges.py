@@ -8,6 +8,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
+from app.db.children import children_of
 from app.errors import Conflict, NotFound, Unprocessable
 from app.models.base import id_of
 from app.models.contact import (
@@ -146,18 +147,8 @@ async def published(
 
 async def present(session: AsyncSession, pledges: Sequence[Pledge]) -> list[PledgePublic]:
     ids = [id_of(p) for p in pledges]
-    progress: dict[int, list[ProgressPublic]] = {i: [] for i in ids}
-    names: dict[int, str] = {}
-    if ids:
-        for row in (
-            await session.exec(
-                select(PledgeProgress)
-                .where(col(PledgeProgress.pledge_id).in_(ids))
-                .order_by(col(PledgeProgress.id))
-            )
-        ).all():
-            progress[row.pledge_id].append(ProgressPublic.model_validate(row))
-        names = await names_of(session, (p.person_id for p in pledges))
+    progress = await children_of(session, PledgeProgress.pledge_id, ids, shown_as=ProgressPublic)
+    names = await names_of(session, (p.person_id for p in pledges))
     return [
         PledgePublic(
             id=id_of(p),

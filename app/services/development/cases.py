@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import to_china, utcnow
+from app.db.children import rows_by_parent
 from app.errors import Conflict, NotFound, Unprocessable
 from app.models.base import id_of
 from app.models.development import (
@@ -144,17 +145,7 @@ async def open_case(
 async def steps_of(
     session: AsyncSession, case_ids: Sequence[int]
 ) -> dict[int, list[DevelopmentStep]]:
-    found: dict[int, list[DevelopmentStep]] = {i: [] for i in case_ids}
-    if case_ids:
-        for step in (
-            await session.exec(
-                select(DevelopmentStep)
-                .where(col(DevelopmentStep.case_id).in_(case_ids))
-                .order_by(col(DevelopmentStep.id))
-            )
-        ).all():
-            found[step.case_id].append(step)
-    return found
+    return await rows_by_parent(session, DevelopmentStep.case_id, case_ids)
 
 
 async def _introducers(

@@ -189,24 +189,22 @@ async def publish(
             disclosure_period=to_china(utcnow()).strftime("%Y-%m"),
         ),
     )
-    before = proposal.stage
-    proposal.stage = wanted
-    if data.kind == "resolution":
-        proposal.resolution_post_id = post.id
-    else:
-        proposal.result_post_id = post.id
-    session.add(proposal)
-    await audit.record(
+    async with audit.change(
         session,
         actor=principal,
+        row=proposal,
         action=f"proposal.{wanted.value}",
         target_type="proposal",
-        target_id=id_of(proposal),
         where=location_of(proposal),
-        before={"stage": before},
-        after={"stage": wanted, "post_id": post.id},
-    )
-    await session.flush()
+        picture=audit.stage_of,
+    ) as change:
+        proposal.stage = wanted
+        if data.kind == "resolution":
+            proposal.resolution_post_id = post.id
+        else:
+            proposal.result_post_id = post.id
+        session.add(proposal)
+        change.extra = {"post_id": post.id}
     return post
 
 
