@@ -196,3 +196,10 @@ def row_id(value: object) -> int | None:
     if isinstance(value, str) and value.isdigit() and len(value) < 10:
         return int(value) or None
     return None
+
+
+def row_ids(text: str) -> list[int]:
+    """Row ids typed in one field, separated by commas (Chinese ones too) or 、."""
+    for mark in ("，", "、"):
+        text = text.replace(mark, ",")
+    return [i for i in map(row_id, (w.strip() for w in text.split(","))) if i is not None]

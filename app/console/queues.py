@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.console.render import enum_label, when
 from app.models.base import id_of
+from app.models.dashboard import Queues
 from app.models.duty import ServiceAction, ServiceTransition
 from app.models.events import LeaveDecision
 from app.models.feed import ReviewDecision
@@ -92,13 +93,7 @@ async def _points_rows(
 async def _points_decide(
     session: AsyncSession, principal: Principal, item_id: int, decision: str, note: str | None
 ) -> object:
-    return await awards.decide(
-        session,
-        principal=principal,
-        entry_ids=[item_id],
-        approve=decision == "approve",
-        note=note,
-    )
+    return await decide_points_together(session, principal, [item_id], decision, note)
 
 
 async def decide_points_together(
@@ -359,3 +354,9 @@ QUEUES: dict[str, Queue] = {
         ),
     )
 }
+
+
+def with_counts(counts: Queues) -> list[tuple[Queue, int]]:
+    """Each queue with its count (the dashboard's), in the order the pages show them."""
+    waiting = counts.model_dump()
+    return [(queue, waiting[queue.count_field]) for queue in QUEUES.values()]

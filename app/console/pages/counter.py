@@ -6,10 +6,9 @@ from decimal import Decimal, InvalidOperation
 
 from fastapi import Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from app.china_time import to_china, utcnow
-from app.console.actions import Refused, act, said
+from app.console.actions import Refused, Unfit, act, submitted, texts
 from app.console.deps import CheckedForm, CounterUser, console_router, new_once, row_id
 from app.console.render import back, page, this_month_or
 from app.deps import CacheDep, SessionDep, StorageDep
@@ -21,13 +20,15 @@ from app.services import roster, shop
 
 router = console_router()
 
+COUNTER = "/console/counter"
+
 
 def _code(text: str | None) -> str:
     """What was typed or scanned, as the code it should be: no spaces, upper case."""
     return "".join((text or "").split()).upper()[:32]
 
 
-async def _village(session: SessionDep, principal: CounterUser, wanted: int | None) -> int | None:
+def _village(principal: CounterUser, wanted: int | None) -> int | None:
     return wanted or shop.counter_village(principal=principal)
 
 
@@ -47,7 +48,7 @@ async def counter(
             found = await shop.look_up(session, principal=principal, code=typed)
         except AppError as error:
             refusal = error.detail
-    village = await _village(session, principal, village_id)
+    village = _village(principal, village_id)
     goods = []
     if village is not None:
         listed = await shop.list_goods(
@@ -99,8 +100,8 @@ async def fulfil(
             lambda: shop.fulfil(session, principal=principal, code=code),
         )
     except Refused as refused:
-        return back("/console/counter", error=f"{code}：{refused.detail}")
-    return back("/console/counter", done=f"兑换码 {code} 已领取。")
+        return back(COUNTER, error=f"{code}：{refused.detail}")
+    return back(COUNTER, done=f"兑换码 {code} 已领取。")
 
 
 @router.post("/counter/goods/{goods_id}/restock")
@@ -111,28 +112,27 @@ async def restock(
     session: SessionDep,
     cache: CacheDep,
 ) -> Response:
-    here = "/console/counter"
+    return await submitted(
+        session,
+        cache,
+        principal,
+        form,
+        here=COUNTER,
+        parse=lambda: _restock_of(form),
+        write=lambda data: shop.restock(session, principal=principal, goods_id=goods_id, data=data),
+        done=lambda data: f"已进货 {data.quantity} 件。",
+    )
+
+
+def _restock_of(form: CheckedForm) -> Restock:
     try:
-        data = Restock(
-            quantity=int(str(form.get("quantity") or "0")),
-            cost_yuan=Decimal(str(form.get("cost_yuan") or "0")),
-            note=str(form.get("note") or "").strip() or None,
-        )
-    except (ValueError, InvalidOperation):
-        return back(here, error="数量须为整数，金额须为数字。")
-    except ValidationError as error:
-        return back(here, error=said(error))
-    try:
-        await act(
-            session,
-            cache,
-            principal,
-            form,
-            lambda: shop.restock(session, principal=principal, goods_id=goods_id, data=data),
-        )
-    except Refused as refused:
-        return back(here, error=refused.detail)
-    return back(here, done=f"已进货 {data.quantity} 件。")
+        quantity = int(str(form.get("quantity") or "0"))
+        cost = Decimal(str(form.get("cost_yuan") or "0"))
+    except (ValueError, InvalidOperation) as exc:
+        raise Unfit("数量须为整数，金额须为数字。") from exc
+    return Restock(
+        quantity=quantity, cost_yuan=cost, note=str(form.get("note") or "").strip() or None
+    )
 
 
 @router.post("/counter/goods")
@@ -140,29 +140,24 @@ async def new_goods(
     principal: CounterUser, form: CheckedForm, session: SessionDep, cache: CacheDep
 ) -> Response:
     """Goods put on the shelf (the village's admins; the keeper hands them over)."""
-    text = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
-    here = "/console/counter"
-    try:
-        data = GoodsCreate(
+    text = texts(form)
+    stock = text.get("stock") or "0"
+    return await submitted(
+        session,
+        cache,
+        principal,
+        form,
+        here=COUNTER,
+        parse=lambda: GoodsCreate(
             village_id=row_id(text.get("village_id")),
             name=text.get("name", ""),
             points=row_id(text.get("points")) or 0,
-            stock=int(text.get("stock") or 0) if (text.get("stock") or "0").isdigit() else -1,
+            stock=int(stock) if stock.isdigit() and len(stock) < 8 else -1,
             monthly_limit=row_id(text.get("monthly_limit")),
-        )
-    except ValidationError as error:
-        return back(here, error=said(error))
-    try:
-        await act(
-            session,
-            cache,
-            principal,
-            form,
-            lambda: shop.create_goods(session, principal=principal, data=data),
-        )
-    except Refused as refused:
-        return back(here, error=refused.detail)
-    return back(here, done=f"“{data.name}”已上架。")
+        ),
+        write=lambda data: shop.create_goods(session, principal=principal, data=data),
+        done=lambda data: f"“{data.name}”已上架。",
+    )
 
 
 @router.get("/counter/report")
@@ -174,10 +169,10 @@ async def fund_report(
     period: str | None = None,
     format: str = "html",
 ) -> Response:
-    village = await _village(session, principal, village_id)
+    village = _village(principal, village_id)
     month = this_month_or(period)
     if village is None:
-        return back("/console/counter", error="请先选择村。")
+        return back(COUNTER, error="请先选择村。")
     if format == "xlsx":
         return spreadsheet(
             await shop.reports.report_paper(

@@ -5,11 +5,10 @@ from datetime import date
 
 from fastapi import Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 
-from app.console.actions import Refused, Unfit, act, said
-from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once, row_id
-from app.console.render import back, page
+from app.console.actions import Unfit, submitted, texts
+from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once, row_id, row_ids
+from app.console.render import page
 from app.deps import CacheDep, SessionDep, WechatDep
 from app.models.development import CaseStepCreate, Votes
 from app.routers.common import RowId
@@ -61,7 +60,7 @@ async def one_case(
 
 
 def _step_of(form: CheckedForm) -> CaseStepCreate:
-    text = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
+    text = texts(form)
     try:
         done_at = date.fromisoformat(text.get("done_at", ""))
     except ValueError as exc:
@@ -70,9 +69,7 @@ def _step_of(form: CheckedForm) -> CaseStepCreate:
     if text.get("step") in steps.VOTED:
         numbers = [row_id(text.get(k)) or 0 for k in ("expected", "present", "in_favour")]
         votes = Votes(expected=numbers[0], present=numbers[1], in_favour=numbers[2])
-    participants = [
-        i for i in map(row_id, text.get("participants", "").replace("，", ",").split(",")) if i
-    ]
+    participants = row_ids(text.get("participants", ""))
     return CaseStepCreate(
         step=text.get("step", ""),
         done_at=done_at,
@@ -91,23 +88,15 @@ async def add_step(
     cache: CacheDep,
     wechat: WechatDep,
 ) -> Response:
-    here = f"/console/development/{case_id}"
-    try:
-        data = _step_of(form)
-    except ValidationError as error:
-        return back(here, error=said(error))
-    except Unfit as unfit:
-        return back(here, error=str(unfit))
-    try:
-        await act(
-            session,
-            cache,
-            principal,
-            form,
-            lambda: cases.add_step(
-                session, principal=principal, case_id=case_id, data=data, wechat=wechat
-            ),
-        )
-    except Refused as refused:
-        return back(here, error=refused.detail)
-    return back(here, done=f"已记录“{_titles().get(data.step, data.step)}”。")
+    return await submitted(
+        session,
+        cache,
+        principal,
+        form,
+        here=f"/console/development/{case_id}",
+        parse=lambda: _step_of(form),
+        write=lambda data: cases.add_step(
+            session, principal=principal, case_id=case_id, data=data, wechat=wechat
+        ),
+        done=lambda data: f"已记录“{_titles().get(data.step, data.step)}”。",
+    )

@@ -2,16 +2,15 @@
 branches, the A4 poster, the live attendance board and the attendance paper."""
 
 import calendar
-from datetime import date, datetime
+from datetime import date
 
 from fastapi import Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from app.china_time import CHINA, parse_period
-from app.console.actions import Refused, Unfit, act, said
+from app.console.actions import Unfit, span, submitted, texts
 from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once, row_id
-from app.console.render import back, page, this_month_or
+from app.console.render import page, this_month_or
 from app.deps import CacheDep, QrSettingsDep, SessionDep, SettingsDep, WechatDep
 from app.models.events import KIND_TITLES, Agenda, EventCreate, EventKind, Venue
 from app.models.roster import Branch
@@ -88,17 +87,9 @@ async def new_event(
     )
 
 
-def _moment(day: str, clock: str) -> datetime:
-    return datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=CHINA)
-
-
 def _event_of(form: CheckedForm) -> EventCreate:
-    text = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
-    day = text.get("day", "")
-    try:
-        starts, ends = _moment(day, text.get("starts", "")), _moment(day, text.get("ends", ""))
-    except ValueError as exc:
-        raise Unfit("请填写日期和开始、结束时间。") from exc
+    text = texts(form)
+    starts, ends = span(text)
     venue = None
     if text.get("lat") and text.get("lng"):
         try:
@@ -134,26 +125,17 @@ def _event_of(form: CheckedForm) -> EventCreate:
 async def create(
     principal: ConsoleUser, form: CheckedForm, session: SessionDep, cache: CacheDep
 ) -> Response:
-    try:
-        data = _event_of(form)
-    except ValidationError as error:
-        return back("/console/events/new", error=said(error))
-    except ValueError as error:
-        return back(
-            "/console/events/new",
-            error=str(error) if "须" in str(error) or "请" in str(error) else "活动类型不对。",
-        )
-    try:
-        event = await act(
-            session,
-            cache,
-            principal,
-            form,
-            lambda: events.create_event(session, principal=principal, data=data),
-        )
-    except Refused as refused:
-        return back("/console/events/new", error=refused.detail)
-    return back(f"/console/events/{event.id}", done="活动已建好。")
+    return await submitted(
+        session,
+        cache,
+        principal,
+        form,
+        here="/console/events/new",
+        parse=lambda: _event_of(form),
+        write=lambda data: events.create_event(session, principal=principal, data=data),
+        done="活动已建好。",
+        then=lambda made: f"/console/events/{made.id}",
+    )
 
 
 @router.get("/events/{event_id}")

@@ -4,11 +4,10 @@ worker, and the households of a grid."""
 
 from fastapi import Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 
-from app.console.actions import Refused, Unfit, act, said
+from app.console.actions import Unfit, submitted, texts
 from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once, row_id
-from app.console.render import back, page
+from app.console.render import page
 from app.deps import CacheDep, SessionDep, StorageDep
 from app.models.grid import (
     CATEGORY_TITLES,
@@ -114,31 +113,31 @@ async def move(
     session: SessionDep,
     cache: CacheDep,
 ) -> Response:
-    here = f"/console/grid/tasks/{task_id}"
+    return await submitted(
+        session,
+        cache,
+        principal,
+        form,
+        here=f"/console/grid/tasks/{task_id}",
+        parse=lambda: _transition_of(form),
+        write=lambda data: grid.tasks.transition(
+            session, principal=principal, task_id=task_id, data=data
+        ),
+        done="已办理。",
+    )
+
+
+def _transition_of(form: CheckedForm) -> TransitionCreate:
     action = str(form.get("action") or "")
     if action not in {a.value for a in TaskAction}:
-        return back(here, error="请选择一个操作。")
-    try:
-        data = TransitionCreate(
-            action=TaskAction(action), note=str(form.get("note") or "").strip() or None
-        )
-    except ValidationError as error:
-        return back(here, error=said(error))
-    try:
-        await act(
-            session,
-            cache,
-            principal,
-            form,
-            lambda: grid.tasks.transition(session, principal=principal, task_id=task_id, data=data),
-        )
-    except Refused as refused:
-        return back(here, error=refused.detail)
-    return back(here, done="已办理。")
+        raise Unfit("请选择一个操作。")
+    return TransitionCreate(
+        action=TaskAction(action), note=str(form.get("note") or "").strip() or None
+    )
 
 
 def _dispatch_of(form: CheckedForm) -> TaskCreate:
-    text = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
+    text = texts(form)
     if text.get("category") not in {c.value for c in TaskCategory}:
         raise Unfit("请选择事件类别。")
     return TaskCreate(
@@ -155,20 +154,14 @@ def _dispatch_of(form: CheckedForm) -> TaskCreate:
 async def dispatch(
     principal: ConsoleUser, form: CheckedForm, session: SessionDep, cache: CacheDep
 ) -> Response:
-    try:
-        data = _dispatch_of(form)
-    except ValidationError as error:
-        return back("/console/grid", error=said(error))
-    except Unfit as unfit:
-        return back("/console/grid", error=str(unfit))
-    try:
-        made = await act(
-            session,
-            cache,
-            principal,
-            form,
-            lambda: grid.tasks.create_task(session, principal=principal, data=data),
-        )
-    except Refused as refused:
-        return back("/console/grid", error=refused.detail)
-    return back(f"/console/grid/tasks/{made.id}", done="已派单。")
+    return await submitted(
+        session,
+        cache,
+        principal,
+        form,
+        here="/console/grid",
+        parse=lambda: _dispatch_of(form),
+        write=lambda data: grid.tasks.create_task(session, principal=principal, data=data),
+        done="已派单。",
+        then=lambda made: f"/console/grid/tasks/{made.id}",
+    )

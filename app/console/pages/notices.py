@@ -5,9 +5,9 @@ from fastapi import Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from app.console.actions import Refused, act, said
+from app.console.actions import said, submitted
 from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once, row_id
-from app.console.render import back, page
+from app.console.render import page
 from app.deps import CacheDep, SessionDep
 from app.models.notifications import Audience, NoticeCreate
 from app.models.roster import Branch, Village
@@ -60,8 +60,7 @@ async def preview(request: Request, principal: ConsoleUser, form: CheckedForm) -
     try:
         notice = _notice_of(form)
     except ValidationError as error:
-        message = said(error)
-        return page(request, "notice_preview.html", {"error": message})
+        return page(request, "notice_preview.html", {"error": said(error)})
     return page(request, "notice_preview.html", {"notice": notice})
 
 
@@ -69,22 +68,17 @@ async def preview(request: Request, principal: ConsoleUser, form: CheckedForm) -
 async def send(
     principal: ConsoleUser, form: CheckedForm, session: SessionDep, cache: CacheDep
 ) -> Response:
-    try:
-        notice = _notice_of(form)
-    except ValidationError as error:
-        message = said(error)
-        return back("/console/notices", error=message)
-    try:
-        sent = await act(
-            session,
-            cache,
-            principal,
-            form,
-            lambda: notices.send_notice(session, principal=principal, data=notice),
-        )
-    except Refused as refused:
-        return back("/console/notices", error=refused.detail)
-    return back(f"/console/notices/{sent.id}", done="已发送。")
+    return await submitted(
+        session,
+        cache,
+        principal,
+        form,
+        here="/console/notices",
+        parse=lambda: _notice_of(form),
+        write=lambda data: notices.send_notice(session, principal=principal, data=data),
+        done="已发送。",
+        then=lambda sent: f"/console/notices/{sent.id}",
+    )
 
 
 @router.get("/notices/{notice_id}")

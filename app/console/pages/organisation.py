@@ -2,17 +2,15 @@
 (四议两公开) through their stages, the duty rota of the week, the branch-led cooperatives and
 the honour roll."""
 
-from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from fastapi import Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from app.china_time import CHINA, china_today
-from app.console.actions import Refused, Unfit, act, said
-from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once, row_id
-from app.console.render import back, page
+from app.console.actions import china_moment, submitted, texts
+from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once, row_id, row_ids
+from app.console.render import page
 from app.deps import CacheDep, SessionDep, WechatDep
 from app.errors import AppError
 from app.models.contest import ContestCreate, JudgesSet, Metric
@@ -29,6 +27,8 @@ from app.services.duty import shifts
 from app.services.proposals import proposals, views
 
 router = console_router()
+
+ORGANISATION = "/console/organisation"
 
 
 @router.get("/organisation")
@@ -113,20 +113,18 @@ async def close_contest(
     cache: CacheDep,
     wechat: WechatDep,
 ) -> Response:
-    here = f"/console/contests/{contest_id}"
-    try:
-        await act(
-            session,
-            cache,
-            principal,
-            form,
-            lambda: contests.close(
-                session, principal=principal, contest_id=contest_id, wechat=wechat
-            ),
-        )
-    except Refused as refused:
-        return back(here, error=refused.detail)
-    return back(here, done="评比已结束，排名已锁定并发布表彰。")
+    return await submitted(
+        session,
+        cache,
+        principal,
+        form,
+        here=f"/console/contests/{contest_id}",
+        parse=lambda: None,
+        write=lambda _: contests.close(
+            session, principal=principal, contest_id=contest_id, wechat=wechat
+        ),
+        done="评比已结束，排名已锁定并发布表彰。",
+    )
 
 
 @router.get("/proposals/{proposal_id}")
@@ -143,11 +141,8 @@ async def proposal(
 
 
 def _step_of(form: CheckedForm) -> StepCreate:
-    text = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
-    try:
-        held = datetime.fromisoformat(text.get("held_at", "")).replace(tzinfo=CHINA)
-    except ValueError as exc:
-        raise Unfit("请填写开会的日期和时间。") from exc
+    text = texts(form)
+    held = china_moment(text.get("held_at", ""), "请填写开会的日期和时间。")
     numbers = {k: row_id(text.get(k)) or 0 for k in ("expected", "present", "in_favour")}
     return StepCreate.model_validate(
         {
@@ -170,46 +165,18 @@ async def proposal_step(
     session: SessionDep,
     cache: CacheDep,
 ) -> Response:
-    here = f"/console/proposals/{proposal_id}"
-    try:
-        data = _step_of(form)
-    except ValidationError as error:
-        return back(here, error=said(error))
-    except Unfit as unfit:
-        return back(here, error=str(unfit))
-    try:
-        await act(
-            session,
-            cache,
-            principal,
-            form,
-            lambda: proposals.add_step(
-                session, principal=principal, proposal_id=proposal_id, data=data
-            ),
-        )
-    except Refused as refused:
-        return back(here, error=refused.detail)
-    return back(here, done="会议已记录。")
-
-
-def _texts(form: CheckedForm) -> dict[str, str]:
-    return {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
-
-
-async def _made(
-    here: str,
-    principal: ConsoleUser,
-    form: CheckedForm,
-    session: SessionDep,
-    cache: CacheDep,
-    write: Callable[[], Awaitable[object]],
-    done: str,
-) -> Response:
-    try:
-        await act(session, cache, principal, form, write)
-    except Refused as refused:
-        return back(here, error=refused.detail)
-    return back(here, done=done)
+    return await submitted(
+        session,
+        cache,
+        principal,
+        form,
+        here=f"/console/proposals/{proposal_id}",
+        parse=lambda: _step_of(form),
+        write=lambda data: proposals.add_step(
+            session, principal=principal, proposal_id=proposal_id, data=data
+        ),
+        done="会议已记录。",
+    )
 
 
 @router.post("/proposals")
@@ -217,28 +184,27 @@ async def new_proposal(
     principal: ConsoleUser, form: CheckedForm, session: SessionDep, cache: CacheDep
 ) -> Response:
     """A matter the branch proposed (the first of 四议), with its meeting."""
-    text = _texts(form)
-    try:
-        held = datetime.fromisoformat(text.get("held_at", "")).replace(tzinfo=CHINA)
-        data = ProposalCreate(
-            title=text.get("title", ""),
-            content=text.get("content", ""),
-            held_at=held,
-            present=row_id(text.get("present")) or 0,
-            expected=row_id(text.get("expected")),
-        )
-    except ValidationError as error:
-        return back("/console/organisation", error=said(error))
-    except ValueError:
-        return back("/console/organisation", error="请填写党支部会提议的日期和时间。")
-    return await _made(
-        "/console/organisation",
-        principal,
-        form,
+    return await submitted(
         session,
         cache,
-        lambda: proposals.create_proposal(session, principal=principal, data=data),
-        "议题已记下（党支部会提议）。",
+        principal,
+        form,
+        here=ORGANISATION,
+        parse=lambda: _proposal_of(form),
+        write=lambda data: proposals.create_proposal(session, principal=principal, data=data),
+        done="议题已记下（党支部会提议）。",
+    )
+
+
+def _proposal_of(form: CheckedForm) -> ProposalCreate:
+    text = texts(form)
+    held = china_moment(text.get("held_at", ""), "请填写党支部会提议的日期和时间。")
+    return ProposalCreate(
+        title=text.get("title", ""),
+        content=text.get("content", ""),
+        held_at=held,
+        present=row_id(text.get("present")) or 0,
+        expected=row_id(text.get("expected")),
     )
 
 
@@ -246,9 +212,14 @@ async def new_proposal(
 async def new_shifts(
     principal: ConsoleUser, form: CheckedForm, session: SessionDep, cache: CacheDep
 ) -> Response:
-    text = _texts(form)
-    try:
-        data = ShiftCreate.model_validate(
+    text = texts(form)
+    return await submitted(
+        session,
+        cache,
+        principal,
+        form,
+        here=ORGANISATION,
+        parse=lambda: ShiftCreate.model_validate(
             {
                 "person_id": row_id(text.get("person_id")) or 0,
                 "date": text.get("date", ""),
@@ -256,17 +227,9 @@ async def new_shifts(
                 "ends_at": text.get("ends", ""),
                 "repeat_days": row_id(text.get("repeat_days")) or 1,
             }
-        )
-    except ValidationError as error:
-        return back("/console/organisation", error=said(error))
-    return await _made(
-        "/console/organisation",
-        principal,
-        form,
-        session,
-        cache,
-        lambda: shifts.create_shifts(session, principal=principal, data=data),
-        "已排班。",
+        ),
+        write=lambda data: shifts.create_shifts(session, principal=principal, data=data),
+        done="已排班。",
     )
 
 
@@ -278,36 +241,29 @@ async def confer(
     cache: CacheDep,
     wechat: WechatDep,
 ) -> Response:
-    text = _texts(form)
-    whom = (
-        {"person_id": row_id(text.get("whom"))}
-        if text.get("kind") == "person"
-        else {"household_id": row_id(text.get("whom"))}
-    )
-    try:
-        data = HonourCreate.model_validate(
+    text = texts(form)
+    whom = "person_id" if text.get("kind") == "person" else "household_id"
+    return await submitted(
+        session,
+        cache,
+        principal,
+        form,
+        here=ORGANISATION,
+        parse=lambda: HonourCreate.model_validate(
             {
                 "year": row_id(text.get("year")) or 0,
                 "title": text.get("title", ""),
                 "citation": text.get("citation", ""),
-                **whom,
+                whom: row_id(text.get("whom")),
             }
-        )
-    except ValidationError as error:
-        return back("/console/organisation", error=said(error))
-    return await _made(
-        "/console/organisation",
-        principal,
-        form,
-        session,
-        cache,
-        lambda: honours.confer(session, principal=principal, data=data, wechat=wechat),
-        "已表彰，并在宣传栏发布。",
+        ),
+        write=lambda data: honours.confer(session, principal=principal, data=data, wechat=wechat),
+        done="已表彰，并在宣传栏发布。",
     )
 
 
 def _contest_of(form: CheckedForm) -> ContestCreate:
-    text = _texts(form)
+    text = texts(form)
     criteria: list[dict[str, object]] = []
     for metric in Metric:
         weight = row_id(text.get(f"weight_{metric.value}"))
@@ -343,21 +299,17 @@ async def new_contest(
     principal: ConsoleUser, form: CheckedForm, session: SessionDep, cache: CacheDep
 ) -> Response:
     """The year's strongest-branch contest, set by the town: criteria and their weights."""
-    try:
-        data = _contest_of(form)
-    except ValidationError as error:
-        return back("/console/organisation", error=said(error))
-    try:
-        made = await act(
-            session,
-            cache,
-            principal,
-            form,
-            lambda: contests.create(session, principal=principal, data=data),
-        )
-    except Refused as refused:
-        return back("/console/organisation", error=refused.detail)
-    return back(f"/console/contests/{made.id}", done="评比已设立。")
+    return await submitted(
+        session,
+        cache,
+        principal,
+        form,
+        here=ORGANISATION,
+        parse=lambda: _contest_of(form),
+        write=lambda data: contests.create(session, principal=principal, data=data),
+        done="评比已设立。",
+        then=lambda made: f"/console/contests/{made.id}",
+    )
 
 
 @router.post("/contests/{contest_id}/judges")
@@ -368,19 +320,16 @@ async def judges(
     session: SessionDep,
     cache: CacheDep,
 ) -> Response:
-    here = f"/console/contests/{contest_id}"
-    wanted = str(form.get("person_ids") or "").replace("，", ",").replace("、", ",")
-    ids = [i for i in map(row_id, (w.strip() for w in wanted.split(","))) if i is not None]
-    try:
-        data = JudgesSet(person_ids=ids)
-    except ValidationError as error:
-        return back(here, error=said(error))
-    return await _made(
-        here,
-        principal,
-        form,
+    ids = row_ids(str(form.get("person_ids") or ""))
+    return await submitted(
         session,
         cache,
-        lambda: contests.set_judges(session, principal=principal, contest_id=contest_id, data=data),
-        f"已确定 {len(ids)} 位评委。",
+        principal,
+        form,
+        here=f"/console/contests/{contest_id}",
+        parse=lambda: JudgesSet(person_ids=ids),
+        write=lambda data: contests.set_judges(
+            session, principal=principal, contest_id=contest_id, data=data
+        ),
+        done=f"已确定 {len(ids)} 位评委。",
     )

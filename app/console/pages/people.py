@@ -5,9 +5,9 @@ from fastapi import Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from app.console.actions import Refused, act, said
+from app.console.actions import Unfit, said, submitted
 from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once, row_id
-from app.console.render import back, page
+from app.console.render import page
 from app.deps import CacheDep, SessionDep, SettingsDep
 from app.models.roster import ROLE_SCOPES, PersonUpdate, Role, RoleGrantCreate, ScopeType
 from app.routers.common import FilterId, RowId, printable
@@ -110,21 +110,21 @@ async def edit_person(
             is_mobile_member=form.get("is_mobile_member") == "on",
         )
     except ValidationError as error:
-        message = said(error)
-        return await _person_page(request, principal, session, person_id, error=message, status=422)
-    try:
-        await act(
-            session,
-            cache,
-            principal,
-            form,
-            lambda: roster.update_person(
-                session, principal=principal, person_id=person_id, data=data
-            ),
+        return await _person_page(
+            request, principal, session, person_id, error=said(error), status=422
         )
-    except Refused as refused:
-        return back(here, error=refused.detail)
-    return back(here, done="已保存。")
+    return await submitted(
+        session,
+        cache,
+        principal,
+        form,
+        here=here,
+        parse=lambda: data,
+        write=lambda data: roster.update_person(
+            session, principal=principal, person_id=person_id, data=data
+        ),
+        done="已保存。",
+    )
 
 
 @router.post("/people/{person_id}/grants")
@@ -136,29 +136,29 @@ async def grant(
     session: SessionDep,
     cache: CacheDep,
 ) -> Response:
-    here = f"/console/people/{person_id}"
-    role_scope = str(form.get("role_scope") or "")
-    role_text, _, scope_text = role_scope.partition(":")
+    return await submitted(
+        session,
+        cache,
+        principal,
+        form,
+        here=f"/console/people/{person_id}",
+        parse=lambda: _grant_of(person_id, form),
+        write=lambda data: roster.grant_role(session, principal=principal, data=data),
+        done="已授权。",
+    )
+
+
+def _grant_of(person_id: int, form: CheckedForm) -> RoleGrantCreate:
+    role_text, _, scope_text = str(form.get("role_scope") or "").partition(":")
     try:
-        data = RoleGrantCreate(
+        return RoleGrantCreate(
             person_id=person_id,
             role=Role(role_text),
             scope_type=ScopeType(scope_text),
             scope_id=row_id(form.get("scope_id")),
         )
-    except (ValueError, ValidationError):
-        return back(here, error="请选择角色和范围，并填写范围的编号。")
-    try:
-        await act(
-            session,
-            cache,
-            principal,
-            form,
-            lambda: roster.grant_role(session, principal=principal, data=data),
-        )
-    except Refused as refused:
-        return back(here, error=refused.detail)
-    return back(here, done="已授权。")
+    except (ValueError, ValidationError) as exc:
+        raise Unfit("请选择角色和范围，并填写范围的编号。") from exc
 
 
 @router.post("/grants/{grant_id}/revoke")
@@ -171,17 +171,16 @@ async def revoke(
 ) -> Response:
     person_id = row_id(form.get("person_id")) or 0
     here = f"/console/people/{person_id}" if person_id else "/console/people"
-    try:
-        await act(
-            session,
-            cache,
-            principal,
-            form,
-            lambda: roster.revoke_role(session, principal=principal, grant_id=grant_id),
-        )
-    except Refused as refused:
-        return back(here, error=refused.detail)
-    return back(here, done="已撤销授权。")
+    return await submitted(
+        session,
+        cache,
+        principal,
+        form,
+        here=here,
+        parse=lambda: None,
+        write=lambda _: roster.revoke_role(session, principal=principal, grant_id=grant_id),
+        done="已撤销授权。",
+    )
 
 
 @router.get("/households")

@@ -5,9 +5,9 @@ same audit entry."""
 from fastapi import Request
 from fastapi.responses import Response
 
-from app.console.actions import Refused, act
-from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once
-from app.console.queues import QUEUES, Queue, decide_points_together
+from app.console.actions import Refused, act, submitted
+from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once, row_id
+from app.console.queues import QUEUES, Queue, decide_points_together, with_counts
 from app.console.render import back, page
 from app.deps import CacheDep, SessionDep, StorageDep
 from app.errors import NotFound
@@ -35,12 +35,11 @@ def _is_htmx(request: Request) -> bool:
 
 @router.get("/queues")
 async def all_queues(request: Request, principal: ConsoleUser, session: SessionDep) -> Response:
-    figures = await dashboard.dashboard(session, principal=principal, period=None, village_id=None)
-    counts = figures.queues.model_dump()
+    counts = await dashboard.queue_counts(session, principal=principal)
     return page(
         request,
         "queues.html",
-        {"active": "queues", "queues": [(q, counts[q.count_field]) for q in QUEUES.values()]},
+        {"active": "queues", "queues": with_counts(counts)},
     )
 
 
@@ -94,25 +93,21 @@ async def decide_together(
 ) -> Response:
     decision = str(form.get("decision") or "")
     note = str(form.get("note") or "").strip() or None
-    ids = [
-        int(v) for v in form.getlist("ids") if isinstance(v, str) and v.isdigit() and len(v) < 10
-    ]
-    ids = ids[:200]
+    ids = [i for i in map(row_id, form.getlist("ids")) if i is not None][:200]
     target = "/console/queues/points"
     if not ids or decision not in ("approve", "reject"):
         return back(target, error="请先勾选要审核的积分。")
-    try:
-        await act(
-            session,
-            cache,
-            principal,
-            form,
-            lambda: decide_points_together(session, principal, ids, decision, note),
-        )
-    except Refused as refused:
-        return back(target, error=refused.detail)
     label = "通过" if decision == "approve" else "驳回"
-    return back(target, done=f"已{label} {len(ids)} 条。")
+    return await submitted(
+        session,
+        cache,
+        principal,
+        form,
+        here=target,
+        parse=lambda: None,
+        write=lambda _: decide_points_together(session, principal, ids, decision, note),
+        done=f"已{label} {len(ids)} 条。",
+    )
 
 
 @router.post("/queues/{slug}/{item_id}")

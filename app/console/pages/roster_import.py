@@ -2,19 +2,23 @@
 row, and the same file applied once it is clean; a big file's progress shown live."""
 
 import base64
+from collections.abc import Awaitable
 from typing import Annotated
 
 from fastapi import File, Request, UploadFile
 from fastapi.responses import Response
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.config import Settings
 from app.console.actions import Refused, act
 from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once
 from app.console.render import back, page
 from app.deps import BackgroundDep, CacheDep, SessionDep, SettingsDep
 from app.errors import NotFound
-from app.models.roster_import import ImportStatus
+from app.models.roster_import import ImportStatus, RosterImport
 from app.routers.common import RowId, spreadsheet
 from app.services import roster
+from app.services.identity import Principal
 
 router = console_router()
 
@@ -29,6 +33,29 @@ def _kept_key(account_id: int, import_id: int) -> str:
 class FileGone(NotFound):
     code = "console.roster_file_gone"
     detail = "检查过的文件已过期（保留一小时），请重新上传。"
+
+
+def _run(
+    session: AsyncSession,
+    principal: Principal,
+    settings: Settings,
+    background: BackgroundDep,
+    name: str,
+    data: bytes,
+    *,
+    dry_run: bool,
+) -> Awaitable[RosterImport]:
+    """The API's import of a file: checked, or applied; a big one in the background."""
+    return roster.import_roster(
+        session,
+        principal=principal,
+        file_name=name,
+        data=data,
+        village_id=None,
+        dry_run=dry_run,
+        background=background,
+        background_rows=settings.roster_background_rows,
+    )
 
 
 @router.get("/roster-import")
@@ -60,16 +87,7 @@ async def upload(
             cache,
             principal,
             form,
-            lambda: roster.import_roster(
-                session,
-                principal=principal,
-                file_name=name,
-                data=data,
-                village_id=None,
-                dry_run=True,
-                background=background,
-                background_rows=settings.roster_background_rows,
-            ),
+            lambda: _run(session, principal, settings, background, name, data, dry_run=True),
         )
     except Refused as refused:
         return back("/console/roster-import", error=refused.detail)
@@ -101,22 +119,14 @@ async def apply(
     if not kept:
         return back(here, error=FileGone.detail)
     name, _, encoded = kept.partition("\n")
+    data = base64.b64decode(encoded)
     try:
         record = await act(
             session,
             cache,
             principal,
             form,
-            lambda: roster.import_roster(
-                session,
-                principal=principal,
-                file_name=name,
-                data=base64.b64decode(encoded),
-                village_id=None,
-                dry_run=False,
-                background=background,
-                background_rows=settings.roster_background_rows,
-            ),
+            lambda: _run(session, principal, settings, background, name, data, dry_run=False),
         )
     except Refused as refused:
         return back(here, error=refused.detail)

@@ -3,9 +3,8 @@ with its history kept (the ledger keeps the points of the day; the audit log the
 
 from fastapi import Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 
-from app.console.actions import Refused, act, said
+from app.console.actions import submitted
 from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once, row_id
 from app.console.render import back, page
 from app.deps import CacheDep, SessionDep
@@ -77,30 +76,25 @@ async def change(
     cache: CacheDep,
 ) -> Response:
     here = f"/console/rules?village_id={row_id(str(form.get('village_id') or '')) or ''}"
-    try:
-        data = ScoringRuleUpdate(
+    return await submitted(
+        session,
+        cache,
+        principal,
+        form,
+        here=here,
+        parse=lambda: ScoringRuleUpdate(
             points=_number(form, "points"),
             daily_cap=_number(form, "daily_cap"),
             monthly_cap=_number(form, "monthly_cap"),
             yearly_cap=_number(form, "yearly_cap"),
             requires_approval=form.get("requires_approval") == "on",
             enabled=form.get("enabled") == "on",
-        )
-    except ValidationError as error:
-        return back(here, error=said(error))
-    try:
-        await act(
-            session,
-            cache,
-            principal,
-            form,
-            lambda: scoring_rules.update_rule(
-                session, principal=principal, rule_id=rule_id, data=data
-            ),
-        )
-    except Refused as refused:
-        return back(here, error=refused.detail)
-    return back(here, done="规则已修改，以前的记录仍按当时的分值。")
+        ),
+        write=lambda data: scoring_rules.update_rule(
+            session, principal=principal, rule_id=rule_id, data=data
+        ),
+        done="规则已修改，以前的记录仍按当时的分值。",
+    )
 
 
 @router.post("/rules")
@@ -113,20 +107,19 @@ async def village_version(
     here = f"/console/rules?village_id={village or ''}"
     if village is None or town_rule is None:
         return back(here, error="请先选村。")
-    try:
-        await act(
+    return await submitted(
+        session,
+        cache,
+        principal,
+        form,
+        here=here,
+        parse=lambda: _number(form, "points"),
+        write=lambda points: scoring_rules.village_version(
             session,
-            cache,
-            principal,
-            form,
-            lambda: scoring_rules.village_version(
-                session,
-                principal=principal,
-                town_rule_id=town_rule,
-                village_id=village,
-                points=_number(form, "points"),
-            ),
-        )
-    except Refused as refused:
-        return back(here, error=refused.detail)
-    return back(here, done="已为本村另定分值。")
+            principal=principal,
+            town_rule_id=town_rule,
+            village_id=village,
+            points=points,
+        ),
+        done="已为本村另定分值。",
+    )

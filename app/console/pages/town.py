@@ -7,6 +7,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from app.console.deps import ConsoleUser, console_router
+from app.console.queues import with_counts
 from app.console.render import page, this_month_or
 from app.deps import SessionDep
 from app.models.roster import Village
@@ -34,7 +35,7 @@ async def town(
         )
         for village in villages
     ]
-    whole = await dashboard.dashboard(session, principal=principal, period=period, village_id=None)
+    waiting = with_counts(await dashboard.queue_counts(session, principal=principal))
     trends = await dashboard.trends(session, principal=principal)
     heat = {
         "months": [c.period for c in trends.meetings[0].cells] if trends.meetings else [],
@@ -53,7 +54,7 @@ async def town(
             "active": "town",
             "period": period,
             "columns": columns,
-            "whole": whole,
+            "waiting": waiting,
             "heat_json": json.dumps(heat, ensure_ascii=False),
             "branch_count": len(trends.meetings),
         },

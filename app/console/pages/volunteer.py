@@ -3,14 +3,11 @@ codes on the office screen, the records confirmed or rejected together, and a vo
 certificate printed at the office."""
 
 import time
-from datetime import datetime
 
 from fastapi import Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 
-from app.china_time import CHINA
-from app.console.actions import Refused, Unfit, act, said
+from app.console.actions import span, submitted, texts
 from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once, row_id
 from app.console.render import back, page
 from app.deps import CacheDep, QrSettingsDep, SessionDep, SettingsDep
@@ -39,13 +36,8 @@ async def activities(
 
 
 def _activity_of(form: CheckedForm) -> ActivityCreate:
-    text = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
-    try:
-        day = text.get("day", "")
-        starts = datetime.fromisoformat(f"{day}T{text.get('starts', '')}").replace(tzinfo=CHINA)
-        ends = datetime.fromisoformat(f"{day}T{text.get('ends', '')}").replace(tzinfo=CHINA)
-    except ValueError as exc:
-        raise Unfit("请填写日期和开始、结束时间。") from exc
+    text = texts(form)
+    starts, ends = span(text)
     return ActivityCreate(
         title=text.get("title", ""),
         category=text.get("category") or "其他",
@@ -59,23 +51,17 @@ def _activity_of(form: CheckedForm) -> ActivityCreate:
 async def publish(
     principal: ConsoleUser, form: CheckedForm, session: SessionDep, cache: CacheDep
 ) -> Response:
-    try:
-        data = _activity_of(form)
-    except ValidationError as error:
-        return back("/console/volunteer", error=said(error))
-    except Unfit as unfit:
-        return back("/console/volunteer", error=str(unfit))
-    try:
-        made = await act(
-            session,
-            cache,
-            principal,
-            form,
-            lambda: volunteer.create_activity(session, principal=principal, data=data),
-        )
-    except Refused as refused:
-        return back("/console/volunteer", error=refused.detail)
-    return back(f"/console/volunteer/{made.id}", done="活动已发布。")
+    return await submitted(
+        session,
+        cache,
+        principal,
+        form,
+        here="/console/volunteer",
+        parse=lambda: _activity_of(form),
+        write=lambda data: volunteer.create_activity(session, principal=principal, data=data),
+        done="活动已发布。",
+        then=lambda made: f"/console/volunteer/{made.id}",
+    )
 
 
 @router.get("/volunteer/{activity_id}")
@@ -150,7 +136,7 @@ async def decide_records(
     if decision == "reject" and not note:
         return back(here, error="驳回须写明理由。")
 
-    async def write() -> object:
+    async def write(_: None) -> object:
         if decision == "confirm":
             return await volunteer.confirm(
                 session, principal=principal, activity_id=activity_id, record_ids=ids
@@ -159,11 +145,10 @@ async def decide_records(
             session, principal=principal, activity_id=activity_id, record_ids=ids, note=note
         )
 
-    try:
-        await act(session, cache, principal, form, write)
-    except Refused as refused:
-        return back(here, error=refused.detail)
-    return back(here, done=f"已{'确认' if decision == 'confirm' else '驳回'} {len(ids)} 条记录。")
+    told = f"已{'确认' if decision == 'confirm' else '驳回'} {len(ids)} 条记录。"
+    return await submitted(
+        session, cache, principal, form, here=here, parse=lambda: None, write=write, done=told
+    )
 
 
 @router.get("/volunteer/certificate/{person_id}.png")

@@ -7,7 +7,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.console.deps import SignedIn, console_router
-from app.console.queues import QUEUES
+from app.console.queues import with_counts
 from app.console.render import page
 from app.deps import SessionDep
 from app.models.roster import Village
@@ -39,7 +39,7 @@ async def workbench(
         "issued": [m.points_issued for m in trends.months],
         "spent": [m.points_spent for m in trends.months],
     }
-    counts = figures.queues.model_dump()
+    counts = figures.queues
     return page(
         request,
         "workbench.html",
@@ -49,6 +49,6 @@ async def workbench(
             "d": figures,
             "trends": trends,
             "chart_json": json.dumps(chart, ensure_ascii=False),
-            "queues": [(q, counts[q.count_field]) for q in QUEUES.values()],
+            "queues": with_counts(counts),
         },
     )

@@ -118,7 +118,8 @@ async def _attendance_rate(
     return round(came / expected, 3) if expected else None
 
 
-async def _queues(session: AsyncSession, principal: Principal) -> Queues:
+async def queue_counts(session: AsyncSession, *, principal: Principal) -> Queues:
+    """What waits for this admin, each count from its own list's statement."""
     return Queues(
         points_pending=await _count(session, awards.pending_query(principal=principal)),
         posts_pending=await _count(session, feed.review_query(principal=principal)),
@@ -210,5 +211,5 @@ async def dashboard(
             published=sum(len(d.published) for d in shown),
             missing=sum(len(d.missing) for d in shown),
         ),
-        queues=await _queues(session, principal),
+        queues=await queue_counts(session, principal=principal),
     )

@@ -3,15 +3,13 @@ whether it can still be handed over, before the keeper fulfils it."""
 
 from dataclasses import dataclass
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.china_time import utcnow
 from app.models.roster import Household, ScopeType
 from app.models.shop import ShopGoods, ShopRedemption
-from app.services.identity import Principal, covers, location_of
-from app.services.shop.common import COUNTER_ROLES, OPEN
-from app.services.shop.redemptions import CodeNotFound, WrongVillage
+from app.services.identity import Principal
+from app.services.shop import redemptions
+from app.services.shop.common import COUNTER_ROLES
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,33 +21,16 @@ class AtCounter:
     refusal: str | None
 
 
-_CLOSED = {
-    "fulfilled": "该兑换已领取，不能重复领取。",
-    "cancelled": "该兑换已取消。",
-    "expired": "该兑换已过期，积分已退回。",
-}
-
-
 async def look_up(session: AsyncSession, *, principal: Principal, code: str) -> AtCounter:
     """The redemption a code names, at a counter the caller keeps: the same refusals as
     fulfilling it (an unknown code, another village's)."""
-    redemption = (
-        await session.exec(select(ShopRedemption).where(col(ShopRedemption.code) == code))
-    ).first()
-    if redemption is None:
-        raise CodeNotFound()
-    if not covers(principal, location_of(redemption), COUNTER_ROLES):
-        raise WrongVillage()
-    refusal = None
-    if redemption.status != OPEN:
-        refusal = _CLOSED.get(str(redemption.status), "该兑换不能领取。")
-    elif redemption.expires_at < utcnow():
-        refusal = "该兑换已过期，积分将自动退回。"
+    redemption = await redemptions.at_counter(session, principal=principal, code=code, lock=False)
+    refused = redemptions.refusal(redemption)
     return AtCounter(
         redemption=redemption,
         goods=await session.get(ShopGoods, redemption.goods_id),
         household=await session.get(Household, redemption.household_id),
-        refusal=refusal,
+        refusal=refused.detail if refused is not None else None,
     )
 
 

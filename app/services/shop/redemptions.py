@@ -86,7 +86,7 @@ async def _locked(session: AsyncSession, redemption_id: int) -> ShopRedemption |
     return await session.get(ShopRedemption, redemption_id, with_for_update=True)
 
 
-def _not_open(redemption: ShopRedemption) -> Conflict:
+def not_open(redemption: ShopRedemption) -> Conflict:
     words = {
         RedemptionStatus.fulfilled: (
             "shop.already_fulfilled",
@@ -106,27 +106,45 @@ async def cancel(
         session, principal=principal, redemption_id=redemption_id, lock=True
     )
     if redemption.status != OPEN:
-        raise _not_open(redemption)
+        raise not_open(redemption)
     await _give_back(
         session, redemption, status=RedemptionStatus.cancelled, actor=principal, reason="取消兑换"
     )
     return redemption
 
 
-async def fulfil(session: AsyncSession, *, principal: Principal, code: str) -> ShopRedemption:
+async def at_counter(
+    session: AsyncSession, *, principal: Principal, code: str, lock: bool
+) -> ShopRedemption:
+    """The redemption a code names, at a counter the caller keeps."""
     found = (
         await session.exec(select(ShopRedemption.id).where(col(ShopRedemption.code) == code))
     ).first()
-    redemption = await _locked(session, found) if found is not None else None
+    redemption = (
+        await session.get(ShopRedemption, found, with_for_update=lock or None)
+        if found is not None
+        else None
+    )
     if redemption is None:
         raise CodeNotFound()
     if not covers(principal, location_of(redemption), COUNTER_ROLES):
         raise WrongVillage()
+    return redemption
+
+
+def refusal(redemption: ShopRedemption) -> Conflict | None:
+    """Why the counter must not hand it over now, or None when it may."""
     if redemption.status == OPEN and redemption.expires_at < utcnow():
         # The expiry job gives the points and stock back; the counter must not hand it over.
-        raise Expired()
-    if redemption.status != OPEN:
-        raise _not_open(redemption)
+        return Expired()
+    return not_open(redemption) if redemption.status != OPEN else None
+
+
+async def fulfil(session: AsyncSession, *, principal: Principal, code: str) -> ShopRedemption:
+    redemption = await at_counter(session, principal=principal, code=code, lock=True)
+    refused = refusal(redemption)
+    if refused is not None:
+        raise refused
     redemption.status = RedemptionStatus.fulfilled
     redemption.fulfilled_at = redemption.closed_at = utcnow()
     redemption.fulfilled_by_person_id = principal.person_id
