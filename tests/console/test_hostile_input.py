@@ -10,7 +10,15 @@ from tests.helpers.factories import World
 from tests.security.hostile import CORPUS
 
 NONSENSE_IDS = ("0", "-1", "99999999999999999999", "abc", "1e3", "%00", "%2e%2e")
-NONSENSE_TEXT = ("\x00\x01", "'; DROP TABLE people; --", "%", "_", "9" * 40, "一" * 500)
+NONSENSE_TEXT = (
+    "\x00\x01",
+    '=HYPERLINK("http://evil.example","点我")',
+    "'; DROP TABLE people; --",
+    "%",
+    "_",
+    "9" * 40,
+    "一" * 500,
+)
 
 
 @pytest.fixture

@@ -67,7 +67,7 @@ async def test_a_party_day_made_from_the_calendar_is_the_apis_event(
 async def test_the_board_counts_a_check_in_and_the_papers_come_out(
     client: httpx.AsyncClient, world: World, console: ConsoleAs, login: Login
 ) -> None:
-    event = await make_event(client, world)
+    event = await make_event(client, world, title='=HYPERLINK("http://evil.example")')
     someone = await member(client, world, login, "党员甲")
     await member(client, world, login, "党员乙")
     token = await token_for(client, world, event["id"])
@@ -84,6 +84,9 @@ async def test_the_board_counts_a_check_in_and_the_papers_come_out(
         assert '<li class="absent"><b>1</b>未到</li>' in board.text
         paper = read_paper(await browser.get(f"/console/events/{event['id']}/attendance.xlsx"))
         assert sorted(paper.column("姓名")) == ["党员乙", "党员甲"]
+        # A title typed as a formula stays text in the paper: no spreadsheet runs it.
+        typed = [c for row in paper.sheet.iter_rows() for c in row if "HYPERLINK" in str(c.value)]
+        assert typed and all(c.data_type == "s" for c in typed)
         poster = await browser.get(f"/console/events/{event['id']}/poster?format=pdf")
         assert poster.headers["content-type"] == "application/pdf"
         assert poster.content.startswith(b"%PDF")
