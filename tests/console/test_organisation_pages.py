@@ -214,3 +214,27 @@ async def test_the_town_sets_a_contest_and_its_judges_from_the_page(
     async with console("v1_admin") as browser:
         page = await browser.get("/console/organisation")
         assert "设立年度评比" not in page.text
+
+
+async def test_the_town_chooses_a_village_to_see_its_rota(
+    client: httpx.AsyncClient, world: World, console: ConsoleAs
+) -> None:
+    today = to_china(utcnow()).date()
+    made = await client.post(
+        "/api/v1/admin/duty-shifts",
+        json={
+            "person_id": world.ids["v1_admin"],
+            "date": today.isoformat(),
+            "starts_at": "09:00",
+            "ends_at": "17:00",
+        },
+        headers=world.auth("v1_admin"),
+    )
+    assert made.status_code == 201, made.text
+    async with console("town_a_admin") as browser:
+        whole = await browser.get("/console/organisation")
+        assert "请先在上面选村" in whole.text and "请填写 village_id" not in whole.text
+        one = await browser.get(f"/console/organisation?village_id={world.ids['v1']}")
+        assert "v1_admin" in one.text and "请先在上面选村" not in one.text
+        other_town = await browser.get(f"/console/organisation?village_id={world.ids['w1']}")
+        assert other_town.status_code == 404

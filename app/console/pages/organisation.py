@@ -12,18 +12,18 @@ from app.console.actions import china_moment, submitted, texts
 from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once, row_id, row_ids
 from app.console.render import page
 from app.deps import CacheDep, SessionDep, WechatDep
-from app.errors import AppError
 from app.models.contest import ContestCreate, JudgesSet, Metric
 from app.models.cooperatives import HonourCreate
 from app.models.duty import ShiftCreate
 from app.models.labels import label
 from app.models.proposals import ProposalCreate, StepCreate
-from app.models.roster import Role
-from app.routers.common import RowId
+from app.models.roster import Role, Village
+from app.routers.common import FilterId, RowId
 from app.services import roster
 from app.services.contest import contests
 from app.services.cooperatives import honours, registry
 from app.services.duty import shifts
+from app.services.identity import ScopeRequired
 from app.services.proposals import proposals, views
 
 router = console_router()
@@ -32,31 +32,44 @@ ORGANISATION = "/console/organisation"
 
 
 @router.get("/organisation")
-async def organisation(request: Request, principal: ConsoleUser, session: SessionDep) -> Response:
+async def organisation(
+    request: Request, principal: ConsoleUser, session: SessionDep, village_id: FilterId = None
+) -> Response:
+    """A town admin sees a village's rota and honours once they choose the village."""
     monday = china_today() - timedelta(days=china_today().weekday())
+    villages = (
+        await roster.list_in_scope(
+            session, principal=principal, model=Village, limit=100, cursor=None
+        )
+    ).items
     try:
         rota = (
             await shifts.list_shifts(
                 session,
                 principal=principal,
-                village_id=None,
+                village_id=village_id,
                 date_from=monday,
                 limit=50,
                 cursor=None,
             )
         ).items
         rota_note = None
-    except AppError as error:  # a town admin covers several villages' rotas
-        rota, rota_note = [], error.detail
+    except ScopeRequired:  # a town admin covers several villages' rotas
+        rota, rota_note = [], "镇里有多个村，请先在上面选村，再看该村的排班和光荣榜。"
     week_end = monday + timedelta(days=7)
     rota = [s for s in rota if s.starts_at.astimezone(CHINA).date() < week_end]
     try:
         roll = (
             await honours.roll(
-                session, principal=principal, village_id=None, year=None, limit=30, cursor=None
+                session,
+                principal=principal,
+                village_id=village_id,
+                year=None,
+                limit=30,
+                cursor=None,
             )
         ).items
-    except AppError:
+    except ScopeRequired:
         roll = []
     found_proposals = await proposals.watched(
         session, principal=principal, stage=None, village_id=None, limit=30, cursor=None
@@ -81,6 +94,8 @@ async def organisation(request: Request, principal: ConsoleUser, session: Sessio
             "cooperatives": await registry.present(session, coops.items),
             "honours": roll,
             "once": new_once,
+            "villages": villages,
+            "village_id": village_id,
             "this_year": china_today().year,
             "metrics": [(m.value, label("Metric", m.value)) for m in Metric],
             "runs_contests": principal.has_role((Role.superadmin, Role.town_admin)),

@@ -9,7 +9,7 @@ from app.console.actions import Unfit, said, submitted
 from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once, row_id
 from app.console.render import page
 from app.deps import CacheDep, SessionDep, SettingsDep
-from app.models.roster import ROLE_SCOPES, PersonUpdate, Role, RoleGrantCreate, ScopeType
+from app.models.roster import ROLE_SCOPES, PersonUpdate, Role, RoleGrantCreate, ScopeType, Village
 from app.routers.common import FilterId, RowId, printable
 from app.services import audit, points, roster
 
@@ -208,6 +208,11 @@ async def households(
             "q": q or "",
             "households": found.items,
             "grid_id": grid_id,
+            "villages": (
+                await roster.list_in_scope(
+                    session, principal=principal, model=Village, limit=100, cursor=None
+                )
+            ).items,
             "next_cursor": found.next_cursor,
         },
     )
