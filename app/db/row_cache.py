@@ -75,6 +75,10 @@ class RowCache(Generic[T]):
         held[key] = (now + self.seconds, value)
         return value
 
+    def forget(self, session: AsyncSession, key: Hashable) -> None:
+        """This process changed the row: the next reader reads it again."""
+        self._held(session).pop(key, None)
+
     def forget_all(self) -> None:
         for held in self._by_engine.values():
             held.clear()

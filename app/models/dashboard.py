@@ -1,5 +1,7 @@
 """The admin's dashboard (工作台): the month's numbers and what waits for this admin."""
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 
@@ -9,10 +11,20 @@ class PeopleCount(BaseModel):
     party_members: int = Field(description="党员人数")
 
 
+class CadenceCount(BaseModel):
+    cadence: Literal["month", "quarter", "year"] = Field(description="按月、按季、按年的项目")
+    period: str = Field(description="所在期间，如 2026-11、2026-Q4、2026")
+    held: int = Field(description="已落实（到会且按时提交会议记录）的项目数")
+    required: int = Field(description="应落实的项目数")
+
+
 class Meetings(BaseModel):
-    held: int = Field(description="本期已召开的三会一课项目数")
-    required: int = Field(description="本期应召开的项目数")
-    missing: int = Field(description="本期未召开的项目数")
+    held: int = Field(description="本期已落实的三会一课等项目数（按月、季、年）")
+    required: int = Field(description="本期应落实的项目数")
+    missing: int = Field(description="本期未落实的项目数")
+    cadences: list[CadenceCount] = Field(
+        default_factory=list, description="按月、按季、按年分开的落实情况"
+    )
 
 
 class PointsFlow(BaseModel):

@@ -1,6 +1,6 @@
 """Themed Party days and the other meetings of organisational life: events, attendance, leave."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -53,6 +53,11 @@ class AttendanceStatus(StrEnum):
     rejected = "rejected"
 
 
+class EventStatus(StrEnum):
+    scheduled = "scheduled"
+    cancelled = "cancelled"
+
+
 class LeaveStatus(StrEnum):
     pending = "pending"
     approved = "approved"
@@ -82,6 +87,18 @@ class PartyEvent(SQLModel, table=True):
     venue_name: str | None = Field(default=None, max_length=100)
     rule_code: str | None = Field(default=None, max_length=64)
     invited_branch_ids: list[int] = Field(default_factory=list, sa_type=JSON)
+    # People asked by name (the two committees' training, reserve cadres, activists): expected
+    # like members, never counted in a branch's rate unless they are its members.
+    invitee_ids: list[int] = Field(default_factory=list, sa_type=JSON)
+    # A 党小组会 expects only its group's members.
+    party_group_id: int | None = Field(default=None, foreign_key="party_groups.id")
+    # Who files the minutes besides the branch's admins: a member the admin names.
+    recorder_id: int | None = Field(default=None, foreign_key="people.id")
+    status: EventStatus = Field(default=EventStatus.scheduled, sa_type=enum_column(EventStatus, 16))
+    cancel_reason: str | None = Field(default=None, max_length=500)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # How many times time, venue or agenda were changed: each change notifies once.
+    revision: int = Field(default=0)
     created_by_person_id: int | None = Field(default=None, foreign_key="people.id")
     created_at: datetime = created_at_field()
 
@@ -166,6 +183,17 @@ class EventCreate(BaseModel):
     rule_code: str | None = SchemaField(default=None, max_length=64)
     invited_branch_ids: list[DbId] = SchemaField(default_factory=list, max_length=50)
     host_branch_id: DbId | None = None
+    invitee_ids: list[DbId] = SchemaField(
+        default_factory=list,
+        max_length=500,
+        description="按人邀请（两委干部、后备干部、积极分子等）",
+    )
+    party_group_id: DbId | None = SchemaField(
+        default=None, description="党小组会（group_meeting）须指定党小组"
+    )
+    recorder_id: DbId | None = SchemaField(
+        default=None, description="会议记录人（本支部党员）；不填则由支部管理员记录"
+    )
 
     @model_validator(mode="after")
     def _times(self) -> "EventCreate":
@@ -205,6 +233,37 @@ class EventPublic(BaseModel):
     venue_name: str | None
     rule_code: str | None
     invited_branch_ids: list[int]
+    invitee_ids: list[int]
+    party_group_id: int | None
+    recorder_id: int | None
+    status: EventStatus
+    cancel_reason: str | None
+    cancelled_at: ChinaDatetime | None
+    revision: int
+
+
+class EventUpdate(BaseModel):
+    """What may change before an event starts; the check-in window moves with its start."""
+
+    title: Line | None = SchemaField(default=None, min_length=1, max_length=100)
+    theme: Line | None = SchemaField(default=None, max_length=200)
+    agenda: Agenda | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
+    venue: Venue | None = None
+    recorder_id: DbId | None = None
+    invitee_ids: list[DbId] | None = SchemaField(default=None, max_length=500)
+
+    @model_validator(mode="after")
+    def _zoned(self) -> "EventUpdate":
+        for moment in (self.starts_at, self.ends_at):
+            if moment is not None and moment.tzinfo is None:
+                raise ValueError("时间须带时区，如 +08:00")
+        return self
+
+
+class EventCancel(BaseModel):
+    reason: ShortText = SchemaField(min_length=2)
 
 
 class QrToken(BaseModel):
@@ -267,6 +326,8 @@ class AttendanceRow(BaseModel):
     person_id: int
     name: str
     branch_id: int | None
+    # False for people invited by name who are not Party members: never in a branch's rate.
+    is_member: bool = True
     status: Literal["present", "late", "excused", "absent", "pending_review"]
     scanned_at: ChinaDatetime | None
     checkin_id: int | None
@@ -284,11 +345,33 @@ class AttendanceReport(BaseModel):
     items: list[AttendanceRow]
 
 
+class EventState(StrEnum):
+    """Where an event stands for the county's inspection."""
+
+    held = "held"  # took place, minutes filed in time and not sent back
+    scheduled = "scheduled"  # not (yet) taken place: ahead, or nobody came
+    minutes_missing = "minutes_missing"  # took place, no minutes within the days allowed
+    minutes_returned = "minutes_returned"  # the town sent the minutes back
+    cancelled = "cancelled"
+
+
+class ComplianceEvent(BaseModel):
+    event_id: int
+    kind: EventKind
+    title: str
+    starts_at: ChinaDatetime
+    ends_at: ChinaDatetime
+    state: EventState
+    minutes_due_on: date = SchemaField(description="会议记录最迟的提交日（含当日，北京时间）")
+    party_group_id: int | None
+
+
 class ComplianceItem(BaseModel):
     branch_id: int
     branch_name: str
-    held: list[str]
-    missing: list[str]
+    held: list[str] = SchemaField(description="已落实的（类别，或 类别:期间）")
+    missing: list[str] = SchemaField(description="未落实的（类别，或 类别:期间）")
+    events: list[ComplianceEvent] = SchemaField(description="本期内的每次活动及其状态")
 
 
 class ComplianceReport(BaseModel):

@@ -38,7 +38,7 @@ ENUM_LABELS: dict[str, dict[str, str]] = {
         "party_lecture": "党课",
         "org_life_meeting": "组织生活会",
         "member_review": "民主评议党员",
-        "training": "学习培训",
+        "training": "党校轮训",
     },
     "Metric": {
         "meeting_compliance": "三会一课落实率",
@@ -103,6 +103,17 @@ ENUM_LABELS: dict[str, dict[str, str]] = {
         "service_request_updated": "代办进度",
         "notice": "通知公告",
         "development_overdue": "发展党员超期提醒",
+        "event_changed": "活动变更",
+        "event_cancelled": "活动取消",
+        "minutes_returned": "会议记录退回",
+    },
+    "EventStatus": {"scheduled": "已安排", "cancelled": "已取消"},
+    "EventState": {
+        "held": "已落实",
+        "scheduled": "未举行",
+        "minutes_missing": "缺会议记录",
+        "minutes_returned": "记录被退回",
+        "cancelled": "已取消",
     },
     "WechatState": {
         "pending": "待发送",

@@ -38,6 +38,9 @@ class NotificationKind(StrEnum):
     service_request_updated = "service_request_updated"
     notice = "notice"
     development_overdue = "development_overdue"  # to the branch admin: a 525 step is late
+    event_changed = "event_changed"  # time, venue or agenda changed
+    event_cancelled = "event_cancelled"
+    minutes_returned = "minutes_returned"  # to the recorder: the town sent the minutes back
 
 
 class WechatState(StrEnum):

@@ -71,6 +71,8 @@ class Town(SQLModel, table=True):
     )
     # Hours a villager's service request (代办) may wait before it is overdue.
     service_due_hours: int = Field(default=48)
+    # Days after a meeting's end within which its minutes must be filed for it to count.
+    minutes_due_days: int = Field(default=7)
     created_at: datetime = created_at_field()
 
 
@@ -190,6 +192,9 @@ class TownUpdate(BaseModel):
     service_due_hours: int | None = SchemaField(
         default=None, ge=1, le=24 * 30, description="群众代办诉求的办理时限（小时），默认 48"
     )
+    minutes_due_days: int | None = SchemaField(
+        default=None, ge=1, le=60, description="会后几天内须提交会议记录才算落实，默认 7"
+    )
 
     @field_validator("grid_due_hours")
     @classmethod
@@ -216,6 +221,7 @@ class TownPublic(_Public):
     member_star_points: list[int]
     grid_due_hours: dict[str, int]
     service_due_hours: int
+    minutes_due_days: int
     created_at: ChinaDatetime
 
 

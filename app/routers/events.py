@@ -45,6 +45,7 @@ from app.routers.common import (
 from app.services.events import CheckinWriter
 from app.services.events import attendance as attendance_service
 from app.services.events import checkins as checkin_service
+from app.services.events import compliance as compliance_service
 from app.services.events import events as event_service
 from app.services.events import leave as leave_service
 from app.services.events import papers as event_papers
@@ -294,20 +295,24 @@ async def member_year(
 @router.get(
     "/admin/events/compliance",
     response_model=ComplianceReport,
-    summary="三会一课落实情况（按月 YYYY-MM 或按季度 YYYY-Qn；?format=xlsx 导出统计表）",
+    summary="组织生活落实情况（按月 YYYY-MM、按季 YYYY-Qn 或按年 YYYY；?format=xlsx 导出）",
+    description="到会至少一人、且会后在本镇规定天数（minutes_due_days，默认 7）内提交会议记录的活动"
+    "才算落实；每次活动的 state 为 held、scheduled、minutes_missing、minutes_returned 或 "
+    "cancelled。按月：主题党日、支委会、党小组会；按季：党员大会、党课、党校轮训；按年：组织生活会、"
+    "民主评议党员。",
     responses={200: {"content": {XLSX: {}}}},
 )
 async def compliance(
     principal: AdminUser,
     session: SessionDep,
-    period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")],
+    period: Annotated[str, Query(pattern=r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$")],
     format: Literal["json", "xlsx"] = "json",
 ) -> Any:
     if format == "xlsx":
         return spreadsheet(
             await event_papers.compliance_paper(session, principal=principal, period=period)
         )
-    return await attendance_service.compliance(session, principal=principal, period=period)
+    return await compliance_service.report(session, principal=principal, period=period)
 
 
 @router.get(

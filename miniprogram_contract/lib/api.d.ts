@@ -1230,8 +1230,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 三会一课落实情况（按月 YYYY-MM 或按季度 YYYY-Qn；?format=xlsx 导出统计表）
-         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         * 组织生活落实情况（按月 YYYY-MM、按季 YYYY-Qn 或按年 YYYY；?format=xlsx 导出）
+         * @description 到会至少一人、且会后在本镇规定天数（minutes_due_days，默认 7）内提交会议记录的活动才算落实；每次活动的 state 为 held、scheduled、minutes_missing、minutes_returned 或 cancelled。按月：主题党日、支委会、党小组会；按季：党员大会、党课、党校轮训；按年：组织生活会、民主评议党员。
+         *
+         *     调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
          */
         get: operations["events_compliance"];
         put?: never;
@@ -1279,7 +1281,141 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
+        /**
+         * 活动开始前修改时间、地点、议程（应到人员会再收到通知）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        patch: operations["party_life_update_event"];
+        trace?: never;
+    };
+    "/api/v1/admin/events/{event_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 活动开始前取消活动（写明原因；二维码停用，已签到的积分冲正）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["party_life_cancel_event"];
+        delete?: never;
+        options?: never;
+        head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/events/{event_id}/minutes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 会议记录（最新版与全部版本）
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        get: operations["party_life_read_minutes"];
+        put?: never;
+        /**
+         * 提交或修改会议记录（每次提交为新版本，旧版本保留）
+         * @description 支部管理员或活动指定的记录人提交；活动结束后才能提交；次月底关账后不能再修改（被镇里退回的除外）。
+         *
+         *     调用者：任何已登录用户（群众、党员、干部）。
+         */
+        post: operations["party_life_file_minutes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/events/{event_id}/minutes/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 镇里退回会议记录（写明原因；重新提交前该次活动不计为落实）
+         * @description 调用者：超级管理员、镇管理员（只限其管辖范围）。
+         */
+        post: operations["party_life_return_minutes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/minutes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 待审阅的会议记录（每次活动的最新版本，新的在前）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["party_life_minutes_to_review"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/party-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 党小组列表
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["party_life_list_groups"];
+        put?: never;
+        /**
+         * 新建党小组
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["party_life_create_group"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/party-groups/{group_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * 修改党小组（名称、组长、组员）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        patch: operations["party_life_update_group"];
         trace?: never;
     };
     "/api/v1/media": {
@@ -3448,6 +3584,11 @@ export interface components {
              */
             branch_id: number | null;
             /**
+             * Is Member
+             * @default true
+             */
+            is_member: boolean;
+            /**
              * Status
              * @description 状态
              * @enum {string}
@@ -3765,6 +3906,30 @@ export interface components {
              */
             note?: string | null;
         };
+        /** CadenceCount */
+        CadenceCount: {
+            /**
+             * Cadence
+             * @description 按月、按季、按年的项目
+             * @enum {string}
+             */
+            cadence: "month" | "quarter" | "year";
+            /**
+             * Period
+             * @description 所在期间，如 2026-11、2026-Q4、2026
+             */
+            period: string;
+            /**
+             * Held
+             * @description 已落实（到会且按时提交会议记录）的项目数
+             */
+            held: number;
+            /**
+             * Required
+             * @description 应落实的项目数
+             */
+            required: number;
+        };
         /** CaseCreate */
         CaseCreate: {
             /**
@@ -3989,6 +4154,40 @@ export interface components {
              */
             queued_offline: boolean;
         };
+        /** ComplianceEvent */
+        ComplianceEvent: {
+            /**
+             * Event Id
+             * @description 活动编号
+             */
+            event_id: number;
+            /** @description 类型 */
+            kind: components["schemas"]["EventKind"];
+            /**
+             * Title
+             * @description 标题
+             */
+            title: string;
+            /**
+             * Starts At
+             * @description 开始时间
+             */
+            starts_at: string;
+            /**
+             * Ends At
+             * @description 结束时间
+             */
+            ends_at: string;
+            state: components["schemas"]["EventState"];
+            /**
+             * Minutes Due On
+             * Format: date
+             * @description 会议记录最迟的提交日（含当日，北京时间）
+             */
+            minutes_due_on: string;
+            /** Party Group Id */
+            party_group_id: number | null;
+        };
         /** ComplianceItem */
         ComplianceItem: {
             /**
@@ -4003,14 +4202,19 @@ export interface components {
             branch_name: string;
             /**
              * Held
-             * @description 已召开
+             * @description 已落实的（类别，或 类别:期间）
              */
             held: string[];
             /**
              * Missing
-             * @description 未完成的项目
+             * @description 未落实的（类别，或 类别:期间）
              */
             missing: string[];
+            /**
+             * Events
+             * @description 本期内的每次活动及其状态
+             */
+            events: components["schemas"]["ComplianceEvent"][];
         };
         /** ComplianceReport */
         ComplianceReport: {
@@ -4685,6 +4889,14 @@ export interface components {
          * @enum {string}
          */
         EntryStatus: "pending" | "posted" | "rejected" | "reversed";
+        /** EventCancel */
+        EventCancel: {
+            /**
+             * Reason
+             * @description 理由
+             */
+            reason: string;
+        };
         /** EventCreate */
         EventCreate: {
             /**
@@ -4751,10 +4963,25 @@ export interface components {
              * @description 主办支部编号
              */
             host_branch_id?: number | null;
+            /**
+             * Invitee Ids
+             * @description 按人邀请（两委干部、后备干部、积极分子等）
+             */
+            invitee_ids?: number[];
+            /**
+             * Party Group Id
+             * @description 党小组会（group_meeting）须指定党小组
+             */
+            party_group_id?: number | null;
+            /**
+             * Recorder Id
+             * @description 会议记录人（本支部党员）；不填则由支部管理员记录
+             */
+            recorder_id?: number | null;
         };
         /**
          * EventKind
-         * @description 取值：`party_day` 主题党日，`branch_congress` 支部党员大会，`branch_committee` 支部委员会，`group_meeting` 党小组会，`party_lecture` 党课，`org_life_meeting` 组织生活会，`member_review` 民主评议党员，`training` 学习培训
+         * @description 取值：`party_day` 主题党日，`branch_congress` 支部党员大会，`branch_committee` 支部委员会，`group_meeting` 党小组会，`party_lecture` 党课，`org_life_meeting` 组织生活会，`member_review` 民主评议党员，`training` 党校轮训
          * @enum {string}
          */
         EventKind: "party_day" | "branch_congress" | "branch_committee" | "group_meeting" | "party_lecture" | "org_life_meeting" | "member_review" | "training";
@@ -4859,7 +5086,33 @@ export interface components {
              * @description 受邀支部
              */
             invited_branch_ids: number[];
+            /** Invitee Ids */
+            invitee_ids: number[];
+            /** Party Group Id */
+            party_group_id: number | null;
+            /** Recorder Id */
+            recorder_id: number | null;
+            /** @description 状态 */
+            status: components["schemas"]["EventStatus"];
+            /** Cancel Reason */
+            cancel_reason: string | null;
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /** Revision */
+            revision: number;
         };
+        /**
+         * EventState
+         * @description 取值：`held` 已落实，`scheduled` 未举行，`minutes_missing` 缺会议记录，`minutes_returned` 记录被退回，`cancelled` 已取消
+         * @enum {string}
+         */
+        EventState: "held" | "scheduled" | "minutes_missing" | "minutes_returned" | "cancelled";
+        /**
+         * EventStatus
+         * @description 取值：`scheduled` 已安排，`cancelled` 已取消
+         * @enum {string}
+         */
+        EventStatus: "scheduled" | "cancelled";
         /** EventSummary */
         EventSummary: {
             /**
@@ -4904,6 +5157,40 @@ export interface components {
              * @description 缺席人数
              */
             absent: number;
+        };
+        /**
+         * EventUpdate
+         * @description What may change before an event starts; the check-in window moves with its start.
+         */
+        EventUpdate: {
+            /**
+             * Title
+             * @description 标题
+             */
+            title?: string | null;
+            /**
+             * Theme
+             * @description 主题
+             */
+            theme?: string | null;
+            /** @description “1+X”议程 */
+            agenda?: components["schemas"]["Agenda"] | null;
+            /**
+             * Starts At
+             * @description 开始时间
+             */
+            starts_at?: string | null;
+            /**
+             * Ends At
+             * @description 结束时间
+             */
+            ends_at?: string | null;
+            /** @description 地点（名称、经纬度、签到半径） */
+            venue?: components["schemas"]["Venue"] | null;
+            /** Recorder Id */
+            recorder_id?: number | null;
+            /** Invitee Ids */
+            invitee_ids?: number[] | null;
         };
         /** Fulfil */
         Fulfil: {
@@ -5815,6 +6102,19 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** ListPage[MinutesToReview] */
+        ListPage_MinutesToReview_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["MinutesToReview"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
         /** ListPage[MyPairing] */
         ListPage_MyPairing_: {
             /**
@@ -5861,6 +6161,19 @@ export interface components {
              * @description 本页的条目
              */
             items: components["schemas"]["OnDuty"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
+        /** ListPage[PartyGroupPublic] */
+        ListPage_PartyGroupPublic_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["PartyGroupPublic"][];
             /**
              * Next Cursor
              * @description 下一页的翻页参数；为 null 表示没有下一页
@@ -6317,19 +6630,24 @@ export interface components {
         Meetings: {
             /**
              * Held
-             * @description 本期已召开的三会一课项目数
+             * @description 本期已落实的三会一课等项目数（按月、季、年）
              */
             held: number;
             /**
              * Required
-             * @description 本期应召开的项目数
+             * @description 本期应落实的项目数
              */
             required: number;
             /**
              * Missing
-             * @description 本期未召开的项目数
+             * @description 本期未落实的项目数
              */
             missing: number;
+            /**
+             * Cadences
+             * @description 按月、按季、按年分开的落实情况
+             */
+            cadences?: components["schemas"]["CadenceCount"][];
         };
         /** MemberStar */
         MemberStar: {
@@ -6433,6 +6751,131 @@ export interface components {
          * @enum {string}
          */
         Metric: "meeting_compliance" | "attendance_rate" | "volunteer_minutes_per_member" | "disclosures_on_time" | "collective_income";
+        /** MinutesCreate */
+        MinutesCreate: {
+            /**
+             * Topics
+             * @description 议题（一条或多条）
+             */
+            topics: string[];
+            /**
+             * Content
+             * @description 会议内容
+             */
+            content: string;
+            /**
+             * Decisions
+             * @description 决定事项
+             */
+            decisions?: string[];
+            /**
+             * Media Ids
+             * @description 会议照片（本人上传的）
+             */
+            media_ids?: number[];
+            /**
+             * Present Ids
+             * @description 确认的到会人员；不填则按签到记录（到会、迟到）
+             */
+            present_ids?: number[] | null;
+        };
+        /** MinutesHistory */
+        MinutesHistory: {
+            /**
+             * Event Id
+             * @description 活动编号
+             */
+            event_id: number;
+            latest: components["schemas"]["MinutesPublic"] | null;
+            /**
+             * Versions
+             * @description 从新到旧
+             */
+            versions: components["schemas"]["MinutesPublic"][];
+        };
+        /** MinutesPublic */
+        MinutesPublic: {
+            /**
+             * Event Id
+             * @description 活动编号
+             */
+            event_id: number;
+            /** Version */
+            version: number;
+            /** Filed At */
+            filed_at: string;
+            /** Filed By */
+            filed_by: number | null;
+            /** Topics */
+            topics: string[];
+            /**
+             * Content
+             * @description 议题内容
+             */
+            content: string;
+            /** Decisions */
+            decisions: string[];
+            /**
+             * Media Ids
+             * @description 照片
+             */
+            media_ids: number[];
+            /** Present Ids */
+            present_ids: number[];
+            /** Returned At */
+            returned_at: string | null;
+            /** Returned By */
+            returned_by: number | null;
+            /** Return Reason */
+            return_reason: string | null;
+        };
+        /** MinutesReturn */
+        MinutesReturn: {
+            /**
+             * Reason
+             * @description 理由
+             */
+            reason: string;
+        };
+        /**
+         * MinutesToReview
+         * @description A line of the town's review list: the latest minutes of an event.
+         */
+        MinutesToReview: {
+            /**
+             * Event Id
+             * @description 活动编号
+             */
+            event_id: number;
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
+            branch_id: number;
+            /**
+             * Title
+             * @description 标题
+             */
+            title: string;
+            /**
+             * Kind
+             * @description 类型
+             */
+            kind: string;
+            /**
+             * Starts At
+             * @description 开始时间
+             */
+            starts_at: string;
+            /** Version */
+            version: number;
+            /** Filed At */
+            filed_at: string;
+            /** Returned At */
+            returned_at: string | null;
+            /** Return Reason */
+            return_reason: string | null;
+        };
         /**
          * Moderation
          * @description 取值：`none` 无需审核，`checking` 检测中，`unchecked` 未检测，`pass` 通过，`review` 待人工复核，`risky` 有风险
@@ -6665,10 +7108,10 @@ export interface components {
         };
         /**
          * NotificationKind
-         * @description 取值：`event_reminder` 活动提醒，`leave_decided` 请假审批结果，`appeal_decided` 申诉结果，`post_reviewed` 投稿审核结果，`points_posted` 积分变动，`grid_task_assigned` 网格派单，`grid_task_overdue` 网格任务超期，`redemption_ready` 兑换待领取，`redemption_expiring` 兑换即将过期，`volunteer_confirmed` 志愿时长确认，`service_request_updated` 代办进度，`notice` 通知公告，`development_overdue` 发展党员超期提醒
+         * @description 取值：`event_reminder` 活动提醒，`leave_decided` 请假审批结果，`appeal_decided` 申诉结果，`post_reviewed` 投稿审核结果，`points_posted` 积分变动，`grid_task_assigned` 网格派单，`grid_task_overdue` 网格任务超期，`redemption_ready` 兑换待领取，`redemption_expiring` 兑换即将过期，`volunteer_confirmed` 志愿时长确认，`service_request_updated` 代办进度，`notice` 通知公告，`development_overdue` 发展党员超期提醒，`event_changed` 活动变更，`event_cancelled` 活动取消，`minutes_returned` 会议记录退回
          * @enum {string}
          */
-        NotificationKind: "event_reminder" | "leave_decided" | "appeal_decided" | "post_reviewed" | "points_posted" | "grid_task_assigned" | "grid_task_overdue" | "redemption_ready" | "redemption_expiring" | "volunteer_confirmed" | "service_request_updated" | "notice" | "development_overdue";
+        NotificationKind: "event_reminder" | "leave_decided" | "appeal_decided" | "post_reviewed" | "points_posted" | "grid_task_assigned" | "grid_task_overdue" | "redemption_ready" | "redemption_expiring" | "volunteer_confirmed" | "service_request_updated" | "notice" | "development_overdue" | "event_changed" | "event_cancelled" | "minutes_returned";
         /** NotificationPublic */
         NotificationPublic: {
             /**
@@ -6852,6 +7295,60 @@ export interface components {
              * @description 联系的农户
              */
             households: components["schemas"]["PairedHousehold"][];
+        };
+        /** PartyGroupCreate */
+        PartyGroupCreate: {
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
+            branch_id: number;
+            /**
+             * Name
+             * @description 如“第一党小组”
+             */
+            name: string;
+            /**
+             * Leader Id
+             * @description 党小组长，须是本支部党员
+             */
+            leader_id: number;
+            /** Member Ids */
+            member_ids?: number[];
+        };
+        /** PartyGroupPublic */
+        PartyGroupPublic: {
+            /**
+             * Id
+             * @description 编号
+             */
+            id: number;
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
+            branch_id: number;
+            /**
+             * Name
+             * @description 名称
+             */
+            name: string;
+            /** Leader Id */
+            leader_id: number;
+            /** Member Ids */
+            member_ids: number[];
+        };
+        /** PartyGroupUpdate */
+        PartyGroupUpdate: {
+            /**
+             * Name
+             * @description 名称
+             */
+            name?: string | null;
+            /** Leader Id */
+            leader_id?: number | null;
+            /** Member Ids */
+            member_ids?: number[] | null;
         };
         /** PeopleCount */
         PeopleCount: {
@@ -9282,6 +9779,8 @@ export interface components {
              * @description 群众代办诉求的办理时限（小时）
              */
             service_due_hours: number;
+            /** Minutes Due Days */
+            minutes_due_days: number;
             /**
              * Created At
              * @description 创建时间（+08:00）
@@ -9322,6 +9821,11 @@ export interface components {
              * @description 群众代办诉求的办理时限（小时），默认 48
              */
             service_due_hours?: number | null;
+            /**
+             * Minutes Due Days
+             * @description 会后几天内须提交会议记录才算落实，默认 7
+             */
+            minutes_due_days?: number | null;
         };
         /** TransitionCreate */
         TransitionCreate: {
@@ -14275,7 +14779,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content。code：`event.branch_invalid`、`event.rule_unsuitable`、`idempotency.key_invalid`、`idempotency.key_reused`、`points.rule_disabled`、`points.rule_unknown`、`request.validation` */
+            /** @description Unprocessable Content。code：`event.branch_invalid`、`event.group_invalid`、`event.group_required`、`event.invitee_invalid`、`event.recorder_invalid`、`event.rule_unsuitable`、`idempotency.key_invalid`、`idempotency.key_reused`、`points.rule_disabled`、`points.rule_unknown`、`request.validation` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -14386,6 +14890,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict。code：`event.cancelled` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unprocessable Content。code：`request.validation` */
             422: {
                 headers: {
@@ -14458,6 +14971,15 @@ export interface operations {
             };
             /** @description Not Found。code：`event.not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`event.cancelled` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14575,7 +15097,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict。code：`idempotency.in_flight`、`points.insufficient` */
+            /** @description Conflict。code：`checkin.event_cancelled`、`idempotency.in_flight`、`points.insufficient` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -14896,7 +15418,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict。code：`idempotency.in_flight` */
+            /** @description Conflict。code：`event.cancelled`、`idempotency.in_flight` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -15482,6 +16004,773 @@ export interface operations {
                 };
             };
             /** @description Unprocessable Content。code：`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    party_life_update_event: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`event.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`event.cancelled`、`event.started` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`event.bad_times`、`event.invitee_invalid`、`event.recorder_invalid`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    party_life_cancel_event: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventCancel"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`event.not_found`、`points.entry_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`event.cancelled`、`event.started`、`idempotency.in_flight`、`points.not_reversible` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    party_life_read_minutes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MinutesHistory"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`event.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    party_life_file_minutes: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MinutesCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MinutesPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`event.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`event.cancelled`、`idempotency.in_flight`、`minutes.closed`、`minutes.too_early` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`media.not_yours`、`minutes.present_invalid`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    party_life_return_minutes: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MinutesReturn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MinutesPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`event.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight`、`minutes.already_returned`、`minutes.not_filed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    party_life_minutes_to_review: {
+        parameters: {
+            query?: {
+                /** @description 每页条数 */
+                limit?: number;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+                returned?: boolean | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_MinutesToReview_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`pagination.invalid_cursor`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    party_life_list_groups: {
+        parameters: {
+            query?: {
+                branch_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_PartyGroupPublic_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    party_life_create_group: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PartyGroupCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartyGroupPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight`、`party_group.member_elsewhere`、`party_group.name_taken` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`party_group.not_members`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    party_life_update_group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PartyGroupUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartyGroupPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`party_group.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`party_group.member_elsewhere`、`party_group.name_taken` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`party_group.not_members`、`request.validation` */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -1,6 +1,6 @@
 """Party members, events and their codes, as the event tests and others need them."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import count
 from typing import Any
 
@@ -72,3 +72,74 @@ def poster_token(event: dict[str, Any]) -> str:
 
 def auth(headers: dict[str, str]) -> dict[str, str]:
     return {"Authorization": headers["Authorization"]}
+
+
+async def past_event(
+    client: httpx.AsyncClient,
+    world: World,
+    *,
+    ended_days_ago: float = 1,
+    who: str = "b1_admin",
+    **fields: Any,
+) -> dict[str, Any]:
+    """An event that ended ``ended_days_ago`` days ago (two hours long)."""
+    return await make_event(
+        client, world, starts_in=-timedelta(days=ended_days_ago, hours=2), who=who, **fields
+    )
+
+
+async def attend_offline(
+    client: httpx.AsyncClient, event: dict[str, Any], headers: dict[str, str]
+) -> dict[str, Any]:
+    """A scan made at the start of a past event and sent later, as a phone without signal
+    does: kept for review, which is someone at the venue all the same."""
+    settings = make_settings()
+    qr = qr_tokens.QrSettings(settings.qr_secret, settings.qr_rotate_seconds)
+    at = datetime.fromisoformat(event["starts_at"])
+    token, _ = qr_tokens.issue(qr, qr_tokens.Purpose.event, event["id"], now=at)
+    r = await client.post(
+        f"/api/v1/events/{event['id']}/checkins",
+        json={"token": token, "queued_offline": True},
+        headers=auth(headers),
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "pending_review"
+    return dict(r.json())
+
+
+MINUTES = {
+    "topics": ["学习党的二十届四中全会精神", "研究人居环境整治"],
+    "content": "书记领学全会公报，党员逐一发言；会议研究了村内环境整治分工。",
+    "decisions": ["每周六开展一次环境整治志愿服务"],
+}
+
+
+async def file_minutes(
+    client: httpx.AsyncClient,
+    world: World,
+    event: dict[str, Any],
+    who: str = "b1_admin",
+    **fields: Any,
+) -> httpx.Response:
+    return await client.post(
+        f"/api/v1/admin/events/{event['id']}/minutes",
+        json={**MINUTES, **fields},
+        headers=world.auth(who),
+    )
+
+
+async def held_event(
+    client: httpx.AsyncClient,
+    world: World,
+    attendee: dict[str, str],
+    *,
+    ended_days_ago: float = 1,
+    who: str = "b1_admin",
+    **fields: Any,
+) -> dict[str, Any]:
+    """An event that took place (someone came) and whose minutes were filed in time."""
+    event = await past_event(client, world, ended_days_ago=ended_days_ago, who=who, **fields)
+    await attend_offline(client, event, attendee)
+    filed = await file_minutes(client, world, event, who=who)
+    assert filed.status_code == 201, filed.text
+    return event

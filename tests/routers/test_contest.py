@@ -14,7 +14,7 @@ from app.china_time import to_china, utcnow
 from app.models.contest import Metric
 from app.models.roster import Branch
 from app.services.contest import metrics
-from tests.helpers.events import make_event, member
+from tests.helpers.events import held_event, make_event, member, past_event
 from tests.helpers.factories import Login, World
 from tests.helpers.papers import read_paper
 
@@ -97,7 +97,9 @@ async def test_weights_must_add_up_to_100(client: httpx.AsyncClient, world: Worl
     assert no_metric.status_code == 422
 
 
-async def test_judges_the_ranking_and_the_close(client: httpx.AsyncClient, world: World) -> None:
+async def test_judges_the_ranking_and_the_close(
+    client: httpx.AsyncClient, world: World, login: Login
+) -> None:
     made = await _contest(client, world, prize_fen=10_000)
     assert made.status_code == 201, made.text
     cid = made.json()["id"]
@@ -108,11 +110,18 @@ async def test_judges_the_ranking_and_the_close(client: httpx.AsyncClient, world
     )
     assert judges.status_code == 200, judges.text
 
-    # Known data: b1 held two of the year's meetings, b2 one; b1's cooperatives earned twice b2's.
-    this_month = {"starts_in": timedelta(minutes=5)}
-    await make_event(client, world, kind="party_day", **this_month)
-    await make_event(client, world, kind="branch_committee", **this_month)
-    await make_event(client, world, kind="party_day", who="v2_admin", branch_id=world.ids["b2"])
+    # Known data: b1 held two of the year's meetings, b2 one (and scheduled one nobody came to);
+    # b1's cooperatives earned twice b2's.
+    ours, theirs = (
+        await member(client, world, login, "党员甲"),
+        await member(client, world, login, "党员乙", branch="b2"),
+    )
+    await held_event(client, world, ours, kind="party_day")
+    await held_event(client, world, ours, kind="branch_committee")
+    await held_event(client, world, theirs, who="v2_admin", branch_id=world.ids["b2"])
+    await past_event(
+        client, world, kind="branch_committee", who="v2_admin", branch_id=world.ids["b2"]
+    )
     await _income(client, world, "b1", "b1_admin", 200)
     await _income(client, world, "b2", "v2_admin", 100)
 

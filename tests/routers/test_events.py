@@ -11,7 +11,16 @@ from coordTransform import gcj02_to_wgs84
 
 from app.china_time import to_china, utcnow
 from app.services.kit import qr_tokens
-from tests.helpers.events import VENUE, auth, make_event, member, poster_token, token_for
+from tests.helpers.events import (
+    VENUE,
+    auth,
+    held_event,
+    make_event,
+    member,
+    past_event,
+    poster_token,
+    token_for,
+)
 from tests.helpers.factories import Login, World
 from tests.helpers.fake_wechat import FAKE_PNG, FakeWechat
 from tests.helpers.papers import read_paper
@@ -324,18 +333,36 @@ async def test_leave_attendance_and_spreadsheet(
     ).status_code == 404
 
 
-async def test_compliance_names_the_missing_kinds(client: httpx.AsyncClient, world: World) -> None:
-    for kind in ("party_day", "branch_committee", "branch_congress"):
-        await make_event(client, world, kind=kind)
-    period = to_china(utcnow()).strftime("%Y-%m")
+async def test_compliance_names_the_missing_kinds(
+    client: httpx.AsyncClient, world: World, login: Login
+) -> None:
+    alice = await member(client, world, login, "党员甲")
+    for kind in ("party_day", "branch_committee"):
+        held = await held_event(client, world, alice, kind=kind)
+    # Scheduled and past, but nobody came: not held.
+    await past_event(client, world, kind="branch_congress")
+    period = held["starts_at"][:7]
     report = await client.get(
         "/api/v1/admin/events/compliance", params={"period": period}, headers=world.auth("b1_admin")
     )
     assert report.status_code == 200, report.text
     [branch] = report.json()["items"]
     assert branch["branch_id"] == world.ids["b1"]
-    assert sorted(branch["missing"]) == ["group_meeting", "party_lecture"]
-    assert sorted(branch["held"]) == ["branch_committee", "branch_congress", "party_day"]
+    assert sorted(branch["missing"]) == [
+        "branch_congress",
+        "group_meeting",
+        "member_review",
+        "org_life_meeting",
+        "party_lecture",
+        "training",
+    ]
+    assert sorted(branch["held"]) == ["branch_committee", "party_day"]
+    states = {e["kind"]: e["state"] for e in branch["events"]}
+    assert states == {
+        "party_day": "held",
+        "branch_committee": "held",
+        "branch_congress": "scheduled",
+    }
     sheet = await client.get(
         "/api/v1/admin/events/compliance",
         params={"period": period, "format": "xlsx"},
@@ -346,7 +373,10 @@ async def test_compliance_names_the_missing_kinds(client: httpx.AsyncClient, wor
     assert paper.file_name == f"{month}三会一课落实情况.xlsx"
     assert paper.title == f"{month}“三会一课”落实情况统计表"
     [row] = paper.rows
-    assert row[paper.headers.index("未开展")] == "党小组会、党课"
+    assert (
+        row[paper.headers.index("未开展")]
+        == "党小组会、支部党员大会、党课、党校轮训、组织生活会、民主评议党员"
+    )
     assert row[paper.headers.index("全部落实")] == "否"
     bad = await client.get(
         "/api/v1/admin/events/compliance",

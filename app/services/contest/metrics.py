@@ -1,8 +1,8 @@
 """The contest's computed criteria, from the data the town already keeps, for one year, per
 branch; then normalised across the town's branches so the best scores 100 (and nothing, 0).
 
-- meeting_compliance: the share of the year's 三会一课 held (3 monthly kinds × 12 months and
-  2 quarterly kinds × 4 quarters).
+- meeting_compliance: the share of the year's cadences held as the compliance report counts
+  them (3 monthly kinds × 12 months, 3 quarterly kinds × 4 quarters, 2 yearly kinds).
 - attendance_rate: present and late over expected, over the branch's Party days and meetings.
 - volunteer_minutes_per_member: confirmed minutes of its members over their number.
 - disclosures_on_time: the share of the village's 6 × 12 monthly disclosures published by the
@@ -21,14 +21,11 @@ from app.china_time import CHINA, to_china, year_bounds
 from app.models.base import id_of
 from app.models.contest import Metric
 from app.models.cooperatives import CooperativeReport
-from app.models.events import PartyEvent
+from app.models.events import EventStatus, PartyEvent
 from app.models.feed import DISCLOSURES, Post, PostStatus
 from app.models.roster import Branch, Person
 from app.models.volunteer import RecordStatus, VolunteerRecord
-from app.services.events import attendance
-
-MONTHLY, QUARTERLY = attendance.MONTHLY, attendance.QUARTERLY
-REQUIRED_MEETINGS = len(MONTHLY) * 12 + len(QUARTERLY) * 4
+from app.services.events import attendance, compliance
 
 
 def normalise(raw: dict[int, float]) -> dict[int, float]:
@@ -44,6 +41,7 @@ async def _events(session: AsyncSession, town_id: int, year: int) -> Sequence[Pa
         await session.exec(
             select(PartyEvent).where(
                 col(PartyEvent.town_id) == town_id,
+                col(PartyEvent.status) != EventStatus.cancelled,
                 col(PartyEvent.starts_at) >= start,
                 col(PartyEvent.starts_at) < end,
             )
@@ -54,16 +52,7 @@ async def _events(session: AsyncSession, town_id: int, year: int) -> Sequence[Pa
 async def meeting_compliance(
     session: AsyncSession, branches: Sequence[Branch], town_id: int, year: int
 ) -> dict[int, float]:
-    held: dict[int, set[tuple[str, int]]] = {id_of(b): set() for b in branches}
-    for event in await _events(session, town_id, year):
-        if event.branch_id not in held:
-            continue
-        month = to_china(event.starts_at).month
-        if event.kind in MONTHLY:
-            held[event.branch_id].add((event.kind, month))
-        elif event.kind in QUARTERLY:
-            held[event.branch_id].add((event.kind, (month - 1) // 3))
-    return {branch: len(kinds) / REQUIRED_MEETINGS for branch, kinds in held.items()}
+    return await compliance.held_share(session, branches, year)
 
 
 async def attendance_rate(
@@ -74,6 +63,8 @@ async def attendance_rate(
     for event in await _events(session, town_id, year):
         for row in await attendance.expected(session, event):
             if row.branch_id in owed:
+                if not row.is_member:
+                    continue  # invited by name, not a Party member: in no branch's rate
                 owed[row.branch_id] += 1
                 came[row.branch_id] += row.status in ("present", "late")
     return {b: (came[b] / owed[b] if owed[b] else 0.0) for b in owed}

@@ -12,6 +12,7 @@ from app.china_time import parse_period, to_china, utcnow
 from app.errors import Unprocessable
 from app.models.auth import UserAccount
 from app.models.dashboard import (
+    CadenceCount,
     Dashboard,
     DisclosureCount,
     GridCount,
@@ -20,7 +21,7 @@ from app.models.dashboard import (
     PointsFlow,
     Queues,
 )
-from app.models.events import PartyEvent
+from app.models.events import EventStatus, PartyEvent
 from app.models.grid import GridTask, TaskStatus
 from app.models.points import EntryStatus, LedgerEntry
 from app.models.roster import Branch, Person, Village
@@ -28,7 +29,7 @@ from app.models.shop import RedemptionStatus, ShopRedemption
 from app.models.volunteer import RecordStatus, VolunteerRecord
 from app.services import feed
 from app.services.duty import requests as service_requests
-from app.services.events import attendance, queues
+from app.services.events import attendance, compliance, queues
 from app.services.identity import Principal, scope_clause
 from app.services.points import appeals, awards
 from app.services.proposals import objections
@@ -84,7 +85,7 @@ async def _people(session: AsyncSession, scope: _Scope) -> PeopleCount:
 async def _meetings(
     session: AsyncSession, principal: Principal, period: str, village_id: int | None
 ) -> Meetings:
-    report = await attendance.compliance(session, principal=principal, period=period)
+    report = await compliance.report(session, principal=principal, period=period)
     items = report.items
     if village_id is not None:
         branches = set(
@@ -95,7 +96,23 @@ async def _meetings(
         items = [i for i in items if i.branch_id in branches]
     held = sum(len(i.held) for i in items)
     missing = sum(len(i.missing) for i in items)
-    return Meetings(held=held, required=held + missing, missing=missing)
+    asked = compliance.parse(period)
+    periods = {"month": period, "quarter": f"{period[:4]}-Q{(asked.first.month + 2) // 3}"}
+    cadences = []
+    for cadence in ("month", "quarter", "year"):
+        done = sum(1 for i in items for x in i.held if compliance.cadence_of(x) == cadence)
+        owed = done + sum(
+            1 for i in items for x in i.missing if compliance.cadence_of(x) == cadence
+        )
+        cadences.append(
+            CadenceCount(
+                cadence=cadence,
+                period=periods.get(cadence, period[:4]),
+                held=done,
+                required=owed,
+            )
+        )
+    return Meetings(held=held, required=held + missing, missing=missing, cadences=cadences)
 
 
 async def _attendance_rate(
@@ -105,6 +122,7 @@ async def _attendance_rate(
         await session.exec(
             select(PartyEvent).where(
                 *scope.of(PartyEvent),
+                col(PartyEvent.status) != EventStatus.cancelled,
                 col(PartyEvent.starts_at) >= start,
                 col(PartyEvent.starts_at) < min(end, utcnow()),
             )

@@ -16,7 +16,7 @@ from app.models.events import Attendance, AttendanceStatus, PartyEvent
 from app.models.points import EntryStatus, LedgerEntry
 from app.models.roster import Branch, Village
 from app.models.shop import RedemptionStatus, ShopRedemption
-from app.services.events import attendance
+from app.services.events import compliance
 from app.services.identity import Principal, scope_clause
 from app.services.roster import get_in_scope
 
@@ -124,7 +124,7 @@ async def trends(
         branches = {b for b in found.all() if b is not None}
     rows: dict[int, MeetingRow] = {}
     for period in last_months(meeting_months):
-        report = await attendance.compliance(session, principal=principal, period=period)
+        report = await compliance.report(session, principal=principal, period=period)
         for item in report.items:
             if branches is not None and item.branch_id not in branches:
                 continue

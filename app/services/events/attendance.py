@@ -1,5 +1,4 @@
-"""Attendance: per event (with a spreadsheet), per member per year, and the 三会一课
-compliance of each branch for a month or a quarter."""
+"""Attendance: per event, per member per year, per branch per month."""
 
 from collections import Counter
 from datetime import datetime
@@ -17,8 +16,6 @@ from app.models.events import (
     AttendanceRow,
     AttendanceStatus,
     BranchMonth,
-    ComplianceItem,
-    ComplianceReport,
     EventKind,
     EventSummary,
     LeaveRequest,
@@ -26,9 +23,10 @@ from app.models.events import (
     MemberYear,
     PartyEvent,
 )
+from app.models.party_life import PartyGroupMember
 from app.models.roster import Branch, Person
 from app.services.events import events
-from app.services.identity import Principal, scope_clause
+from app.services.identity import Principal
 from app.services.roster import get_in_scope
 
 
@@ -37,22 +35,25 @@ class BadPeriod(Unprocessable):
     detail = "period 应为 YYYY-MM。"
 
 
-MONTHLY = (EventKind.party_day, EventKind.branch_committee, EventKind.group_meeting)
-QUARTERLY = (EventKind.branch_congress, EventKind.party_lecture)
+async def _expected_people(session: AsyncSession, event: PartyEvent) -> list[Person]:
+    members: Any = select(Person).where(col(Person.is_party_member).is_(True))
+    if event.party_group_id is not None:
+        members = members.join(
+            PartyGroupMember, col(PartyGroupMember.person_id) == col(Person.id)
+        ).where(col(PartyGroupMember.group_id) == event.party_group_id)
+    else:
+        members = members.where(col(Person.branch_id).in_(events.expected_branches(event)))
+    people = list((await session.exec(members)).all())
+    named = set(event.invitee_ids) - {id_of(p) for p in people}
+    if named:
+        people += (await session.exec(select(Person).where(col(Person.id).in_(named)))).all()
+    people.sort(key=lambda p: (p.branch_id is None, p.branch_id or 0, id_of(p)))
+    return people
 
 
 async def expected(session: AsyncSession, event: PartyEvent) -> list[AttendanceRow]:
-    """Every member the event expects, with where each stands (present … absent)."""
-    members = (
-        await session.exec(
-            select(Person)
-            .where(
-                col(Person.is_party_member).is_(True),
-                col(Person.branch_id).in_(events.expected_branches(event)),
-            )
-            .order_by(col(Person.branch_id), col(Person.id))
-        )
-    ).all()
+    """Every person the event expects, with where each stands (present … absent)."""
+    members = await _expected_people(session, event)
     checkins = {
         a.person_id: a
         for a in (await session.exec(select(Attendance).where(Attendance.event_id == event.id)))
@@ -83,6 +84,7 @@ async def expected(session: AsyncSession, event: PartyEvent) -> list[AttendanceR
                 person_id=id_of(person),
                 name=person.name,
                 branch_id=person.branch_id,
+                is_member=person.is_party_member,
                 status=status,
                 scanned_at=found.scanned_at if counted and found else None,
                 checkin_id=found.id if found else None,
@@ -189,64 +191,3 @@ async def branch_month(
             )
         )
     return BranchMonth(branch_id=branch_id, period=period, items=items)
-
-
-def _quarter_months(period: str) -> list[str]:
-    year_text, quarter_text = period.split("-Q")
-    quarter = int(quarter_text)
-    if not 1 <= quarter <= 4:
-        raise ValueError("quarter")
-    return [f"{year_text}-{m:02d}" for m in range(3 * quarter - 2, 3 * quarter + 1)]
-
-
-async def compliance(
-    session: AsyncSession, *, principal: Principal, period: str
-) -> ComplianceReport:
-    """Which of 三会一课 each branch held: monthly kinds in every month of the period, and the
-    quarterly ones in the quarter holding it."""
-    try:
-        months = _quarter_months(period) if "-Q" in period else [period]
-        bounds = [parse_period(m) for m in months]
-        year = int(months[0][:4])
-        quarter = (int(months[0][5:7]) - 1) // 3 + 1
-        quarter_bounds = (
-            parse_period(f"{year}-{3 * quarter - 2:02d}")[0],
-            parse_period(f"{year}-{3 * quarter:02d}")[1],
-        )
-    except (ValueError, IndexError) as exc:
-        raise BadPeriod("period 应为 YYYY-MM 或 YYYY-Qn。") from exc
-    branches = (
-        await session.exec(
-            select(Branch).where(scope_clause(principal, Branch)).order_by(col(Branch.id))
-        )
-    ).all()
-    held_events = (
-        await session.exec(
-            select(PartyEvent).where(
-                col(PartyEvent.branch_id).in_([b.id for b in branches]),
-                col(PartyEvent.starts_at) >= min(quarter_bounds[0], bounds[0][0]),
-                col(PartyEvent.starts_at) < max(quarter_bounds[1], bounds[-1][1]),
-            )
-        )
-    ).all()
-    items = []
-    for branch in branches:
-        mine = [e for e in held_events if e.branch_id == branch.id]
-        held: list[str] = []
-        missing: list[str] = []
-        for month, (start, end) in zip(months, bounds, strict=True):
-            kinds = {e.kind for e in mine if start <= e.starts_at < end}
-            for kind in MONTHLY:
-                label = kind.value if len(months) == 1 else f"{kind.value}:{month}"
-                (held if kind.value in kinds else missing).append(label)
-        quarter_kinds = {
-            e.kind for e in mine if quarter_bounds[0] <= e.starts_at < quarter_bounds[1]
-        }
-        for kind in QUARTERLY:
-            (held if kind.value in quarter_kinds else missing).append(kind.value)
-        items.append(
-            ComplianceItem(
-                branch_id=id_of(branch), branch_name=branch.name, held=held, missing=missing
-            )
-        )
-    return ComplianceReport(period=period, items=items)

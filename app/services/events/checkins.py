@@ -10,7 +10,13 @@ from app.china_time import utcnow
 from app.db import row_cache
 from app.errors import BadRequest, Conflict, Forbidden, NotFound
 from app.models.base import id_of
-from app.models.events import Attendance, AttendanceStatus, CheckinCreate, PartyEvent
+from app.models.events import (
+    Attendance,
+    AttendanceStatus,
+    CheckinCreate,
+    EventStatus,
+    PartyEvent,
+)
 from app.models.points import EntryStatus
 from app.request_context import current_request_id
 from app.services import audit
@@ -68,17 +74,28 @@ class NotRevocable(Conflict):
 # A phone claiming worse accuracy than this is not trusted to be at the venue.
 
 
+class EventCancelled(Conflict):
+    code = "checkin.event_cancelled"
+    detail = "该活动已取消，无需签到。"
+
+
 class CheckinNotFound(NotFound):
     code = "checkin.not_found"
     detail = "找不到该签到记录。"
 
 
-_EVENTS: row_cache.RowCache[PartyEvent] = row_cache.RowCache(seconds=60)
+# Seconds, not a minute: an event may be changed or cancelled until it starts, and another
+# worker's copy must not let a scan into a cancelled event for long. This process forgets its
+# copy at the change; a burst still reads the row once per worker every few seconds.
+_EVENTS: row_cache.RowCache[PartyEvent] = row_cache.RowCache(seconds=5)
+
+
+def forget_event(session: AsyncSession, event_id: int) -> None:
+    _EVENTS.forget(session, event_id)
 
 
 async def _event(session: AsyncSession, event_id: int) -> PartyEvent:
-    """The event, read once a minute at a burst (events are not edited once made); a missing
-    one is not cached."""
+    """The event, read once every few seconds at a burst; a missing one is not cached."""
 
     async def load() -> PartyEvent:
         found = await session.get(PartyEvent, event_id)
@@ -133,10 +150,17 @@ async def _member(session: AsyncSession, principal: Principal) -> Member:
 
 
 def _admit(
-    event: PartyEvent, person: Member, data: CheckinCreate, qr: QrSettings, now: datetime
+    event: PartyEvent,
+    person: Member,
+    data: CheckinCreate,
+    qr: QrSettings,
+    now: datetime,
+    group_id: int | None = None,
 ) -> dict[str, Any]:
     """The checks before the check-in writer, in the order a member would want to hear them;
     the attendance to keep, as its columns."""
+    if event.status == EventStatus.cancelled:
+        raise EventCancelled()
     checked = qr_tokens.check(qr, data.token, qr_tokens.Purpose.event, id_of(event), now=now)
     if checked is None:
         raise QrInvalid()
@@ -154,7 +178,13 @@ def _admit(
     elif not event.checkin_opens_at <= now <= event.checkin_closes_at:
         raise Closed()
     distance = _check_location(event, data, poster=checked.freshness is qr_tokens.Freshness.poster)
-    if not person.is_party_member or person.branch_id not in events.expected_branches(event):
+    if not events.expects(
+        event,
+        person_id=person.id,
+        branch_id=person.branch_id,
+        is_party_member=person.is_party_member,
+        group_id=group_id,
+    ):
         raise NotInvited()
     return {
         "event_id": id_of(event),
@@ -199,8 +229,9 @@ async def _let_in(
     """The scan to write, or the member's first record when this one is a repeat."""
     event = await _event(session, event_id)
     person = await _member(session, principal)
+    group_id = await events.group_of(session, person.id) if event.party_group_id else None
     try:
-        record = _admit(event, person, data, qr, utcnow())
+        record = _admit(event, person, data, qr, utcnow(), group_id)
     except (CheckinError, NotInvited):
         # A repeat is answered with the first record, even once the code has rotated.
         existing = await scans.existing(session, event_id, person.id)
@@ -234,20 +265,27 @@ async def revoke(
         target_type="attendance",
         where=location_of(event),
     ):
-        if attendance.ledger_entry_id is not None:
-            entry = await ledger.get_entry(session, attendance.ledger_entry_id)
-            if entry.status == EntryStatus.posted:
-                await ledger.reverse(
-                    session,
-                    entry=entry,
-                    actor=principal,
-                    reason=f"撤销签到：{reason}",
-                    source_id=f"checkin:{attendance.id}",
-                )
-        attendance.status = AttendanceStatus.revoked
-        attendance.note = reason
-        attendance.decided_by_person_id = principal.person_id
+        await take_back(session, attendance=attendance, principal=principal, reason=reason)
     return attendance
+
+
+async def take_back(
+    session: AsyncSession, *, attendance: Attendance, principal: Principal, reason: str
+) -> None:
+    """The check-in no longer stands (a mistake, the event cancelled): its points reversed."""
+    if attendance.ledger_entry_id is not None:
+        entry = await ledger.get_entry(session, attendance.ledger_entry_id)
+        if entry.status == EntryStatus.posted:
+            await ledger.reverse(
+                session,
+                entry=entry,
+                actor=principal,
+                reason=f"撤销签到：{reason}",
+                source_id=f"checkin:{attendance.id}",
+            )
+    attendance.status = AttendanceStatus.revoked
+    attendance.note = reason
+    attendance.decided_by_person_id = principal.person_id
 
 
 async def review(

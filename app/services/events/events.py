@@ -7,10 +7,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
-from app.errors import NotFound, Unprocessable
-from app.models.events import EventCreate, PartyEvent
+from app.errors import Conflict, NotFound, Unprocessable
+from app.models.base import id_of
+from app.models.events import EventCreate, EventKind, EventStatus, PartyEvent
+from app.models.party_life import PartyGroup, PartyGroupMember
 from app.models.points import Ledger
-from app.models.roster import Branch
+from app.models.roster import Branch, Person
 from app.services import audit
 from app.services.identity import (
     Location,
@@ -35,6 +37,26 @@ class RuleUnsuitable(Unprocessable):
     detail = "签到积分规则须记入党员积分且不要求照片。"
 
 
+class GroupRequired(Unprocessable):
+    code = "event.group_required"
+    detail = "党小组会须指定党小组（party_group_id）。"
+
+
+class GroupInvalid(Unprocessable):
+    code = "event.group_invalid"
+    detail = "所指定的党小组不属于承办的党支部。"
+
+
+class InviteeInvalid(Unprocessable):
+    code = "event.invitee_invalid"
+    detail = "按人邀请的人员须在本镇的花名册中。"
+
+
+class RecorderInvalid(Unprocessable):
+    code = "event.recorder_invalid"
+    detail = "会议记录人须是本支部的党员。"
+
+
 CHECKIN_OPENS_BEFORE = timedelta(minutes=30)
 CHECKIN_CLOSES_AFTER = timedelta(minutes=30)
 
@@ -45,7 +67,43 @@ class EventNotFound(NotFound):
 
 
 def expected_branches(event: PartyEvent) -> set[int]:
+    """The branches whose members the event expects (a 党小组会: only its group, see
+    ``attendance.expected``)."""
     return {event.branch_id, *event.invited_branch_ids}
+
+
+async def check_people(
+    session: AsyncSession,
+    *,
+    branch: Branch,
+    invitee_ids: list[int],
+    recorder_id: int | None,
+) -> None:
+    """People named on an event are someone else's ids until shown to be of its town."""
+    if invitee_ids:
+        found = await session.exec(
+            select(Person.id).where(
+                col(Person.id).in_(invitee_ids), col(Person.town_id) == branch.town_id
+            )
+        )
+        if set(found.all()) != set(invitee_ids):
+            raise InviteeInvalid()
+    if recorder_id is not None:
+        recorder = await session.get(Person, recorder_id)
+        if recorder is None or recorder.branch_id != branch.id or not recorder.is_party_member:
+            raise RecorderInvalid()
+
+
+async def _check_group(
+    session: AsyncSession, kind: EventKind, group_id: int | None, branch: Branch
+) -> None:
+    if group_id is None:
+        if kind == EventKind.group_meeting:
+            raise GroupRequired()
+        return
+    group = await session.get(PartyGroup, group_id)
+    if group is None or group.branch_id != branch.id:
+        raise GroupInvalid()
 
 
 async def create_event(
@@ -66,6 +124,10 @@ async def create_event(
         )
         if rule.ledger != Ledger.member or rule.requires_evidence:
             raise RuleUnsuitable()
+    await _check_group(session, data.kind, data.party_group_id, branch)
+    await check_people(
+        session, branch=branch, invitee_ids=data.invitee_ids, recorder_id=data.recorder_id
+    )
     venue_lat = venue_lng = None
     if data.venue is not None:
         venue_lat, venue_lng = to_gcj02(data.venue.lat, data.venue.lng, data.venue.coord_type)
@@ -90,6 +152,9 @@ async def create_event(
         venue_name=data.venue.name if data.venue else None,
         rule_code=data.rule_code,
         invited_branch_ids=sorted(set(data.invited_branch_ids) - {branch.id}),
+        invitee_ids=sorted(set(data.invitee_ids)),
+        party_group_id=data.party_group_id,
+        recorder_id=data.recorder_id,
         created_by_person_id=principal.person_id,
     )
     await audit.record_created(
@@ -157,10 +222,37 @@ async def events_between(
     return list((await session.exec(stmt.order_by(col(PartyEvent.starts_at)).limit(500))).all())
 
 
+def expects(
+    event: PartyEvent,
+    *,
+    person_id: int,
+    branch_id: int | None,
+    is_party_member: bool,
+    group_id: int | None,
+) -> bool:
+    """Whether the event expects this person: invited by name, or a member of a branch it
+    expects (of its group, for a 党小组会)."""
+    if person_id in event.invitee_ids:
+        return True
+    if not is_party_member or branch_id is None:
+        return False
+    if event.party_group_id is not None:
+        return group_id == event.party_group_id
+    return branch_id in expected_branches(event)
+
+
+async def group_of(session: AsyncSession, person_id: int) -> int | None:
+    found = await session.exec(
+        select(PartyGroupMember.group_id).where(col(PartyGroupMember.person_id) == person_id)
+    )
+    return found.first()
+
+
 async def my_events(session: AsyncSession, *, principal: Principal) -> list[PartyEvent]:
-    """Events I am expected at: my branch's, and those my branch is invited to; recent and next."""
+    """Events I am expected at: my branch's (my group's), those my branch is invited to and
+    those naming me; recent and next, cancelled ones included so the phone can say so."""
     person = await caller_person(session, principal)
-    if person is None or person.branch_id is None or not person.is_party_member:
+    if person is None:
         return []
     now = utcnow()
     candidates = (
@@ -174,19 +266,43 @@ async def my_events(session: AsyncSession, *, principal: Principal) -> list[Part
             .order_by(col(PartyEvent.starts_at))
         )
     ).all()
-    return [e for e in candidates if person.branch_id in expected_branches(e)]
+    group_id = await group_of(session, id_of(person))
+    return [
+        e
+        for e in candidates
+        if expects(
+            e,
+            person_id=id_of(person),
+            branch_id=person.branch_id,
+            is_party_member=person.is_party_member,
+            group_id=group_id,
+        )
+    ]
+
+
+class Cancelled(Conflict):
+    code = "event.cancelled"
+    detail = "该活动已取消。"
+
+
+def not_cancelled(event: PartyEvent) -> PartyEvent:
+    if event.status == EventStatus.cancelled:
+        raise Cancelled(f"该活动已取消：{event.cancel_reason or ''}".rstrip("："))
+    return event
 
 
 def current_token(
     event: PartyEvent, *, qr: QrSettings, now: datetime | None = None
 ) -> tuple[str, datetime]:
     assert event.id is not None
+    not_cancelled(event)  # a cancelled event's screen shows no code
     return qr_tokens.issue(qr, qr_tokens.Purpose.event, event.id, now=now or utcnow())
 
 
 def poster_token(event: PartyEvent, *, qr: QrSettings) -> str:
     """The fixed code for printed posters: at most 32 characters, as a mini-program scene."""
     assert event.id is not None
+    not_cancelled(event)
     token = qr_tokens.poster(qr, qr_tokens.Purpose.event, event.id)
     assert len(token) <= 32
     return token

@@ -6,6 +6,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
 from app.errors import BadRequest, Conflict, NotFound
+from app.models.base import id_of
 from app.models.events import LeaveCreate, LeaveDecision, LeaveRequest, LeaveStatus, PartyEvent
 from app.models.notifications import NotificationKind
 from app.services import audit
@@ -37,10 +38,12 @@ async def request_leave(
     if event is None:
         raise events.EventNotFound()
     person = await caller_person(session, principal)
-    if (
-        person is None
-        or not person.is_party_member
-        or person.branch_id not in events.expected_branches(event)
+    if person is None or not events.expects(
+        event,
+        person_id=id_of(person),
+        branch_id=person.branch_id,
+        is_party_member=person.is_party_member,
+        group_id=await events.group_of(session, id_of(person)) if event.party_group_id else None,
     ):
         raise NotInvited()
     existing = (
@@ -52,15 +55,19 @@ async def request_leave(
     ).first()
     if existing is not None:
         return existing, False
+    events.not_cancelled(event)
     if utcnow() >= event.starts_at:
         raise TooLate()
-    assert person.id is not None and person.branch_id is not None
+    assert person.id is not None
     leave = LeaveRequest(
         event_id=event_id,
         person_id=person.id,
         town_id=event.town_id,
         village_id=person.village_id,
-        branch_id=person.branch_id,
+        # Someone invited by name from outside the branches asks the event's own branch.
+        branch_id=person.branch_id
+        if person.is_party_member and person.branch_id
+        else event.branch_id,
         reason=data.reason,
     )
     session.add(leave)

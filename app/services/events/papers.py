@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.china_time import to_china
 from app.models.labels import label
 from app.services import audit
-from app.services.events import attendance, events
+from app.services.events import attendance, compliance, events
 from app.services.identity import Principal
 from app.services.kit import Column, Paper, Sheet, paper
 
@@ -79,7 +79,7 @@ def _kinds(labels: list[str]) -> str:
 
 
 async def compliance_paper(session: AsyncSession, *, principal: Principal, period: str) -> Paper:
-    report = await attendance.compliance(session, principal=principal, period=period)
+    report = await compliance.report(session, principal=principal, period=period)
     rows = [
         [
             index,

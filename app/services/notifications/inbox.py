@@ -32,6 +32,9 @@ PAGES: dict[NotificationKind, str] = {
     NotificationKind.service_request_updated: "pages/service/detail?id={id}",
     NotificationKind.notice: "pages/notice/detail?id={id}",
     NotificationKind.development_overdue: "pages/admin/development?case={id}",
+    NotificationKind.event_changed: "pages/event/detail?id={id}",
+    NotificationKind.event_cancelled: "pages/event/detail?id={id}",
+    NotificationKind.minutes_returned: "pages/admin/minutes?event={id}",
 }
 QUIET_FROM, QUIET_UNTIL = time(22, 0), time(7, 0)
 _SLICE = 1000
