@@ -49,6 +49,8 @@ PAGES = (
     ("events-calendar", "village1_admin", "/console/events", "table.calendar"),
     ("event-new", "village1_admin", "/console/events/new", "form.event-form"),
     ("event", "village1_admin", "/console/events/1", "#board"),
+    ("minutes", "town_admin", "/console/minutes", "main table"),
+    ("party-groups", "village1_admin", "/console/party-groups", "main form"),
     ("papers", "village1_admin", "/console/papers", "table.papers"),
     ("grid", "village1_admin", "/console/grid", ".board-columns"),
     ("grid-task", "village1_admin", "/console/grid/tasks/1", ".before-after"),

@@ -15,7 +15,10 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     "BindPhoneRequest": (_VILLAGER, {"code": "13800000005"}),
     "RefreshRequest": (_VILLAGER, {"refresh_token": "由登录返回的 refresh_token"}),
     "TownCreate": (_SUPER, {"name": "青松镇"}),
-    "TownUpdate": (_TOWN_ADMIN, {"appeal_days": 7, "rankings_enabled": True}),
+    "TownUpdate": (
+        _TOWN_ADMIN,
+        {"appeal_days": 7, "rankings_enabled": True, "minutes_due_days": 7},
+    ),
     "VillageCreate": (_TOWN_ADMIN, {"town_id": 1, "name": "东风村"}),
     "BranchCreate": (_TOWN_ADMIN, {"town_id": 1, "village_id": 1, "name": "二十四份村第二党支部"}),
     "GridCreate": (_VILLAGE_ADMIN, {"village_id": 1, "name": "三网格"}),
@@ -79,6 +82,29 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
             "venue": _VENUE,
         },
     ),
+    "EventUpdate": (
+        _VILLAGE_ADMIN,
+        {
+            "starts_at": "2027-07-01T14:00:00+08:00",
+            "ends_at": "2027-07-01T16:00:00+08:00",
+            "venue": _VENUE,
+        },
+    ),
+    "EventCancel": (_VILLAGE_ADMIN, {"reason": "暴雨预警，改期举行。"}),
+    "MinutesCreate": (
+        _VILLAGE_ADMIN,
+        {
+            "topics": ["学习党的二十届四中全会精神", "研究人居环境整治分工"],
+            "content": "书记领学全会公报，党员逐一发言；会议研究了村内环境整治分工。",
+            "decisions": ["每周六开展一次环境整治志愿服务"],
+        },
+    ),
+    "MinutesReturn": (_TOWN_ADMIN, {"reason": "缺少会议照片，请补充后重新提交。"}),
+    "PartyGroupCreate": (
+        _VILLAGE_ADMIN,
+        {"branch_id": 3, "name": "第一党小组", "leader_id": 5, "member_ids": [10]},
+    ),
+    "PartyGroupUpdate": (_VILLAGE_ADMIN, {"name": "第一党小组", "member_ids": [2, 10]}),
     "CheckinCreate": (
         _MEMBER,
         {"token": "扫码得到的 token", "lat": 40.9313, "lng": 117.9631, "accuracy": 30},

@@ -3585,6 +3585,7 @@ export interface components {
             branch_id: number | null;
             /**
              * Is Member
+             * @description 是否党员；按人邀请的非党员不计入任何支部的到会率
              * @default true
              */
             is_member: boolean;
@@ -4178,6 +4179,7 @@ export interface components {
              * @description 结束时间
              */
             ends_at: string;
+            /** @description 落实状态：held 已落实，scheduled 未举行，minutes_missing 缺会议记录，minutes_returned 记录被退回，cancelled 已取消 */
             state: components["schemas"]["EventState"];
             /**
              * Minutes Due On
@@ -4185,7 +4187,10 @@ export interface components {
              * @description 会议记录最迟的提交日（含当日，北京时间）
              */
             minutes_due_on: string;
-            /** Party Group Id */
+            /**
+             * Party Group Id
+             * @description 党小组编号（党小组会）
+             */
             party_group_id: number | null;
         };
         /** ComplianceItem */
@@ -5086,19 +5091,37 @@ export interface components {
              * @description 受邀支部
              */
             invited_branch_ids: number[];
-            /** Invitee Ids */
+            /**
+             * Invitee Ids
+             * @description 按人邀请的人员编号
+             */
             invitee_ids: number[];
-            /** Party Group Id */
+            /**
+             * Party Group Id
+             * @description 党小组编号（党小组会）
+             */
             party_group_id: number | null;
-            /** Recorder Id */
+            /**
+             * Recorder Id
+             * @description 会议记录人（人员编号）
+             */
             recorder_id: number | null;
             /** @description 状态 */
             status: components["schemas"]["EventStatus"];
-            /** Cancel Reason */
+            /**
+             * Cancel Reason
+             * @description 取消原因
+             */
             cancel_reason: string | null;
-            /** Cancelled At */
+            /**
+             * Cancelled At
+             * @description 取消时间
+             */
             cancelled_at: string | null;
-            /** Revision */
+            /**
+             * Revision
+             * @description 时间、地点或议程变更的次数
+             */
             revision: number;
         };
         /**
@@ -5187,9 +5210,15 @@ export interface components {
             ends_at?: string | null;
             /** @description 地点（名称、经纬度、签到半径） */
             venue?: components["schemas"]["Venue"] | null;
-            /** Recorder Id */
+            /**
+             * Recorder Id
+             * @description 会议记录人（人员编号）
+             */
             recorder_id?: number | null;
-            /** Invitee Ids */
+            /**
+             * Invitee Ids
+             * @description 按人邀请的人员编号
+             */
             invitee_ids?: number[] | null;
         };
         /** Fulfil */
@@ -6786,6 +6815,7 @@ export interface components {
              * @description 活动编号
              */
             event_id: number;
+            /** @description 最新一版（没有则为 null） */
             latest: components["schemas"]["MinutesPublic"] | null;
             /**
              * Versions
@@ -6800,33 +6830,60 @@ export interface components {
              * @description 活动编号
              */
             event_id: number;
-            /** Version */
+            /**
+             * Version
+             * @description 版本号，从 1 起
+             */
             version: number;
-            /** Filed At */
+            /**
+             * Filed At
+             * @description 提交时间
+             */
             filed_at: string;
-            /** Filed By */
+            /**
+             * Filed By
+             * @description 提交人（人员编号）
+             */
             filed_by: number | null;
-            /** Topics */
+            /**
+             * Topics
+             * @description 议题
+             */
             topics: string[];
             /**
              * Content
              * @description 议题内容
              */
             content: string;
-            /** Decisions */
+            /**
+             * Decisions
+             * @description 决定事项
+             */
             decisions: string[];
             /**
              * Media Ids
              * @description 照片
              */
             media_ids: number[];
-            /** Present Ids */
+            /**
+             * Present Ids
+             * @description 确认到会的人员编号
+             */
             present_ids: number[];
-            /** Returned At */
+            /**
+             * Returned At
+             * @description 镇里退回的时间（未退回为 null）
+             */
             returned_at: string | null;
-            /** Returned By */
+            /**
+             * Returned By
+             * @description 退回人（人员编号）
+             */
             returned_by: number | null;
-            /** Return Reason */
+            /**
+             * Return Reason
+             * @description 退回原因
+             */
             return_reason: string | null;
         };
         /** MinutesReturn */
@@ -6867,13 +6924,25 @@ export interface components {
              * @description 开始时间
              */
             starts_at: string;
-            /** Version */
+            /**
+             * Version
+             * @description 版本号，从 1 起
+             */
             version: number;
-            /** Filed At */
+            /**
+             * Filed At
+             * @description 提交时间
+             */
             filed_at: string;
-            /** Returned At */
+            /**
+             * Returned At
+             * @description 镇里退回的时间（未退回为 null）
+             */
             returned_at: string | null;
-            /** Return Reason */
+            /**
+             * Return Reason
+             * @description 退回原因
+             */
             return_reason: string | null;
         };
         /**
@@ -7313,7 +7382,10 @@ export interface components {
              * @description 党小组长，须是本支部党员
              */
             leader_id: number;
-            /** Member Ids */
+            /**
+             * Member Ids
+             * @description 组员（人员编号）
+             */
             member_ids?: number[];
         };
         /** PartyGroupPublic */
@@ -7333,9 +7405,15 @@ export interface components {
              * @description 名称
              */
             name: string;
-            /** Leader Id */
+            /**
+             * Leader Id
+             * @description 党小组长（人员编号）
+             */
             leader_id: number;
-            /** Member Ids */
+            /**
+             * Member Ids
+             * @description 组员（人员编号）
+             */
             member_ids: number[];
         };
         /** PartyGroupUpdate */
@@ -7345,9 +7423,15 @@ export interface components {
              * @description 名称
              */
             name?: string | null;
-            /** Leader Id */
+            /**
+             * Leader Id
+             * @description 党小组长（人员编号）
+             */
             leader_id?: number | null;
-            /** Member Ids */
+            /**
+             * Member Ids
+             * @description 组员（人员编号）
+             */
             member_ids?: number[] | null;
         };
         /** PeopleCount */
@@ -9779,7 +9863,10 @@ export interface components {
              * @description 群众代办诉求的办理时限（小时）
              */
             service_due_hours: number;
-            /** Minutes Due Days */
+            /**
+             * Minutes Due Days
+             * @description 会后几天内须提交会议记录才算落实
+             */
             minutes_due_days: number;
             /**
              * Created At

@@ -94,7 +94,7 @@ SWEEP: list[tuple[str, Body, dict[str, str]]] = [
             "starts_at": _soon(24),
             "ends_at": _soon(26),
         },
-        {"branch_id": "b2"},
+        {"branch_id": "b2", "recorder_id": "v2_villager"},
     ),
     (
         "/api/v1/admin/activities",

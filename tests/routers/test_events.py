@@ -23,7 +23,7 @@ from tests.helpers.events import (
 )
 from tests.helpers.factories import Login, World
 from tests.helpers.fake_wechat import FAKE_PNG, FakeWechat
-from tests.helpers.papers import read_paper
+from tests.helpers.papers import _view, read_paper
 from tests.helpers.points import make_rule
 
 NORTH_50M = 50 / 111_195  # degrees of latitude
@@ -378,6 +378,8 @@ async def test_compliance_names_the_missing_kinds(
         == "党小组会、支部党员大会、党课、党校轮训、组织生活会、民主评议党员"
     )
     assert row[paper.headers.index("全部落实")] == "否"
+    detail = _view(paper.book.worksheets[1], paper.file_name, paper.book, signed=True)
+    assert sorted(detail.column("状态")) == ["已落实", "已落实", "未举行"]
     bad = await client.get(
         "/api/v1/admin/events/compliance",
         params={"period": "2026-13"},

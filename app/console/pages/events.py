@@ -7,16 +7,23 @@ from datetime import date
 from fastapi import Request
 from fastapi.responses import Response
 
-from app.china_time import CHINA, parse_period
+from app.china_time import CHINA, parse_period, utcnow
 from app.console.actions import Unfit, span, submitted, texts
-from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once, row_id
+from app.console.deps import (
+    CheckedForm,
+    ConsoleUser,
+    console_router,
+    new_once,
+    row_id,
+    row_ids,
+)
 from app.console.render import page, this_month_or
 from app.deps import CacheDep, QrSettingsDep, SessionDep, SettingsDep, WechatDep
 from app.models.events import KIND_TITLES, Agenda, EventCreate, EventKind, Venue
 from app.models.roster import Branch
 from app.routers.common import RowId, printable, spreadsheet
-from app.services import roster
-from app.services.events import attendance, events, papers, posters
+from app.services import audit, roster
+from app.services.events import attendance, events, groups, minutes, papers, posters
 
 router = console_router()
 
@@ -73,12 +80,15 @@ async def month(
 async def new_event(
     request: Request, principal: ConsoleUser, session: SessionDep, day: str | None = None
 ) -> Response:
+    branches = await _branches(session, principal)
     return page(
         request,
         "event_new.html",
         {
             "active": "events",
-            "branches": await _branches(session, principal),
+            "branches": branches,
+            "branch_names": {b.id: b.name for b in branches},
+            "groups": await groups.list_groups(session, principal=principal, branch_id=None),
             "kinds": [(k.value, KIND_TITLES[k]) for k in EventKind],
             "day": day or "",
             "once": new_once,
@@ -118,6 +128,9 @@ def _event_of(form: CheckedForm) -> EventCreate:
         ends_at=ends,
         venue=venue,
         invited_branch_ids=invited,
+        party_group_id=row_id(text.get("party_group_id")),
+        recorder_id=row_id(text.get("recorder_id")),
+        invitee_ids=row_ids(text.get("invitee_ids", "")),
     )
 
 
@@ -145,11 +158,39 @@ async def event(
     shown = await events.event_in_scope(session, principal=principal, event_id=event_id)
     board = await attendance.event_report(session, principal=principal, event_id=event_id)
     names = {b.id: b.name for b in await _branches(session, principal)}
+    record = await minutes.history(session, principal=principal, event_id=event_id)
+    trail = await audit.list_entries(
+        session,
+        principal=principal,
+        action="event.",
+        limit=20,
+        cursor=None,
+        target=("event", str(event_id)),
+    )
+    now = utcnow()
+    people = {p for v in record.versions for p in (v.filed_by, v.returned_by)}
     return page(
         request,
         "event.html",
-        {"active": "events", "e": shown, "board": board, "branch_names": names},
+        {
+            "active": "events",
+            "e": shown,
+            "board": board,
+            "branch_names": names,
+            "minutes": record,
+            "trail": [e for e in trail.items if e.action != "event.create"],
+            "names": await roster.names_of(session, people),
+            "before_start": now < shown.starts_at and shown.status == "scheduled",
+            "ended": now >= shown.ends_at and shown.status == "scheduled",
+            "once": new_once,
+            "agenda_lines": _agenda_lines(shown.agenda),
+        },
     )
+
+
+def _agenda_lines(agenda: dict[str, object]) -> str:
+    items = agenda.get("items")
+    return "\n".join(str(i) for i in items) if isinstance(items, list) else ""
 
 
 @router.get("/events/{event_id}/board")

@@ -17,6 +17,7 @@ from app.models.events import (
     AttendanceStatus,
     BranchMonth,
     EventKind,
+    EventStatus,
     EventSummary,
     LeaveRequest,
     LeaveStatus,
@@ -131,6 +132,7 @@ async def member_year(
         await session.exec(
             select(PartyEvent).where(
                 col(PartyEvent.town_id) == person.town_id,
+                col(PartyEvent.status) == EventStatus.scheduled,
                 col(PartyEvent.starts_at) >= start,
                 col(PartyEvent.starts_at) < end,
             )

@@ -106,6 +106,33 @@ async def compliance_paper(session: AsyncSession, *, principal: Principal, perio
         lines=[f"党支部 {len(rows)} 个，全部落实 {done} 个，未全部落实 {len(rows) - done} 个"],
         landscape=True,
     )
+    events = [
+        [
+            item.branch_name,
+            label("EventKind", e.kind),
+            e.title,
+            _clock(e.starts_at),
+            label("EventState", e.state),
+            e.minutes_due_on.isoformat(),
+        ]
+        for item in report.items
+        for e in item.events
+    ]
+    ledger = Sheet(
+        "活动明细",
+        f"{when}各次活动落实情况",
+        [
+            Column("党支部", 24),
+            Column("类别", 14),
+            Column("活动", 30),
+            Column("时间", 18),
+            Column("状态", 12),
+            Column("记录截止", 12),
+        ],
+        events,
+        lines=["到会至少一人、且在截止日前提交会议记录（未被镇里退回）的活动才算落实"],
+        landscape=True,
+    )
     name = f"{when}三会一课落实情况"
-    drawn = paper.paper(name, f"compliance-{period}", [sheet])
+    drawn = paper.paper(name, f"compliance-{period}", [sheet, ledger])
     return await audit.exported(session, actor=principal, paper=drawn, params={"period": period})

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import CHINA, to_china
 from app.models.base import id_of
-from app.models.events import LeaveRequest, PartyEvent
+from app.models.events import EventStatus, LeaveRequest, PartyEvent
 from app.models.labels import label
 from app.models.notifications import NotificationKind
 from app.services.events import attendance
@@ -60,6 +60,7 @@ async def remind(session: AsyncSession, *, now: datetime) -> int:
         for event in (
             await session.exec(
                 select(PartyEvent).where(
+                    col(PartyEvent.status) == EventStatus.scheduled,
                     col(PartyEvent.starts_at) >= tomorrow,
                     col(PartyEvent.starts_at) < tomorrow + timedelta(days=1),
                 )
@@ -69,6 +70,7 @@ async def remind(session: AsyncSession, *, now: datetime) -> int:
     for event in (
         await session.exec(
             select(PartyEvent).where(
+                col(PartyEvent.status) == EventStatus.scheduled,
                 col(PartyEvent.starts_at) > now,
                 col(PartyEvent.starts_at) <= now + timedelta(hours=1),
             )
