@@ -15,7 +15,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
 from app.db import SessionMaker
-from app.services import development, events, feed, grid, notifications, roster, shop, volunteer
+from app.services import (
+    development,
+    events,
+    feed,
+    grid,
+    members,
+    notifications,
+    roster,
+    shop,
+    volunteer,
+)
 from app.services.identity import maintenance
 
 log = logging.getLogger("xiangzhi.jobs")
@@ -95,6 +105,12 @@ async def remind_overdue_development(ctx: dict[str, Any]) -> int:
     )
 
 
+async def political_birthdays(ctx: dict[str, Any]) -> int:
+    return await _in_one_transaction(
+        ctx, lambda session: members.anniversaries.remind(session, now=utcnow())
+    )
+
+
 async def deliver_notifications(ctx: dict[str, Any]) -> int:
     """WeChat messages of the inbox rows that are due (each job run claims its own rows)."""
     settings = ctx["settings"]
@@ -122,6 +138,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic(notify_overdue_tasks, every_minutes=15),
     Periodic(warn_expiring_redemptions, every_minutes=15),
     Periodic(remind_overdue_development, every_minutes=60),
+    Periodic(political_birthdays, every_minutes=60),
 )
 # Sent every few seconds, not every minute: "your leave was approved" should not wait.
 DELIVERY_SECONDS = 10

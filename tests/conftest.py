@@ -30,6 +30,7 @@ pytest_plugins = [
     "tests.helpers.factories",
     "tests.helpers.fake_wechat",
     "tests.helpers.served",
+    "tests.helpers.browser",
     "tests.e2e.demo_town",
 ]
 

@@ -57,6 +57,7 @@ PAGES = (
     ("volunteer", "village1_admin", "/console/volunteer", "main table"),
     ("rules", "village1_admin", "/console/rules", "table.rules"),
     ("development", "village1_admin", "/console/development", "table.cases"),
+    ("members", "town_admin", "/console/members", "#transfers"),
     ("organisation", "town_admin", "/console/organisation", "main .card"),
     ("counter", "village1_shop", "/console/counter", ".code-form"),
     ("counter-report", "village1_shop", "/console/counter/report", ".figures"),

@@ -28,6 +28,7 @@ NAV = (
     ("queues", "/console/queues", "待办", "admin"),
     ("events", "/console/events", "三会一课", "admin"),
     ("development", "/console/development", "发展党员", "admin"),
+    ("members", "/console/members", "党员", "admin"),
     ("organisation", "/console/organisation", "组织", "admin"),
     ("grid", "/console/grid", "网格", "admin"),
     ("volunteer", "/console/volunteer", "志愿服务", "admin"),

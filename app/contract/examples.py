@@ -105,6 +105,48 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
         {"branch_id": 3, "name": "第一党小组", "leader_id": 5, "member_ids": [10]},
     ),
     "PartyGroupUpdate": (_VILLAGE_ADMIN, {"name": "第一党小组", "member_ids": [2, 10]}),
+    "MemberFileUpdate": (
+        _TOWN_ADMIN,
+        {
+            "joined_at": "2001-07-01",
+            "full_member_at": "2002-07-01",
+            "education": "高中",
+            "post": "村党支部书记",
+        },
+    ),
+    "MobileMemberCreate": (
+        _VILLAGE_ADMIN,
+        {
+            "direction": "out",
+            "person_id": 5,
+            "place": "天津市滨海新区",
+            "employer": "某建筑公司",
+            "since": "2026-03-01",
+            "expected_return": "2026-12-31",
+        },
+    ),
+    "ThoughtReportCreate": (
+        _MEMBER,
+        {
+            "period": "2026-11",
+            "content": "本月在工地参加了党员学习，学习了全会精神，按时交纳了党费。",
+        },
+    ),
+    "RotationUpdate": (
+        _TOWN_ADMIN,
+        {"year": 2027, "mobile_branch_id": 2, "hosts": {"1": 3, "2": 4, "3": 3}},
+    ),
+    "TransferCreate": (
+        _VILLAGE_ADMIN,
+        {"person_id": 10, "to_branch_id": 4, "reason": "婚后随迁至前进村"},
+    ),
+    "TransferDecline": (_VILLAGE_ADMIN, {"reason": "本人尚未到本村居住，请核实"}),
+    "ReeducationCreate": (
+        _VILLAGE_ADMIN,
+        {"person_id": 10, "year": 2026, "plan": ["学习党章", "支部书记谈心谈话"]},
+    ),
+    "ItemDone": (_VILLAGE_ADMIN, {"note": "已学习党章总纲"}),
+    "ReeducationClose": (_VILLAGE_ADMIN, {"conclusion": "认识到位，表现合格，回炉教育结束"}),
     "CheckinCreate": (
         _MEMBER,
         {"token": "扫码得到的 token", "lat": 40.9313, "lng": 117.9631, "accuracy": 30},

@@ -55,6 +55,13 @@ class Queues(BaseModel):
         description="未办结的群众诉求（GET /admin/service-requests?status=open）"
     )
     objections_open: int = Field(description="待答复的监督意见（GET /admin/objections）")
+    transfers_pending: int = Field(
+        default=0,
+        description="在办的组织关系转接，转出和转入（GET /admin/transfers?status=pending）",
+    )
+    thought_reports_pending: int = Field(
+        default=0, description="待接收的思想汇报（GET /admin/thought-reports）"
+    )
 
 
 class Dashboard(BaseModel):

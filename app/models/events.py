@@ -328,7 +328,7 @@ class AttendanceRow(BaseModel):
     branch_id: int | None
     # False for people invited by name who are not Party members: never in a branch's rate.
     is_member: bool = True
-    status: Literal["present", "late", "excused", "absent", "pending_review"]
+    status: Literal["present", "late", "excused", "absent", "pending_review", "attended_elsewhere"]
     scanned_at: ChinaDatetime | None
     checkin_id: int | None
 
@@ -342,6 +342,7 @@ class AttendanceReport(BaseModel):
     excused: int
     absent: int
     pending_review: int
+    attended_elsewhere: int = SchemaField(default=0, description="流动党员当月在别处参加的人数")
     items: list[AttendanceRow]
 
 

@@ -41,6 +41,8 @@ class NotificationKind(StrEnum):
     event_changed = "event_changed"  # time, venue or agenda changed
     event_cancelled = "event_cancelled"
     minutes_returned = "minutes_returned"  # to the recorder: the town sent the minutes back
+    political_birthday = "political_birthday"  # 入党纪念日
+    transfer_pending = "transfer_pending"  # to the receiving branch's admins
 
 
 class WechatState(StrEnum):

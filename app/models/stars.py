@@ -32,6 +32,13 @@ class MemberStar(BaseModel):
     grade: ReviewGrade | None
     star_level: int
     pledge_grade: str | None = None
+    reeducation_year: int | None = SchemaField(
+        default=None, description="回炉教育的年度（上年或本年）"
+    )
+    reeducation_status: str | None = SchemaField(
+        default=None, description="回炉教育：open 进行中，closed 已结束"
+    )
+    reeducation_conclusion: str | None = SchemaField(default=None, description="回炉教育的结论")
 
 
 class MemberStars(BaseModel):

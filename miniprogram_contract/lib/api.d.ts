@@ -1418,6 +1418,326 @@ export interface paths {
         patch: operations["party_life_update_group"];
         trace?: never;
     };
+    "/api/v1/admin/members/{person_id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 党员档案
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["members_read_file"];
+        /**
+         * 填写或修改党员档案（入党申请、入党、转正日期，学历，岗位）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        put: operations["members_update_file"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/party-file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 我的党员档案
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        get: operations["members_my_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/mobile-members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 流动党员台账
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["members_mobile_register"];
+        put?: never;
+        /**
+         * 登记流动党员（流出 out 或流入 in）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["members_register_mobile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/thought-reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 流动党员提交当月思想汇报（未被接收前可重交）
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        post: operations["members_submit_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/thought-reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 待接收的思想汇报
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["members_reports_to_accept"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/thought-reports/{report_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 接收思想汇报（当月计为异地参加组织生活）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["members_accept_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/mobile-rotation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 流动党员主题党日轮值表
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["members_rotation"];
+        /**
+         * 安排全年的流动党员主题党日轮值（每月由哪个支部承办）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        put: operations["members_plan_rotation"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 组织关系转接（转出与转入）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["members_list_transfers"];
+        put?: never;
+        /**
+         * 转出组织关系（转往系统内的党支部，或系统外的党组织）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["members_start_transfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/transfers/{transfer_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 转接详情
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["members_get_transfer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/transfers/{transfer_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 接收党支部接收（党员转入本支部）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["members_accept_transfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/transfers/{transfer_id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 接收党支部退回（写明原因）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["members_decline_transfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/transfers/{transfer_id}/letter": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 打印介绍信（PDF）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["members_transfer_letter"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reeducation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 回炉教育记录
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["members_list_reeducation"];
+        put?: never;
+        /**
+         * 为回炉教育名单上的党员建立教育计划
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["members_enrol"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reeducation/{reeducation_id}/items/{index}/done": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 记录计划中的一项已完成（index 从 0 起）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["members_item_done"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reeducation/{reeducation_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 结束回炉教育并写明结论
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["members_close"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/media": {
         parameters: {
             query?: never;
@@ -3561,6 +3881,12 @@ export interface components {
              */
             pending_review: number;
             /**
+             * Attended Elsewhere
+             * @description 流动党员当月在别处参加的人数
+             * @default 0
+             */
+            attended_elsewhere: number;
+            /**
              * Items
              * @description 本页的条目
              */
@@ -3594,7 +3920,7 @@ export interface components {
              * @description 状态
              * @enum {string}
              */
-            status: "present" | "late" | "excused" | "absent" | "pending_review";
+            status: "present" | "late" | "excused" | "absent" | "pending_review" | "attended_elsewhere";
             /**
              * Scanned At
              * @description 扫码时间（+08:00）
@@ -3891,6 +4217,24 @@ export interface components {
              * @description 创建时间（+08:00）
              */
             created_at: string;
+        };
+        /** BranchStay */
+        BranchStay: {
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
+            branch_id: number | null;
+            /**
+             * Branch Name
+             * @description 支部名
+             */
+            branch_name: string | null;
+            /**
+             * Since
+             * @description 转入本支部的日期（最初的为 null）
+             */
+            since: string | null;
         };
         /** BulkDecision */
         BulkDecision: {
@@ -4724,6 +5068,12 @@ export interface components {
          * @enum {string}
          */
         DevelopmentStage: "applicant" | "activist" | "candidate" | "probationary" | "full_member";
+        /**
+         * Direction
+         * @description 取值：`out` 流出，`in` 流入
+         * @enum {string}
+         */
+        Direction: "out" | "in";
         /** DisclosureCompliance */
         DisclosureCompliance: {
             /**
@@ -5799,6 +6149,14 @@ export interface components {
          * @enum {string}
          */
         ImportStatus: "validated" | "applied" | "failed" | "running";
+        /** ItemDone */
+        ItemDone: {
+            /**
+             * Note
+             * @description 备注
+             */
+            note?: string | null;
+        };
         /** JudgesSet */
         JudgesSet: {
             /**
@@ -6144,6 +6502,19 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** ListPage[MobileMemberPublic] */
+        ListPage_MobileMemberPublic_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["MobileMemberPublic"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
         /** ListPage[MyPairing] */
         ListPage_MyPairing_: {
             /**
@@ -6300,6 +6671,19 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** ListPage[ReeducationPublic] */
+        ListPage_ReeducationPublic_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["ReeducationPublic"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
         /** ListPage[RoleGrantPublic] */
         ListPage_RoleGrantPublic_: {
             /**
@@ -6391,6 +6775,19 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** ListPage[ThoughtReportPublic] */
+        ListPage_ThoughtReportPublic_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["ThoughtReportPublic"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
         /** ListPage[TownPublic] */
         ListPage_TownPublic_: {
             /**
@@ -6398,6 +6795,19 @@ export interface components {
              * @description 本页的条目
              */
             items: components["schemas"]["TownPublic"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
+        /** ListPage[TransferPublic] */
+        ListPage_TransferPublic_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["TransferPublic"][];
             /**
              * Next Cursor
              * @description 下一页的翻页参数；为 null 表示没有下一页
@@ -6678,6 +7088,92 @@ export interface components {
              */
             cadences?: components["schemas"]["CadenceCount"][];
         };
+        /** MemberFilePublic */
+        MemberFilePublic: {
+            /**
+             * Person Id
+             * @description 人员
+             */
+            person_id: number;
+            /**
+             * Name
+             * @description 名称
+             */
+            name: string;
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
+            branch_id: number | null;
+            /**
+             * Applied At
+             * @description 递交入党申请书的日期
+             */
+            applied_at: string | null;
+            /**
+             * Joined At
+             * @description 入党日期
+             */
+            joined_at: string | null;
+            /**
+             * Full Member At
+             * @description 转正日期
+             */
+            full_member_at: string | null;
+            /**
+             * Education
+             * @description 学历
+             */
+            education: string | null;
+            /**
+             * Post
+             * @description 岗位
+             */
+            post: string | null;
+            /**
+             * Party Age Years
+             * @description 党龄（自入党之日起的整年数）
+             */
+            party_age_years: number | null;
+            /**
+             * From Development
+             * @description 日期取自发展党员档案
+             */
+            from_development: boolean;
+            /**
+             * Branch History
+             * @description 所在党支部的变化，由早到晚
+             */
+            branch_history: components["schemas"]["BranchStay"][];
+        };
+        /** MemberFileUpdate */
+        MemberFileUpdate: {
+            /**
+             * Applied At
+             * @description 递交入党申请书的日期
+             */
+            applied_at?: string | null;
+            /**
+             * Joined At
+             * @description 入党日期
+             */
+            joined_at?: string | null;
+            /**
+             * Full Member At
+             * @description 转正日期
+             */
+            full_member_at?: string | null;
+            /**
+             * Education
+             * @description 学历
+             */
+            education?: ("小学" | "初中" | "高中" | "中专" | "大专" | "本科" | "研究生") | null;
+            /**
+             * Post
+             * @description 岗位，如“村会计”
+             */
+            post?: string | null;
+        };
         /** MemberStar */
         MemberStar: {
             /**
@@ -6717,6 +7213,21 @@ export interface components {
              * @description 党支部对本年承诺践诺的评定：excellent、good、basic、poor
              */
             pledge_grade?: string | null;
+            /**
+             * Reeducation Year
+             * @description 回炉教育的年度（上年或本年）
+             */
+            reeducation_year?: number | null;
+            /**
+             * Reeducation Status
+             * @description 回炉教育：open 进行中，closed 已结束
+             */
+            reeducation_status?: string | null;
+            /**
+             * Reeducation Conclusion
+             * @description 回炉教育的结论
+             */
+            reeducation_conclusion?: string | null;
         };
         /** MemberStars */
         MemberStars: {
@@ -6944,6 +7455,132 @@ export interface components {
              * @description 退回原因
              */
             return_reason: string | null;
+        };
+        /** MobileMemberCreate */
+        MobileMemberCreate: {
+            /**
+             * Direction
+             * @description out 流出（本支部党员在外）或 in 流入（外地党员在本支部参加组织生活）
+             * @enum {string}
+             */
+            direction: "out" | "in";
+            /**
+             * Person Id
+             * @description 人员
+             */
+            person_id?: number | null;
+            /**
+             * Name
+             * @description 名称
+             */
+            name?: string | null;
+            /**
+             * Phone
+             * @description 手机号
+             */
+            phone?: string | null;
+            /**
+             * Place
+             * @description 流向地（流出）
+             */
+            place?: string | null;
+            /**
+             * Employer
+             * @description 工作单位
+             */
+            employer?: string | null;
+            /**
+             * Contact
+             * @description 联系方式或联系人
+             */
+            contact?: string | null;
+            /**
+             * Home Organisation
+             * @description 组织关系所在党组织（流入）
+             */
+            home_organisation?: string | null;
+            /**
+             * Branch Id
+             * @description 登记的党支部；流出默认为本人所在支部
+             */
+            branch_id?: number | null;
+            /**
+             * Since
+             * Format: date
+             * @description 开始日期
+             */
+            since: string;
+            /**
+             * Expected Return
+             * @description 预计返回日期
+             */
+            expected_return?: string | null;
+        };
+        /** MobileMemberPublic */
+        MobileMemberPublic: {
+            /**
+             * Id
+             * @description 编号
+             */
+            id: number;
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
+            branch_id: number;
+            /** @description out 流出（本支部党员在外）或 in 流入（外地党员在本支部参加组织生活） */
+            direction: components["schemas"]["Direction"];
+            /**
+             * Person Id
+             * @description 人员
+             */
+            person_id: number | null;
+            /**
+             * Name
+             * @description 名称
+             */
+            name: string;
+            /**
+             * Phone
+             * @description 手机号
+             */
+            phone: string | null;
+            /**
+             * Place
+             * @description 流向地
+             */
+            place: string | null;
+            /**
+             * Employer
+             * @description 工作单位
+             */
+            employer: string | null;
+            /**
+             * Contact
+             * @description 联系方式或联系人
+             */
+            contact: string | null;
+            /**
+             * Home Organisation
+             * @description 组织关系所在党组织
+             */
+            home_organisation: string | null;
+            /**
+             * Since
+             * Format: date
+             * @description 开始日期
+             */
+            since: string;
+            /**
+             * Expected Return
+             * @description 预计返回日期
+             */
+            expected_return: string | null;
+            /**
+             * Ended At
+             * @description 结束日期（仍在外为 null）
+             */
+            ended_at: string | null;
         };
         /**
          * Moderation
@@ -7177,10 +7814,10 @@ export interface components {
         };
         /**
          * NotificationKind
-         * @description 取值：`event_reminder` 活动提醒，`leave_decided` 请假审批结果，`appeal_decided` 申诉结果，`post_reviewed` 投稿审核结果，`points_posted` 积分变动，`grid_task_assigned` 网格派单，`grid_task_overdue` 网格任务超期，`redemption_ready` 兑换待领取，`redemption_expiring` 兑换即将过期，`volunteer_confirmed` 志愿时长确认，`service_request_updated` 代办进度，`notice` 通知公告，`development_overdue` 发展党员超期提醒，`event_changed` 活动变更，`event_cancelled` 活动取消，`minutes_returned` 会议记录退回
+         * @description 取值：`event_reminder` 活动提醒，`leave_decided` 请假审批结果，`appeal_decided` 申诉结果，`post_reviewed` 投稿审核结果，`points_posted` 积分变动，`grid_task_assigned` 网格派单，`grid_task_overdue` 网格任务超期，`redemption_ready` 兑换待领取，`redemption_expiring` 兑换即将过期，`volunteer_confirmed` 志愿时长确认，`service_request_updated` 代办进度，`notice` 通知公告，`development_overdue` 发展党员超期提醒，`event_changed` 活动变更，`event_cancelled` 活动取消，`minutes_returned` 会议记录退回，`political_birthday` 政治生日，`transfer_pending` 组织关系转入待接收
          * @enum {string}
          */
-        NotificationKind: "event_reminder" | "leave_decided" | "appeal_decided" | "post_reviewed" | "points_posted" | "grid_task_assigned" | "grid_task_overdue" | "redemption_ready" | "redemption_expiring" | "volunteer_confirmed" | "service_request_updated" | "notice" | "development_overdue" | "event_changed" | "event_cancelled" | "minutes_returned";
+        NotificationKind: "event_reminder" | "leave_decided" | "appeal_decided" | "post_reviewed" | "points_posted" | "grid_task_assigned" | "grid_task_overdue" | "redemption_ready" | "redemption_expiring" | "volunteer_confirmed" | "service_request_updated" | "notice" | "development_overdue" | "event_changed" | "event_cancelled" | "minutes_returned" | "political_birthday" | "transfer_pending";
         /** NotificationPublic */
         NotificationPublic: {
             /**
@@ -7309,6 +7946,19 @@ export interface components {
              * @description 村委会值班电话（不公开干部个人手机号）
              */
             office_phone: string | null;
+        };
+        /** OutsideOrganisation */
+        OutsideOrganisation: {
+            /**
+             * Organisation
+             * @description 接收的党组织全称
+             */
+            organisation: string;
+            /**
+             * Letter No
+             * @description 介绍信编号
+             */
+            letter_no: string;
         };
         /**
          * OwnerType
@@ -7621,6 +8271,24 @@ export interface components {
              * @description 名称
              */
             name: string;
+        };
+        /** PlanItem */
+        PlanItem: {
+            /**
+             * Text
+             * @description 事项
+             */
+            text: string;
+            /**
+             * Done At
+             * @description 办结时间
+             */
+            done_at: string | null;
+            /**
+             * Note
+             * @description 备注
+             */
+            note: string | null;
         };
         /** PledgeCreate */
         PledgeCreate: {
@@ -8074,6 +8742,18 @@ export interface components {
              * @description 待答复的监督意见（GET /admin/objections）
              */
             objections_open: number;
+            /**
+             * Transfers Pending
+             * @description 在办的组织关系转接，转出和转入（GET /admin/transfers?status=pending）
+             * @default 0
+             */
+            transfers_pending: number;
+            /**
+             * Thought Reports Pending
+             * @description 待接收的思想汇报（GET /admin/thought-reports）
+             * @default 0
+             */
+            thought_reports_pending: number;
         };
         /** QuotaPublic */
         QuotaPublic: {
@@ -8363,6 +9043,78 @@ export interface components {
          * @enum {string}
          */
         RedemptionStatus: "reserved" | "fulfilled" | "cancelled" | "expired";
+        /** ReeducationClose */
+        ReeducationClose: {
+            /**
+             * Conclusion
+             * @description 结论
+             */
+            conclusion: string;
+        };
+        /** ReeducationCreate */
+        ReeducationCreate: {
+            /**
+             * Person Id
+             * @description 人员
+             */
+            person_id: number;
+            /**
+             * Year
+             * @description 星级评定的年度
+             */
+            year: number;
+            /**
+             * Plan
+             * @description 学习、谈话等事项
+             */
+            plan: string[];
+        };
+        /** ReeducationPublic */
+        ReeducationPublic: {
+            /**
+             * Id
+             * @description 编号
+             */
+            id: number;
+            /**
+             * Person Id
+             * @description 人员
+             */
+            person_id: number;
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
+            branch_id: number | null;
+            /**
+             * Year
+             * @description 年份
+             */
+            year: number;
+            /**
+             * Plan
+             * @description 教育计划的各项
+             */
+            plan: components["schemas"]["PlanItem"][];
+            /** @description 状态 */
+            status: components["schemas"]["ReeducationStatus"];
+            /**
+             * Conclusion
+             * @description 结论
+             */
+            conclusion: string | null;
+            /**
+             * Closed At
+             * @description 关闭时间（+08:00）
+             */
+            closed_at: string | null;
+        };
+        /**
+         * ReeducationStatus
+         * @description 取值：`open` 进行中，`closed` 已结束
+         * @enum {string}
+         */
+        ReeducationStatus: "open" | "closed";
         /** RefreshRequest */
         RefreshRequest: {
             /**
@@ -8371,6 +9123,12 @@ export interface components {
              */
             refresh_token: string;
         };
+        /**
+         * ReportStatus
+         * @description 取值：`submitted` 待接收，`accepted` 已接收
+         * @enum {string}
+         */
+        ReportStatus: "submitted" | "accepted";
         /** Resemblance */
         Resemblance: {
             /**
@@ -8639,6 +9397,56 @@ export interface components {
              * @description 范围名称
              */
             scope_name: string | null;
+        };
+        /** RotationPublic */
+        RotationPublic: {
+            /**
+             * Town Id
+             * @description 所属镇
+             */
+            town_id: number;
+            /**
+             * Year
+             * @description 年份
+             */
+            year: number;
+            /**
+             * Mobile Branch Id
+             * @description 流动党员所在的党支部
+             */
+            mobile_branch_id: number | null;
+            /**
+             * Hosts
+             * @description 月份 → 承办党支部编号
+             */
+            hosts: {
+                [key: string]: number;
+            };
+        };
+        /** RotationUpdate */
+        RotationUpdate: {
+            /**
+             * Town Id
+             * @description 所属镇
+             */
+            town_id?: number | null;
+            /**
+             * Year
+             * @description 年份
+             */
+            year: number;
+            /**
+             * Mobile Branch Id
+             * @description 流动党员所在的党支部（其主题党日轮流承办）
+             */
+            mobile_branch_id: number;
+            /**
+             * Hosts
+             * @description 月份 → 承办党支部，如 {"1": 3, "2": 4}
+             */
+            hosts: {
+                [key: string]: number;
+            };
         };
         /** RowError */
         RowError: {
@@ -9789,6 +10597,69 @@ export interface components {
              */
             long_term: boolean;
         };
+        /** ThoughtReportCreate */
+        ThoughtReportCreate: {
+            /**
+             * Period
+             * @description 汇报的月份 YYYY-MM
+             */
+            period: string;
+            /**
+             * Content
+             * @description 议题内容
+             */
+            content: string;
+            /**
+             * Media Ids
+             * @description 照片
+             */
+            media_ids?: number[];
+        };
+        /** ThoughtReportPublic */
+        ThoughtReportPublic: {
+            /**
+             * Id
+             * @description 编号
+             */
+            id: number;
+            /**
+             * Person Id
+             * @description 人员
+             */
+            person_id: number;
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
+            branch_id: number | null;
+            /**
+             * Period
+             * @description 统计期（年、月或季度）
+             */
+            period: string;
+            /**
+             * Content
+             * @description 议题内容
+             */
+            content: string;
+            /**
+             * Media Ids
+             * @description 照片
+             */
+            media_ids: number[];
+            /** @description 状态 */
+            status: components["schemas"]["ReportStatus"];
+            /**
+             * Accepted At
+             * @description 接收时间
+             */
+            accepted_at: string | null;
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
+            created_at: string;
+        };
         /** TokenResponse */
         TokenResponse: {
             /**
@@ -9914,6 +10785,95 @@ export interface components {
              */
             minutes_due_days?: number | null;
         };
+        /** TransferCreate */
+        TransferCreate: {
+            /**
+             * Person Id
+             * @description 人员
+             */
+            person_id: number;
+            /**
+             * To Branch Id
+             * @description 接收的党支部（系统内）
+             */
+            to_branch_id?: number | null;
+            /** @description 接收的党组织（系统外）与介绍信编号 */
+            to_outside?: components["schemas"]["OutsideOrganisation"] | null;
+            /**
+             * Reason
+             * @description 理由
+             */
+            reason: string;
+        };
+        /** TransferDecline */
+        TransferDecline: {
+            /**
+             * Reason
+             * @description 理由
+             */
+            reason: string;
+        };
+        /** TransferPublic */
+        TransferPublic: {
+            /**
+             * Id
+             * @description 编号
+             */
+            id: number;
+            /**
+             * Person Id
+             * @description 人员
+             */
+            person_id: number;
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
+            branch_id: number;
+            /**
+             * To Branch Id
+             * @description 接收的党支部（系统内）
+             */
+            to_branch_id: number | null;
+            /**
+             * To Organisation
+             * @description 接收的系统外党组织
+             */
+            to_organisation: string | null;
+            /**
+             * Letter No
+             * @description 介绍信编号
+             */
+            letter_no: string | null;
+            /**
+             * Reason
+             * @description 理由
+             */
+            reason: string;
+            /** @description 状态 */
+            status: components["schemas"]["TransferStatus"];
+            /**
+             * Decline Reason
+             * @description 退回原因
+             */
+            decline_reason: string | null;
+            /**
+             * Decided At
+             * @description 审核时间（+08:00）
+             */
+            decided_at: string | null;
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
+            created_at: string;
+        };
+        /**
+         * TransferStatus
+         * @description 取值：`pending` 待接收，`accepted` 已转入，`declined` 已退回
+         * @enum {string}
+         */
+        TransferStatus: "pending" | "accepted" | "declined";
         /** TransitionCreate */
         TransitionCreate: {
             /** @description 操作 */
@@ -16858,6 +17818,1613 @@ export interface operations {
                 };
             };
             /** @description Unprocessable Content。code：`party_group.not_members`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    members_read_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                person_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberFilePublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`member.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    members_update_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                person_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberFileUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberFilePublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`member.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`member_file.dates_out_of_order`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    members_my_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberFilePublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.not_bound` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`member.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    members_mobile_register: {
+        parameters: {
+            query?: {
+                branch_id?: number | null;
+                direction?: ("out" | "in") | null;
+                /** @description 每页条数 */
+                limit?: number;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_MobileMemberPublic_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`pagination.invalid_cursor`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    members_register_mobile: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MobileMemberCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MobileMemberPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`member.not_found`、`not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`mobile.branch_required`、`mobile.person_invalid`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    members_submit_report: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ThoughtReportCreate"];
+            };
+        };
+        responses: {
+            /** @description 这个月已交过，返回（或更新）原记录 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThoughtReportPublic"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThoughtReportPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.not_bound` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight`、`thought_report.accepted` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`media.not_yours`、`request.validation`、`thought_report.not_mobile` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    members_reports_to_accept: {
+        parameters: {
+            query?: {
+                /** @description 每页条数 */
+                limit?: number;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_ThoughtReportPublic_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`pagination.invalid_cursor`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    members_accept_report: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                report_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThoughtReportPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`thought_report.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    members_rotation: {
+        parameters: {
+            query: {
+                year: number;
+                town_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RotationPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation`、`scope.required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    members_plan_rotation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotationUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RotationPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation`、`rotation.branch_invalid`、`scope.required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    members_list_transfers: {
+        parameters: {
+            query?: {
+                status?: ("pending" | "accepted" | "declined") | null;
+                /** @description 每页条数 */
+                limit?: number;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_TransferPublic_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`pagination.invalid_cursor`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    members_start_transfer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`member.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight`、`transfer.pending` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation`、`transfer.branch_invalid`、`transfer.no_branch` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    members_get_transfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                transfer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`transfer.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    members_accept_transfer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                transfer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden`、`transfer.not_receiver` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`transfer.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight`、`transfer.decided` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    members_decline_transfer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                transfer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferDecline"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden`、`transfer.not_receiver` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`transfer.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight`、`transfer.decided` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    members_transfer_letter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                transfer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`transfer.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database`、`transfer.font_missing` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    members_list_reeducation: {
+        parameters: {
+            query?: {
+                year?: number | null;
+                /** @description 每页条数 */
+                limit?: number;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_ReeducationPublic_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`pagination.invalid_cursor`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    members_enrol: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReeducationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReeducationPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`member.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight`、`reeducation.exists` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`reeducation.not_listed`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    members_item_done: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                reeducation_id: number;
+                index: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ItemDone"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReeducationPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`reeducation.item_not_found`、`reeducation.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight`、`reeducation.closed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    members_close: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                reeducation_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReeducationClose"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReeducationPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`reeducation.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight`、`reeducation.closed`、`reeducation.items_open` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
             422: {
                 headers: {
                     [name: string]: unknown;

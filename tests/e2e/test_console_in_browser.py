@@ -5,20 +5,14 @@ Nothing is fetched from another host, the page's CSP is never broken, no script 
 village 2's secretary opening village 1's pages finds nothing."""
 
 import io
-import shutil
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import httpx
-import pytest
 from openpyxl import Workbook
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from app.services.roster.import_rows import COLUMNS
-
-CHROMIUM = shutil.which("chromium")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-PASSWORD = "xiangzhi-demo"
+from tests.helpers.browser import PASSWORD
 
 
 def _roster(second_phone: object) -> bytes:
@@ -80,17 +74,6 @@ class Watched:
     def clean(self) -> None:
         assert self.outside == [], self.outside
         assert self.problems == [], self.problems
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM, "chromium is installed by .ci/run"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def _api(base: str, username: str) -> dict[str, str]:

@@ -4,80 +4,21 @@ an applicant one step; the shop keeper hands over a redemption by typing its cod
 organiser drills from the town into a village. No outside request, no CSP or script error."""
 
 import io
-import shutil
-from collections.abc import Iterator
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import httpx
-import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from app.china_time import to_china, utcnow
-
-CHROMIUM = shutil.which("chromium")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-PASSWORD = "xiangzhi-demo"
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM, "chromium is installed by .ci/run"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-def _signed_in(browser: Browser, base: str, username: str, problems: list[str]) -> Page:
-    own = urlsplit(base).netloc
-    context = browser.new_context(
-        viewport={"width": 1366, "height": 768}, locale="zh-CN", accept_downloads=True
-    )
-    page = context.new_page()
-
-    def request(r: object) -> None:
-        parts = urlsplit(getattr(r, "url", ""))
-        if parts.scheme in ("http", "https") and parts.netloc != own:
-            problems.append(f"outside: {parts.geturl()}")
-
-    def console(message: object) -> None:
-        text = getattr(message, "text", "")
-        if "Content Security Policy" in text or getattr(message, "type", "") == "error":
-            problems.append(text)
-
-    page.on("request", request)
-    page.on("console", console)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.goto(f"{base}/console/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
-    return page
-
-
-def _api(base: str, **form: str) -> dict[str, str]:
-    r = httpx.post(f"{base}/api/v1/auth/token", data=form)
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-
-def _villager(base: str, phone: str) -> dict[str, str]:
-    login = httpx.post(f"{base}/api/v1/auth/wechat-login", json={"code": f"shop-{phone}"})
-    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
-    bound = httpx.post(f"{base}/api/v1/auth/bind-phone", json={"code": phone}, headers=headers)
-    assert bound.status_code == 200, bound.text
-    return headers
+from tests.helpers.browser import api_login, signed_in
+from tests.helpers.browser import villager as phone_of
 
 
 def test_a_month_of_a_village_secretary(served: tuple[str, str], browser: Browser) -> None:
     base, _ = served
     problems: list[str] = []
-    page = _signed_in(browser, base, "village1_admin", problems)
+    page = signed_in(browser, base, "village1_admin", problems)
 
     # A Party day from the calendar: the day's ＋, the form, the event's page.
     page.click("nav >> text=三会一课")
@@ -112,7 +53,7 @@ def test_a_month_of_a_village_secretary(served: tuple[str, str], browser: Browse
     assert "三会一课" in str(book.worksheets[0]["A1"].value)
 
     # An applicant moved one step.
-    api = _api(base, username="village1_admin", password=PASSWORD)
+    api = api_login(base, "village1_admin")
     people = httpx.get(f"{base}/api/v1/admin/people?q=13800000008", headers=api).json()
     branches = httpx.get(f"{base}/api/v1/admin/branches", headers=api).json()["items"]
     applied = (to_china(utcnow()) - timedelta(days=10)).date().isoformat()
@@ -137,7 +78,7 @@ def test_a_month_of_a_village_secretary(served: tuple[str, str], browser: Browse
 
 def test_the_counter_hands_over_a_typed_code(served: tuple[str, str], browser: Browser) -> None:
     base, _ = served
-    villager = _villager(base, "13800000005")
+    villager = phone_of(base, "13800000005")
     shelf = httpx.get(f"{base}/api/v1/shop/goods", headers=villager).json()["items"]
     towel = next(g for g in shelf if g["name"] == "毛巾")
     made = httpx.post(
@@ -148,7 +89,7 @@ def test_the_counter_hands_over_a_typed_code(served: tuple[str, str], browser: B
     assert made.status_code == 201, made.text
     code = made.json()["code"]
     problems: list[str] = []
-    page = _signed_in(browser, base, "village1_shop", problems)
+    page = signed_in(browser, base, "village1_shop", problems)
     expect(page).to_have_url(f"{base}/console/counter")
     expect(page.locator("nav a")).to_have_count(1)  # the keeper's console is the counter
     page.fill("#code", code.lower())
@@ -165,7 +106,7 @@ def test_the_counter_hands_over_a_typed_code(served: tuple[str, str], browser: B
 def test_the_town_drills_into_a_village(served: tuple[str, str], browser: Browser) -> None:
     base, _ = served
     problems: list[str] = []
-    page = _signed_in(browser, base, "town_admin", problems)
+    page = signed_in(browser, base, "town_admin", problems)
     page.click("nav >> text=全镇")
     expect(page.locator("#chart-heat[data-drawn]")).to_be_visible()
     page.click("table.town >> text=前进村")

@@ -9,12 +9,11 @@ import httpx
 from playwright.sync_api import Browser, expect
 
 from app.china_time import utcnow
-from tests.e2e.test_console_month_in_browser import PASSWORD, _api, _signed_in, _villager
-from tests.e2e.test_console_month_in_browser import browser as browser  # the fixture
+from tests.helpers.browser import api_login, signed_in, villager
 
 
 def _a_meeting_that_just_ended(base: str) -> int:
-    api = _api(base, username="village1_admin", password=PASSWORD)
+    api = api_login(base, "village1_admin")
     people = httpx.get(f"{base}/api/v1/admin/people", params={"limit": 100}, headers=api).json()
     member = next(p for p in people["items"] if p["is_party_member"] and p["household_id"])
     [branch, *_] = httpx.get(f"{base}/api/v1/admin/branches", headers=api).json()["items"]
@@ -39,7 +38,7 @@ def _a_meeting_that_just_ended(base: str) -> int:
     came = httpx.post(
         f"{base}/api/v1/events/{event_id}/checkins",
         json={"token": qr["token"]},
-        headers=_villager(base, member["phone"]),
+        headers=villager(base, member["phone"]),
     )
     assert came.status_code == 201, came.text
     time.sleep(max(0.0, (ends - utcnow()).total_seconds()) + 0.5)
@@ -52,7 +51,7 @@ def test_minutes_written_then_sent_back_by_the_town(
     base, _ = served
     event_id = _a_meeting_that_just_ended(base)
     problems: list[str] = []
-    page = _signed_in(browser, base, "village1_admin", problems)
+    page = signed_in(browser, base, "village1_admin", problems)
     page.goto(f"{base}/console/events/{event_id}")
     expect(page.locator("#minutes")).to_contain_text("还没有会议记录")
     page.fill("textarea[name=topics]", "研究秋季征兵宣传\n安排党员联系户走访")
@@ -62,7 +61,7 @@ def test_minutes_written_then_sent_back_by_the_town(
     expect(page.locator("#minutes")).to_contain_text("第 1 版")
     expect(page.locator("#minutes")).to_contain_text("安排党员联系户走访")
 
-    town = _signed_in(browser, base, "town_admin", problems)
+    town = signed_in(browser, base, "town_admin", problems)
     town.goto(f"{base}/console/minutes")
     town.click("text=浏览器里记录的支委会")
     town.click("summary:has-text('退回会议记录')")

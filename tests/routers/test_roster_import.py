@@ -272,3 +272,41 @@ async def test_an_import_cut_off_by_a_restart_is_failed_with_nothing_written(
         assert await fail_stale(session, now=utcnow() + timedelta(minutes=31)) == 1
         assert record.status is ImportStatus.failed
         assert "没有写入任何数据" in record.report["errors"][0]["message"]
+
+
+async def test_the_member_file_columns_round_trip(client: httpx.AsyncClient, world: World) -> None:
+    rows = _village(6)
+    rows[0] += ["1999-03-01", "2001/7/1", "2002年7月1日", "高中", "村会计"]
+    rows[3] += ["", "2004-02-29", "", "", ""]
+    applied = (await _send(client, world, _xlsx(rows), dry_run="false")).json()
+    assert applied["errors"] == [] and applied["created"]["people"] == 6
+    found = await client.get(
+        "/api/v1/admin/people", params={"q": "村民000"}, headers=world.auth("v1_admin")
+    )
+    [head] = found.json()["items"]
+    file = await client.get(
+        f"/api/v1/admin/members/{head['id']}/file", headers=world.auth("v1_admin")
+    )
+    assert file.json()["joined_at"] == "2001-07-01" and file.json()["post"] == "村会计"
+    exported = await client.get(
+        "/api/v1/admin/people", params={"format": "xlsx"}, headers=world.auth("v1_admin")
+    )
+    paper = read_paper(exported)
+    by_name = {row[0]: row for row in paper.rows}
+    assert by_name["村民000"][-5:] == ["1999-03-01", "2001-07-01", "2002-07-01", "高中", "村会计"]
+    assert by_name["村民003"][-4] == "2004-02-29"
+    back = (await _send(client, world, exported.content)).json()
+    assert back["errors"] == [] and back["updated"] == {"people": 0, "households": 0}
+    rows[0][-1] = "村党支部书记"
+    edited = (await _send(client, world, _xlsx(rows), dry_run="false")).json()
+    assert edited["updated"]["people"] == 1
+    file = await client.get(
+        f"/api/v1/admin/members/{head['id']}/file", headers=world.auth("v1_admin")
+    )
+    assert file.json()["post"] == "村党支部书记"
+    wrong = _village(3)
+    wrong[0] += ["2001-13-01", "", "", "博士", ""]
+    wrong[1] += ["", "2001-07-01", "", "", ""]  # not a Party member
+    refused = (await _send(client, world, _xlsx(wrong))).json()
+    columns = sorted(e["column"] for e in refused["errors"])
+    assert columns == ["入党日期", "入党申请日期", "学历"]

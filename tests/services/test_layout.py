@@ -170,6 +170,7 @@ ROOM_EXCEPTIONS = {
     "identity": "who is asking; its tables are models/auth.py and its routes routers/auth.py",
     "auth": "the tables and routes of services/identity/ (logins, tokens)",
     "stars": "star levels, a room of points: services/points/stars.py",
+    "party_life": "the records of meetings (minutes, groups, changes), a room of services/events/",
     "common": "what every router shares (ids, lists, downloads)",
     "health": "/healthz and /readyz: no domain",
     "wechat_push": "WeChat's callback; its work is kit/wechat_push.py and notifications",

@@ -9,9 +9,10 @@ from app.console.actions import Unfit, said, submitted
 from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once, row_id
 from app.console.render import page
 from app.deps import CacheDep, SessionDep, SettingsDep
+from app.models.members import EDUCATIONS
 from app.models.roster import ROLE_SCOPES, PersonUpdate, Role, RoleGrantCreate, ScopeType, Village
 from app.routers.common import FilterId, RowId, printable
-from app.services import audit, points, roster
+from app.services import audit, members, points, roster
 
 router = console_router()
 
@@ -63,6 +64,11 @@ async def _person_page(
         cursor=None,
         target=("person", str(person_id)),
     )
+    party_file = (
+        await members.files.read_file(session, principal=principal, person_id=person_id)
+        if card.person.is_party_member
+        else None
+    )
     grantable = [
         (role, scope)
         for role in Role
@@ -78,6 +84,8 @@ async def _person_page(
             "held": held,
             "trail": trail.items,
             "grantable": grantable,
+            "party_file": party_file,
+            "educations": EDUCATIONS,
             "once": new_once,
             "error": error or request.query_params.get("error"),
         },

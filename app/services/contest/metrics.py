@@ -66,7 +66,7 @@ async def attendance_rate(
                 if not row.is_member:
                     continue  # invited by name, not a Party member: in no branch's rate
                 owed[row.branch_id] += 1
-                came[row.branch_id] += row.status in ("present", "late")
+                came[row.branch_id] += row.status in ("present", "late", "attended_elsewhere")
     return {b: (came[b] / owed[b] if owed[b] else 0.0) for b in owed}
 
 

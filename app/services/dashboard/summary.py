@@ -23,6 +23,7 @@ from app.models.dashboard import (
 )
 from app.models.events import EventStatus, PartyEvent
 from app.models.grid import GridTask, TaskStatus
+from app.models.members import TransferStatus
 from app.models.points import EntryStatus, LedgerEntry
 from app.models.roster import Branch, Person, Village
 from app.models.shop import RedemptionStatus, ShopRedemption
@@ -31,6 +32,7 @@ from app.services import feed
 from app.services.duty import requests as service_requests
 from app.services.events import attendance, compliance, queues
 from app.services.identity import Principal, scope_clause
+from app.services.members import mobile, transfers
 from app.services.points import appeals, awards
 from app.services.proposals import objections
 from app.services.roster import get_in_scope
@@ -150,6 +152,10 @@ async def queue_counts(session: AsyncSession, *, principal: Principal) -> Queues
             session, service_requests.desk_query(principal=principal, status="open")
         ),
         objections_open=await _count(session, objections.open_query(principal=principal)),
+        transfers_pending=await _count(
+            session, transfers.listing_query(principal=principal, status=TransferStatus.pending)
+        ),
+        thought_reports_pending=await _count(session, mobile.reports_query(principal=principal)),
     )
 
 

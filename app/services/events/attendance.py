@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.china_time import CHINA, parse_period, year_bounds
+from app.china_time import CHINA, parse_period, to_china, year_bounds
 from app.errors import Unprocessable
 from app.models.base import id_of
 from app.models.events import (
@@ -28,6 +28,7 @@ from app.models.party_life import PartyGroupMember
 from app.models.roster import Branch, Person
 from app.services.events import events
 from app.services.identity import Principal
+from app.services.members import elsewhere as member_elsewhere
 from app.services.roster import get_in_scope
 
 
@@ -91,6 +92,15 @@ async def expected(session: AsyncSession, event: PartyEvent) -> list[AttendanceR
                 checkin_id=found.id if found else None,
             )
         )
+    absent = [r.person_id for r in rows if r.status == "absent" and r.is_member]
+    if absent:
+        # A member working in the city who took part elsewhere that month is not absent here.
+        elsewhere = await member_elsewhere.attended_elsewhere(
+            session, absent, to_china(event.starts_at).date(), but_event=id_of(event)
+        )
+        for row in rows:
+            if row.person_id in elsewhere and row.status == "absent":
+                row.status = "attended_elsewhere"
     return rows
 
 
@@ -114,6 +124,7 @@ async def event_report(
         excused=counts["excused"],
         absent=counts["absent"],
         pending_review=counts["pending_review"],
+        attended_elsewhere=counts["attended_elsewhere"],
         items=rows,
     )
 

@@ -24,6 +24,7 @@ from app.services.events import events, scans
 from app.services.events.scans import Member
 from app.services.identity import Principal, bound_person, location_of
 from app.services.kit import QrSettings, outside_venue, qr_tokens
+from app.services.members import mobile as member_mobile
 from app.services.points import ledger
 
 
@@ -156,6 +157,7 @@ def _admit(
     qr: QrSettings,
     now: datetime,
     group_id: int | None = None,
+    registered: bool = False,
 ) -> dict[str, Any]:
     """The checks before the check-in writer, in the order a member would want to hear them;
     the attendance to keep, as its columns."""
@@ -178,7 +180,7 @@ def _admit(
     elif not event.checkin_opens_at <= now <= event.checkin_closes_at:
         raise Closed()
     distance = _check_location(event, data, poster=checked.freshness is qr_tokens.Freshness.poster)
-    if not events.expects(
+    if not registered and not events.expects(
         event,
         person_id=person.id,
         branch_id=person.branch_id,
@@ -230,8 +232,18 @@ async def _let_in(
     event = await _event(session, event_id)
     person = await _member(session, principal)
     group_id = await events.group_of(session, person.id) if event.party_group_id else None
+    now = utcnow()
     try:
-        record = _admit(event, person, data, qr, utcnow(), group_id)
+        try:
+            record = _admit(event, person, data, qr, now, group_id)
+        except NotInvited:
+            # Someone else's member living here, on this branch's inflow register, attends here.
+            branches = events.expected_branches(event)
+            if event.party_group_id or not await member_mobile.registered_in(
+                session, person.id, branches
+            ):
+                raise
+            record = _admit(event, person, data, qr, now, group_id, registered=True)
     except (CheckinError, NotInvited):
         # A repeat is answered with the first record, even once the code has rotated.
         existing = await scans.existing(session, event_id, person.id)

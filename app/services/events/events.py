@@ -6,7 +6,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.china_time import utcnow
+from app.china_time import to_china, utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.models.base import id_of
 from app.models.events import EventCreate, EventKind, EventStatus, PartyEvent
@@ -15,7 +15,6 @@ from app.models.points import Ledger
 from app.models.roster import Branch, Person
 from app.services import audit
 from app.services.identity import (
-    Location,
     Principal,
     caller_person,
     covers,
@@ -23,6 +22,7 @@ from app.services.identity import (
     scope_clause,
 )
 from app.services.kit import Page, QrSettings, keyset_page, qr_tokens, to_gcj02
+from app.services.members import mobile as member_mobile
 from app.services.points import scoring_rules
 from app.services.roster import get_in_scope
 
@@ -125,6 +125,11 @@ async def create_event(
         if rule.ledger != Ledger.member or rule.requires_evidence:
             raise RuleUnsuitable()
     await _check_group(session, data.kind, data.party_group_id, branch)
+    host = data.host_branch_id
+    if host is None and data.kind == EventKind.party_day:
+        # The mobile members' Party day goes to the branch whose month it is on the town's rota.
+        month = to_china(data.starts_at).strftime("%Y-%m")
+        host = await member_mobile.host_of(session, id_of(branch), month)
     await check_people(
         session, branch=branch, invitee_ids=data.invitee_ids, recorder_id=data.recorder_id
     )
@@ -136,7 +141,7 @@ async def create_event(
         town_id=branch.town_id,
         village_id=branch.village_id,
         branch_id=branch.id,
-        host_branch_id=data.host_branch_id,
+        host_branch_id=host,
         kind=data.kind,
         title=data.title,
         theme=data.theme,
@@ -179,10 +184,11 @@ async def event_for_host(
     event = await session.get(PartyEvent, event_id)
     if event is None:
         raise EventNotFound()
-    host = event.host_branch_id
-    if covers(principal, location_of(event)) or (
-        host is not None and covers(principal, Location(town_id=event.town_id, branch_id=host))
-    ):
+    if covers(principal, location_of(event)):
+        return event
+    host = await session.get(Branch, event.host_branch_id) if event.host_branch_id else None
+    # The host branch as its village's admins see it too, not only its branch admins.
+    if host is not None and covers(principal, location_of(host)):
         return event
     raise EventNotFound()
 

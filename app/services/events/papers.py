@@ -25,6 +25,7 @@ _STATUS = {
     "excused": "请假",
     "absent": "缺席",
     "pending_review": "待审核",
+    "attended_elsewhere": "异地参加",
 }
 
 

@@ -35,6 +35,8 @@ PAGES: dict[NotificationKind, str] = {
     NotificationKind.event_changed: "pages/event/detail?id={id}",
     NotificationKind.event_cancelled: "pages/event/detail?id={id}",
     NotificationKind.minutes_returned: "pages/admin/minutes?event={id}",
+    NotificationKind.political_birthday: "pages/me/party-file",
+    NotificationKind.transfer_pending: "pages/admin/transfers?id={id}",
 }
 QUIET_FROM, QUIET_UNTIL = time(22, 0), time(7, 0)
 _SLICE = 1000

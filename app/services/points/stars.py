@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.errors import Unprocessable
 from app.models.contact import Pledge
+from app.models.members import Reeducation
 from app.models.points import Ledger, MemberReview, OwnerType, PointsAccount, PointsTotal
 from app.models.roster import Person, Town
 from app.models.stars import (
@@ -166,6 +167,21 @@ async def member_stars(
     for line in items:
         grade = pledged.get(line.person_id)
         line.pledge_grade = str(grade) if grade is not None else None
+    # Last year's re-education, as it ended (or did not), sits beside this year's stars.
+    courses = await session.exec(
+        select(Reeducation)
+        .where(
+            col(Reeducation.person_id).in_([m.person_id for m in items]),
+            col(Reeducation.year).in_([year - 1, year]),
+        )
+        .order_by(col(Reeducation.year))
+    )
+    latest = {c.person_id: c for c in courses.all()}
+    for line in items:
+        course = latest.get(line.person_id)
+        if course is not None:
+            line.reeducation_year, line.reeducation_status = course.year, course.status
+            line.reeducation_conclusion = course.conclusion
     thresholds = next(iter(thresholds_by_town.values()), list(DEFAULT_MEMBER_STAR_POINTS))
     return MemberStars(year=year, thresholds=thresholds, items=items)
 

@@ -17,6 +17,7 @@ from app.models.roster import Branch, Grid, Household, Person, Village
 from app.models.roster_import import RowError
 from app.services.identity import Principal, ScopeRequired, covers, location_of, own_village
 from app.services.kit import paper
+from app.services.roster import member_columns
 
 COLUMNS = [
     "姓名",
@@ -31,6 +32,7 @@ COLUMNS = [
     "是否流动党员",
     "性别",
     "出生年月",
+    *member_columns.COLUMNS,
 ]
 _PHONE = re.compile(r"^1[3-9][0-9]{9}$")
 # Free text of a row, held to the rule the API holds a name to, and to its column's length.
@@ -45,6 +47,9 @@ class PersonPlan:
     existing: Person | None
     values: dict[str, Any]
     household_key: tuple[int, str] | None
+    # The member file's columns, and how they differ from the file kept (for the tally).
+    file: dict[str, Any] = field(default_factory=dict)
+    file_changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -204,6 +209,9 @@ class _RowCheck:
         birth = _month(cell.get("出生年月", "")) if cell.get("出生年月") else None
         if cell.get("出生年月") and birth is None:
             self.fail("出生年月", "roster.invalid_value", "出生年月请写成 1978-05 这样。")
+        file = member_columns.read(cell, self.fail)
+        if file and flags.get("is_party_member") is False:
+            self.fail("入党日期", "roster.invalid_value", "入党等日期只填党员的。")
         grid, branch = await self._grid_and_branch(village, cell)
         existing = await self._existing(phone)
         if len(self.plan.errors) > before or village is None:
@@ -226,7 +234,9 @@ class _RowCheck:
             "relation": cell.get("与户主关系") or None,
             **flags,
         }
-        self.plan.people.append(PersonPlan(line, existing, values, key))
+        kept = await member_columns.kept(self.session, [id_of(existing)]) if existing else {}
+        changed = member_columns.changes(kept.get(id_of(existing)) if existing else None, file)
+        self.plan.people.append(PersonPlan(line, existing, values, key, file, changed))
 
     def _text(self, column: str, text: str, longest: int) -> None:
         """The API's own rule for names and short text (``text_problem``) and its length."""

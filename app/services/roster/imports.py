@@ -20,6 +20,7 @@ from app.models.roster_import import ImportPublic, ImportStatus, RosterImport, T
 from app.services import audit
 from app.services.identity import Location, Principal, ScopeRequired, own_village
 from app.services.kit import read_table
+from app.services.roster import member_columns
 from app.services.roster.import_rows import (
     HouseholdPlan,
     PersonPlan,
@@ -59,7 +60,7 @@ def _household_changes(plan: HouseholdPlan) -> dict[str, tuple[Any, Any]]:
 def _person_changes(plan: Plan, person: PersonPlan) -> dict[str, tuple[Any, Any]]:
     assert person.existing is not None
     values = {k: person.values.get(k) for k in _PERSON_FIELDS}
-    changes = _changes(person.existing, values)
+    changes = {**_changes(person.existing, values), **person.file_changes}
     if person.household_key is not None:
         household = plan.households[person.household_key].existing
         if household is None or person.existing.household_id != household.id:
@@ -104,13 +105,29 @@ async def _apply(session: AsyncSession, plan: Plan) -> list[dict[str, Any]]:
         household = households[person.household_key] if person.household_key else None
         if person.existing is None:
             values = {k: v for k, v in person.values.items() if v is not None}
-            session.add(Person(**values, household_id=household.id if household else None))
-            changed.append({"row": person.line, "before": None, "after": values})
+            made = Person(**values, household_id=household.id if household else None)
+            session.add(made)
+            if person.file:
+                await session.flush()
+                await member_columns.write(session, id_of(made), made.town_id, person.file)
+            changed.append(
+                {
+                    "row": person.line,
+                    "before": None,
+                    "after": values | member_columns.plain(person.file),
+                }
+            )
             continue
         diff = _person_changes(plan, person)
         if not diff:
             continue
+        if person.file_changes:
+            await member_columns.write(
+                session, id_of(person.existing), person.existing.town_id, person.file
+            )
         for name, (_, value) in diff.items():
+            if name.startswith("file."):
+                continue
             setattr(
                 person.existing,
                 name,
@@ -120,8 +137,13 @@ async def _apply(session: AsyncSession, plan: Plan) -> list[dict[str, Any]]:
             {
                 "row": person.line,
                 "person_id": person.existing.id,
-                "before": {k: old for k, (old, _) in diff.items()},
-                "after": {k: getattr(person.existing, k) for k in diff},
+                "before": member_columns.plain({k: old for k, (old, _) in diff.items()}),
+                "after": member_columns.plain(
+                    {
+                        k: value if k.startswith("file.") else getattr(person.existing, k)
+                        for k, (_, value) in diff.items()
+                    }
+                ),
             }
         )
     await session.flush()

@@ -8,14 +8,16 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import to_china, utcnow
+from app.models.base import id_of
 from app.models.roster import Branch, Grid, Household, Person, Village
 from app.services import audit
 from app.services.identity import Location, Principal, scope_clause
 from app.services.kit import Column, Paper, Sheet, paper
+from app.services.roster import member_columns
 from app.services.roster.import_rows import COLUMNS
 from app.services.roster.search import PeopleFilter, people_filters
 
-_WIDTHS = [10, 14, 14, 10, 8, 10, 10, 20, 8, 10, 6, 10]
+_WIDTHS = [10, 14, 14, 10, 8, 10, 10, 20, 8, 10, 6, 10, 12, 12, 12, 8, 12]
 # 手机号 and 户号 as text, or Excel shows 1.38E+10 and drops leading zeros.
 _TEXT = {"手机号", "户号"}
 _COLUMNS = [Column(h, w, text=h in _TEXT) for h, w in zip(COLUMNS, _WIDTHS, strict=True)]
@@ -49,6 +51,7 @@ async def export(session: AsyncSession, *, principal: Principal, wanted: PeopleF
     grids = await named(Grid, {p.grid_id for p in people})
     branches = await named(Branch, {p.branch_id for p in people})
     households = await named(Household, {p.household_id for p in people})
+    files = await member_columns.kept(session, [id_of(p) for p in people])
     rows = []
     for person in people:
         home = households.get(person.household_id)
@@ -66,6 +69,7 @@ async def export(session: AsyncSession, *, principal: Principal, wanted: PeopleF
                 "是" if person.is_mobile_member else "否",
                 person.sex or "",
                 person.birth_month or "",
+                *member_columns.cells(files.get(id_of(person))),
             ]
         )
     towns = {p.town_id for p in people}
