@@ -75,6 +75,19 @@ class Settings(BaseSettings):
     # Which version of the mini-program a message opens: formal in production by default.
     wechat_miniprogram_state: Literal["formal", "trial", "developer"] | None = None
 
+    # WeChat Pay (微信支付 API v3) for Party dues on the phone: the merchant number, its
+    # certificate's serial and private key (PEM text), the APIv3 key (32 characters) and the
+    # platform public key with its serial. Without them dues are paid in cash only.
+    wechat_pay_mchid: str | None = None
+    wechat_pay_serial_no: str | None = None
+    wechat_pay_private_key: str | None = None
+    wechat_pay_apiv3_key: str | None = Field(default=None, min_length=32, max_length=32)
+    wechat_pay_platform_serial: str | None = None
+    wechat_pay_platform_public_key: str | None = None
+    wechat_pay_api_base: str = "https://api.mch.weixin.qq.com"
+    # The branches whose members pay on the phone (the account is theirs); empty: every branch.
+    wechat_pay_branches: list[int] = Field(default_factory=list)
+
     media_dir: Path = Path("./var/media")
     # Set XZ_S3_BUCKET to keep media in an S3-compatible bucket instead of XZ_MEDIA_DIR.
     s3_bucket: str | None = None

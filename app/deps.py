@@ -15,7 +15,14 @@ from app.db.group_commit import GroupCommit, Writers
 from app.errors import AppError, Forbidden, Unauthorized
 from app.models.roster import ADMIN_ROLES, Role
 from app.services.identity import Principal, decode_access_token, load_principal, principal_cache
-from app.services.kit import DEFAULT_LIMIT, MAX_LIMIT, QrSettings, Storage, WechatGateway
+from app.services.kit import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    PayGateway,
+    QrSettings,
+    Storage,
+    WechatGateway,
+)
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -113,6 +120,11 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
+async def get_pay(request: Request) -> PayGateway:
+    pay: PayGateway = request.app.state.pay
+    return pay
+
+
 async def get_qr_settings(request: Request) -> QrSettings:
     # async: a plain def would be run in a worker thread, a thread hop on every check-in; and
     # no sub-dependency: each costs FastAPI's resolution on every scan of a burst.
@@ -124,6 +136,7 @@ QrSettingsDep = Annotated[QrSettings, Depends(get_qr_settings)]
 PendingDep = Annotated[idempotency.Pending | None, Depends(get_pending)]
 CacheDep = Annotated[Cache, Depends(get_cache)]
 WechatDep = Annotated[WechatGateway, Depends(get_wechat)]
+PayDep = Annotated[PayGateway, Depends(get_pay)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
 BackgroundDep = Annotated[Background, Depends(get_background)]
 # scope="function": commit before the response is sent, so a 201 is never for a lost write.

@@ -17,6 +17,7 @@ from app.china_time import utcnow
 from app.db import SessionMaker
 from app.services import (
     development,
+    dues,
     events,
     feed,
     grid,
@@ -111,6 +112,21 @@ async def political_birthdays(ctx: dict[str, Any]) -> int:
     )
 
 
+async def remind_dues(ctx: dict[str, Any]) -> int:
+    return await _in_one_transaction(
+        ctx, lambda session: dues.reminders.remind(session, now=utcnow())
+    )
+
+
+async def settle_dues_orders(ctx: dict[str, Any]) -> int:
+    pay = ctx.get("pay")
+    if pay is None:
+        return 0
+    return await _in_one_transaction(
+        ctx, lambda session: dues.orders.settle_waiting(session, pay=pay, now=utcnow())
+    )
+
+
 async def deliver_notifications(ctx: dict[str, Any]) -> int:
     """WeChat messages of the inbox rows that are due (each job run claims its own rows)."""
     settings = ctx["settings"]
@@ -139,6 +155,8 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic(warn_expiring_redemptions, every_minutes=15),
     Periodic(remind_overdue_development, every_minutes=60),
     Periodic(political_birthdays, every_minutes=60),
+    Periodic(remind_dues, every_minutes=60),
+    Periodic(settle_dues_orders, every_minutes=5),
 )
 # Sent every few seconds, not every minute: "your leave was approved" should not wait.
 DELIVERY_SECONDS = 10

@@ -31,6 +31,7 @@ from app.routers import (
     cooperatives,
     dashboard,
     development,
+    dues,
     duty,
     events,
     feed,
@@ -49,7 +50,7 @@ from app.routers import (
     volunteer,
     wechat_push,
 )
-from app.services.kit import WechatGateway, create_storage, create_wechat_http
+from app.services.kit import WechatGateway, create_pay, create_storage, create_wechat_http
 from app.services.notifications import subscriptions
 
 log = logging.getLogger("xiangzhi")
@@ -76,6 +77,7 @@ ROUTERS = (
     events,
     party_life,
     members,
+    dues,
     media,
     feed,
     grid,
@@ -109,6 +111,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.cache = cache
     app.state.wechat = WechatGateway(settings=settings, cache=cache, http=http)
     app.state.storage = create_storage(settings)
+    app.state.pay = create_pay(settings)
     app.state.media_gate = asyncio.Semaphore(settings.media_concurrency)
     app.state.background = Background(app.state.sessionmaker)
     # The group-commit writers (check-ins, redemptions, Idempotency-Key claims and answers)
@@ -124,6 +127,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             "cache": cache,
             "settings": settings,
             "wechat": app.state.wechat,
+            "pay": app.state.pay,
         }
         scheduler = asyncio.gather(run_in_process(jobs_ctx), deliver_in_process(jobs_ctx))
     tuning.settle_after_startup()
@@ -138,6 +142,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                 await scheduler
         if http is not None:
             await http.aclose()
+        await app.state.pay.aclose()
         await cache.aclose()
         await engine.dispose()
 

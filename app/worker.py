@@ -10,7 +10,7 @@ from app.cache import create_cache
 from app.config import get_settings
 from app.db import create_engine, create_sessionmaker
 from app.jobs import DELIVERY_SECONDS, PERIODIC, deliver_notifications
-from app.services.kit import WechatGateway, create_wechat_http
+from app.services.kit import WechatGateway, create_pay, create_wechat_http
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -23,9 +23,12 @@ async def startup(ctx: dict[str, Any]) -> None:
     http = create_wechat_http(settings) if settings.effective_wechat_mode == "live" else None
     ctx["wechat_http"] = http
     ctx["wechat"] = WechatGateway(settings=settings, cache=ctx["cache"], http=http)
+    ctx["pay"] = create_pay(settings)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    if ctx.get("pay") is not None:
+        await ctx["pay"].aclose()
     if ctx.get("wechat_http") is not None:
         await ctx["wechat_http"].aclose()
     await ctx["cache"].aclose()

@@ -29,6 +29,7 @@ from tests.helpers.contract_seen import recording
 pytest_plugins = [
     "tests.helpers.factories",
     "tests.helpers.fake_wechat",
+    "tests.helpers.fake_wechat_pay",
     "tests.helpers.served",
     "tests.helpers.browser",
     "tests.e2e.demo_town",

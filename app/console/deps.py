@@ -43,7 +43,7 @@ class NotForThisRole(Forbidden):
 
 
 # Who may sign in to the console at all: the admins, and the shop keeper for the counter.
-CONSOLE_ROLES = frozenset({*ADMIN_ROLES, Role.shop_keeper})
+CONSOLE_ROLES = frozenset({*ADMIN_ROLES, Role.shop_keeper, Role.dues_keeper})
 
 
 async def live_session(request: Request) -> Principal:
@@ -143,6 +143,8 @@ def console_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]
 ConsoleUser = Annotated[Principal, Depends(console_roles(*ADMIN_ROLES))]
 # The points shop's counter: its keeper, and the admins above the village.
 CounterUser = Annotated[Principal, Depends(console_roles(*ADMIN_ROLES, Role.shop_keeper))]
+# Party dues: the branch's treasurer, and the admins.
+DuesUser = Annotated[Principal, Depends(console_roles(*ADMIN_ROLES, Role.dues_keeper))]
 
 
 async def checked_form(request: Request, principal: Anyone) -> FormData:

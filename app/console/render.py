@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from app.china_time import to_china, utcnow
 from app.models.base import MONTH_PATTERN
 from app.models.labels import label
-from app.models.roster import Role
+from app.models.roster import ADMIN_ROLES, Role
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -34,6 +34,7 @@ NAV = (
     ("volunteer", "/console/volunteer", "志愿服务", "admin"),
     ("people", "/console/people", "花名册", "admin"),
     ("counter", "/console/counter", "积分超市", "counter"),
+    ("dues", "/console/dues", "党费", "dues"),
     ("rules", "/console/rules", "积分规则", "admin"),
     ("papers", "/console/papers", "报表", "admin"),
     ("notices", "/console/notices", "发通知", "admin"),
@@ -85,6 +86,7 @@ TEMPLATES.env.filters["changes"] = lambda e: changes(e.before, e.after)
 TEMPLATES.env.filters["label"] = enum_label
 TEMPLATES.env.globals["NAV"] = NAV
 TEMPLATES.env.globals["TOWN_ROLES"] = (Role.superadmin, Role.town_admin)
+TEMPLATES.env.globals["DUES_ROLES"] = (*ADMIN_ROLES, Role.dues_keeper)
 
 
 def page(

@@ -147,6 +147,14 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "ItemDone": (_VILLAGE_ADMIN, {"note": "已学习党章总纲"}),
     "ReeducationClose": (_VILLAGE_ADMIN, {"conclusion": "认识到位，表现合格，回炉教育结束"}),
+    "BaseSet": (_TOWN_ADMIN, {"year": 2026, "kind": "employed", "base_fen": 450000}),
+    "PaymentOrder": (_MEMBER, {"months": ["2026-11", "2026-12"], "extra_fen": 0}),
+    "CashPayment": (
+        _TOWN_ADMIN,
+        {"person_id": 1, "months": ["2026-12"], "amount_fen": 4500, "receipt_no": "DF2026-0001"},
+    ),
+    "Reverse": (_TOWN_ADMIN, {"reason": "收据登记错了人，冲正后重新登记。"}),
+    "DisclosureRequest": (_VILLAGE_ADMIN, {"branch_id": 3, "year": 2026}),
     "CheckinCreate": (
         _MEMBER,
         {"token": "扫码得到的 token", "lat": 40.9313, "lng": 117.9631, "accuracy": 30},

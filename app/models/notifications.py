@@ -43,6 +43,8 @@ class NotificationKind(StrEnum):
     minutes_returned = "minutes_returned"  # to the recorder: the town sent the minutes back
     political_birthday = "political_birthday"  # 入党纪念日
     transfer_pending = "transfer_pending"  # to the receiving branch's admins
+    dues_owed = "dues_owed"  # to the member: one and three months unpaid
+    dues_arrears = "dues_arrears"  # to the branch and the town: six months unpaid
 
 
 class WechatState(StrEnum):

@@ -34,6 +34,7 @@ class Role(StrEnum):
     grid_worker = "grid_worker"
     shop_keeper = "shop_keeper"
     supervisor = "supervisor"  # 村务监督委员会: reads the village's affairs, files objections
+    dues_keeper = "dues_keeper"  # 党费收缴员: records cash dues of one branch
 
 
 class ScopeType(StrEnum):
@@ -54,6 +55,7 @@ ROLE_SCOPES: dict[Role, frozenset[ScopeType]] = {
     Role.grid_worker: frozenset({ScopeType.grid, ScopeType.village}),
     Role.shop_keeper: frozenset({ScopeType.village}),
     Role.supervisor: frozenset({ScopeType.village}),
+    Role.dues_keeper: frozenset({ScopeType.branch}),
 }
 
 

@@ -1738,6 +1738,186 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/dues/bases/{person_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * 核定或调整党员一年的党费基数（调整请写明原因）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员、党费收缴员（只限其管辖范围）。
+         */
+        put: operations["dues_set_base"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/dues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 我的党费：每月应交、已交
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        get: operations["dues_my_dues"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/dues/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 用微信支付交纳党费（可预交几个月；返回 wx.requestPayment 的参数）
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        post: operations["dues_pay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wechat/pay/notify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 微信支付结果通知（v3，验签并解密；重复的通知只入账一次）
+         * @description 调用者：无需登录。
+         */
+        post: operations["dues_pay_notice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dues/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 登记现金交纳的党费（党费收缴员或支部管理员；写收据编号）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员、党费收缴员（只限其管辖范围）。
+         */
+        post: operations["dues_record_cash"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dues/payments/{payment_id}/reverse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 冲正一笔党费（新增一笔相反的记录，原记录不改）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员、党费收缴员（只限其管辖范围）。
+         */
+        post: operations["dues_reverse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dues/arrears": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 欠交党费的党员
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员、党费收缴员（只限其管辖范围）。
+         */
+        get: operations["dues_arrears"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dues/book": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 党费收缴台账（?format=xlsx 导出 A4 表格）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员、党费收缴员（只限其管辖范围）。
+         */
+        get: operations["dues_dues_book"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dues/disclosures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 生成全年党费公开的草稿（党务公开；审核后发布）
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员、党费收缴员（只限其管辖范围）。
+         */
+        post: operations["dues_disclosure"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/media": {
         parameters: {
             query?: never;
@@ -3828,6 +4008,34 @@ export interface components {
          * @enum {string}
          */
         AppealStatus: "open" | "upheld" | "rejected";
+        /** Arrear */
+        Arrear: {
+            /**
+             * Person Id
+             * @description 人员
+             */
+            person_id: number;
+            /**
+             * Name
+             * @description 名称
+             */
+            name: string;
+            /**
+             * Months Owed
+             * @description 欠交的月数
+             */
+            months_owed: number;
+            /**
+             * Owed Fen
+             * @description 欠交的金额（分）
+             */
+            owed_fen: number;
+            /**
+             * Months
+             * @description 月份（YYYY-MM）；付款记录里为各月分得的金额（分）
+             */
+            months: string[];
+        };
         /** AssessmentCreate */
         AssessmentCreate: {
             /** @description 评定等次 */
@@ -4081,6 +4289,85 @@ export interface components {
              */
             volunteer_star_level: number;
         };
+        /**
+         * BaseKind
+         * @description 取值：`employed` 在职，`retired` 离退休，`farmer` 农民，`no_income` 学生或无固定收入
+         * @enum {string}
+         */
+        BaseKind: "employed" | "retired" | "farmer" | "no_income";
+        /** BasePublic */
+        BasePublic: {
+            /**
+             * Person Id
+             * @description 人员
+             */
+            person_id: number;
+            /**
+             * Year
+             * @description 年份
+             */
+            year: number;
+            /** @description 类型 */
+            kind: components["schemas"]["BaseKind"];
+            /**
+             * Base Fen
+             * @description 月收入或养老金（分）
+             */
+            base_fen: number | null;
+            /**
+             * Fixed Fen
+             * @description 每月固定交纳（分）
+             */
+            fixed_fen: number | null;
+            /**
+             * Monthly Fen
+             * @description 每月应交（分）
+             */
+            monthly_fen: number;
+        };
+        /** BaseSet */
+        BaseSet: {
+            /**
+             * Year
+             * @description 年份
+             */
+            year: number;
+            /** @description 类型 */
+            kind: components["schemas"]["BaseKind"];
+            /**
+             * Base Fen
+             * @description 月收入（在职税后）或养老金，分
+             */
+            base_fen?: number | null;
+            /**
+             * Fixed Fen
+             * @description 农民、学生和无固定收入党员每月固定交纳的分数（20–100）
+             */
+            fixed_fen?: number | null;
+            /**
+             * Reason
+             * @description 调整的原因
+             */
+            reason?: string | null;
+        };
+        /** Bills */
+        Bills: {
+            /**
+             * Year
+             * @description 年份
+             */
+            year: number;
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["MonthBill"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor?: null;
+        };
         /** BindPhoneRequest */
         BindPhoneRequest: {
             /**
@@ -4153,6 +4440,69 @@ export interface components {
              * @description 表中没写村名的行属于哪个村
              */
             village_id?: number | null;
+        };
+        /** Book */
+        Book: {
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
+            branch_id: number;
+            /**
+             * Year
+             * @description 年份
+             */
+            year: number;
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["BookLine"][];
+            /**
+             * Due Fen
+             * @description 应交（分）
+             */
+            due_fen: number;
+            /**
+             * Paid Fen
+             * @description 已交（分）
+             */
+            paid_fen: number;
+        };
+        /** BookLine */
+        BookLine: {
+            /**
+             * Person Id
+             * @description 人员
+             */
+            person_id: number;
+            /**
+             * Name
+             * @description 名称
+             */
+            name: string;
+            /** @description 类型 */
+            kind: components["schemas"]["BaseKind"] | null;
+            /**
+             * Monthly Fen
+             * @description 每月应交（分）
+             */
+            monthly_fen: number;
+            /**
+             * Due Fen
+             * @description 应交（分）
+             */
+            due_fen: number;
+            /**
+             * Paid Fen
+             * @description 已交（分）
+             */
+            paid_fen: number;
+            /**
+             * Paid Months
+             * @description 已交清的月份
+             */
+            paid_months: string[];
         };
         /** BranchCreate */
         BranchCreate: {
@@ -4416,6 +4766,29 @@ export interface components {
             votes: {
                 [key: string]: unknown;
             } | null;
+        };
+        /** CashPayment */
+        CashPayment: {
+            /**
+             * Person Id
+             * @description 人员
+             */
+            person_id: number;
+            /**
+             * Months
+             * @description 月份（YYYY-MM）；付款记录里为各月分得的金额（分）
+             */
+            months: string[];
+            /**
+             * Amount Fen
+             * @description 金额（分）；冲正记录为负数
+             */
+            amount_fen: number;
+            /**
+             * Receipt No
+             * @description 收据编号
+             */
+            receipt_no: string;
         };
         /**
          * Category
@@ -5122,6 +5495,19 @@ export interface components {
              * @description 未完成的项目
              */
             missing: components["schemas"]["Category"][];
+        };
+        /** DisclosureRequest */
+        DisclosureRequest: {
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
+            branch_id: number;
+            /**
+             * Year
+             * @description 年份
+             */
+            year: number;
         };
         /** EnrolmentPublic */
         EnrolmentPublic: {
@@ -6320,6 +6706,19 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** ListPage[Arrear] */
+        ListPage_Arrear_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["Arrear"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
         /** ListPage[AuditEntryPublic] */
         ListPage_AuditEntryPublic_: {
             /**
@@ -7286,6 +7685,12 @@ export interface components {
             absent: number;
         };
         /**
+         * Method
+         * @description 取值：`wechat` 微信支付，`cash` 现金
+         * @enum {string}
+         */
+        Method: "wechat" | "cash";
+        /**
          * Metric
          * @description 取值：`meeting_compliance` 三会一课落实率，`attendance_rate` 组织生活出勤率，`volunteer_minutes_per_member` 党员人均志愿服务时长，`disclosures_on_time` 按时公开率，`collective_income` 合作社集体收入
          * @enum {string}
@@ -7588,6 +7993,30 @@ export interface components {
          * @enum {string}
          */
         Moderation: "none" | "checking" | "unchecked" | "pass" | "review" | "risky";
+        /** MonthBill */
+        MonthBill: {
+            /**
+             * Month
+             * @description 月份 YYYY-MM
+             */
+            month: string;
+            /**
+             * Due Fen
+             * @description 应交（分）
+             */
+            due_fen: number;
+            /**
+             * Paid Fen
+             * @description 已交（分）
+             */
+            paid_fen: number;
+            /**
+             * Status
+             * @description 状态
+             * @enum {string}
+             */
+            status: "paid" | "partial" | "owed";
+        };
         /** MyEntry */
         MyEntry: {
             /**
@@ -7814,10 +8243,10 @@ export interface components {
         };
         /**
          * NotificationKind
-         * @description 取值：`event_reminder` 活动提醒，`leave_decided` 请假审批结果，`appeal_decided` 申诉结果，`post_reviewed` 投稿审核结果，`points_posted` 积分变动，`grid_task_assigned` 网格派单，`grid_task_overdue` 网格任务超期，`redemption_ready` 兑换待领取，`redemption_expiring` 兑换即将过期，`volunteer_confirmed` 志愿时长确认，`service_request_updated` 代办进度，`notice` 通知公告，`development_overdue` 发展党员超期提醒，`event_changed` 活动变更，`event_cancelled` 活动取消，`minutes_returned` 会议记录退回，`political_birthday` 政治生日，`transfer_pending` 组织关系转入待接收
+         * @description 取值：`event_reminder` 活动提醒，`leave_decided` 请假审批结果，`appeal_decided` 申诉结果，`post_reviewed` 投稿审核结果，`points_posted` 积分变动，`grid_task_assigned` 网格派单，`grid_task_overdue` 网格任务超期，`redemption_ready` 兑换待领取，`redemption_expiring` 兑换即将过期，`volunteer_confirmed` 志愿时长确认，`service_request_updated` 代办进度，`notice` 通知公告，`development_overdue` 发展党员超期提醒，`event_changed` 活动变更，`event_cancelled` 活动取消，`minutes_returned` 会议记录退回，`political_birthday` 政治生日，`transfer_pending` 组织关系转入待接收，`dues_owed` 党费提醒，`dues_arrears` 党员欠交党费
          * @enum {string}
          */
-        NotificationKind: "event_reminder" | "leave_decided" | "appeal_decided" | "post_reviewed" | "points_posted" | "grid_task_assigned" | "grid_task_overdue" | "redemption_ready" | "redemption_expiring" | "volunteer_confirmed" | "service_request_updated" | "notice" | "development_overdue" | "event_changed" | "event_cancelled" | "minutes_returned" | "political_birthday" | "transfer_pending";
+        NotificationKind: "event_reminder" | "leave_decided" | "appeal_decided" | "post_reviewed" | "points_posted" | "grid_task_assigned" | "grid_task_overdue" | "redemption_ready" | "redemption_expiring" | "volunteer_confirmed" | "service_request_updated" | "notice" | "development_overdue" | "event_changed" | "event_cancelled" | "minutes_returned" | "political_birthday" | "transfer_pending" | "dues_owed" | "dues_arrears";
         /** NotificationPublic */
         NotificationPublic: {
             /**
@@ -7946,6 +8375,21 @@ export interface components {
              * @description 村委会值班电话（不公开干部个人手机号）
              */
             office_phone: string | null;
+        };
+        /** OrderPublic */
+        OrderPublic: {
+            /**
+             * Order Id
+             * @description 支付订单编号
+             */
+            order_id: number;
+            /**
+             * Amount Fen
+             * @description 金额（分）；冲正记录为负数
+             */
+            amount_fen: number;
+            /** @description 交给 wx.requestPayment 的参数 */
+            pay_params: components["schemas"]["PayParams"];
         };
         /** OutsideOrganisation */
         OutsideOrganisation: {
@@ -8084,6 +8528,99 @@ export interface components {
              */
             member_ids?: number[] | null;
         };
+        /** PayParams */
+        PayParams: {
+            /**
+             * Timestamp
+             * @description 时间戳（秒）
+             */
+            timeStamp: string;
+            /**
+             * Noncestr
+             * @description 随机串
+             */
+            nonceStr: string;
+            /**
+             * Package
+             * @description prepay_id=…
+             */
+            package: string;
+            /**
+             * Signtype
+             * @description 签名方式：RSA
+             * @constant
+             */
+            signType: "RSA";
+            /**
+             * Paysign
+             * @description 签名
+             */
+            paySign: string;
+        };
+        /** PaymentOrder */
+        PaymentOrder: {
+            /**
+             * Months
+             * @description 月份（YYYY-MM）；付款记录里为各月分得的金额（分）
+             */
+            months: string[];
+            /**
+             * Extra Fen
+             * @description 自愿多交的分数
+             * @default 0
+             */
+            extra_fen: number;
+        };
+        /** PaymentPublic */
+        PaymentPublic: {
+            /**
+             * Id
+             * @description 编号
+             */
+            id: number;
+            /**
+             * Person Id
+             * @description 人员
+             */
+            person_id: number;
+            /** @description wechat 微信支付或 cash 现金 */
+            method: components["schemas"]["Method"];
+            /**
+             * Amount Fen
+             * @description 金额（分）；冲正记录为负数
+             */
+            amount_fen: number;
+            /**
+             * Months
+             * @description 月份（YYYY-MM）；付款记录里为各月分得的金额（分）
+             */
+            months: {
+                [key: string]: number;
+            };
+            /**
+             * Receipt No
+             * @description 收据编号（现金）
+             */
+            receipt_no: string | null;
+            /** @description 落实状态：held 已落实，scheduled 未举行，minutes_missing 缺会议记录，minutes_returned 记录被退回，cancelled 已取消 */
+            state: components["schemas"]["PaymentState"];
+            /**
+             * Reverses Id
+             * @description 冲正的原记录编号
+             */
+            reverses_id: number | null;
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
+            created_at: string;
+        };
+        /**
+         * PaymentState
+         * @description 取值：`posted` 已入账，`reversed` 已冲正，`reversal` 冲正记录
+         * @enum {string}
+         */
+        PaymentState: "posted" | "reversed" | "reversal";
         /** PeopleCount */
         PeopleCount: {
             /**
@@ -9180,6 +9717,14 @@ export interface components {
              */
             note?: string | null;
         };
+        /** Reverse */
+        Reverse: {
+            /**
+             * Reason
+             * @description 理由
+             */
+            reason: string;
+        };
         /** ReviewCheckin */
         ReviewCheckin: {
             /**
@@ -9323,10 +9868,10 @@ export interface components {
         };
         /**
          * Role
-         * @description 取值：`superadmin` 超级管理员，`town_admin` 镇管理员，`village_admin` 村管理员，`branch_admin` 支部管理员，`grid_worker` 网格员，`shop_keeper` 积分超市管理员，`supervisor` 村务监督委员会成员
+         * @description 取值：`superadmin` 超级管理员，`town_admin` 镇管理员，`village_admin` 村管理员，`branch_admin` 支部管理员，`grid_worker` 网格员，`shop_keeper` 积分超市管理员，`supervisor` 村务监督委员会成员，`dues_keeper` 党费收缴员
          * @enum {string}
          */
-        Role: "superadmin" | "town_admin" | "village_admin" | "branch_admin" | "grid_worker" | "shop_keeper" | "supervisor";
+        Role: "superadmin" | "town_admin" | "village_admin" | "branch_admin" | "grid_worker" | "shop_keeper" | "supervisor" | "dues_keeper";
         /** RoleGrantCreate */
         RoleGrantCreate: {
             /**
@@ -19434,6 +19979,742 @@ export interface operations {
                 };
             };
             /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dues_set_base: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                person_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BaseSet"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BasePublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`dues.member_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`dues.base_required`、`dues.fixed_out_of_range`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dues_my_dues: {
+        parameters: {
+            query: {
+                year: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bills"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.not_bound` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dues_pay: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentOrder"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.not_bound` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`dues.month_paid`、`dues.no_openid`、`dues.not_member`、`dues.pay_disabled`、`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`dues.month_unbilled`、`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`dues.pay_unavailable`、`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dues_pay_notice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request。code：`dues.notice_refused` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dues_record_cash: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CashPayment"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`dues.member_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`dues.receipt_used`、`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`dues.month_unbilled`、`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dues_reverse: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                payment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reverse"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`dues.payment_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`dues.already_reversed`、`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dues_arrears: {
+        parameters: {
+            query: {
+                branch_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_Arrear_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dues_dues_book: {
+        parameters: {
+            query: {
+                branch_id: number;
+                year: number;
+                format?: "json" | "xlsx";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Book"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation`、`scope.required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dues_disclosure: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisclosureRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostPublic"];
+                };
+            };
+            /** @description Bad Request。code：`auth.wechat_code_invalid`、`auth.wechat_code_used` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden`、`auth.not_bound`、`auth.wechat_risky_user`、`post.disclosure_admin_only` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`not_found`、`village.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`post.content_risky`、`post.disclosure_period`、`post.disclosure_village`、`post.media_invalid`、`post.media_risky`、`post.personal_data`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Too Many Requests。code：`auth.wechat_rate_limited` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad Gateway。code：`wechat.error` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database`、`wechat.unavailable` */
             503: {
                 headers: {
                     [name: string]: unknown;

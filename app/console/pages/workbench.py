@@ -10,7 +10,7 @@ from app.console.deps import SignedIn, console_router
 from app.console.queues import with_counts
 from app.console.render import page
 from app.deps import SessionDep
-from app.models.roster import Village
+from app.models.roster import Role, Village
 from app.routers.common import FilterId
 from app.services import dashboard, roster
 
@@ -22,8 +22,9 @@ async def workbench(
     request: Request, principal: SignedIn, session: SessionDep, village_id: FilterId = None
 ) -> Response:
     """The admin's scope, or (from the town's view) one village of it."""
-    if not principal.is_admin:  # a shop keeper's console is the counter
-        return RedirectResponse("/console/counter", status_code=303)
+    if not principal.is_admin:  # a shop keeper's console is the counter, a treasurer's the dues
+        where = "dues" if principal.has_role((Role.dues_keeper,)) else "counter"
+        return RedirectResponse(f"/console/{where}", status_code=303)
     figures = await dashboard.dashboard(
         session, principal=principal, period=None, village_id=village_id
     )

@@ -81,9 +81,11 @@ async def create_post(
     wechat: WechatGateway,
     data: PostCreate,
     branch_id: int | None = None,
+    draft: bool = False,
 ) -> Post:
     """``branch_id``: the post is a branch's own (its member-development notice), so that
-    branch's admins publish it as admins of the village do."""
+    branch's admins publish it as admins of the village do. A ``draft`` (a disclosure the system
+    wrote) waits in the review queue for an admin to read and publish it."""
     person = await bound_person(session, principal, to="发布信息")
     if person.town_id is None:
         raise NotBound("请先在村里登记，再发布信息。")
@@ -129,7 +131,7 @@ async def create_post(
         raise ContentRisky()
     # WeChat's doubts, or a check that could not be made, go to a human even for an admin.
     doubtful = verdict.value in NEEDS_HUMAN or any(m.moderation in NEEDS_HUMAN for m in photos)
-    publish = is_admin and not doubtful
+    publish = is_admin and not doubtful and not draft
     now = utcnow()
     post = Post(
         town_id=person.town_id,

@@ -12,6 +12,7 @@ from app.services.kit import (
     printing,
     qr_tokens,
     ratelimit,
+    wechat_pay,
     wechat_push,
 )
 from app.services.kit.geo import outside_venue, to_gcj02
@@ -28,6 +29,7 @@ from app.services.kit.storage import (
 )
 from app.services.kit.tables import Table, UnsupportedFile, read_table
 from app.services.kit.wechat import SendResult, WechatGateway, create_wechat_http
+from app.services.kit.wechat_pay import PayGateway, create_pay
 from app.services.kit.wechat_push import PushRejected, SubscribeEvent
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "LocalStorage",
     "Page",
     "Paper",
+    "PayGateway",
     "PushRejected",
     "QrSettings",
     "SendResult",
@@ -48,6 +51,7 @@ __all__ = [
     "Table",
     "UnsupportedFile",
     "WechatGateway",
+    "create_pay",
     "create_storage",
     "create_wechat_http",
     "geo",
@@ -62,5 +66,6 @@ __all__ = [
     "ratelimit",
     "read_table",
     "to_gcj02",
+    "wechat_pay",
     "wechat_push",
 ]

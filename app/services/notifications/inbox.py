@@ -37,6 +37,8 @@ PAGES: dict[NotificationKind, str] = {
     NotificationKind.minutes_returned: "pages/admin/minutes?event={id}",
     NotificationKind.political_birthday: "pages/me/party-file",
     NotificationKind.transfer_pending: "pages/admin/transfers?id={id}",
+    NotificationKind.dues_owed: "pages/dues/index",
+    NotificationKind.dues_arrears: "pages/admin/dues?person={id}",
 }
 QUIET_FROM, QUIET_UNTIL = time(22, 0), time(7, 0)
 _SLICE = 1000
