@@ -61,6 +61,7 @@ PAGES = (
     ("organisation", "town_admin", "/console/organisation", "main .card"),
     ("counter", "village1_shop", "/console/counter", ".code-form"),
     ("counter-report", "village1_shop", "/console/counter/report", ".figures"),
+    ("dues", "village1_admin", "/console/dues", "#book"),
     ("workbench-town", "town_admin", "/console/", "[data-drawn]"),
     ("town", "town_admin", "/console/town", "#chart-heat[data-drawn]"),
     ("village-from-town", "town_admin", "/console/?village_id=2", "[data-drawn]"),

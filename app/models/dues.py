@@ -230,6 +230,14 @@ class BookLine(BaseModel):
     paid_months: list[str]
 
 
+class BranchTotal(BaseModel):
+    branch_id: int
+    branch_name: str
+    members: int = SchemaField(description="党员人数")
+    due_fen: int
+    paid_fen: int
+
+
 class Book(BaseModel):
     branch_id: int
     year: int

@@ -10,6 +10,7 @@ from app.deps import (
     PayDep,
     SessionDep,
     StorageDep,
+    TownAdmin,
     WechatDep,
     require_roles,
 )
@@ -21,6 +22,7 @@ from app.models.dues import (
     BaseSet,
     Bills,
     Book,
+    BranchTotal,
     CashPayment,
     DisclosureRequest,
     OrderPublic,
@@ -30,10 +32,10 @@ from app.models.dues import (
 )
 from app.models.feed import PostPublic
 from app.models.roster import ADMIN_ROLES, Role
-from app.routers.common import XLSX, RowId, spreadsheet
+from app.routers.common import XLSX, FilterId, RowId, spreadsheet
 from app.services import feed
 from app.services.dues import bills, orders, papers, payments
-from app.services.identity import Principal
+from app.services.identity import Principal, own_town
 
 router = APIRouter(prefix="/api/v1", tags=["党费"])
 
@@ -128,6 +130,20 @@ async def dues_book(
             await papers.book_paper(session, principal=principal, branch_id=branch_id, year=year)
         )
     return await papers.book(session, principal=principal, branch_id=branch_id, year=year)
+
+
+@router.get(
+    "/admin/dues/totals",
+    response_model=ListPage[BranchTotal],
+    summary="全镇各党支部的党费收缴合计",
+)
+async def totals(
+    principal: TownAdmin, session: SessionDep, year: Year, town_id: FilterId = None
+) -> Any:
+    items = await papers.totals(
+        session, principal=principal, town_id=town_id or own_town(principal), year=year
+    )
+    return {"items": items, "next_cursor": None}
 
 
 @router.post(

@@ -1898,6 +1898,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/dues/totals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 全镇各党支部的党费收缴合计
+         * @description 调用者：超级管理员、镇管理员（只限其管辖范围）。
+         */
+        get: operations["dues_totals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/dues/disclosures": {
         parameters: {
             query?: never;
@@ -4586,6 +4606,34 @@ export interface components {
              */
             since: string | null;
         };
+        /** BranchTotal */
+        BranchTotal: {
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
+            branch_id: number;
+            /**
+             * Branch Name
+             * @description 支部名
+             */
+            branch_name: string;
+            /**
+             * Members
+             * @description 党员人数
+             */
+            members: number;
+            /**
+             * Due Fen
+             * @description 应交（分）
+             */
+            due_fen: number;
+            /**
+             * Paid Fen
+             * @description 已交（分）
+             */
+            paid_fen: number;
+        };
         /** BulkDecision */
         BulkDecision: {
             /**
@@ -6739,6 +6787,19 @@ export interface components {
              * @description 本页的条目
              */
             items: components["schemas"]["BranchPublic"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
+        /** ListPage[BranchTotal] */
+        ListPage_BranchTotal_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["BranchTotal"][];
             /**
              * Next Cursor
              * @description 下一页的翻页参数；为 null 表示没有下一页
@@ -20058,7 +20119,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Content。code：`dues.base_required`、`dues.fixed_out_of_range`、`request.validation` */
+            /** @description Unprocessable Content。code：`dues.base_required`、`dues.fixed_out_of_range`、`dues.reason_required`、`request.validation` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -20550,6 +20611,74 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Book"];
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation`、`scope.required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dues_totals: {
+        parameters: {
+            query: {
+                year: number;
+                town_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_BranchTotal_"];
                 };
             };
             /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */

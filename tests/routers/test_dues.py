@@ -100,6 +100,13 @@ async def test_cash_with_its_receipt_and_a_reversal_that_edits_nothing(
         client, auth(keeper), alice["person_id"], kind="farmer", base_fen=None, fixed_fen=120
     )
     assert farmer.status_code == 422 and farmer.json()["code"] == "dues.fixed_out_of_range"
+    silent = await _base(client, auth(keeper), alice["person_id"], base_fen=450_000)
+    assert silent.status_code == 422 and silent.json()["code"] == "dues.reason_required"
+    raised = await _base(
+        client, auth(keeper), alice["person_id"], base_fen=450_000, reason="年中调资"
+    )
+    assert raised.status_code == 200 and raised.json()["monthly_fen"] == 4_500
+    assert (await _base(client, auth(keeper), alice["person_id"], reason="调回")).status_code == 200
     bills = await _bills(client, alice)
     assert len(bills) == 12 and {b["status"] for b in bills.values()} == {"owed"}
     paid = await client.post(
@@ -331,6 +338,16 @@ async def test_the_book_and_the_years_disclosure(
         )
     )
     assert paper.file_name == f"一村党支部{YEAR}年党费收缴台账.xlsx"
+    totals = await client.get(
+        "/api/v1/admin/dues/totals", params={"year": YEAR}, headers=world.auth("town_a_admin")
+    )
+    by_branch = {t["branch_id"]: t for t in totals.json()["items"]}
+    assert by_branch[world.ids["b1"]]["paid_fen"] == 8_000
+    assert by_branch[world.ids["b2"]]["paid_fen"] == 0
+    village = await client.get(
+        "/api/v1/admin/dues/totals", params={"year": YEAR}, headers=world.auth("v1_admin")
+    )
+    assert village.status_code == 403
     drafted = await client.post(
         "/api/v1/admin/dues/disclosures",
         json={"branch_id": world.ids["b1"], "year": YEAR},

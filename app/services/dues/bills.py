@@ -8,7 +8,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import china_today, utcnow
-from app.errors import NotFound
+from app.errors import NotFound, Unprocessable
 from app.models.base import id_of
 from app.models.dues import (
     Arrear,
@@ -25,6 +25,11 @@ from app.services.identity import Principal, bound_person, covers, location_of, 
 from app.services.roster import get_in_scope
 
 KEEPERS = frozenset({*ADMIN_ROLES, Role.dues_keeper})
+
+
+class ReasonRequired(Unprocessable):
+    code = "dues.reason_required"
+    detail = "调整已核定的党费基数须写明原因。"
 
 
 class MemberNotFound(NotFound):
@@ -66,6 +71,17 @@ async def set_base(
         )
     ).first()
     new = kept is None
+    if (
+        kept is not None
+        and not data.reason
+        and (
+            kept.kind,
+            kept.base_fen,
+            kept.fixed_fen,
+        )
+        != (data.kind, data.base_fen, data.fixed_fen)
+    ):
+        raise ReasonRequired()
     if kept is None:
         kept = DuesBase(
             person_id=id_of(person),

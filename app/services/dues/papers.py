@@ -7,9 +7,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import to_china, utcnow
 from app.models.base import id_of
-from app.models.dues import BaseKind, Book, BookLine, DisclosureRequest, DuesBase
+from app.models.dues import (
+    BaseKind,
+    Book,
+    BookLine,
+    BranchTotal,
+    DisclosureRequest,
+    DuesBase,
+)
 from app.models.feed import Category, Post, PostCreate
-from app.models.roster import Branch, Person
+from app.models.roster import Branch, Person, Town
 from app.services import audit, feed
 from app.services.dues import bills
 from app.services.identity import Principal
@@ -63,6 +70,29 @@ async def book(session: AsyncSession, *, principal: Principal, branch_id: int, y
         due_fen=sum(line.due_fen for line in lines),
         paid_fen=sum(line.paid_fen for line in lines),
     )
+
+
+async def totals(
+    session: AsyncSession, *, principal: Principal, town_id: int, year: int
+) -> list[BranchTotal]:
+    """The town's year by branch: members, what was due and what was paid."""
+    town = await get_in_scope(session, principal=principal, model=Town, row_id=town_id)
+    branches = await session.exec(
+        select(Branch).where(col(Branch.town_id) == town.id).order_by(col(Branch.id))
+    )
+    lines = []
+    for branch in branches.all():
+        kept = await book(session, principal=principal, branch_id=id_of(branch), year=year)
+        lines.append(
+            BranchTotal(
+                branch_id=id_of(branch),
+                branch_name=branch.name,
+                members=len(kept.items),
+                due_fen=kept.due_fen,
+                paid_fen=kept.paid_fen,
+            )
+        )
+    return lines
 
 
 def _yuan(fen: int) -> str:
