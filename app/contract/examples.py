@@ -69,7 +69,7 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     "AppealCreate": (_VILLAGER, {"reason": "当天我家不在村里，扣分有误。"}),
     "AppealDecision": (_VILLAGE_ADMIN, {"decision": "uphold", "note": "核实有误，予以冲正。"}),
     "ReviewCreate": (_TOWN_ADMIN, {"person_id": 5, "year": 2026, "grade": "excellent"}),
-    "RewardRequest": (_TOWN_ADMIN, {"year": 2026, "total_fen": 100000, "top_n": 10, "town_id": 1}),
+    "RewardRequest": (_TOWN_ADMIN, {"year": 2026, "fund_fen": 300000, "top_n": 10, "town_id": 1}),
     "EventCreate": (
         _VILLAGE_ADMIN,
         {

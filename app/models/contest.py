@@ -41,6 +41,10 @@ class Contest(SQLModel, table=True):
     year: int
     title: str = Field(max_length=100)
     prize_fen: int | None = None
+    # The plan's x winners, and its prize rule: the whole prize to the first (first), or split
+    # among the winners by their totals (split).
+    winners: int = Field(default=3)
+    prize_rule: str = Field(default="first", max_length=8)
     criteria: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     judge_person_ids: list[int] = Field(default_factory=list, sa_type=JSON)
     status: ContestStatus = Field(sa_type=enum_column(ContestStatus, 8))
@@ -70,6 +74,10 @@ class Criterion(BaseModel):
     weight: int = SchemaField(ge=1, le=100)
     source: Literal["judged", "computed"]
     metric: Metric | None = None
+    hard: bool = SchemaField(
+        default=False,
+        description="硬指标：未达到的支部参与排名，但不能评为先进（如支部领办合作社）",
+    )
 
     @model_validator(mode="after")
     def _metric(self) -> "Criterion":
@@ -86,6 +94,7 @@ class CriterionPublic(BaseModel):
     weight: int
     source: Literal["judged", "computed"]
     metric: Metric | None
+    hard: bool = False
 
 
 class ContestCreate(BaseModel):
@@ -93,6 +102,14 @@ class ContestCreate(BaseModel):
     year: int = SchemaField(ge=2000, le=2100)
     title: Line = SchemaField(min_length=2, max_length=100)
     prize_fen: int | None = SchemaField(default=None, ge=1, le=10**11)
+    winners: int = SchemaField(
+        default=3, ge=1, le=50, description="评选的先进支部个数（方案中的 x 个）"
+    )
+    prize_rule: Literal["first", "split"] = SchemaField(
+        default="first",
+        description="奖金规则：first 全部奖励第一名（方案原文“奖励第一名x万元”），"
+        "split 按得分在先进支部间分配",
+    )
     criteria: list[Criterion] = SchemaField(min_length=1, max_length=20)
 
 
@@ -111,6 +128,8 @@ class ContestPublic(BaseModel):
     year: int
     title: str
     prize_fen: int | None
+    winners: int
+    prize_rule: Literal["first", "split"]
     criteria: list[CriterionPublic]
     judge_person_ids: list[int]
     status: ContestStatus
@@ -126,6 +145,9 @@ class RankingLine(BaseModel):
     sheets: int = SchemaField(description="收到的评审打分表数")
     total: float = SchemaField(description="加权总分")
     rank: int
+    eligible: bool = SchemaField(default=True, description="是否可评为先进（硬指标都达到）")
+    ineligible_reason: str | None = SchemaField(default=None, description="不能评为先进的原因")
+    winner: bool = SchemaField(default=False, description="是否评为先进支部")
     prize_fen: int | None = SchemaField(default=None, description="分得的奖金（分）")
 
 

@@ -75,6 +75,9 @@ class Town(SQLModel, table=True):
     service_due_hours: int = Field(default=48)
     # Days after a meeting's end within which its minutes must be filed for it to count.
     minutes_due_days: int = Field(default=7)
+    # 回炉教育 for members below this many stars: the plan's 四星级以下, read as 1–3 stars (4);
+    # a town that reads 以下 as inclusive sets 5.
+    reeducation_below_stars: int = Field(default=4)
     created_at: datetime = created_at_field()
 
 
@@ -197,6 +200,13 @@ class TownUpdate(BaseModel):
     minutes_due_days: int | None = SchemaField(
         default=None, ge=1, le=60, description="会后几天内须提交会议记录才算落实，默认 7"
     )
+    reeducation_below_stars: int | None = SchemaField(
+        default=None,
+        ge=2,
+        le=6,
+        description="低于几星的党员进入回炉教育。方案原文“四星级以下”：默认 4（1–3 星）；"
+        "把“以下”理解为含四星的镇设为 5",
+    )
 
     @field_validator("grid_due_hours")
     @classmethod
@@ -224,6 +234,7 @@ class TownPublic(_Public):
     grid_due_hours: dict[str, int]
     service_due_hours: int
     minutes_due_days: int
+    reeducation_below_stars: int
     created_at: ChinaDatetime
 
 

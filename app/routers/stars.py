@@ -68,7 +68,7 @@ async def _board(
         year=query.year,
         town_id=query.town_id,
         branch_id=query.branch_id,
-        below=stars_service.REEDUCATION_BELOW if re_education else None,
+        re_education=re_education,
     )
 
 

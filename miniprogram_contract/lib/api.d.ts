@@ -5169,6 +5169,19 @@ export interface components {
              */
             prize_fen?: number | null;
             /**
+             * Winners
+             * @description 评选的先进支部个数（方案中的 x 个）
+             * @default 3
+             */
+            winners: number;
+            /**
+             * Prize Rule
+             * @description 奖金规则：first 全部奖励第一名（方案原文“奖励第一名x万元”），split 按得分在先进支部间分配
+             * @default first
+             * @enum {string}
+             */
+            prize_rule: "first" | "split";
+            /**
              * Criteria
              * @description 评比指标（权重之和为 100）
              */
@@ -5201,6 +5214,13 @@ export interface components {
              * @description 奖金总额（分），按前三名的总分比例分配
              */
             prize_fen: number | null;
+            /** Winners */
+            winners: number;
+            /**
+             * Prize Rule
+             * @enum {string}
+             */
+            prize_rule: "first" | "split";
             /**
              * Criteria
              * @description 评比指标（权重之和为 100）
@@ -5417,6 +5437,12 @@ export interface components {
             source: "judged" | "computed";
             /** @description 计算类指标用的数据：meeting_compliance 等 */
             metric?: components["schemas"]["Metric"] | null;
+            /**
+             * Hard
+             * @description 硬指标：未达到的支部参与排名，但不能评为先进（如支部领办合作社）
+             * @default false
+             */
+            hard: boolean;
         };
         /**
          * CriterionPublic
@@ -5446,6 +5472,11 @@ export interface components {
             source: "judged" | "computed";
             /** @description 计算类指标用的数据：meeting_compliance 等 */
             metric: components["schemas"]["Metric"] | null;
+            /**
+             * Hard
+             * @default false
+             */
+            hard: boolean;
         };
         /** Dashboard */
         Dashboard: {
@@ -7702,6 +7733,12 @@ export interface components {
              */
             thresholds: number[];
             /**
+             * Reeducation Below
+             * @description 低于几星进入回炉教育（方案原文“四星级以下”，默认 4：1–3 星）
+             * @default 4
+             */
+            reeducation_below: number;
+            /**
              * Items
              * @description 本页的条目
              */
@@ -9436,6 +9473,23 @@ export interface components {
              */
             rank: number;
             /**
+             * Eligible
+             * @description 是否可评为先进（硬指标都达到）
+             * @default true
+             */
+            eligible: boolean;
+            /**
+             * Ineligible Reason
+             * @description 不能评为先进的原因
+             */
+            ineligible_reason?: string | null;
+            /**
+             * Winner
+             * @description 是否评为先进支部
+             * @default false
+             */
+            winner: boolean;
+            /**
              * Prize Fen
              * @description 分得的奖金（分）
              */
@@ -9850,6 +9904,11 @@ export interface components {
              */
             year: number;
             /**
+             * Pool Fen
+             * @description 奖励池（分）：经费 × 份额，向下取整到分
+             */
+            pool_fen: number;
+            /**
              * Total Fen
              * @description 奖励总额（分）
              */
@@ -9873,10 +9932,21 @@ export interface components {
              */
             year: number;
             /**
-             * Total Fen
-             * @description 要分配的金额（分）
+             * Fund Fen
+             * @description 当年党员活动经费（分）；奖励池为其 share
              */
-            total_fen: number;
+            fund_fen?: number | null;
+            /**
+             * Share
+             * @description 奖励池占经费的份额，方案原文“1/3经费”：默认 1/3，也可写 0.25 这样的小数
+             * @default 1/3
+             */
+            share: string;
+            /**
+             * Total Fen
+             * @description 直接给出要分配的金额（分），代替 fund_fen
+             */
+            total_fen?: number | null;
             /**
              * Top N
              * @description 奖励前几名
@@ -11345,6 +11415,8 @@ export interface components {
              * @description 会后几天内须提交会议记录才算落实
              */
             minutes_due_days: number;
+            /** Reeducation Below Stars */
+            reeducation_below_stars: number;
             /**
              * Created At
              * @description 创建时间（+08:00）
@@ -11390,6 +11462,11 @@ export interface components {
              * @description 会后几天内须提交会议记录才算落实，默认 7
              */
             minutes_due_days?: number | null;
+            /**
+             * Reeducation Below Stars
+             * @description 低于几星的党员进入回炉教育。方案原文“四星级以下”：默认 4（1–3 星）；把“以下”理解为含四星的镇设为 5
+             */
+            reeducation_below_stars?: number | null;
         };
         /** TransferCreate */
         TransferCreate: {
@@ -16140,8 +16217,12 @@ export interface operations {
         parameters: {
             query: {
                 year: number;
-                /** @description 要分配的金额（分） */
-                total_fen: number;
+                /** @description 当年党员活动经费（分）；奖励池为其 share */
+                fund_fen?: number | null;
+                /** @description 奖励池占经费的份额，方案原文“1/3经费”：默认 1/3，也可写 0.25 这样的小数 */
+                share?: string;
+                /** @description 直接给出要分配的金额（分），代替 fund_fen */
+                total_fen?: number | null;
                 top_n?: number;
                 town_id?: number | null;
                 branch_id?: number | null;

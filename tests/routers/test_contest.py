@@ -14,6 +14,7 @@ from app.china_time import to_china, utcnow
 from app.models.contest import Metric
 from app.models.roster import Branch
 from app.services.contest import metrics
+from tests.helpers.cooperatives import income
 from tests.helpers.events import held_event, make_event, member, past_event
 from tests.helpers.factories import Login, World
 from tests.helpers.papers import read_paper
@@ -60,34 +61,6 @@ async def _score(
     )
 
 
-async def _income(
-    client: httpx.AsyncClient, world: World, branch: str, leader: str, fen: int
-) -> None:
-    made = await client.post(
-        "/api/v1/admin/cooperatives",
-        json={
-            "branch_id": world.ids[branch],
-            "name": f"{branch}合作社",
-            "industry": "芦笋",
-            "founded_at": "2024-01-01",
-            "leader_person_id": world.ids[leader],
-        },
-        headers=world.auth("town_a_admin"),
-    )
-    assert made.status_code == 201, made.text
-    report = await client.post(
-        f"/api/v1/admin/cooperatives/{made.json()['id']}/reports",
-        json={
-            "year": to_china(utcnow()).year,
-            "income_fen": fen * 10,
-            "collective_income_fen": fen,
-            "households_benefited": 10,
-        },
-        headers=world.auth("town_a_admin"),
-    )
-    assert report.status_code == 201, report.text
-
-
 async def test_weights_must_add_up_to_100(client: httpx.AsyncClient, world: World) -> None:
     short = await _contest(client, world, criteria=[{**CRITERIA[0], "weight": 60}, CRITERIA[1]])
     assert short.status_code == 422 and short.json()["code"] == "contest.weights"
@@ -100,7 +73,7 @@ async def test_weights_must_add_up_to_100(client: httpx.AsyncClient, world: Worl
 async def test_judges_the_ranking_and_the_close(
     client: httpx.AsyncClient, world: World, login: Login
 ) -> None:
-    made = await _contest(client, world, prize_fen=10_000)
+    made = await _contest(client, world, prize_fen=10_000, prize_rule="split")
     assert made.status_code == 201, made.text
     cid = made.json()["id"]
     judges = await client.post(
@@ -122,8 +95,8 @@ async def test_judges_the_ranking_and_the_close(
     await past_event(
         client, world, kind="branch_committee", who="v2_admin", branch_id=world.ids["b2"]
     )
-    await _income(client, world, "b1", "b1_admin", 200)
-    await _income(client, world, "b2", "v2_admin", 100)
+    await income(client, world, "b1", "b1_admin", 200)
+    await income(client, world, "b2", "v2_admin", 100)
 
     for judge, value in zip(JUDGES, (60, 70, 80, 90, 100), strict=True):
         assert (await _score(client, world, cid, judge, "b1", value)).status_code == 201
@@ -172,7 +145,7 @@ async def test_judges_the_ranking_and_the_close(
     assert closed.json()["status"] == "closed" and closed.json()["post_id"]
     late = await _score(client, world, cid, "v1_villager", "b2", 99)
     assert late.status_code == 409 and late.json()["code"] == "contest.closed"
-    await _income(client, world, "b2", "v2_villager", 10_000)  # after the close: changes nothing
+    await income(client, world, "b2", "v2_villager", 10_000)  # after the close: changes nothing
     frozen = await client.get(
         f"/api/v1/admin/contests/{cid}/ranking", headers=world.auth("town_a_admin")
     )

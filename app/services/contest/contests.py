@@ -34,7 +34,6 @@ from app.services.points import stars
 from app.services.roster import get_in_scope
 
 DROP_FROM = 5  # with five judges' sheets or more, the highest and lowest are dropped
-WINNERS = 3
 
 
 class ContestNotFound(NotFound):
@@ -90,6 +89,8 @@ async def create(session: AsyncSession, *, principal: Principal, data: ContestCr
         year=data.year,
         title=data.title,
         prize_fen=data.prize_fen,
+        winners=data.winners,
+        prize_rule=data.prize_rule,
         criteria=[c.model_dump(mode="json") for c in data.criteria],
         status=ContestStatus.open,
     )
@@ -248,7 +249,33 @@ async def compute(session: AsyncSession, contest: Contest) -> list[RankingLine]:
     for position, line in enumerate(lines, start=1):
         previous = lines[position - 2] if position > 1 else None
         line.rank = previous.rank if previous and previous.total == line.total else position
+    await _hard_indicators(session, contest, branches, lines)
+    eligible = [line for line in lines if line.eligible and line.total > 0]
+    for line in eligible[: contest.winners]:
+        line.winner = True
     return lines
+
+
+async def _hard_indicators(
+    session: AsyncSession, contest: Contest, branches: Sequence[Branch], lines: list[RankingLine]
+) -> None:
+    """A branch failing a hard indicator is ranked but cannot win; the ranking says why. The
+    cooperative's is failed without a branch-led cooperative that reported for the year; any
+    other's, with nothing at all (0)."""
+    for criterion in criteria_of(contest):
+        if not criterion.hard:
+            continue
+        if criterion.metric == Metric.collective_income:
+            reported = await metrics.with_reports(session, branches, contest.year)
+            failing = {line.branch_id for line in lines if line.branch_id not in reported}
+            reason = f"硬指标“{criterion.title}”未达到：没有支部领办合作社的{contest.year}年度报告"
+        else:
+            failing = {line.branch_id for line in lines if line.values[criterion.code] <= 0}
+            reason = f"硬指标“{criterion.title}”未达到"
+        for line in lines:
+            if line.branch_id in failing:
+                line.eligible = False
+                line.ineligible_reason = "；".join(r for r in (line.ineligible_reason, reason) if r)
 
 
 async def ranking(session: AsyncSession, *, principal: Principal, contest_id: int) -> Ranking:
@@ -276,14 +303,17 @@ async def close(
     if contest.status is ContestStatus.closed:
         raise ContestClosed()
     lines = await compute(session, contest)
-    winners = [line for line in lines if line.rank <= WINNERS and line.total > 0]
+    winners = [line for line in lines if line.winner]
     if contest.prize_fen and winners:
-        shares = stars.split_largest_remainder(
-            contest.prize_fen, [round(w.total * 100) for w in winners]
-        )
-        for line, share in zip(winners, shares, strict=True):
-            line.prize_fen = share
-    names = "；".join(f"第{w.rank}名 {w.branch_name}（{w.total} 分）" for w in winners)
+        if contest.prize_rule == "split":
+            shares = stars.split_largest_remainder(
+                contest.prize_fen, [round(w.total * 100) for w in winners]
+            )
+            for line, share in zip(winners, shares, strict=True):
+                line.prize_fen = share
+        else:  # the plan's rule: 奖励第一名
+            winners[0].prize_fen = contest.prize_fen
+    names = "；".join(f"{w.branch_name}（{w.total} 分）" for w in winners)
     post = await feed.posts.create_post(
         session,
         principal=principal,

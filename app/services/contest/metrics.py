@@ -5,8 +5,8 @@ branch; then normalised across the town's branches so the best scores 100 (and n
   them (3 monthly kinds × 12 months, 3 quarterly kinds × 4 quarters, 2 yearly kinds).
 - attendance_rate: present and late over expected, over the branch's Party days and meetings.
 - volunteer_minutes_per_member: confirmed minutes of its members over their number.
-- disclosures_on_time: the share of the village's 6 × 12 monthly disclosures published by the
-  end of the month after their period.
+- disclosures_on_time: the share of the village's 6 × 12 monthly disclosures published within
+  their month (the plan: 每月…上传).
 - collective_income: its cooperatives' collective income that year (fen).
 """
 
@@ -126,9 +126,9 @@ async def disclosures_on_time(
             continue
         period_year, period_month = (int(x) for x in post.disclosure_period.split("-"))
         published = to_china(post.published_at)
-        # By the end of the month after the period: the monthly rhythm the plan asks for.
+        # Within the month itself: the plan's 每月…上传.
         months_late = (published.year - period_year) * 12 + published.month - period_month
-        if months_late <= 1 and post.village_id is not None:
+        if months_late <= 0 and post.village_id is not None:
             on_time[post.village_id].add((post.category, post.disclosure_period))
     whole = len(DISCLOSURES) * 12
     return {
@@ -155,6 +155,19 @@ async def collective_income(
         ).all()
     )
     return {b: float(income.get(b) or 0) for b in ids}
+
+
+async def with_reports(session: AsyncSession, branches: Sequence[Branch], year: int) -> set[int]:
+    """The branches leading a cooperative that reported for the year (the plan's hard one)."""
+    found = await session.exec(
+        select(CooperativeReport.branch_id)
+        .where(
+            col(CooperativeReport.branch_id).in_([id_of(b) for b in branches]),
+            col(CooperativeReport.year) == year,
+        )
+        .distinct()
+    )
+    return {b for b in found.all() if b is not None}
 
 
 MEASURES = {

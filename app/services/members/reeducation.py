@@ -84,7 +84,7 @@ async def enrol(
         principal=principal,
         year=data.year,
         branch_id=person.branch_id,
-        below=stars.REEDUCATION_BELOW,
+        re_education=True,
     )
     if person.id not in {m.person_id for m in board.items}:
         raise NotListed()

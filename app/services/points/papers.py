@@ -86,9 +86,13 @@ async def stars_paper(
     branch_id: int | None,
     re_education: bool,
 ) -> Paper:
-    below = stars.REEDUCATION_BELOW if re_education else None
     board = await stars.member_stars(
-        session, principal=principal, year=year, town_id=town_id, branch_id=branch_id, below=below
+        session,
+        principal=principal,
+        year=year,
+        town_id=town_id,
+        branch_id=branch_id,
+        re_education=re_education,
     )
     branches = await _branch_names(session, board)
     place = branches.get(branch_id, "") if branch_id is not None else ""
@@ -149,7 +153,7 @@ async def reward_paper(
             [r.rank, r.name, r.points, "★" * r.star_level, r.share_fen / 100, ""]
             for r in report.items
         ],
-        lines=[f"分配总额 {data.total_fen / 100:.2f} 元。{report.rule}"],
+        lines=[f"分配总额 {report.pool_fen / 100:.2f} 元。{report.rule}"],
     )
     drawn = paper.paper(name, f"rewards-{data.year}", [sheet])
     return await audit.exported(

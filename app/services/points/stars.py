@@ -88,9 +88,12 @@ async def enter_review(
     return review
 
 
-async def _thresholds(session: AsyncSession, town_id: int | None) -> list[int]:
+async def _rules(session: AsyncSession, town_id: int | None) -> tuple[list[int], int]:
+    """The town's star thresholds, and the stars below which a member goes to 回炉."""
     town = await session.get(Town, town_id) if town_id else None
-    return list(town.member_star_points) if town else list(DEFAULT_MEMBER_STAR_POINTS)
+    if town is None:
+        return list(DEFAULT_MEMBER_STAR_POINTS), REEDUCATION_BELOW
+    return list(town.member_star_points), town.reeducation_below_stars
 
 
 async def member_stars(
@@ -100,9 +103,10 @@ async def member_stars(
     year: int,
     town_id: int | None = None,
     branch_id: int | None = None,
-    below: int | None = None,
+    re_education: bool = False,
 ) -> MemberStars:
-    """Every Party member in the caller's scope with their points, grade and stars for a year."""
+    """Every Party member in the caller's scope with their points, grade and stars for a year;
+    ``re_education``: only those below the town's stars for 回炉."""
     stmt: Any = (
         select(Person, PointsTotal.earned, MemberReview.grade)
         .outerjoin(
@@ -132,15 +136,16 @@ async def member_stars(
     if branch_id is not None:
         stmt = stmt.where(col(Person.branch_id) == branch_id)
     rows = (await session.execute(stmt)).all()
-    thresholds_by_town: dict[int | None, list[int]] = {}
+    rules_by_town: dict[int | None, tuple[list[int], int]] = {}
     items = []
     for person, earned, grade in rows:
-        if person.town_id not in thresholds_by_town:
-            thresholds_by_town[person.town_id] = await _thresholds(session, person.town_id)
+        if person.town_id not in rules_by_town:
+            rules_by_town[person.town_id] = await _rules(session, person.town_id)
+        thresholds, below = rules_by_town[person.town_id]
         review = ReviewGrade(grade) if grade else None
         points = int(earned or 0)
-        star = member_star(points, review, thresholds_by_town[person.town_id])
-        if below is not None and star >= below:
+        star = member_star(points, review, thresholds)
+        if re_education and star >= below:
             continue
         items.append(
             MemberStar(
@@ -182,8 +187,10 @@ async def member_stars(
         if course is not None:
             line.reeducation_year, line.reeducation_status = course.year, course.status
             line.reeducation_conclusion = course.conclusion
-    thresholds = next(iter(thresholds_by_town.values()), list(DEFAULT_MEMBER_STAR_POINTS))
-    return MemberStars(year=year, thresholds=thresholds, items=items)
+    thresholds, below = next(
+        iter(rules_by_town.values()), (list(DEFAULT_MEMBER_STAR_POINTS), REEDUCATION_BELOW)
+    )
+    return MemberStars(year=year, thresholds=thresholds, reeducation_below=below, items=items)
 
 
 def split_largest_remainder(total: int, weights: list[int]) -> list[int]:
@@ -214,12 +221,14 @@ async def reward_report(
         session, principal=principal, year=data.year, town_id=data.town_id, branch_id=data.branch_id
     )
     eligible = sorted(
-        (m for m in board.items if m.points > 0 and m.star_level >= REEDUCATION_BELOW),
+        (m for m in board.items if m.points > 0 and m.star_level >= board.reeducation_below),
         key=lambda m: (-m.points, m.person_id),
     )[: data.top_n]
-    shares = split_largest_remainder(data.total_fen, [m.points for m in eligible])
+    pool = data.pool_fen
+    shares = split_largest_remainder(pool, [m.points for m in eligible])
     rule = (
-        f"{data.year} 年党员积分排名前 {data.top_n} 名且星级不低于 {REEDUCATION_BELOW} 星的党员，"
+        f"{data.year} 年党员积分排名前 {data.top_n} 名"
+        f"且星级不低于 {board.reeducation_below} 星的党员，"
         "按积分占比分配，精确到分，余数按小数部分从大到小补足。"
     )
     items = [
@@ -239,6 +248,6 @@ async def reward_report(
         action="stars.reward_report",
         target_type="reward_report",
         target_id=data.year,
-        after={"total_fen": data.total_fen, "shares": len(items)},
+        after={"pool_fen": pool, "fund_fen": data.fund_fen, "shares": len(items)},
     )
-    return RewardReport(year=data.year, total_fen=data.total_fen, rule=rule, items=items)
+    return RewardReport(year=data.year, pool_fen=pool, total_fen=pool, rule=rule, items=items)

@@ -1,0 +1,180 @@
+"""The town's plan, line by line, where the system used to encode it otherwise: the contest's x
+winners, its prize to the first and its hard indicator; the star reward pool as a share of the
+fund; the 回炉 threshold as a setting; disclosures on time within their month."""
+
+from datetime import timedelta
+
+import httpx
+from fastapi import FastAPI
+from sqlmodel import col, select
+
+from app.china_time import to_china, utcnow
+from app.models.roster import Branch
+from app.services.contest import metrics
+from tests.helpers.cooperatives import income
+from tests.helpers.events import member
+from tests.helpers.factories import Login, World
+from tests.helpers.points import make_rule
+
+YEAR = to_china(utcnow()).year
+
+
+async def test_a_branch_failing_the_hard_indicator_is_ranked_but_cannot_win(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    made = await client.post(
+        "/api/v1/admin/contests",
+        json={
+            "year": YEAR,
+            "title": "最强党支部",
+            "winners": 1,
+            "prize_fen": 10_000,
+            "criteria": [
+                {"code": "onsite", "title": "现场评审", "weight": 70, "source": "judged"},
+                {
+                    "code": "coops",
+                    "title": "支部领办合作社",
+                    "weight": 30,
+                    "source": "computed",
+                    "metric": "collective_income",
+                    "hard": True,
+                },
+            ],
+        },
+        headers=world.auth("town_a_admin"),
+    )
+    assert made.status_code == 201, made.text
+    assert (made.json()["winners"], made.json()["prize_rule"]) == (1, "first")
+    cid = made.json()["id"]
+    await client.post(
+        f"/api/v1/admin/contests/{cid}/judges",
+        json={"person_ids": [world.ids["v1_admin"]]},
+        headers=world.auth("town_a_admin"),
+    )
+    for branch, score in (("b1", 100), ("b2", 50)):
+        r = await client.post(
+            f"/api/v1/contests/{cid}/scores",
+            json={"branch_id": world.ids[branch], "scores": {"onsite": score}},
+            headers=world.auth("v1_admin"),
+        )
+        assert r.status_code == 201, r.text
+    await income(client, world, "b2", "v2_villager", 100)
+    ranking = await client.get(
+        f"/api/v1/admin/contests/{cid}/ranking", headers=world.auth("town_a_admin")
+    )
+    lines = {line["branch_id"]: line for line in ranking.json()["items"]}
+    first, second = lines[world.ids["b1"]], lines[world.ids["b2"]]
+    assert (first["rank"], first["total"], first["eligible"]) == (1, 70.0, False)
+    assert "没有支部领办合作社" in first["ineligible_reason"]
+    assert (second["rank"], second["eligible"], second["winner"]) == (2, True, True)
+    closed = await client.post(
+        f"/api/v1/admin/contests/{cid}/close", headers=world.auth("town_a_admin")
+    )
+    assert closed.status_code == 200, closed.text
+    frozen = await client.get(
+        f"/api/v1/admin/contests/{cid}/ranking", headers=world.auth("town_a_admin")
+    )
+    prizes = {line["branch_id"]: line["prize_fen"] for line in frozen.json()["items"]}
+    assert prizes == {world.ids["b1"]: None, world.ids["b2"]: 10_000}
+
+
+async def test_a_disclosure_counts_only_within_its_own_month(
+    app: FastAPI, client: httpx.AsyncClient, world: World
+) -> None:
+    now = to_china(utcnow())
+    last = (now.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    for admin, village, period in (
+        ("v1_admin", "v1", now.strftime("%Y-%m")),  # this month's, in this month
+        ("v2_admin", "v2", last),  # last month's, one month late
+    ):
+        posted = await client.post(
+            "/api/v1/posts",
+            json={
+                "title": "党务公开",
+                "body": "党务公开。",
+                "category": "disclosure_party",
+                "village_id": world.ids[village],
+                "disclosure_period": period,
+            },
+            headers=world.auth(admin),
+        )
+        assert posted.status_code == 201, posted.text
+    async with app.state.sessionmaker() as session:
+        branches = (
+            await session.exec(select(Branch).where(col(Branch.town_id) == world.ids["town_a"]))
+        ).all()
+        raw = await metrics.disclosures_on_time(session, branches, world.ids["town_a"], now.year)
+    assert raw[world.ids["b1"]] > 0
+    # Last month's, published this month, is late (unless last month was in another year).
+    assert raw[world.ids["b2"]] == 0
+
+
+async def test_the_reward_pool_is_a_share_of_the_fund(
+    client: httpx.AsyncClient, world: World, login: Login
+) -> None:
+    await make_rule(client, world, code="study", title="学习", ledger="member", points=90)
+    alice = await member(client, world, login, "党员甲")
+    await client.post(
+        "/api/v1/admin/points/entries",
+        json={"rule_code": "study", "account_owner": {"person_id": alice["person_id"]}},
+        headers=world.auth("v1_admin"),
+    )
+    third = await client.get(
+        "/api/v1/admin/stars/rewards",
+        params={"year": YEAR, "fund_fen": 100_000},
+        headers=world.auth("town_a_admin"),
+    )
+    assert third.status_code == 200, third.text
+    assert third.json()["pool_fen"] == 33_333  # one third, rounded down to the fen
+    assert [i["share_fen"] for i in third.json()["items"]] == [33_333]
+    quarter = await client.get(
+        "/api/v1/admin/stars/rewards",
+        params={"year": YEAR, "fund_fen": 100_001, "share": "0.25"},
+        headers=world.auth("town_a_admin"),
+    )
+    assert quarter.json()["pool_fen"] == 25_000
+    given = await client.get(
+        "/api/v1/admin/stars/rewards",
+        params={"year": YEAR, "total_fen": 5_000},
+        headers=world.auth("town_a_admin"),
+    )
+    assert given.json()["pool_fen"] == 5_000
+    neither = await client.get(
+        "/api/v1/admin/stars/rewards", params={"year": YEAR}, headers=world.auth("town_a_admin")
+    )
+    assert neither.status_code == 422
+
+
+async def test_the_reeducation_threshold_is_the_towns_reading_of_the_plan(
+    client: httpx.AsyncClient, world: World, login: Login
+) -> None:
+    await client.patch(
+        f"/api/v1/admin/towns/{world.ids['town_a']}",
+        json={"member_star_points": [1, 2, 3, 4]},
+        headers=world.auth("town_a_admin"),
+    )
+    await make_rule(client, world, code="study", title="学习", ledger="member", points=3)
+    four = await member(client, world, login, "四星党员")
+    await client.post(
+        "/api/v1/admin/points/entries",
+        json={"rule_code": "study", "account_owner": {"person_id": four["person_id"]}},
+        headers=world.auth("v1_admin"),
+    )
+
+    async def listed() -> set[int]:
+        r = await client.get(
+            "/api/v1/admin/stars/re-education",
+            params={"year": YEAR},
+            headers=world.auth("v1_admin"),
+        )
+        assert r.status_code == 200, r.text
+        return {m["person_id"] for m in r.json()["items"]}
+
+    assert four["person_id"] not in await listed()  # 四星级以下: 1–3 stars
+    inclusive = await client.patch(
+        f"/api/v1/admin/towns/{world.ids['town_a']}",
+        json={"reeducation_below_stars": 5},
+        headers=world.auth("town_a_admin"),
+    )
+    assert inclusive.status_code == 200 and inclusive.json()["reeducation_below_stars"] == 5
+    assert four["person_id"] in await listed()
