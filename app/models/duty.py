@@ -42,6 +42,12 @@ class ServiceKind(StrEnum):
     livelihood = "livelihood"
     dispute = "dispute"
     other = "other"
+    # The plan's own (line 24: 党务、民政、计生、医疗、农经).
+    party_affairs = "party_affairs"
+    civil_affairs = "civil_affairs"
+    family_health = "family_health"
+    medical_insurance = "medical_insurance"
+    rural_economy = "rural_economy"
 
 
 class ServiceStatus(StrEnum):
@@ -65,7 +71,7 @@ class ServiceRequest(SQLModel, table=True):
     town_id: int = Field(foreign_key="towns.id", index=True)
     village_id: int = Field(foreign_key="villages.id")
     requester_person_id: int = Field(foreign_key="people.id", index=True)
-    kind: ServiceKind = Field(sa_type=enum_column(ServiceKind))
+    kind: ServiceKind = Field(sa_type=enum_column(ServiceKind, 32))
     title: str = Field(max_length=100)
     description: str = Field(max_length=2000)
     media_ids: list[int] = Field(default_factory=list, sa_type=JSON)

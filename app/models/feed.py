@@ -54,6 +54,9 @@ class Post(SQLModel, table=True):
     village_id: int | None = Field(default=None, foreign_key="villages.id", index=True)
     author_account_id: int = Field(foreign_key="user_accounts.id")
     author_person_id: int | None = Field(default=None, foreign_key="people.id")
+    # The organisation a post is published in the name of (an honour, a contest's result);
+    # the account above is the one who did it.
+    publisher: str | None = Field(default=None, max_length=100)
     title: str = Field(max_length=100)
     body: str = Field(max_length=5000)
     category: Category = Field(sa_type=enum_column(Category, 40), index=True)
@@ -123,6 +126,7 @@ class PostPublic(BaseModel):
     category: Category
     disclosure_period: str | None
     status: PostStatus
+    publisher: str | None = SchemaField(default=None, description="以组织名义发布时的发布单位")
     pinned: bool
     like_count: int
     view_count: int

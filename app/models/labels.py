@@ -76,6 +76,11 @@ ENUM_LABELS: dict[str, dict[str, str]] = {
         "livelihood": "民生诉求",
         "dispute": "矛盾纠纷",
         "other": "其他",
+        "party_affairs": "党务",
+        "civil_affairs": "民政",
+        "family_health": "计生卫健",
+        "medical_insurance": "医疗保险",
+        "rural_economy": "农村经济",
     },
     "ServiceStatus": {
         "submitted": "已提交",

@@ -277,6 +277,22 @@ class ScoringRulePublic(BaseModel):
     updated_at: ChinaDatetime
 
 
+class RuleForVillagers(BaseModel):
+    """A rule as a villager reads it: what earns or costs points, how many, up to how many."""
+
+    model_config = ConfigDict(from_attributes=True)
+    code: str
+    title: str
+    ledger: Ledger
+    points: int
+    unit: Unit
+    daily_cap: int | None
+    monthly_cap: int | None
+    yearly_cap: int | None
+    requires_evidence: bool
+    requires_approval: bool
+
+
 class AccountOwner(BaseModel):
     person_id: DbId | None = None
     household_id: DbId | None = None

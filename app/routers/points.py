@@ -18,6 +18,7 @@ from app.models.points import (
     Leaderboard,
     Ledger,
     MyPoints,
+    RuleForVillagers,
     ScoringRuleCreate,
     ScoringRulePublic,
     ScoringRuleUpdate,
@@ -78,6 +79,18 @@ async def list_rules(
         session, principal=principal, village_id=village_id, limit=limit, cursor=cursor
     )
     return page_answer(page, ScoringRulePublic)
+
+
+@router.get(
+    "/scoring-rules",
+    response_model=ListPage[RuleForVillagers],
+    summary="本村现行的积分规则（村民可看：事项、分值、上限、是否要照片）",
+)
+async def village_rules(
+    principal: CurrentUser, session: SessionDep, village_id: FilterId = None
+) -> dict[str, Any]:
+    rules = await rules_service.village_rules(session, principal=principal, village_id=village_id)
+    return {"items": [RuleForVillagers.model_validate(r) for r in rules], "next_cursor": None}
 
 
 @router.post(

@@ -652,6 +652,26 @@ export interface paths {
         patch: operations["points_update_rule"];
         trace?: never;
     };
+    "/api/v1/scoring-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 本村现行的积分规则（村民可看：事项、分值、上限、是否要照片）
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        get: operations["points_village_rules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/points/entries": {
         parameters: {
             query?: never;
@@ -7188,6 +7208,19 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** ListPage[RuleForVillagers] */
+        ListPage_RuleForVillagers_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["RuleForVillagers"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
         /** ListPage[ScoringRulePublic] */
         ListPage_ScoringRulePublic_: {
             /**
@@ -9116,6 +9149,11 @@ export interface components {
             /** @description 状态 */
             status: components["schemas"]["PostStatus"];
             /**
+             * Publisher
+             * @description 以组织名义发布时的发布单位
+             */
+            publisher?: string | null;
+            /**
              * Pinned
              * @description 是否置顶
              */
@@ -10147,6 +10185,56 @@ export interface components {
              */
             message: string;
         };
+        /**
+         * RuleForVillagers
+         * @description A rule as a villager reads it: what earns or costs points, how many, up to how many.
+         */
+        RuleForVillagers: {
+            /**
+             * Code
+             * @description 代码
+             */
+            code: string;
+            /**
+             * Title
+             * @description 标题
+             */
+            title: string;
+            /** @description 积分账本 */
+            ledger: components["schemas"]["Ledger"];
+            /**
+             * Points
+             * @description 分值
+             */
+            points: number;
+            /** @description 计分方式 */
+            unit: components["schemas"]["Unit"];
+            /**
+             * Daily Cap
+             * @description 每日上限
+             */
+            daily_cap: number | null;
+            /**
+             * Monthly Cap
+             * @description 每月上限
+             */
+            monthly_cap: number | null;
+            /**
+             * Yearly Cap
+             * @description 每年上限
+             */
+            yearly_cap: number | null;
+            /**
+             * Requires Evidence
+             * @description 是否须附证据照片
+             */
+            requires_evidence: boolean;
+            /**
+             * Requires Approval
+             * @description 是否须审核后入账
+             */
+            requires_approval: boolean;
+        };
         /** ScanCreate */
         ScanCreate: {
             /**
@@ -10530,10 +10618,10 @@ export interface components {
         ServiceAction: "accept" | "done" | "decline" | "reassign";
         /**
          * ServiceKind
-         * @description 取值：`errand` 代办，`livelihood` 民生诉求，`dispute` 矛盾纠纷，`other` 其他
+         * @description 取值：`errand` 代办，`livelihood` 民生诉求，`dispute` 矛盾纠纷，`other` 其他，`party_affairs` 党务，`civil_affairs` 民政，`family_health` 计生卫健，`medical_insurance` 医疗保险，`rural_economy` 农村经济
          * @enum {string}
          */
-        ServiceKind: "errand" | "livelihood" | "dispute" | "other";
+        ServiceKind: "errand" | "livelihood" | "dispute" | "other" | "party_affairs" | "civil_affairs" | "family_health" | "medical_insurance" | "rural_economy";
         /** ServiceReport */
         ServiceReport: {
             /**
@@ -15091,6 +15179,73 @@ export interface operations {
                 };
             };
             /** @description Unprocessable Content。code：`points.cap_required`、`points.rule_invalid`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    points_village_rules: {
+        parameters: {
+            query?: {
+                village_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_RuleForVillagers_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.not_bound` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`village.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation` */
             422: {
                 headers: {
                     [name: string]: unknown;

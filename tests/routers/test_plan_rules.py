@@ -178,3 +178,74 @@ async def test_the_reeducation_threshold_is_the_towns_reading_of_the_plan(
     )
     assert inclusive.status_code == 200 and inclusive.json()["reeducation_below_stars"] == 5
     assert four["person_id"] in await listed()
+
+
+async def test_the_plans_service_kinds_are_asked_for_and_the_old_ones_kept(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    for kind in ("medical_insurance", "rural_economy", "party_affairs", "errand"):
+        r = await client.post(
+            "/api/v1/service-requests",
+            json={"kind": kind, "title": "请帮忙办理", "description": "家里老人行动不便"},
+            headers=world.auth("v1_villager"),
+        )
+        assert r.status_code == 201, r.text
+        assert r.json()["kind"] == kind
+
+
+async def test_a_villager_reads_the_rules_that_score_the_village(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await make_rule(client, world, code="clean", title="环境清扫", points=5, daily_cap=10)
+    await make_rule(client, world, code="litter", title="乱扔垃圾", points=-3)
+    # Village one weighs 环境清扫 its own way; village two keeps the town's.
+    await make_rule(
+        client,
+        world,
+        who="v1_admin",
+        code="clean",
+        title="环境清扫",
+        points=8,
+        village_id=world.ids["v1"],
+    )
+    off = await make_rule(client, world, code="old", title="旧规则", points=1)
+    await client.patch(
+        f"/api/v1/admin/scoring-rules/{off['id']}",
+        json={"enabled": False},
+        headers=world.auth("town_a_admin"),
+    )
+    mine = await client.get("/api/v1/scoring-rules", headers=world.auth("v1_villager"))
+    assert mine.status_code == 200, mine.text
+    rules = {r["code"]: r for r in mine.json()["items"]}
+    assert set(rules) == {"clean", "litter"}
+    assert rules["clean"]["points"] == 8 and rules["litter"]["points"] == -3
+    theirs = await client.get("/api/v1/scoring-rules", headers=world.auth("v2_villager"))
+    assert {r["code"]: r["points"] for r in theirs.json()["items"]}["clean"] == 5
+    other = await client.get(
+        "/api/v1/scoring-rules",
+        params={"village_id": world.ids["v2"]},
+        headers=world.auth("v1_villager"),
+    )
+    assert other.status_code == 404
+
+
+async def test_the_county_admin_confers_an_honour_in_the_towns_name(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    # The superadmin's account is no villager of any town: the honour is the village's.
+    honour = await client.post(
+        "/api/v1/admin/honours",
+        json={
+            "year": YEAR,
+            "title": "文明家庭",
+            "household_id": world.ids["h1"],
+            "citation": "孝老爱亲，邻里和睦。",
+        },
+        headers=world.auth("superadmin"),
+    )
+    assert honour.status_code == 201, honour.text
+    feed = await client.get(
+        "/api/v1/feed", params={"category": "commendation"}, headers=world.auth("v1_villager")
+    )
+    [post] = [p for p in feed.json()["items"] if p["id"] == honour.json()["post_id"]]
+    assert post["publisher"] == "一村村委会" and post["status"] == "published"

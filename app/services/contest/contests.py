@@ -324,6 +324,7 @@ async def close(
             "特予表彰。",
             category=Category.commendation,
         ),
+        on_behalf=Location(town_id=contest.town_id),
     )
     contest.ranking = [line.model_dump() for line in lines]
     contest.status = ContestStatus.closed

@@ -60,6 +60,7 @@ async def confer(
             category=Category.commendation,
             village_id=village_id,
         ),
+        on_behalf=where,
     )
     honour = Honour(
         town_id=honoured.town_id,

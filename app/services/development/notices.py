@@ -9,7 +9,7 @@ from app.models.development import DevelopmentCase
 from app.models.feed import Category, PostCreate
 from app.models.roster import Branch, Person
 from app.services import feed
-from app.services.identity import Principal
+from app.services.identity import Location, Principal
 from app.services.kit import WechatGateway
 
 NOTICE_DAYS = 5
@@ -50,5 +50,8 @@ async def publish(
             disclosure_period=now.strftime("%Y-%m"),
         ),
         branch_id=case.branch_id,
+        on_behalf=Location(
+            town_id=case.town_id, village_id=case.village_id, branch_id=case.branch_id
+        ),
     )
     return post.id

@@ -19,7 +19,7 @@ from app.models.feed import Category, Post, PostCreate
 from app.models.roster import Branch, Person, Town
 from app.services import audit, feed
 from app.services.dues import bills
-from app.services.identity import Principal
+from app.services.identity import Principal, location_of
 from app.services.kit import Column, Paper, Sheet, WechatGateway, paper
 from app.services.roster import get_in_scope
 
@@ -185,4 +185,5 @@ async def draft_disclosure(
         ),
         branch_id=id_of(branch),
         draft=True,
+        on_behalf=location_of(branch),
     )

@@ -20,7 +20,7 @@ from app.models.feed import (
 )
 from app.models.media import NEEDS_HUMAN, Media, Moderation
 from app.models.notifications import NotificationKind
-from app.models.roster import Village
+from app.models.roster import Branch, Town, Village
 from app.services import audit
 from app.services.feed import content_safety
 from app.services.identity import Location, NotBound, Principal, bound_person, covers, location_of
@@ -82,28 +82,37 @@ async def create_post(
     data: PostCreate,
     branch_id: int | None = None,
     draft: bool = False,
+    on_behalf: Location | None = None,
 ) -> Post:
     """``branch_id``: the post is a branch's own (its member-development notice), so that
     branch's admins publish it as admins of the village do. A ``draft`` (a disclosure the system
-    wrote) waits in the review queue for an admin to read and publish it."""
-    person = await bound_person(session, principal, to="发布信息")
-    if person.town_id is None:
-        raise NotBound("请先在村里登记，再发布信息。")
-    village_id = data.village_id if data.village_id is not None else person.village_id
-    if village_id is not None:
-        village = await session.get(Village, village_id)
-        if village is None or village.town_id != person.town_id:
-            raise VillageNotFound()
-    target = Location(town_id=person.town_id, village_id=village_id)
-    is_admin = covers(principal, target) or (
-        branch_id is not None
-        and covers(
-            principal, Location(town_id=person.town_id, village_id=village_id, branch_id=branch_id)
+    wrote) waits in the review queue for an admin to read and publish it. ``on_behalf``: the
+    organisation publishing (an honour, a contest's result): named as the publisher, with the
+    account that did it kept as its author, and needing no roster person behind the account."""
+    if on_behalf is not None:
+        town_id, village_id, is_admin, publisher = await _organisation(
+            session, principal, on_behalf, data.village_id
         )
-    )
-    if not is_admin and village_id != person.village_id:
-        # A villager reads only their own village's feed (and the town's): they post there too.
-        raise VillageNotFound()
+    else:
+        person = await bound_person(session, principal, to="发布信息")
+        if person.town_id is None:
+            raise NotBound("请先在村里登记，再发布信息。")
+        town_id, publisher = person.town_id, None
+        village_id = data.village_id if data.village_id is not None else person.village_id
+        if village_id is not None:
+            village = await session.get(Village, village_id)
+            if village is None or village.town_id != person.town_id:
+                raise VillageNotFound()
+        target = Location(town_id=town_id, village_id=village_id)
+        is_admin = covers(principal, target) or (
+            branch_id is not None
+            and covers(
+                principal, Location(town_id=town_id, village_id=village_id, branch_id=branch_id)
+            )
+        )
+        if not is_admin and village_id != person.village_id:
+            # A villager reads only their own village's feed (and the town's): they post there.
+            raise VillageNotFound()
     is_disclosure = data.category in DISCLOSURES
     if is_disclosure and not is_admin:
         raise DisclosureAdminOnly()
@@ -134,7 +143,8 @@ async def create_post(
     publish = is_admin and not doubtful and not draft
     now = utcnow()
     post = Post(
-        town_id=person.town_id,
+        town_id=town_id,
+        publisher=publisher,
         village_id=village_id,
         author_account_id=principal.account_id,
         author_person_id=principal.person_id,
@@ -161,6 +171,29 @@ async def create_post(
         after={"title": post.title, "status": post.status},
     )
     return post
+
+
+async def _organisation(
+    session: AsyncSession, principal: Principal, where: Location, village_id: int | None
+) -> tuple[int, int | None, bool, str]:
+    """The town or village publishing, which the caller must administer; its name."""
+    assert where.town_id is not None
+    village_id = village_id if village_id is not None else where.village_id
+    place = Location(town_id=where.town_id, village_id=village_id, branch_id=where.branch_id)
+    if not covers(principal, place):
+        raise VillageNotFound()
+    if where.branch_id is not None:
+        branch = await session.get(Branch, where.branch_id)
+        if branch is None or branch.town_id != where.town_id:
+            raise VillageNotFound()
+        return where.town_id, village_id, True, branch.name
+    if village_id is not None:
+        village = await session.get(Village, village_id)
+        if village is None or village.town_id != where.town_id:
+            raise VillageNotFound()
+        return where.town_id, village_id, True, f"{village.name}村委会"[:100]
+    town = await session.get(Town, where.town_id)
+    return where.town_id, None, True, f"{town.name if town else ''}党委"[:100]
 
 
 async def _own_media(
@@ -257,6 +290,7 @@ async def present(session: AsyncSession, posts: list[Post], storage: Storage) ->
                 category=Category(post.category),
                 disclosure_period=post.disclosure_period,
                 status=PostStatus(post.status),
+                publisher=post.publisher,
                 pinned=bool(post.pin_rank),
                 like_count=post.like_count,
                 view_count=post.view_count,

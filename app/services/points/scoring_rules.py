@@ -24,6 +24,8 @@ from app.services import audit
 from app.services.identity import (
     Location,
     Principal,
+    bound_person,
+    caller_person,
     covers,
     covers_one_village,
     location_of,
@@ -220,6 +222,39 @@ async def list_rules(
             or_(col(ScoringRule.village_id) == village_id, col(ScoringRule.village_id).is_(None))
         )
     return await keyset_page(session, stmt, order_by=[ScoringRule.id], limit=limit, cursor=cursor)
+
+
+class VillageNotFound(NotFound):
+    code = "village.not_found"
+    detail = "找不到该村。"
+
+
+async def village_rules(
+    session: AsyncSession, *, principal: Principal, village_id: int | None
+) -> list[ScoringRule]:
+    """The rules that score a village, as its villagers read them (村规民约、诚信村民管理办法):
+    each code once, the village's own version over the town's, only those in force."""
+    person = await caller_person(session, principal)
+    if person is None and village_id is None:
+        await bound_person(session, principal, to="查看积分规则")  # says: bind first
+    wanted = village_id or (person.village_id if person else None)
+    village = await session.get(Village, wanted) if wanted else None
+    own = person is not None and village is not None and village.id == person.village_id
+    if village is None or not (own or covers(principal, location_of(village))):
+        raise VillageNotFound()
+    found = await session.exec(
+        select(ScoringRule)
+        .where(
+            col(ScoringRule.town_id) == village.town_id,
+            or_(col(ScoringRule.village_id) == village.id, col(ScoringRule.village_id).is_(None)),
+            col(ScoringRule.enabled).is_(True),
+        )
+        .order_by(col(ScoringRule.code), col(ScoringRule.village_key).desc())
+    )
+    chosen: dict[str, ScoringRule] = {}
+    for rule in found.all():
+        chosen.setdefault(rule.code, rule)  # the village's own first (its key is not 0)
+    return sorted(chosen.values(), key=lambda r: (r.ledger, r.code))
 
 
 def _admin_towns(principal: Principal) -> set[int]:

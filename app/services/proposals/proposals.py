@@ -23,6 +23,7 @@ from app.models.proposals import (
 from app.models.roster import ADMIN_ROLES, Role, Village
 from app.services import audit, feed, media
 from app.services.identity import (
+    Location,
     Principal,
     ScopeRequired,
     caller_person,
@@ -188,6 +189,7 @@ async def publish(
             media_ids=list(data.media_ids),
             disclosure_period=to_china(utcnow()).strftime("%Y-%m"),
         ),
+        on_behalf=Location(town_id=proposal.town_id, village_id=proposal.village_id),
     )
     async with audit.change(
         session,
