@@ -155,6 +155,12 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "Reverse": (_TOWN_ADMIN, {"reason": "收据登记错了人，冲正后重新登记。"}),
     "DisclosureRequest": (_VILLAGE_ADMIN, {"branch_id": 3, "year": 2026}),
+    "FundCreate": (
+        _VILLAGE_ADMIN,
+        {"year": 2026, "allocated_fen": 2000000, "source": "村集体经济收益"},
+    ),
+    "VillagerGroupCreate": (_VILLAGE_ADMIN, {"name": "第三村民小组"}),
+    "LiaisonCreate": (_TOWN_ADMIN, {"person_id": 1}),
     "CheckinCreate": (
         _MEMBER,
         {"token": "扫码得到的 token", "lat": 40.9313, "lng": 117.9631, "accuracy": 30},
@@ -255,6 +261,8 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
             "year": 2026,
             "title": "最强党支部",
             "prize_fen": 3000000,
+            "winners": 1,
+            "prize_rule": "first",
             "criteria": [
                 {"code": "onsite", "title": "现场评审", "weight": 40, "source": "judged"},
                 {
@@ -266,10 +274,11 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
                 },
                 {
                     "code": "coops",
-                    "title": "合作社集体收入",
+                    "title": "支部领办合作社",
                     "weight": 30,
                     "source": "computed",
                     "metric": "collective_income",
+                    "hard": True,
                 },
             ],
         },

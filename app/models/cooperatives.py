@@ -48,6 +48,10 @@ class Honour(SQLModel, table=True):
     title: str = Field(max_length=50)
     person_id: int | None = Field(default=None, foreign_key="people.id")
     household_id: int | None = Field(default=None, foreign_key="households.id")
+    # A collective (先进集体): a branch, a grid, a villager group; or, naming none, the village.
+    branch_id: int | None = Field(default=None, foreign_key="branches.id")
+    grid_id: int | None = Field(default=None, foreign_key="grids.id")
+    villager_group_id: int | None = Field(default=None, foreign_key="villager_groups.id")
     honoured_name: str = Field(max_length=100)
     citation: str = Field(max_length=2000)
     post_id: int | None = Field(default=None, foreign_key="posts.id")
@@ -106,13 +110,32 @@ class HonourCreate(BaseModel):
     )
     person_id: DbId | None = None
     household_id: DbId | None = None
-    village_id: DbId | None = None
+    branch_id: DbId | None = SchemaField(default=None, description="先进集体：党支部")
+    grid_id: DbId | None = SchemaField(default=None, description="先进集体：网格")
+    villager_group_id: DbId | None = SchemaField(default=None, description="先进集体：村民小组")
+    village_id: DbId | None = SchemaField(
+        default=None, description="所在村；其他都不填时表彰的就是这个村"
+    )
     citation: Text = SchemaField(min_length=2, max_length=2000)
 
     @model_validator(mode="after")
     def _one(self) -> "HonourCreate":
-        if (self.person_id is None) == (self.household_id is None):
-            raise ValueError("请在 person_id 与 household_id 中填写一个：表彰个人或家庭。")
+        named = [
+            x
+            for x in (
+                self.person_id,
+                self.household_id,
+                self.branch_id,
+                self.grid_id,
+                self.villager_group_id,
+            )
+            if x is not None
+        ]
+        if len(named) > 1 or (not named and self.village_id is None):
+            raise ValueError(
+                "请只填写一个表彰对象：person_id、household_id、branch_id、grid_id、"
+                "villager_group_id，或只填 village_id 表彰整个村。"
+            )
         return self
 
 
@@ -125,6 +148,9 @@ class HonourPublic(BaseModel):
     title: str
     person_id: int | None
     household_id: int | None
+    branch_id: int | None = None
+    grid_id: int | None = None
+    villager_group_id: int | None = None
     honoured_name: str
     citation: str
     post_id: int | None

@@ -4,6 +4,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.models.shop import FundYear
+
 
 class PeopleCount(BaseModel):
     total: int = Field(description="花名册人数")
@@ -76,6 +78,10 @@ class Dashboard(BaseModel):
     volunteer_minutes: int = Field(description="本期确认的志愿服务分钟数")
     disclosures: DisclosureCount = Field(description="六大公开")
     queues: Queues = Field(description="待我处理的事项；各数与对应列表的条数一致")
+    shop_funds_below_minimum: list[FundYear] = Field(
+        default_factory=list,
+        description="今年拨给积分超市的经费低于本镇最低额的村（方案原文“不少于x万元”）",
+    )
 
 
 class MonthFigures(BaseModel):

@@ -32,6 +32,8 @@ class DutyShift(SQLModel, table=True):
     town_id: int = Field(foreign_key="towns.id")
     village_id: int = Field(foreign_key="villages.id")
     person_id: int = Field(foreign_key="people.id")
+    # Office hours held in one villager group (组级现场办公), not at the village's office.
+    villager_group_id: int | None = Field(default=None, foreign_key="villager_groups.id")
     starts_at: datetime = Field(sa_type=UTCDateTime)
     ends_at: datetime = Field(sa_type=UTCDateTime)
     created_at: datetime = created_at_field()
@@ -112,6 +114,9 @@ class ShiftCreate(BaseModel):
     repeat_days: int = SchemaField(
         default=1, ge=1, le=7, description="连排天数：1 为当天，7 为从 date 起的一整周"
     )
+    villager_group_id: DbId | None = SchemaField(
+        default=None, description="在某个村民小组现场办公（组级）；不填为在村里值班"
+    )
 
 
 class ShiftPublic(BaseModel):
@@ -119,6 +124,7 @@ class ShiftPublic(BaseModel):
     id: int
     village_id: int
     person_id: int
+    villager_group_id: int | None = None
     starts_at: ChinaDatetime
     ends_at: ChinaDatetime
 

@@ -78,6 +78,9 @@ class Town(SQLModel, table=True):
     # 回炉教育 for members below this many stars: the plan's 四星级以下, read as 1–3 stars (4);
     # a town that reads 以下 as inclusive sets 5.
     reeducation_below_stars: int = Field(default=4)
+    # The least a village gives its points shop from collective income each year (fen; the
+    # plan's 不少于x万元); 0: the town has not set one.
+    shop_fund_min_fen: int = Field(default=0)
     created_at: datetime = created_at_field()
 
 
@@ -121,6 +124,30 @@ def new_plate_code() -> str:
     return "".join(secrets.choice(PLATE_ALPHABET) for _ in range(10))
 
 
+class VillagerGroup(SQLModel, table=True):
+    """村民小组: the group level under a village (镇、村、组三级), holding households."""
+
+    __tablename__ = "villager_groups"
+    __table_args__ = (UniqueConstraint("village_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    town_id: int = Field(foreign_key="towns.id", index=True)
+    village_id: int = Field(foreign_key="villages.id", index=True)
+    name: str = Field(max_length=50)
+    created_at: datetime = created_at_field()
+
+
+class VillageLiaison(SQLModel, table=True):
+    """包村: a town cadre assigned to a village, who may be on its rota and take its requests."""
+
+    __tablename__ = "village_liaisons"
+    __table_args__ = (UniqueConstraint("village_id", "person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    town_id: int = Field(foreign_key="towns.id", index=True)
+    village_id: int = Field(foreign_key="villages.id", index=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    created_at: datetime = created_at_field()
+
+
 class Household(SQLModel, table=True):
     __tablename__ = "households"
     # 户号: the village's own number for the household, by which a roster import finds it.
@@ -129,6 +156,7 @@ class Household(SQLModel, table=True):
     town_id: int = Field(foreign_key="towns.id", index=True)
     village_id: int = Field(foreign_key="villages.id", index=True)
     grid_id: int | None = Field(default=None, foreign_key="grids.id", index=True)
+    villager_group_id: int | None = Field(default=None, foreign_key="villager_groups.id")
     number: str | None = Field(default=None, max_length=32)
     head_name: str = Field(max_length=100)
     address: str | None = Field(default=None, max_length=500)
@@ -200,6 +228,12 @@ class TownUpdate(BaseModel):
     minutes_due_days: int | None = SchemaField(
         default=None, ge=1, le=60, description="会后几天内须提交会议记录才算落实，默认 7"
     )
+    shop_fund_min_fen: int | None = SchemaField(
+        default=None,
+        ge=0,
+        le=10**11,
+        description="每村每年从集体经济收益拨给积分超市的最低金额（分；方案原文“不少于x万元”）",
+    )
     reeducation_below_stars: int | None = SchemaField(
         default=None,
         ge=2,
@@ -235,6 +269,7 @@ class TownPublic(_Public):
     service_due_hours: int
     minutes_due_days: int
     reeducation_below_stars: int
+    shop_fund_min_fen: int
     created_at: ChinaDatetime
 
 
@@ -297,6 +332,7 @@ class GridPublic(_Public):
 class HouseholdCreate(BaseModel):
     village_id: DbId | None = SchemaField(default=None, description=OWN_VILLAGE)
     grid_id: DbId | None = None
+    villager_group_id: DbId | None = SchemaField(default=None, description="所在村民小组")
     head_name: Name
     address: ShortText | None = None
 
@@ -306,6 +342,7 @@ class HouseholdPublic(_Public):
     town_id: int
     village_id: int
     grid_id: int | None
+    villager_group_id: int | None = SchemaField(default=None, description="所在村民小组")
     number: str | None = SchemaField(description="户号")
     head_name: str
     address: str | None
@@ -376,3 +413,24 @@ class ConsoleLoginCreate(BaseModel):
 class ConsoleLoginPublic(BaseModel):
     person_id: int
     username: str
+
+
+class VillagerGroupCreate(BaseModel):
+    village_id: DbId | None = SchemaField(default=None, description=OWN_VILLAGE)
+    name: Name = SchemaField(max_length=50, description="如“第三村民小组”")
+
+
+class VillagerGroupPublic(_Public):
+    id: int
+    village_id: int
+    name: str
+
+
+class LiaisonCreate(BaseModel):
+    person_id: DbId = SchemaField(description="包村的镇干部（须是本镇的镇管理员）")
+
+
+class LiaisonPublic(_Public):
+    id: int
+    village_id: int
+    person_id: int

@@ -44,6 +44,21 @@ class ShopGoods(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
+class ShopFund(SQLModel, table=True):
+    """An allocation from the village's collective income to its points shop (the plan: 每年从
+    集体经济收益中拿出不少于x万元); several in a year add up."""
+
+    __tablename__ = "shop_funds"
+    id: int | None = Field(default=None, primary_key=True)
+    town_id: int = Field(foreign_key="towns.id", index=True)
+    village_id: int = Field(foreign_key="villages.id", index=True)
+    year: int
+    allocated_fen: int
+    source: str = Field(max_length=100)
+    person_id: int | None = Field(default=None, foreign_key="people.id")
+    created_at: datetime = created_at_field()
+
+
 class ShopRestock(SQLModel, table=True):
     """Goods bought for the shop, and what they cost the village's prize fund."""
 
@@ -170,4 +185,36 @@ class ShopReport(BaseModel):
     points_spent: int
     goods_given: int
     fund_spent_yuan: Decimal
+    allocated_fen: int = SchemaField(
+        default=0, description="本年从集体收益拨给积分超市的经费（分）"
+    )
+    spent_fen: int = SchemaField(default=0, description="本年采购商品已花去的经费（分）")
+    left_fen: int = SchemaField(default=0, description="本年经费余额（分）")
     goods: list[GoodsLine]
+
+
+class FundCreate(BaseModel):
+    village_id: DbId | None = SchemaField(default=None, description="所属村；只管一个村时可不填")
+    year: int = SchemaField(ge=2000, le=2100)
+    allocated_fen: int = SchemaField(ge=1, le=10**11, description="拨付金额（分）")
+    source: Line = SchemaField(min_length=2, max_length=100, description="来源，如“村集体经济收益”")
+
+
+class FundPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    village_id: int
+    year: int
+    allocated_fen: int
+    source: str
+    created_at: ChinaDatetime
+
+
+class FundYear(BaseModel):
+    village_id: int
+    year: int
+    allocated_fen: int
+    spent_fen: int
+    left_fen: int
+    minimum_fen: int = SchemaField(description="本镇规定的最低拨付额（分），0 为未规定")
+    below_minimum: bool

@@ -30,6 +30,8 @@ from app.models.roster import (
     Household,
     HouseholdCreate,
     HouseholdPublic,
+    LiaisonCreate,
+    LiaisonPublic,
     Person,
     PersonCreate,
     PersonPublic,
@@ -44,6 +46,8 @@ from app.models.roster import (
     Village,
     VillageCreate,
     VillagePublic,
+    VillagerGroupCreate,
+    VillagerGroupPublic,
     VillageUpdate,
 )
 from app.models.roster_import import ImportPublic, ImportStatus
@@ -157,6 +161,39 @@ async def update_village(
     return await roster_service.update_village(
         session, principal=principal, village_id=row_id, data=body
     )
+
+
+@router.post(
+    "/villages/{row_id}/liaisons",
+    status_code=201,
+    response_model=LiaisonPublic,
+    summary="指定包村的镇干部（可排入该村值班、办理该村诉求）",
+)
+async def assign_liaison(
+    row_id: RowId, body: LiaisonCreate, principal: TownAdmin, session: SessionDep
+) -> Any:
+    return await roster_service.assign_liaison(
+        session, principal=principal, village_id=row_id, data=body
+    )
+
+
+@router.post(
+    "/villager-groups", status_code=201, response_model=VillagerGroupPublic, summary="新建村民小组"
+)
+async def create_villager_group(
+    body: VillagerGroupCreate, principal: VillageAdmin, session: SessionDep
+) -> Any:
+    return await roster_service.create_group(session, principal=principal, data=body)
+
+
+@router.get(
+    "/villager-groups", response_model=ListPage[VillagerGroupPublic], summary="村民小组列表"
+)
+async def villager_groups(
+    principal: AdminUser, session: SessionDep, village_id: FilterId = None
+) -> dict[str, Any]:
+    groups = await roster_service.groups_of(session, principal=principal, village_id=village_id)
+    return {"items": groups, "next_cursor": None}
 
 
 @router.post("/branches", status_code=201, response_model=BranchPublic, summary="新建党支部")

@@ -22,6 +22,9 @@ from app.models.common import ListPage
 from app.models.roster import ADMIN_ROLES, Role
 from app.models.shop import (
     Fulfil,
+    FundCreate,
+    FundPublic,
+    FundYear,
     GoodsCreate,
     GoodsPublic,
     GoodsUpdate,
@@ -184,6 +187,32 @@ async def fulfil(body: Fulfil, principal: CounterUser, session: SessionDep) -> A
 )
 async def cancel(redemption_id: RowId, principal: CurrentUser, session: SessionDep) -> Any:
     return await shop_service.cancel(session, principal=principal, redemption_id=redemption_id)
+
+
+@router.post(
+    "/admin/shop/funds",
+    status_code=201,
+    response_model=FundPublic,
+    summary="登记当年从集体经济收益拨给积分超市的经费",
+)
+async def allocate(body: FundCreate, principal: AdminUser, session: SessionDep) -> Any:
+    return await shop_service.funds.allocate(session, principal=principal, data=body)
+
+
+@router.get(
+    "/admin/shop/funds",
+    response_model=FundYear,
+    summary="积分超市当年经费：拨付、已花、结余，与本镇最低额相比",
+)
+async def fund_year(
+    principal: ReportUser,
+    session: SessionDep,
+    year: Annotated[int, Query(ge=2000, le=2100)],
+    village_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> Any:
+    return await shop_service.funds.fund_year(
+        session, principal=principal, village_id=village_id, year=year
+    )
 
 
 @router.get(

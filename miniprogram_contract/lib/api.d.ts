@@ -260,6 +260,50 @@ export interface paths {
         patch: operations["roster_update_village"];
         trace?: never;
     };
+    "/api/v1/admin/villages/{row_id}/liaisons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 指定包村的镇干部（可排入该村值班、办理该村诉求）
+         * @description 调用者：超级管理员、镇管理员（只限其管辖范围）。
+         */
+        post: operations["roster_assign_liaison"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/villager-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 村民小组列表
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["roster_villager_groups"];
+        put?: never;
+        /**
+         * 新建村民小组
+         * @description 调用者：超级管理员、镇管理员、村管理员（只限其管辖范围）。
+         */
+        post: operations["roster_create_villager_group"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/branches": {
         parameters: {
             query?: never;
@@ -2704,6 +2748,30 @@ export interface paths {
          * @description 调用者：任何已登录用户（群众、党员、干部）。
          */
         post: operations["shop_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/shop/funds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 积分超市当年经费：拨付、已花、结余，与本镇最低额相比
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员、积分超市管理员、村务监督委员会成员（只限其管辖范围）。
+         */
+        get: operations["shop_fund_year"];
+        put?: never;
+        /**
+         * 登记当年从集体经济收益拨给积分超市的经费
+         * @description 调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        post: operations["shop_allocate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5234,10 +5302,14 @@ export interface components {
              * @description 奖金总额（分），按前三名的总分比例分配
              */
             prize_fen: number | null;
-            /** Winners */
+            /**
+             * Winners
+             * @description 评选的先进支部个数
+             */
             winners: number;
             /**
              * Prize Rule
+             * @description 奖金规则：first 奖励第一名，split 按得分分配
              * @enum {string}
              */
             prize_rule: "first" | "split";
@@ -5494,6 +5566,7 @@ export interface components {
             metric: components["schemas"]["Metric"] | null;
             /**
              * Hard
+             * @description 是否硬指标（未达到的不能评为先进）
              * @default false
              */
             hard: boolean;
@@ -5527,6 +5600,11 @@ export interface components {
             disclosures: components["schemas"]["DisclosureCount"];
             /** @description 待我处理的事项；各数与对应列表的条数一致 */
             queues: components["schemas"]["Queues"];
+            /**
+             * Shop Funds Below Minimum
+             * @description 今年拨给积分超市的经费低于本镇最低额的村（方案原文“不少于x万元”）
+             */
+            shop_funds_below_minimum?: components["schemas"]["FundYear"][];
         };
         /**
          * Decision
@@ -6064,6 +6142,100 @@ export interface components {
              */
             code: string;
         };
+        /** FundCreate */
+        FundCreate: {
+            /**
+             * Village Id
+             * @description 所属村；只管一个村时可不填
+             */
+            village_id?: number | null;
+            /**
+             * Year
+             * @description 年份
+             */
+            year: number;
+            /**
+             * Allocated Fen
+             * @description 拨付金额（分）
+             */
+            allocated_fen: number;
+            /**
+             * Source
+             * @description 来源，如“村集体经济收益”
+             */
+            source: string;
+        };
+        /** FundPublic */
+        FundPublic: {
+            /**
+             * Id
+             * @description 编号
+             */
+            id: number;
+            /**
+             * Village Id
+             * @description 所属村
+             */
+            village_id: number;
+            /**
+             * Year
+             * @description 年份
+             */
+            year: number;
+            /**
+             * Allocated Fen
+             * @description 拨付金额（分）
+             */
+            allocated_fen: number;
+            /**
+             * Source
+             * @description judged：评委打分；computed：由系统数据计算
+             */
+            source: string;
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
+            created_at: string;
+        };
+        /** FundYear */
+        FundYear: {
+            /**
+             * Village Id
+             * @description 所属村
+             */
+            village_id: number;
+            /**
+             * Year
+             * @description 年份
+             */
+            year: number;
+            /**
+             * Allocated Fen
+             * @description 拨付金额（分）
+             */
+            allocated_fen: number;
+            /**
+             * Spent Fen
+             * @description 采购已花去（分）
+             */
+            spent_fen: number;
+            /**
+             * Left Fen
+             * @description 结余（分）
+             */
+            left_fen: number;
+            /**
+             * Minimum Fen
+             * @description 本镇规定的最低拨付额（分），0 为未规定
+             */
+            minimum_fen: number;
+            /**
+             * Below Minimum
+             * @description 是否低于本镇规定的最低额
+             */
+            below_minimum: boolean;
+        };
         /** GoodsCreate */
         GoodsCreate: {
             /**
@@ -6439,8 +6611,23 @@ export interface components {
              */
             household_id?: number | null;
             /**
+             * Branch Id
+             * @description 先进集体：党支部
+             */
+            branch_id?: number | null;
+            /**
+             * Grid Id
+             * @description 先进集体：网格
+             */
+            grid_id?: number | null;
+            /**
+             * Villager Group Id
+             * @description 先进集体：村民小组
+             */
+            villager_group_id?: number | null;
+            /**
              * Village Id
-             * @description 所属村
+             * @description 所在村；其他都不填时表彰的就是这个村
              */
             village_id?: number | null;
             /**
@@ -6487,6 +6674,21 @@ export interface components {
              */
             household_id: number | null;
             /**
+             * Branch Id
+             * @description 所属支部
+             */
+            branch_id?: number | null;
+            /**
+             * Grid Id
+             * @description 所属网格
+             */
+            grid_id?: number | null;
+            /**
+             * Villager Group Id
+             * @description 村民小组
+             */
+            villager_group_id?: number | null;
+            /**
              * Honoured Name
              * @description 受表彰的个人或家庭
              */
@@ -6520,6 +6722,11 @@ export interface components {
              */
             grid_id?: number | null;
             /**
+             * Villager Group Id
+             * @description 所在村民小组
+             */
+            villager_group_id?: number | null;
+            /**
              * Head Name
              * @description 户主姓名
              */
@@ -6552,6 +6759,11 @@ export interface components {
              * @description 所属网格
              */
             grid_id: number | null;
+            /**
+             * Villager Group Id
+             * @description 所在村民小组
+             */
+            villager_group_id?: number | null;
             /**
              * Number
              * @description 户号
@@ -6774,6 +6986,32 @@ export interface components {
          * @enum {string}
          */
         Ledger: "member" | "household" | "volunteer";
+        /** LiaisonCreate */
+        LiaisonCreate: {
+            /**
+             * Person Id
+             * @description 包村的镇干部（须是本镇的镇管理员）
+             */
+            person_id: number;
+        };
+        /** LiaisonPublic */
+        LiaisonPublic: {
+            /**
+             * Id
+             * @description 编号
+             */
+            id: number;
+            /**
+             * Village Id
+             * @description 所属村
+             */
+            village_id: number;
+            /**
+             * Person Id
+             * @description 人员
+             */
+            person_id: number;
+        };
         /** LikeState */
         LikeState: {
             /**
@@ -7345,6 +7583,19 @@ export interface components {
              * @description 本页的条目
              */
             items: components["schemas"]["VillagePublic"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
+        /** ListPage[VillagerGroupPublic] */
+        ListPage_VillagerGroupPublic_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["VillagerGroupPublic"][];
             /**
              * Next Cursor
              * @description 下一页的翻页参数；为 null 表示没有下一页
@@ -10829,6 +11080,11 @@ export interface components {
              * @default 1
              */
             repeat_days: number;
+            /**
+             * Villager Group Id
+             * @description 在某个村民小组现场办公（组级）；不填为在村里值班
+             */
+            villager_group_id?: number | null;
         };
         /** ShiftPublic */
         ShiftPublic: {
@@ -10847,6 +11103,11 @@ export interface components {
              * @description 人员
              */
             person_id: number;
+            /**
+             * Villager Group Id
+             * @description 村民小组
+             */
+            villager_group_id?: number | null;
             /**
              * Starts At
              * @description 开始时间
@@ -10878,6 +11139,11 @@ export interface components {
              * @description 人员
              */
             person_id: number;
+            /**
+             * Villager Group Id
+             * @description 村民小组
+             */
+            villager_group_id?: number | null;
             /**
              * Starts At
              * @description 开始时间
@@ -10931,6 +11197,24 @@ export interface components {
              * @description 花费资金（元）
              */
             fund_spent_yuan: string;
+            /**
+             * Allocated Fen
+             * @description 本年从集体收益拨给积分超市的经费（分）
+             * @default 0
+             */
+            allocated_fen: number;
+            /**
+             * Spent Fen
+             * @description 本年采购商品已花去的经费（分）
+             * @default 0
+             */
+            spent_fen: number;
+            /**
+             * Left Fen
+             * @description 本年经费余额（分）
+             * @default 0
+             */
+            left_fen: number;
             /**
              * Goods
              * @description 商品
@@ -11503,8 +11787,16 @@ export interface components {
              * @description 会后几天内须提交会议记录才算落实
              */
             minutes_due_days: number;
-            /** Reeducation Below Stars */
+            /**
+             * Reeducation Below Stars
+             * @description 低于几星进入回炉教育（方案原文“四星级以下”）
+             */
             reeducation_below_stars: number;
+            /**
+             * Shop Fund Min Fen
+             * @description 每村每年拨给积分超市的最低金额（分）
+             */
+            shop_fund_min_fen: number;
             /**
              * Created At
              * @description 创建时间（+08:00）
@@ -11550,6 +11842,11 @@ export interface components {
              * @description 会后几天内须提交会议记录才算落实，默认 7
              */
             minutes_due_days?: number | null;
+            /**
+             * Shop Fund Min Fen
+             * @description 每村每年从集体经济收益拨给积分超市的最低金额（分；方案原文“不少于x万元”）
+             */
+            shop_fund_min_fen?: number | null;
             /**
              * Reeducation Below Stars
              * @description 低于几星的党员进入回炉教育。方案原文“四星级以下”：默认 4（1–3 星）；把“以下”理解为含四星的镇设为 5
@@ -11898,6 +12195,37 @@ export interface components {
              * @description 村委会值班电话（不公开干部个人手机号）
              */
             office_phone?: string | null;
+        };
+        /** VillagerGroupCreate */
+        VillagerGroupCreate: {
+            /**
+             * Village Id
+             * @description 所属村；不填则为您所管辖的那一个村（管辖不止一个村时必填）
+             */
+            village_id?: number | null;
+            /**
+             * Name
+             * @description 如“第三村民小组”
+             */
+            name: string;
+        };
+        /** VillagerGroupPublic */
+        VillagerGroupPublic: {
+            /**
+             * Id
+             * @description 编号
+             */
+            id: number;
+            /**
+             * Village Id
+             * @description 所属村
+             */
+            village_id: number;
+            /**
+             * Name
+             * @description 名称
+             */
+            name: string;
         };
         /** VolunteerReport */
         VolunteerReport: {
@@ -13211,6 +13539,273 @@ export interface operations {
             };
         };
     };
+    roster_assign_liaison: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                row_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiaisonCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiaisonPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`liaison.not_town_cadre`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    roster_villager_groups: {
+        parameters: {
+            query?: {
+                village_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_VillagerGroupPublic_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation`、`scope.required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    roster_create_villager_group: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VillagerGroupCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VillagerGroupPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight`、`villager_group.name_taken` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation`、`scope.required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     roster_list_branches: {
         parameters: {
             query?: {
@@ -13651,7 +14246,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found。code：`not_found` */
+            /** @description Not Found。code：`not_found`、`villager_group.not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -24278,6 +24873,173 @@ export interface operations {
             };
         };
     };
+    shop_fund_year: {
+        parameters: {
+            query: {
+                year: number;
+                village_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FundYear"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`village.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation`、`scope.required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    shop_allocate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FundCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FundPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation`、`scope.required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     shop_monthly_report: {
         parameters: {
             query: {
@@ -24464,7 +25226,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found。code：`not_found` */
+            /** @description Not Found。code：`not_found`、`villager_group.not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -11,10 +11,12 @@ from sqlmodel import col, select
 from app.china_time import to_china, utcnow
 from app.models.roster import Branch
 from app.services.contest import metrics
+from app.services.roster.import_rows import COLUMNS
 from tests.helpers.cooperatives import income
 from tests.helpers.events import member
 from tests.helpers.factories import Login, World
 from tests.helpers.points import make_rule
+from tests.helpers.roster_files import roster_xlsx
 
 YEAR = to_china(utcnow()).year
 
@@ -249,3 +251,241 @@ async def test_the_county_admin_confers_an_honour_in_the_towns_name(
     )
     [post] = [p for p in feed.json()["items"] if p["id"] == honour.json()["post_id"]]
     assert post["publisher"] == "一村村委会" and post["status"] == "published"
+
+
+async def test_a_town_cadre_on_a_villages_rota_once_assigned_to_it(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    tomorrow = (to_china(utcnow()) + timedelta(days=1)).date().isoformat()
+    shift = {
+        "village_id": world.ids["v1"],
+        "person_id": world.ids["town_a_admin"],
+        "date": tomorrow,
+        "starts_at": "09:00",
+        "ends_at": "12:00",
+    }
+    before = await client.post(
+        "/api/v1/admin/duty-shifts", json=shift, headers=world.auth("v1_admin")
+    )
+    assert before.status_code == 422 and before.json()["code"] == "duty.person_not_in_village"
+    by_village = await client.post(
+        f"/api/v1/admin/villages/{world.ids['v1']}/liaisons",
+        json={"person_id": world.ids["town_a_admin"]},
+        headers=world.auth("v1_admin"),
+    )
+    assert by_village.status_code == 403  # the town assigns its cadres
+    not_cadre = await client.post(
+        f"/api/v1/admin/villages/{world.ids['v1']}/liaisons",
+        json={"person_id": world.ids["v1_villager"]},
+        headers=world.auth("town_a_admin"),
+    )
+    assert not_cadre.status_code == 422 and not_cadre.json()["code"] == "liaison.not_town_cadre"
+    linked = await client.post(
+        f"/api/v1/admin/villages/{world.ids['v1']}/liaisons",
+        json={"person_id": world.ids["town_a_admin"]},
+        headers=world.auth("town_a_admin"),
+    )
+    assert linked.status_code == 201, linked.text
+    group = await client.post(
+        "/api/v1/admin/villager-groups",
+        json={"village_id": world.ids["v1"], "name": "第三村民小组"},
+        headers=world.auth("v1_admin"),
+    )
+    assert group.status_code == 201, group.text
+    on_site = await client.post(
+        "/api/v1/admin/duty-shifts",
+        json={**shift, "villager_group_id": group.json()["id"]},
+        headers=world.auth("v1_admin"),
+    )
+    assert on_site.status_code == 201, on_site.text
+    assert on_site.json()["items"][0]["villager_group_id"] == group.json()["id"]
+    elsewhere = await client.post(
+        "/api/v1/admin/villager-groups",
+        json={"village_id": world.ids["v2"], "name": "第一村民小组"},
+        headers=world.auth("v2_admin"),
+    )
+    wrong_group = await client.post(
+        "/api/v1/admin/duty-shifts",
+        json={
+            **shift,
+            "date": tomorrow,
+            "starts_at": "14:00",
+            "ends_at": "15:00",
+            "villager_group_id": elsewhere.json()["id"],
+        },
+        headers=world.auth("v1_admin"),
+    )
+    assert wrong_group.status_code == 404
+
+
+async def test_households_join_their_villager_group_from_the_roster_file(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    group = await client.post(
+        "/api/v1/admin/villager-groups",
+        json={"village_id": world.ids["v1"], "name": "第三村民小组"},
+        headers=world.auth("v1_admin"),
+    )
+    header = COLUMNS
+    row = {
+        "姓名": "组员甲",
+        "手机号": "13600009999",
+        "户号": "G01",
+        "户主姓名": "组员甲",
+        "与户主关系": "户主",
+        "村民小组": "第三村民小组",
+    }
+    bad = {
+        **row,
+        "手机号": "13600009998",
+        "户号": "G02",
+        "户主姓名": "组员乙",
+        "姓名": "组员乙",
+        "村民小组": "没有这个组",
+    }
+    data = roster_xlsx([[r.get(h, "") for h in header] for r in (row, bad)])
+    refused = await client.post(
+        "/api/v1/admin/roster/imports",
+        files={"file": ("花名册.xlsx", data)},
+        headers=world.auth("v1_admin"),
+    )
+    assert [e["column"] for e in refused.json()["errors"]] == ["村民小组"]
+    data = roster_xlsx([[row.get(h, "") for h in header]])
+    applied = await client.post(
+        "/api/v1/admin/roster/imports",
+        files={"file": ("花名册.xlsx", data)},
+        data={"dry_run": "false"},
+        headers=world.auth("v1_admin"),
+    )
+    assert applied.json()["status"] == "applied", applied.text
+    homes = await client.get(
+        "/api/v1/admin/households", params={"q": "组员甲"}, headers=world.auth("v1_admin")
+    )
+    [home] = [h for h in homes.json()["items"] if h["number"] == "G01"]
+    assert home["villager_group_id"] == group.json()["id"]
+
+
+async def test_collectives_are_honoured_as_well_as_people(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    group = await client.post(
+        "/api/v1/admin/villager-groups",
+        json={"village_id": world.ids["v1"], "name": "第三村民小组"},
+        headers=world.auth("v1_admin"),
+    )
+    honoured = {}
+    for key, value in (
+        ("branch_id", world.ids["b1"]),
+        ("grid_id", world.ids["g1"]),
+        ("villager_group_id", group.json()["id"]),
+        ("village_id", world.ids["v1"]),
+    ):
+        r = await client.post(
+            "/api/v1/admin/honours",
+            json={"year": YEAR, "title": "先进集体", key: value, "citation": "成绩突出。"},
+            headers=world.auth("v1_admin"),
+        )
+        assert r.status_code == 201, r.text
+        honoured[key] = r.json()["honoured_name"]
+    assert honoured == {
+        "branch_id": "一村党支部",
+        "grid_id": "一网格",
+        "villager_group_id": "一村第三村民小组",
+        "village_id": "一村",
+    }
+    theirs = await client.post(
+        "/api/v1/admin/honours",
+        json={
+            "year": YEAR,
+            "title": "先进集体",
+            "grid_id": world.ids["g2"],
+            "citation": "成绩突出。",
+        },
+        headers=world.auth("v1_admin"),
+    )
+    assert theirs.status_code == 404
+    two = await client.post(
+        "/api/v1/admin/honours",
+        json={
+            "year": YEAR,
+            "title": "先进集体",
+            "grid_id": world.ids["g1"],
+            "branch_id": world.ids["b1"],
+            "citation": "成绩突出。",
+        },
+        headers=world.auth("v1_admin"),
+    )
+    assert two.status_code == 422
+
+
+async def test_the_shops_fund_allocated_spent_and_left_against_the_towns_minimum(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await client.patch(
+        f"/api/v1/admin/towns/{world.ids['town_a']}",
+        json={"shop_fund_min_fen": 2_000_000},
+        headers=world.auth("town_a_admin"),
+    )
+    given = await client.post(
+        "/api/v1/admin/shop/funds",
+        json={
+            "village_id": world.ids["v1"],
+            "year": YEAR,
+            "allocated_fen": 1_500_000,
+            "source": "村集体经济收益",
+        },
+        headers=world.auth("v1_admin"),
+    )
+    assert given.status_code == 201, given.text
+    goods = await client.post(
+        "/api/v1/admin/shop/goods",
+        json={"village_id": world.ids["v1"], "name": "洗衣液", "points": 30, "stock": 0},
+        headers=world.auth("v1_admin"),
+    )
+    bought = await client.post(
+        f"/api/v1/admin/shop/goods/{goods.json()['id']}/restock",
+        json={"quantity": 10, "cost_yuan": "250.00"},
+        headers=world.auth("v1_admin"),
+    )
+    assert bought.status_code in (200, 201), bought.text
+    year = await client.get(
+        "/api/v1/admin/shop/funds",
+        params={"year": YEAR, "village_id": world.ids["v1"]},
+        headers=world.auth("v1_admin"),
+    )
+    assert year.json() == {
+        "village_id": world.ids["v1"],
+        "year": YEAR,
+        "allocated_fen": 1_500_000,
+        "spent_fen": 25_000,
+        "left_fen": 1_475_000,
+        "minimum_fen": 2_000_000,
+        "below_minimum": True,
+    }
+    month = await client.get(
+        "/api/v1/admin/shop/reports",
+        params={"period": to_china(utcnow()).strftime("%Y-%m"), "village_id": world.ids["v1"]},
+        headers=world.auth("v1_admin"),
+    )
+    assert (month.json()["allocated_fen"], month.json()["left_fen"]) == (1_500_000, 1_475_000)
+    board = await client.get("/api/v1/admin/dashboard", headers=world.auth("town_a_admin"))
+    short = {v["village_id"] for v in board.json()["shop_funds_below_minimum"]}
+    assert short == {world.ids["v1"], world.ids["v2"]}  # village two gave nothing at all
+    await client.post(
+        "/api/v1/admin/shop/funds",
+        json={
+            "village_id": world.ids["v1"],
+            "year": YEAR,
+            "allocated_fen": 500_000,
+            "source": "追加",
+        },
+        headers=world.auth("v1_admin"),
+    )
+    board = await client.get("/api/v1/admin/dashboard", headers=world.auth("town_a_admin"))
+    assert {v["village_id"] for v in board.json()["shop_funds_below_minimum"]} == {world.ids["v2"]}
+    other = await client.post(
+        "/api/v1/admin/shop/funds",
+        json={"village_id": world.ids["v2"], "year": YEAR, "allocated_fen": 1, "source": "试试"},
+        headers=world.auth("v1_admin"),
+    )
+    assert other.status_code == 404

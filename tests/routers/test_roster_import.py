@@ -293,8 +293,15 @@ async def test_the_member_file_columns_round_trip(client: httpx.AsyncClient, wor
     )
     paper = read_paper(exported)
     by_name = {row[0]: row for row in paper.rows}
-    assert by_name["村民000"][-5:] == ["1999-03-01", "2001-07-01", "2002-07-01", "高中", "村会计"]
-    assert by_name["村民003"][-4] == "2004-02-29"
+    dated = paper.headers.index("入党申请日期")
+    assert by_name["村民000"][dated : dated + 5] == [
+        "1999-03-01",
+        "2001-07-01",
+        "2002-07-01",
+        "高中",
+        "村会计",
+    ]
+    assert by_name["村民003"][paper.headers.index("入党日期")] == "2004-02-29"
     back = (await _send(client, world, exported.content)).json()
     assert back["errors"] == [] and back["updated"] == {"people": 0, "households": 0}
     rows[0][-1] = "村党支部书记"

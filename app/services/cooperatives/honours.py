@@ -1,5 +1,6 @@
-"""Yearly honours (表彰): a title for a person or a household, published on the feed as a
-commendation, and the honour roll per village and year."""
+"""Yearly honours (表彰): a title for a person or a household, or a collective (a branch, a grid,
+a villager group, a village), published on the feed as a commendation in the name of the
+village or town, and the honour roll per village and year."""
 
 from typing import Any
 
@@ -9,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.errors import NotFound
 from app.models.cooperatives import Honour, HonourCreate
 from app.models.feed import Category, PostCreate
-from app.models.roster import Household, Person, Village
+from app.models.roster import Branch, Grid, Household, Person, Village, VillagerGroup
 from app.services import audit, feed
 from app.services.identity import (
     Location,
@@ -27,29 +28,57 @@ class HonouredNotFound(NotFound):
     detail = "找不到要表彰的人或家庭，或不在您的管辖范围内。"
 
 
+async def _honoured(
+    session: AsyncSession, data: HonourCreate
+) -> tuple[str, Location, int | None] | None:
+    """Who or what is honoured: its name, where it sits, and its village (None: not found)."""
+    row: Any
+    for model, row_id in (
+        (Person, data.person_id),
+        (Household, data.household_id),
+        (Branch, data.branch_id),
+        (Grid, data.grid_id),
+        (VillagerGroup, data.villager_group_id),
+    ):
+        if row_id is None:
+            continue
+        row = await session.get(model, row_id)
+        if row is None or row.town_id is None:
+            return None
+        village = await session.get(Village, row.village_id) if row.village_id else None
+        match row:
+            case Household():
+                name = f"{row.head_name}家庭"
+            case VillagerGroup():
+                name = f"{village.name if village else ''}{row.name}"
+            case _:
+                name = row.name
+        return name, location_of(row), row.village_id
+    village = await session.get(Village, data.village_id) if data.village_id else None
+    if village is None:
+        return None
+    return village.name, location_of(village), village.id
+
+
 async def confer(
     session: AsyncSession, *, principal: Principal, data: HonourCreate, wechat: WechatGateway
 ) -> Honour:
-    honoured: Person | Household | None = (
-        await session.get(Person, data.person_id)
-        if data.person_id is not None
-        else await session.get(Household, data.household_id)
-    )
-    # The honoured must be someone the caller administers, and of the village named: with an
-    # id from elsewhere the caller would put a stranger's name on their own feed.
-    if honoured is None or honoured.town_id is None or not covers(principal, location_of(honoured)):
+    honoured = await _honoured(session, data)
+    # The honoured must be someone (or something) the caller administers, and of the village
+    # named: with an id from elsewhere the caller would put a stranger's name on their feed.
+    if honoured is None or not covers(principal, honoured[1]):
         raise HonouredNotFound()
-    village_id = data.village_id or honoured.village_id
-    if honoured.village_id is not None and village_id != honoured.village_id:
+    name, place, own_village = honoured
+    village_id = data.village_id or own_village
+    if own_village is not None and village_id != own_village:
         raise HonouredNotFound()
-    where = Location(town_id=honoured.town_id, village_id=village_id)
+    where = Location(town_id=place.town_id, village_id=village_id)
     if not covers(principal, where):
         raise HonouredNotFound()
     if village_id is not None:
         village = await session.get(Village, village_id)
-        if village is None or village.town_id != honoured.town_id:
+        if village is None or village.town_id != place.town_id:
             raise HonouredNotFound()
-    name = honoured.name if isinstance(honoured, Person) else f"{honoured.head_name}家庭"
     post = await feed.posts.create_post(
         session,
         principal=principal,
@@ -62,14 +91,18 @@ async def confer(
         ),
         on_behalf=where,
     )
+    assert place.town_id is not None
     honour = Honour(
-        town_id=honoured.town_id,
+        town_id=place.town_id,
         village_id=village_id,
         year=data.year,
         title=data.title,
         person_id=data.person_id,
         household_id=data.household_id,
-        honoured_name=name,
+        branch_id=data.branch_id,
+        grid_id=data.grid_id,
+        villager_group_id=data.villager_group_id,
+        honoured_name=name[:100],
         citation=data.citation,
         post_id=post.id,
     )

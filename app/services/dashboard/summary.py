@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.china_time import parse_period, to_china, utcnow
+from app.china_time import china_today, parse_period, to_china, utcnow
 from app.errors import Unprocessable
 from app.models.auth import UserAccount
 from app.models.dashboard import (
@@ -26,9 +26,9 @@ from app.models.grid import GridTask, TaskStatus
 from app.models.members import TransferStatus
 from app.models.points import EntryStatus, LedgerEntry
 from app.models.roster import Branch, Person, Village
-from app.models.shop import RedemptionStatus, ShopRedemption
+from app.models.shop import FundYear, RedemptionStatus, ShopRedemption
 from app.models.volunteer import RecordStatus, VolunteerRecord
-from app.services import feed
+from app.services import feed, shop
 from app.services.duty import requests as service_requests
 from app.services.events import attendance, compliance, queues
 from app.services.identity import Principal, scope_clause
@@ -138,6 +138,14 @@ async def _attendance_rate(
     return round(came / expected, 3) if expected else None
 
 
+async def _funds_short(session: AsyncSession, scope: _Scope) -> list[FundYear]:
+    stmt: Any = select(Village).where(scope_clause(scope.principal, Village))
+    if scope.village_id is not None:
+        stmt = stmt.where(col(Village.id) == scope.village_id)
+    villages = (await session.exec(stmt.order_by(col(Village.id)))).all()
+    return await shop.funds.below_minimum(session, list(villages), china_today().year)
+
+
 async def queue_counts(session: AsyncSession, *, principal: Principal) -> Queues:
     """What waits for this admin, each count from its own list's statement."""
     return Queues(
@@ -236,4 +244,5 @@ async def dashboard(
             missing=sum(len(d.missing) for d in shown),
         ),
         queues=await queue_counts(session, principal=principal),
+        shop_funds_below_minimum=await _funds_short(session, scope),
     )

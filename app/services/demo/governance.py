@@ -7,12 +7,13 @@ from datetime import timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.china_time import utcnow
+from app.china_time import to_china, utcnow
 from app.models.base import id_of
+from app.models.contest import Contest, ContestStatus
 from app.models.feed import Category, Post, PostStatus
 from app.models.grid import GridTask, Priority, TaskCategory, TaskOrigin, TaskStatus
 from app.models.roster import Grid, Role, RoleGrant, Village
-from app.models.shop import ShopGoods, ShopRestock
+from app.models.shop import ShopFund, ShopGoods, ShopRestock
 from app.models.volunteer import VolunteerActivity
 
 TASKS = (
@@ -21,6 +22,26 @@ TASKS = (
     (TaskCategory.livelihood, "独居老人申请代缴医保", TaskStatus.resolved),
 )
 GOODS = (("洗衣液", 30, 20, 1800), ("大米 5 斤", 60, 10, 2500), ("毛巾", 15, 30, 900))
+# The plan's contest (line 3): one winner, the prize to the first, the branch-led cooperative a
+# hard indicator.
+CONTEST_CRITERIA = (
+    {"code": "onsite", "title": "现场评审", "weight": 40, "source": "judged", "metric": None},
+    {
+        "code": "meetings",
+        "title": "三会一课",
+        "weight": 30,
+        "source": "computed",
+        "metric": "meeting_compliance",
+    },
+    {
+        "code": "coops",
+        "title": "支部领办合作社",
+        "weight": 30,
+        "source": "computed",
+        "metric": "collective_income",
+        "hard": True,
+    },
+)
 
 
 async def seed_governance(
@@ -76,6 +97,15 @@ async def seed_governance(
                 rule_code="member_volunteer",
             )
         )
+        session.add(
+            ShopFund(
+                town_id=town_id,
+                village_id=village.id,
+                year=to_china(now).year,
+                allocated_fen=2_000_000,
+                source="村集体经济收益",
+            )
+        )
         for name, points, stock, cost_fen in GOODS:
             goods = ShopGoods(
                 town_id=town_id, village_id=village.id, name=name, points=points, stock=stock
@@ -103,8 +133,21 @@ async def seed_governance(
                 published_at=now,
             )
         )
+    session.add(
+        Contest(
+            town_id=town_id,
+            year=to_china(now).year,
+            title="最强党支部",
+            prize_fen=5_000_000,
+            winners=1,
+            prize_rule="first",
+            criteria=[dict(c) for c in CONTEST_CRITERIA],
+            status=ContestStatus.open,
+        )
+    )
     await session.flush()
     progress(
         f"网格任务 {len(TASKS) * len(villages)} 件，志愿活动 {len(villages)} 场，"
-        f"积分超市商品 {len(GOODS) * len(villages)} 种，宣传信息 {len(villages)} 条。"
+        f"积分超市商品 {len(GOODS) * len(villages)} 种，宣传信息 {len(villages)} 条，"
+        "“最强党支部”评比 1 项（支部领办合作社为硬指标）。"
     )

@@ -24,7 +24,7 @@ from app.models.duty import (
 )
 from app.models.notifications import NotificationKind
 from app.models.roster import Town, Village
-from app.services import audit, media
+from app.services import audit, media, roster
 from app.services.duty.shifts import on_duty
 from app.services.identity import (
     Location,
@@ -155,6 +155,8 @@ async def _serves_village(session: AsyncSession, person_id: int, village: Villag
     """A cadre who may take the village's requests: an admin over it (live grants only), or on
     its rota."""
     if await acts_for(session, person_id, location_of(village)):
+        return True
+    if await roster.is_liaison(session, person_id, id_of(village)):
         return True
     shift = (
         await session.exec(

@@ -14,7 +14,7 @@ from app.errors import Conflict, Unprocessable
 from app.models.base import id_of
 from app.models.duty import DutyShift, OnDuty, ShiftCreate
 from app.models.roster import Person, Role, RoleGrant, ScopeType, Village
-from app.services import audit
+from app.services import audit, roster
 from app.services.identity import (
     Principal,
     caller_person,
@@ -46,7 +46,7 @@ class ShiftOverlap(Conflict):
 
 class NotOfVillage(Unprocessable):
     code = "duty.person_not_in_village"
-    detail = "只能安排本村的人员值班。"
+    detail = "只能安排本村的人员或包村的镇干部值班。"
 
 
 def _moment(day: date, value: time | datetime) -> datetime:
@@ -66,8 +66,13 @@ async def create_shifts(
         row_id=data.village_id or own_village(principal),
     )
     person = await session.get(Person, data.person_id)
-    if person is None or person.village_id != village.id:
+    if person is None or (
+        person.village_id != village.id
+        and not await roster.is_liaison(session, id_of(person), id_of(village))
+    ):
         raise NotOfVillage()
+    if data.villager_group_id is not None:
+        await roster.group_in(session, data.villager_group_id, id_of(village))
     starts, ends = _moment(data.date, data.starts_at), _moment(data.date, data.ends_at)
     if not timedelta(0) < ends - starts <= MAX_SHIFT:
         raise ShiftTimesInvalid()
@@ -89,6 +94,7 @@ async def create_shifts(
             town_id=village.town_id,
             village_id=id_of(village),
             person_id=id_of(person),
+            villager_group_id=data.villager_group_id,
             starts_at=begin,
             ends_at=end,
         )

@@ -22,6 +22,13 @@ from app.services.roster.search import (
     find_households,
     find_people,
 )
+from app.services.roster.villages import (
+    assign_liaison,
+    create_group,
+    group_in,
+    groups_of,
+    is_liaison,
+)
 
 __all__ = [
     "HouseholdFilter",
@@ -29,8 +36,10 @@ __all__ = [
     "PeopleFilter",
     "PersonCard",
     "VillageNotFound",
+    "assign_liaison",
     "create_branch",
     "create_grid",
+    "create_group",
     "create_household",
     "create_person",
     "create_superadmin",
@@ -41,8 +50,11 @@ __all__ = [
     "get_import",
     "get_in_scope",
     "grant_role",
+    "group_in",
+    "groups_of",
     "import_roster",
     "imports",
+    "is_liaison",
     "list_in_scope",
     "names_of",
     "person_card",

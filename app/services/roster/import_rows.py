@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.base import id_of, text_problem
-from app.models.roster import Branch, Grid, Household, Person, Village
+from app.models.roster import Branch, Grid, Household, Person, Village, VillagerGroup
 from app.models.roster_import import RowError
 from app.services.identity import Principal, ScopeRequired, covers, location_of, own_village
 from app.services.kit import paper
@@ -33,6 +33,7 @@ COLUMNS = [
     "性别",
     "出生年月",
     *member_columns.COLUMNS,
+    "村民小组",
 ]
 _PHONE = re.compile(r"^1[3-9][0-9]{9}$")
 # Free text of a row, held to the rule the API holds a name to, and to its column's length.
@@ -107,6 +108,15 @@ class _Places:
         return (
             await self.session.exec(
                 select(Grid).where(col(Grid.village_id) == village.id, col(Grid.name) == name)
+            )
+        ).first()
+
+    async def group(self, village: Village, name: str) -> VillagerGroup | None:
+        return (
+            await self.session.exec(
+                select(VillagerGroup).where(
+                    col(VillagerGroup.village_id) == village.id, col(VillagerGroup.name) == name
+                )
             )
         ).first()
 
@@ -213,6 +223,7 @@ class _RowCheck:
         if file and flags.get("is_party_member") is False:
             self.fail("入党日期", "roster.invalid_value", "入党等日期只填党员的。")
         grid, branch = await self._grid_and_branch(village, cell)
+        group = await self._group(village, cell)
         existing = await self._existing(phone)
         if len(self.plan.errors) > before or village is None:
             return
@@ -221,7 +232,7 @@ class _RowCheck:
             key = (id_of(village), cell["户号"])
             relation = cell.get("与户主关系", "")
             head = cell.get("户主姓名") or (name if relation in ("", "户主", "本人") else "")
-            await _plan_household(self.session, self.plan, key, village, grid, head, line)
+            await _plan_household(self.session, self.plan, key, village, (grid, group), head, line)
         values: dict[str, Any] = {
             "name": name,
             "phone": phone,
@@ -298,6 +309,20 @@ class _RowCheck:
                 self.fail("党支部", "roster.unknown_branch", message)
         return grid, branch
 
+    async def _group(self, village: Village | None, cell: dict[str, str]) -> VillagerGroup | None:
+        name = cell.get("村民小组", "")
+        if village is None or not name:
+            return None
+        if not cell.get("户号"):
+            self.fail("村民小组", "roster.required", "填写村民小组的行须同时填写户号。")
+            return None
+        group = await self.places.group(village, name)
+        if group is None:
+            self.fail(
+                "村民小组", "roster.unknown_group", f"{village.name}没有名为“{name}”的村民小组。"
+            )
+        return group
+
     async def _existing(self, phone: str) -> Person | None:
         if not _PHONE.match(phone):
             return None
@@ -313,10 +338,11 @@ async def _plan_household(
     plan: Plan,
     key: tuple[int, str],
     village: Village,
-    grid: Grid | None,
+    places: tuple[Grid | None, VillagerGroup | None],
     head: str,
     line: int,
 ) -> None:
+    grid, group = places
     if key in plan.households:
         if head and not plan.households[key].values.get("head_name"):
             plan.households[key].values["head_name"] = head
@@ -328,7 +354,10 @@ async def _plan_household(
             )
         )
     ).first()
-    values: dict[str, Any] = {"grid_id": grid.id if grid else None}
+    values: dict[str, Any] = {
+        "grid_id": grid.id if grid else None,
+        "villager_group_id": group.id if group else None,
+    }
     if head:
         values["head_name"] = head
     elif existing is None:

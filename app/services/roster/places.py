@@ -28,6 +28,7 @@ from app.services.identity import (
     own_village,
 )
 from app.services.roster.lookup import created, get_in_scope, not_found
+from app.services.roster.villages import group_in
 
 
 class BranchNameTaken(Conflict):
@@ -172,10 +173,13 @@ async def create_household(
         if grid.village_id != village.id:
             raise GridMismatch()
     assert village.id is not None
+    if data.villager_group_id is not None:
+        await group_in(session, data.villager_group_id, village.id)
     household = Household(
         town_id=village.town_id,
         village_id=village.id,
         grid_id=data.grid_id,
+        villager_group_id=data.villager_group_id,
         head_name=data.head_name,
         address=data.address,
     )

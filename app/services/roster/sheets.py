@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import to_china, utcnow
 from app.models.base import id_of
-from app.models.roster import Branch, Grid, Household, Person, Village
+from app.models.roster import Branch, Grid, Household, Person, Village, VillagerGroup
 from app.services import audit
 from app.services.identity import Location, Principal, scope_clause
 from app.services.kit import Column, Paper, Sheet, paper
@@ -17,7 +17,7 @@ from app.services.roster import member_columns
 from app.services.roster.import_rows import COLUMNS
 from app.services.roster.search import PeopleFilter, people_filters
 
-_WIDTHS = [10, 14, 14, 10, 8, 10, 10, 20, 8, 10, 6, 10, 12, 12, 12, 8, 12]
+_WIDTHS = [10, 14, 14, 10, 8, 10, 10, 20, 8, 10, 6, 10, 12, 12, 12, 8, 12, 12]
 # 手机号 and 户号 as text, or Excel shows 1.38E+10 and drops leading zeros.
 _TEXT = {"手机号", "户号"}
 _COLUMNS = [Column(h, w, text=h in _TEXT) for h, w in zip(COLUMNS, _WIDTHS, strict=True)]
@@ -52,6 +52,7 @@ async def export(session: AsyncSession, *, principal: Principal, wanted: PeopleF
     branches = await named(Branch, {p.branch_id for p in people})
     households = await named(Household, {p.household_id for p in people})
     files = await member_columns.kept(session, [id_of(p) for p in people])
+    groups = await named(VillagerGroup, {h.villager_group_id for h in households.values()})
     rows = []
     for person in people:
         home = households.get(person.household_id)
@@ -70,6 +71,9 @@ async def export(session: AsyncSession, *, principal: Principal, wanted: PeopleF
                 person.sex or "",
                 person.birth_month or "",
                 *member_columns.cells(files.get(id_of(person))),
+                groups[home.villager_group_id].name
+                if home and home.villager_group_id in groups
+                else "",
             ]
         )
     towns = {p.town_id for p in people}

@@ -1,7 +1,7 @@
 """The points shop: goods and restocking; redemptions that take points and stock at once,
 fulfilment at the counter exactly once, cancellation and expiry that give both back."""
 
-from app.services.shop import reports
+from app.services.shop import funds, reports
 from app.services.shop.common import COUNTER_ROLES, GoodsNotFound, RedemptionNotFound, yuan
 from app.services.shop.counter import AtCounter, counter_village, look_up
 from app.services.shop.goods import (
@@ -33,6 +33,7 @@ __all__ = [
     "create_goods",
     "expire",
     "fulfil",
+    "funds",
     "list_goods",
     "look_up",
     "managed_goods",

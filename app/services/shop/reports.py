@@ -21,6 +21,7 @@ from app.services import audit
 from app.services.identity import Principal, covers, location_of
 from app.services.kit import Column, Paper, Sheet, paper
 from app.services.roster import VillageNotFound
+from app.services.shop import funds
 from app.services.shop.common import REPORT_ROLES, yuan
 
 # Cancelled and expired redemptions gave their points back: they spent nothing.
@@ -75,8 +76,12 @@ async def report(
                 stock_left=item.stock,
             )
         )
+    fund = await funds.year_of(session, village, int(period[:4]))
     return ShopReport(
         period=period,
+        allocated_fen=fund.allocated_fen,
+        spent_fen=fund.spent_fen,
+        left_fen=fund.left_fen,
         village_id=village_id,
         village_name=village.name,
         redemptions=sum(1 for r in redemptions if r.status in SPENT),
