@@ -9,12 +9,19 @@ from fastapi.responses import Response
 
 from app.china_time import to_china, utcnow
 from app.console.actions import Refused, Unfit, act, submitted, texts
-from app.console.deps import CheckedForm, CounterUser, console_router, new_once, row_id
+from app.console.deps import (
+    CheckedForm,
+    ConsoleUser,
+    CounterUser,
+    console_router,
+    new_once,
+    row_id,
+)
 from app.console.render import back, page, this_month_or
 from app.deps import CacheDep, SessionDep, StorageDep
 from app.errors import AppError
 from app.models.roster import Village
-from app.models.shop import GoodsCreate, Restock
+from app.models.shop import FundCreate, GoodsCreate, Restock
 from app.routers.common import FilterId, RowId, spreadsheet
 from app.services import roster, shop
 
@@ -182,4 +189,40 @@ async def fund_report(
     report = await shop.reports.report(
         session, principal=principal, period=month, village_id=village
     )
-    return page(request, "counter_report.html", {"active": "counter", "r": report})
+    return page(
+        request, "counter_report.html", {"active": "counter", "r": report, "once": new_once}
+    )
+
+
+def _fund_of(form: CheckedForm) -> FundCreate:
+    text = texts(form)
+    try:
+        fen = int(Decimal(text.get("amount_yuan", "")) * 100)
+    except InvalidOperation as exc:
+        raise Unfit("请填写金额（元）。") from exc
+    year = text.get("year", "")
+    return FundCreate(
+        village_id=row_id(text.get("village_id")),
+        year=int(year) if year.isdigit() else 0,
+        allocated_fen=fen,
+        source=text.get("source", ""),
+    )
+
+
+@router.post("/counter/funds")
+async def allocate(
+    principal: ConsoleUser, form: CheckedForm, session: SessionDep, cache: CacheDep
+) -> Response:
+    text = texts(form)
+    here = f"/console/counter/report?village_id={row_id(text.get('village_id')) or ''}"
+    here += f"&period={this_month_or(text.get('period'))}"
+    return await submitted(
+        session,
+        cache,
+        principal,
+        form,
+        here=here,
+        parse=lambda: _fund_of(form),
+        write=lambda data: shop.funds.allocate(session, principal=principal, data=data),
+        done="已登记拨付的经费。",
+    )

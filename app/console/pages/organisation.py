@@ -257,7 +257,8 @@ async def confer(
     wechat: WechatDep,
 ) -> Response:
     text = texts(form)
-    whom = "person_id" if text.get("kind") == "person" else "household_id"
+    kinds = ("person", "household", "branch", "grid", "villager_group", "village")
+    whom = f"{text.get('kind')}_id" if text.get("kind") in kinds else "person_id"
     return await submitted(
         session,
         cache,
