@@ -30,6 +30,7 @@ from app.logging_setup import configure_logging
 from app.main import create_app
 from app.models.base import id_of
 from app.models.roster import Town
+from app.services import points
 from app.services.demo import (
     DEMO_TOWN,
     demo_logins,
@@ -209,6 +210,19 @@ async def _import_roster(
     print("已导入。" if apply else "只检查，未写入；确认无误后加 --apply 导入。")
 
 
+async def _verify_ledger(settings: Settings, town_id: int) -> None:
+    keys = points.roots.Keys(default=settings.ledger_signing_key, towns=settings.ledger_town_keys)
+    async with _sessions(settings) as sessions, sessions() as session, session.begin():
+        print(f"正在核验第 {town_id} 镇的积分账本……", file=sys.stderr, flush=True)
+        found = await points.ledger_check.record(session, town_id=town_id, keys=keys)
+    if found.ok:
+        print(f"✓ {found.entries} 条记录、{found.heads} 个签名树根，全部相符。")
+        return
+    where = f"第一条不符的记录：{found.first_bad_entry_id}。" if found.first_bad_entry_id else ""
+    print(f"✗ {found.problem}。{where}")
+    raise SystemExit(1)
+
+
 def _check(settings: Settings) -> None:
     script = ScriptDirectory.from_config(alembic_config(settings))
     results = asyncio.run(run_checks(settings, script))
@@ -251,6 +265,10 @@ def build_parser() -> argparse.ArgumentParser:
     roster.add_argument("file", help="花名册文件")
     roster.add_argument("--village-id", type=int, default=None, help="表中没写村名的行属于哪个村")
     roster.add_argument("--apply", action="store_true", help="检查无误后写入")
+    verify = subcommand(
+        "verify-ledger", "核验一个镇的积分账本（哈希链、日志叶子、签名树根），指出第一处不符"
+    )
+    verify.add_argument("--town", type=int, required=True, help="镇的编号")
     openapi = subcommand("openapi", "导出 OpenAPI 文档")
     openapi.add_argument("--out", default="miniprogram_contract/openapi.json", help="写到哪个文件")
     mock = subcommand("mock", "只按接口文档作答的模拟服务（前端开发用）")
@@ -304,6 +322,8 @@ def main(argv: list[str] | None = None) -> None:
                 asyncio.run(_import_roster(settings, file.name, data, args.village_id, args.apply))
             except AppError as refused:  # a file the reader refused: its words, not a trace
                 raise SystemExit(f"{refused.detail}（{refused.code}）") from None
+        case "verify-ledger":
+            asyncio.run(_verify_ledger(settings, args.town))
         case "openapi":
             _openapi(args.out)
         case "mock":

@@ -1,16 +1,30 @@
 """Settings, read from the environment with the prefix ``XZ_``."""
 
+import base64
+import binascii
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.validation import wanted
 
 DEV_JWT_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 DEV_QR_SECRET = "dev-only-qr-secret-change-me-0123456789"
+def _seed(value: str) -> None:
+    """An Ed25519 seed as the settings hold it: base64 of exactly 32 bytes."""
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except binascii.Error as exc:
+        raise ValueError("须为 base64 编码") from exc
+    if len(raw) != 32:
+        raise ValueError("须为 32 字节 Ed25519 私钥种子的 base64（如 openssl rand -base64 32）")
+
+
+# The seed of the Ed25519 key that signs the towns' ledger heads in development only.
+DEV_LEDGER_KEY = "ZGV2LW9ubHktbGVkZ2VyLWtleS1jaGFuZ2UtbWUhISE="
 WECHAT_API_HOST = "https://api.weixin.qq.com"
 
 
@@ -108,6 +122,10 @@ class Settings(BaseSettings):
     media_signed_url_seconds: int = Field(default=300, ge=30, le=3600)
     qr_rotate_seconds: int = Field(default=20, ge=5)
     qr_secret: str = DEV_QR_SECRET
+    # The Ed25519 key (base64 of its 32-byte seed) that signs every town's daily ledger head;
+    # XZ_LEDGER_TOWN_KEYS gives a town its own ({"3": "base64…"}).
+    ledger_signing_key: str = DEV_LEDGER_KEY
+    ledger_town_keys: dict[int, str] = Field(default_factory=dict)
 
     idempotency_hours: int = 24
     # For the fault tests only: hold an idempotent write's answer this long after its commit,
@@ -149,6 +167,19 @@ class Settings(BaseSettings):
             self.docs_enabled = False
         return self
 
+    @field_validator("ledger_signing_key")
+    @classmethod
+    def _a_seed(cls, value: str) -> str:
+        _seed(value)
+        return value
+
+    @field_validator("ledger_town_keys")
+    @classmethod
+    def _seeds(cls, value: dict[int, str]) -> dict[int, str]:
+        for seed in value.values():
+            _seed(seed)
+        return value
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
@@ -174,6 +205,11 @@ class Settings(BaseSettings):
                     f"生产环境（XZ_ENV=production）需要把 {name} "
                     "设为至少 32 位、不是同一字符重复的随机密钥"
                 )
+        if self.ledger_signing_key == DEV_LEDGER_KEY:
+            problems.append(
+                "生产环境需要 XZ_LEDGER_SIGNING_KEY（32 字节 Ed25519 私钥种子的 base64）："
+                "它签署各镇的积分账本，群众手机凭公钥核验"
+            )
         if self.jwt_secret == self.qr_secret:
             problems.append("XZ_JWT_SECRET 与 XZ_QR_SECRET 不能相同：一个泄露不应连累另一个")
         if self.wechat_appid and not self.wechat_secret:

@@ -23,6 +23,7 @@ from app.services.kit import (
     Storage,
     WechatGateway,
 )
+from app.services.points import roots
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -125,6 +126,11 @@ async def get_pay(request: Request) -> PayGateway:
     return pay
 
 
+async def get_ledger_keys(request: Request) -> roots.Keys:
+    settings: Settings = request.app.state.settings
+    return roots.Keys(default=settings.ledger_signing_key, towns=settings.ledger_town_keys)
+
+
 async def get_qr_settings(request: Request) -> QrSettings:
     # async: a plain def would be run in a worker thread, a thread hop on every check-in; and
     # no sub-dependency: each costs FastAPI's resolution on every scan of a burst.
@@ -137,6 +143,7 @@ PendingDep = Annotated[idempotency.Pending | None, Depends(get_pending)]
 CacheDep = Annotated[Cache, Depends(get_cache)]
 WechatDep = Annotated[WechatGateway, Depends(get_wechat)]
 PayDep = Annotated[PayGateway, Depends(get_pay)]
+LedgerKeysDep = Annotated[roots.Keys, Depends(get_ledger_keys)]
 StorageDep = Annotated[Storage, Depends(get_storage)]
 BackgroundDep = Annotated[Background, Depends(get_background)]
 # scope="function": commit before the response is sent, so a 201 is never for a lost write.

@@ -23,6 +23,7 @@ from app.services import (
     grid,
     members,
     notifications,
+    points,
     roster,
     shop,
     volunteer,
@@ -127,6 +128,17 @@ async def settle_dues_orders(ctx: dict[str, Any]) -> int:
     )
 
 
+async def sign_ledgers(ctx: dict[str, Any]) -> int:
+    settings = ctx["settings"]
+    keys = points.roots.Keys(default=settings.ledger_signing_key, towns=settings.ledger_town_keys)
+    return await _in_one_transaction(
+        ctx,
+        lambda session: points.nightly.sign_all(
+            session, now=utcnow(), keys=keys, base_url=settings.public_base_url
+        ),
+    )
+
+
 async def deliver_notifications(ctx: dict[str, Any]) -> int:
     """WeChat messages of the inbox rows that are due (each job run claims its own rows)."""
     settings = ctx["settings"]
@@ -157,6 +169,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic(political_birthdays, every_minutes=60),
     Periodic(remind_dues, every_minutes=60),
     Periodic(settle_dues_orders, every_minutes=5),
+    Periodic(sign_ledgers, every_minutes=10),
 )
 # Sent every few seconds, not every minute: "your leave was approved" should not wait.
 DELIVERY_SECONDS = 10

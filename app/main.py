@@ -188,5 +188,6 @@ def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool = 
     hot = (health, auth, me, events, feed, shop)
     for module in sorted(ROUTERS, key=lambda m: m not in hot):
         app.include_router(module.router)
+    app.include_router(points.keys_router)
     console.install(app)
     return app

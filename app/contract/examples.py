@@ -161,6 +161,7 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "VillagerGroupCreate": (_VILLAGE_ADMIN, {"name": "第三村民小组"}),
     "LiaisonCreate": (_TOWN_ADMIN, {"person_id": 1}),
+    "HeadRequest": (_TOWN_ADMIN, {"town_id": 1}),
     "CheckinCreate": (
         _MEMBER,
         {"token": "扫码得到的 token", "lat": 40.9313, "lng": 117.9631, "accuracy": 30},

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic import Field as SchemaField
@@ -153,6 +154,50 @@ class LedgerEntry(SQLModel, table=True):
     decision_note: str | None = Field(default=None, max_length=500)
     prev_hash: str | None = Field(default=None, max_length=64)
     hash: str | None = Field(default=None, max_length=64)
+
+
+class LedgerLeaf(SQLModel, table=True):
+    """The town's append-only log: each posted entry once, in the order it was logged (after the
+    heads before it, so a head's leaves never move); its leaf hash as it was then."""
+
+    __tablename__ = "ledger_log"
+    __table_args__ = (UniqueConstraint("town_id", "leaf_index"), UniqueConstraint("entry_id"))
+    id: int | None = Field(default=None, primary_key=True)
+    town_id: int = Field(foreign_key="towns.id")
+    leaf_index: int
+    entry_id: int = Field(foreign_key="ledger_entries.id")
+    leaf_hash: str = Field(max_length=64)
+
+
+class TreeHead(SQLModel, table=True):
+    """A signed tree head (RFC 9162): kept, never changed, each naming the previous root."""
+
+    __tablename__ = "ledger_tree_heads"
+    __table_args__ = (UniqueConstraint("town_id", "tree_size"),)
+    id: int | None = Field(default=None, primary_key=True)
+    town_id: int = Field(foreign_key="towns.id", index=True)
+    tree_size: int
+    root_hash: str = Field(max_length=64)
+    issued_at: datetime = Field(sa_type=UTCDateTime)
+    previous_root_hash: str | None = Field(default=None, max_length=64)
+    key_id: str = Field(max_length=32)
+    signed: str = Field(max_length=1000)  # base64 of the exact bytes signed
+    signature: str = Field(max_length=200)  # base64 Ed25519
+    post_id: int | None = Field(default=None, foreign_key="posts.id")
+
+
+class LedgerCheck(SQLModel, table=True):
+    """An auditor's run of verify-ledger over a town: what the supervisors read."""
+
+    __tablename__ = "ledger_checks"
+    id: int | None = Field(default=None, primary_key=True)
+    town_id: int = Field(foreign_key="towns.id", index=True)
+    ok: bool
+    entries: int
+    heads: int
+    first_bad_entry_id: int | None = None
+    problem: str | None = Field(default=None, max_length=500)
+    checked_at: datetime = created_at_field()
 
 
 class PointsTotal(SQLModel, table=True):
@@ -457,3 +502,57 @@ class VillageLedger(BaseModel):
     earned: int
     spent: int
     items: list[VillageLedgerLine]
+
+
+class HeadPublic(BaseModel):
+    """A signed tree head as a phone checks it."""
+
+    model_config = ConfigDict(from_attributes=True)
+    town_id: int
+    tree_size: int
+    root_hash: str
+    issued_at: ChinaDatetime
+    previous_root_hash: str | None
+    key_id: str
+    signed: str
+    signature: str
+
+
+class InclusionProof(BaseModel):
+    entry: dict[str, Any]
+    leaf_index: int
+    leaf_hash: str
+    audit_path: list[str]
+    head: HeadPublic
+
+
+class ConsistencyProof(BaseModel):
+    town_id: int
+    from_size: int
+    to_size: int
+    proof: list[str]
+
+
+class LedgerKey(BaseModel):
+    key_id: str
+    town_id: int
+    public_key: str
+
+
+class LedgerKeys(BaseModel):
+    keys: list[LedgerKey]
+
+
+class HeadRequest(BaseModel):
+    town_id: DbId | None = None
+
+
+class CheckPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    town_id: int
+    ok: bool
+    entries: int
+    heads: int
+    first_bad_entry_id: int | None
+    problem: str | None
+    checked_at: ChinaDatetime

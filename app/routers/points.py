@@ -4,7 +4,16 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from app.deps import AdminUser, CurrentUser, Cursor, Limit, SessionDep, StorageDep
+from app.deps import (
+    AdminUser,
+    CurrentUser,
+    Cursor,
+    LedgerKeysDep,
+    Limit,
+    SessionDep,
+    StorageDep,
+    TownAdmin,
+)
 from app.models.common import ListPage
 from app.models.points import (
     AppealCreate,
@@ -12,11 +21,17 @@ from app.models.points import (
     AppealPublic,
     AwardCreate,
     BulkDecision,
+    CheckPublic,
+    ConsistencyProof,
     Decision,
     EntryDecision,
     EntryPublic,
+    HeadPublic,
+    HeadRequest,
+    InclusionProof,
     Leaderboard,
     Ledger,
+    LedgerKeys,
     MyPoints,
     RuleForVillagers,
     ScoringRuleCreate,
@@ -37,7 +52,9 @@ from app.routers.common import (
 from app.services.points import appeals as appeals_service
 from app.services.points import awards as points_service
 from app.services.points import leaderboard as leaderboard_service
+from app.services.points import ledger_check as ledger_check_service
 from app.services.points import papers as points_papers
+from app.services.points import roots as roots_service
 from app.services.points import scoring_rules as rules_service
 from app.services.points import village_ledger as ledger_report
 
@@ -91,6 +108,67 @@ async def village_rules(
 ) -> dict[str, Any]:
     rules = await rules_service.village_rules(session, principal=principal, village_id=village_id)
     return {"items": [RuleForVillagers.model_validate(r) for r in rules], "next_cursor": None}
+
+
+@router.get(
+    "/points/roots/latest",
+    response_model=HeadPublic,
+    summary="本镇积分账本最新的签名树根（RFC 9162）",
+)
+async def latest_root(
+    session: SessionDep, town_id: Annotated[int, Query(ge=1, le=2**31 - 1)]
+) -> Any:
+    return await roots_service.latest_head(session, town_id=town_id)
+
+
+@router.get(
+    "/points/roots/consistency",
+    response_model=ConsistencyProof,
+    summary="两个签名树根之间的一致性证明（后一个只是在前一个之后追加）",
+)
+async def root_consistency(
+    session: SessionDep,
+    town_id: Annotated[int, Query(ge=1, le=2**31 - 1)],
+    from_size: Annotated[int, Query(ge=1, le=2**31 - 1)],
+    to_size: Annotated[int, Query(ge=1, le=2**31 - 1)],
+) -> Any:
+    return await roots_service.consistency(
+        session, town_id=town_id, from_size=from_size, to_size=to_size
+    )
+
+
+@router.get(
+    "/points/entries/{entry_id}/proof",
+    response_model=InclusionProof,
+    summary="一条积分记录在最新签名树根中的包含证明（本人或本户的记录；管理员可看辖区内的）",
+)
+async def entry_proof(entry_id: RowId, principal: CurrentUser, session: SessionDep) -> Any:
+    return await roots_service.inclusion(session, principal=principal, entry_id=entry_id)
+
+
+@router.post(
+    "/admin/points/roots",
+    response_model=HeadPublic,
+    summary="立即为本镇签一个树根（与每日任务相同；没有新记录时返回原来的）",
+)
+async def sign_root(
+    body: HeadRequest, principal: TownAdmin, session: SessionDep, keys: LedgerKeysDep
+) -> Any:
+    head, _ = await roots_service.sign_for(
+        session, principal=principal, town_id=body.town_id, keys=keys
+    )
+    return head
+
+
+@router.get(
+    "/admin/points/roots/check",
+    response_model=CheckPublic,
+    summary="最近一次账本核验的结果（村务监督委员会可看）",
+)
+async def ledger_check(
+    principal: CurrentUser, session: SessionDep, town_id: Annotated[int, Query(ge=1, le=2**31 - 1)]
+) -> Any:
+    return await ledger_check_service.latest_check(session, principal=principal, town_id=town_id)
 
 
 @router.post(
@@ -276,3 +354,16 @@ async def decide_appeal(
     return await appeals_service.decide(
         session, principal=principal, appeal_id=appeal_id, data=body
     )
+
+
+# The published keys sit at a well-known path beside the API, where an auditor looks first.
+keys_router = APIRouter(tags=["积分"])
+
+
+@keys_router.get(
+    "/.well-known/xiangzhi/ledger-keys",
+    response_model=LedgerKeys,
+    summary="各镇签署积分账本树根的公钥（Ed25519，原始 32 字节的 base64）",
+)
+async def ledger_keys(session: SessionDep, keys: LedgerKeysDep) -> Any:
+    return {"keys": await roots_service.published_keys(session, keys=keys)}

@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/.well-known/xiangzhi/ledger-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 各镇签署积分账本树根的公钥（Ed25519，原始 32 字节的 base64）
+         * @description 调用者：无需登录。
+         */
+        get: operations["points_ledger_keys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -708,6 +728,106 @@ export interface paths {
          * @description 调用者：任何已登录用户（群众、党员、干部）。
          */
         get: operations["points_village_rules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/points/roots/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 本镇积分账本最新的签名树根（RFC 9162）
+         * @description 调用者：无需登录。
+         */
+        get: operations["points_latest_root"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/points/roots/consistency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 两个签名树根之间的一致性证明（后一个只是在前一个之后追加）
+         * @description 调用者：无需登录。
+         */
+        get: operations["points_root_consistency"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/points/entries/{entry_id}/proof": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 一条积分记录在最新签名树根中的包含证明（本人或本户的记录；管理员可看辖区内的）
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        get: operations["points_entry_proof"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/points/roots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 立即为本镇签一个树根（与每日任务相同；没有新记录时返回原来的）
+         * @description 调用者：超级管理员、镇管理员（只限其管辖范围）。
+         */
+        post: operations["points_sign_root"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/points/roots/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 最近一次账本核验的结果（村务监督委员会可看）
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        get: operations["points_ledger_check"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4932,6 +5052,44 @@ export interface components {
          * @enum {string}
          */
         Category: "news" | "commendation" | "activity" | "policy" | "disclosure_party" | "disclosure_village" | "disclosure_finance" | "disclosure_member_development" | "disclosure_dues" | "disclosure_benefits";
+        /** CheckPublic */
+        CheckPublic: {
+            /**
+             * Town Id
+             * @description 所属镇
+             */
+            town_id: number;
+            /**
+             * Ok
+             * @description 是否完好
+             */
+            ok: boolean;
+            /**
+             * Entries
+             * @description 条数
+             */
+            entries: number;
+            /**
+             * Heads
+             * @description 核验过的签名树根数
+             */
+            heads: number;
+            /**
+             * First Bad Entry Id
+             * @description 第一条校验不通过的记录
+             */
+            first_bad_entry_id: number | null;
+            /**
+             * Problem
+             * @description 不符之处（相符为 null）
+             */
+            problem: string | null;
+            /**
+             * Checked At
+             * @description 核验时间
+             */
+            checked_at: string;
+        };
         /** CheckinCreate */
         CheckinCreate: {
             /**
@@ -5086,6 +5244,29 @@ export interface components {
              * @description 本页的条目
              */
             items: components["schemas"]["ComplianceItem"][];
+        };
+        /** ConsistencyProof */
+        ConsistencyProof: {
+            /**
+             * Town Id
+             * @description 所属镇
+             */
+            town_id: number;
+            /**
+             * From Size
+             * @description 前一个树根的大小（记录条数）
+             */
+            from_size: number;
+            /**
+             * To Size
+             * @description 后一个树根的大小
+             */
+            to_size: number;
+            /**
+             * Proof
+             * @description 证明路径上的哈希（十六进制）
+             */
+            proof: string[];
         };
         /** ConsoleLoginCreate */
         ConsoleLoginCreate: {
@@ -6588,6 +6769,60 @@ export interface components {
              */
             average_rating: number | null;
         };
+        /**
+         * HeadPublic
+         * @description A signed tree head as a phone checks it.
+         */
+        HeadPublic: {
+            /**
+             * Town Id
+             * @description 所属镇
+             */
+            town_id: number;
+            /**
+             * Tree Size
+             * @description 树的大小：账本记录条数
+             */
+            tree_size: number;
+            /**
+             * Root Hash
+             * @description 树根（SHA-256，十六进制）
+             */
+            root_hash: string;
+            /**
+             * Issued At
+             * @description 签名时间
+             */
+            issued_at: string;
+            /**
+             * Previous Root Hash
+             * @description 前一个签名树根（第一个为 null）
+             */
+            previous_root_hash: string | null;
+            /**
+             * Key Id
+             * @description 签名密钥的编号
+             */
+            key_id: string;
+            /**
+             * Signed
+             * @description 被签名的原始字节（base64）：前五个字段的 UTF-8 JSON，键排序、无空格
+             */
+            signed: string;
+            /**
+             * Signature
+             * @description Ed25519 签名（base64）
+             */
+            signature: string;
+        };
+        /** HeadRequest */
+        HeadRequest: {
+            /**
+             * Town Id
+             * @description 所属镇
+             */
+            town_id?: number | null;
+        };
         /** HonourCreate */
         HonourCreate: {
             /**
@@ -6846,6 +7081,33 @@ export interface components {
          * @enum {string}
          */
         ImportStatus: "validated" | "applied" | "failed" | "running";
+        /** InclusionProof */
+        InclusionProof: {
+            /**
+             * Entry
+             * @description 积分记录收入账本时的各字段（手机据此重算叶子）
+             */
+            entry: {
+                [key: string]: unknown;
+            };
+            /**
+             * Leaf Index
+             * @description 叶子在全镇账本中的位置（从 0 起）
+             */
+            leaf_index: number;
+            /**
+             * Leaf Hash
+             * @description 叶子哈希（十六进制）
+             */
+            leaf_hash: string;
+            /**
+             * Audit Path
+             * @description 从叶子到树根的审计路径（十六进制）
+             */
+            audit_path: string[];
+            /** @description 最新一条的哈希 */
+            head: components["schemas"]["HeadPublic"];
+        };
         /** ItemDone */
         ItemDone: {
             /**
@@ -6986,6 +7248,32 @@ export interface components {
          * @enum {string}
          */
         Ledger: "member" | "household" | "volunteer";
+        /** LedgerKey */
+        LedgerKey: {
+            /**
+             * Key Id
+             * @description 签名密钥的编号
+             */
+            key_id: string;
+            /**
+             * Town Id
+             * @description 所属镇
+             */
+            town_id: number;
+            /**
+             * Public Key
+             * @description Ed25519 公钥（原始 32 字节的 base64）
+             */
+            public_key: string;
+        };
+        /** LedgerKeys */
+        LedgerKeys: {
+            /**
+             * Keys
+             * @description 各镇的公钥
+             */
+            keys: components["schemas"]["LedgerKey"][];
+        };
         /** LiaisonCreate */
         LiaisonCreate: {
             /**
@@ -12331,6 +12619,35 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    points_ledger_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerKeys"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     health_healthz: {
         parameters: {
             query?: never;
@@ -15832,6 +16149,321 @@ export interface operations {
                 };
             };
             /** @description Not Found。code：`village.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    points_latest_root: {
+        parameters: {
+            query: {
+                town_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeadPublic"];
+                };
+            };
+            /** @description Not Found。code：`ledger.no_head` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    points_root_consistency: {
+        parameters: {
+            query: {
+                town_id: number;
+                from_size: number;
+                to_size: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsistencyProof"];
+                };
+            };
+            /** @description Unprocessable Content。code：`ledger.sizes_invalid`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    points_entry_proof: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InclusionProof"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`ledger.entry_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`ledger.not_in_head` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    points_sign_root: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HeadRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeadPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`ledger.no_head` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation`、`scope.required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    points_ledger_check: {
+        parameters: {
+            query: {
+                town_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`ledger.entry_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;

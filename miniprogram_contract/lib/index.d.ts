@@ -108,3 +108,27 @@ export interface Client {
 export declare function createClient(options: ClientOptions): Client;
 export declare const TOKENS_KEY: string;
 export declare const MAX_RETRY_AFTER_MS: number;
+
+/** A signed head of a town's points log (`GET /api/v1/points/roots/latest`). */
+export type LedgerHead = Schemas['HeadPublic'];
+/** `GET /api/v1/points/entries/{id}/proof`. */
+export type InclusionProof = Schemas['InclusionProof'];
+/** `GET /api/v1/points/roots/consistency`. */
+export type ConsistencyProof = Schemas['ConsistencyProof'];
+
+/** The entry is the proof's leaf, and the leaf is in the head signed with the town's key. */
+export declare function verifyEntry(
+  entry: InclusionProof['entry'],
+  proof: InclusionProof,
+  head: LedgerHead,
+  publicKey: string
+): boolean;
+/** A later head only added to an earlier one (both signed with the town's key). */
+export declare function verifyConsistency(
+  fromHead: LedgerHead,
+  toHead: LedgerHead,
+  proof: ConsistencyProof | string[],
+  publicKey: string
+): boolean;
+/** The head's Ed25519 signature holds over exactly its own fields. */
+export declare function verifyHead(head: LedgerHead, publicKey: string): boolean;

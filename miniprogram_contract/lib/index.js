@@ -258,9 +258,14 @@ function createClient(options) {
   };
 }
 
+const ledger = require('./ledger');
+
 module.exports = {
   createClient: createClient,
   ApiError: ApiError,
   TOKENS_KEY: TOKENS_KEY,
   MAX_RETRY_AFTER_MS: MAX_RETRY_AFTER_MS,
+  verifyEntry: ledger.verifyEntry,
+  verifyConsistency: ledger.verifyConsistency,
+  verifyHead: ledger.verifyHead,
 };

@@ -26,6 +26,11 @@ def test_the_offline_tests_pass() -> None:
     assert "# fail 0" in done.stdout and "# pass 11" in done.stdout, done.stdout[-2000:]
 
 
+def test_the_ledger_checks_pass_the_rfcs_vectors() -> None:
+    done = _run(str(NODE), "--test", "test/ledger.test.js")
+    assert "# fail 0" in done.stdout and "# pass 4" in done.stdout, done.stdout[-2000:]
+
+
 def test_the_generated_types_are_fresh(tmp_path: Path) -> None:
     assert (TOOLS / "openapi-typescript").exists(), "run `make test` (npm ci) first"
     fresh = tmp_path / "api.d.ts"

@@ -25,6 +25,7 @@ from app.models.roster import Household, Person, Village
 from app.services import audit
 from app.services.identity import Principal, covers, location_of, own_village
 from app.services.kit import Column, Paper, Sheet, paper
+from app.services.points import roots
 from app.services.roster import VillageNotFound
 
 
@@ -139,6 +140,19 @@ async def _month_entries(
     return [(e, names[e.account_id]) for e in entries]
 
 
+async def _witness(session: AsyncSession, village_id: int) -> list[str]:
+    """The town's latest signed head and its key's fingerprint, printed with the ledger so that
+    the paper on the notice board is a witness of what the town signed."""
+    village = await session.get(Village, village_id)
+    head = await roots.latest(session, village.town_id) if village else None
+    if head is None:
+        return []
+    return [
+        f"全镇积分账本已签名：{head.tree_size} 条记录，树根 {head.root_hash[:16]}，"
+        f"签名密钥 {head.key_id}（公钥见 /.well-known/xiangzhi/ledger-keys）"
+    ]
+
+
 async def village_ledger_paper(
     session: AsyncSession,
     *,
@@ -168,7 +182,10 @@ async def village_ledger_paper(
             [index, i.name, i.opening, i.earned, i.spent, i.closing]
             for index, i in enumerate(report.items, start=1)
         ],
-        lines=[f"本月共获得 {report.earned} 分，扣减（含兑换）{report.spent} 分"],
+        lines=[
+            f"本月共获得 {report.earned} 分，扣减（含兑换）{report.spent} 分",
+            *await _witness(session, report.village_id),
+        ],
     )
     details = Sheet(
         "明细",
