@@ -13,6 +13,8 @@ from app.validation import wanted
 
 DEV_JWT_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 DEV_QR_SECRET = "dev-only-qr-secret-change-me-0123456789"
+
+
 def _seed(value: str) -> None:
     """An Ed25519 seed as the settings hold it: base64 of exactly 32 bytes."""
     try:

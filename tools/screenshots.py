@@ -56,6 +56,7 @@ PAGES = (
     ("grid-task", "village1_admin", "/console/grid/tasks/1", ".before-after"),
     ("volunteer", "village1_admin", "/console/volunteer", "main table"),
     ("rules", "village1_admin", "/console/rules", "table.rules"),
+    ("ledger", "town_admin", "/console/ledger", "main .card"),
     ("development", "village1_admin", "/console/development", "table.cases"),
     ("members", "town_admin", "/console/members", "#transfers"),
     ("organisation", "town_admin", "/console/organisation", "main .card"),

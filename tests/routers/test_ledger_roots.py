@@ -21,7 +21,7 @@ from sqlmodel import col, select, update
 
 from app.china_time import to_china, utcnow
 from app.models.points import LedgerEntry, PointsAccount
-from app.services.points import chain, ledger_check, roots
+from app.services.points import chain, ledger_check, nightly, roots
 from app.services.points.merkle import leaf_hash, verify_consistency, verify_inclusion
 from tests.conftest import make_settings
 from tests.helpers.events import auth, member
@@ -301,3 +301,48 @@ async def test_the_monthly_ledger_paper_carries_the_signed_head(
     )
     witness = next(line for line in paper.lines if "积分账本已签名" in line)
     assert head["root_hash"][:16] in witness and head["key_id"] in witness
+
+
+async def test_the_night_signs_announces_and_checks_for_the_supervisors(
+    app: FastAPI, client: httpx.AsyncClient, world: World, login: Login
+) -> None:
+    await make_rule(client, world, code="study", title="学习", ledger="member", points=3)
+    alice = await member(client, world, login, "党员甲")
+    await _award(client, world, alice["person_id"])
+    settings = make_settings()
+    keys = roots.Keys(default=settings.ledger_signing_key, towns=settings.ledger_town_keys)
+    for _ in range(2):  # a second run the same day signs nothing new
+        async with app.state.sessionmaker() as session, session.begin():
+            await nightly.sign_all(session, now=utcnow(), keys=keys, base_url="https://xz.test")
+    head = (
+        await client.get("/api/v1/points/roots/latest", params={"town_id": world.ids["town_a"]})
+    ).json()
+    feed = await client.get("/api/v1/feed", headers=world.auth("v1_villager"))
+    [line] = [p for p in feed.json()["items"] if "积分账本签名" in p["title"]]
+    assert (
+        head["root_hash"][:16] in line["body"] and "https://xz.test/api/v1/points" in line["body"]
+    )
+    granted = await client.post(
+        "/api/v1/admin/role-grants",
+        json={
+            "person_id": world.ids["v1_villager"],
+            "role": "supervisor",
+            "scope_type": "village",
+            "scope_id": world.ids["v1"],
+        },
+        headers=world.auth("town_a_admin"),
+    )
+    assert granted.status_code == 201, granted.text
+    seen = await client.get(
+        "/api/v1/admin/points/roots/check",
+        params={"town_id": world.ids["town_a"]},
+        headers=world.auth("v1_villager"),
+    )
+    assert seen.status_code == 200, seen.text
+    assert seen.json()["ok"] is True and seen.json()["heads"] == 1
+    other = await client.get(
+        "/api/v1/admin/points/roots/check",
+        params={"town_id": world.ids["town_a"]},
+        headers=world.auth("w1_villager"),
+    )
+    assert other.status_code == 404

@@ -14,7 +14,7 @@ from app.models.feed import Category, Post, PostStatus
 from app.models.points import TreeHead
 from app.models.roster import Role, Town
 from app.services.identity import Location, acting_for
-from app.services.points import roots
+from app.services.points import ledger_check, roots
 
 log = logging.getLogger("xiangzhi.ledger")
 
@@ -75,4 +75,13 @@ async def sign_all(
         if new:
             await announce(session, head, base_url)
             signed += 1
+        # The night's check, for the supervision committees to read in the morning.
+        found = await ledger_check.record(session, town_id=town_id, keys=keys)
+        if not found.ok:
+            log.error(
+                "town %s ledger check failed: %s (entry %s)",
+                town_id,
+                found.problem,
+                found.first_bad_entry_id,
+            )
     return signed
