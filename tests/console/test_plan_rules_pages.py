@@ -58,3 +58,40 @@ async def test_a_collective_honour_and_the_shops_fund_from_the_console(
         "/api/v1/honours", params={"village_id": world.ids["v1"]}, headers=world.auth("v1_admin")
     )
     assert [h["honoured_name"] for h in roll.json()["items"]] == ["一村党支部"]
+
+
+async def test_villager_groups_and_the_towns_liaison_from_the_organisation_page(
+    client: httpx.AsyncClient, world: World, console: ConsoleAs
+) -> None:
+    async with console("v1_admin") as browser:
+        shown = await browser.get("/console/organisation")
+        made = await browser.post(
+            "/console/villager-groups",
+            data={
+                "csrf_token": field(shown.text, "csrf_token"),
+                "once": field(shown.text, "once"),
+                "village_id": "",
+                "name": "第三村民小组",
+            },
+        )
+        page = await browser.get(made.headers["location"])
+        assert "村民小组“第三村民小组”已建好" in page.text and "第三村民小组（" in page.text
+        assert "指定包村的镇干部" not in page.text  # the town assigns its cadres
+    async with console("town_a_admin") as browser:
+        shown = await browser.get(f"/console/organisation?village_id={world.ids['v1']}")
+        linked = await browser.post(
+            "/console/liaisons",
+            data={
+                "csrf_token": field(shown.text, "csrf_token"),
+                "once": field(shown.text, "once"),
+                "village_id": str(world.ids["v1"]),
+                "person_id": str(world.ids["town_a_admin"]),
+            },
+        )
+        assert "已指定包村干部" in (await browser.get(linked.headers["location"])).text
+    groups = await client.get(
+        "/api/v1/admin/villager-groups",
+        params={"village_id": world.ids["v1"]},
+        headers=world.auth("v1_admin"),
+    )
+    assert [g["name"] for g in groups.json()["items"]] == ["第三村民小组"]

@@ -358,3 +358,34 @@ async def test_the_book_and_the_years_disclosure(
     assert post["status"] == "pending_review" and post["category"] == "disclosure_party"
     assert "党员甲：交纳 80.00 元（1、2月）" in post["body"] and "党员乙" not in post["body"]
     assert "1660" not in post["body"]  # no phone number of anyone
+
+
+async def test_a_month_paid_partly_in_cash_and_the_rest_on_the_phone(
+    app: FastAPI, client: httpx.AsyncClient, world: World, login: Login, fake_pay: FakeWechatPay
+) -> None:
+    alice = await member(client, world, login, "党员甲")
+    await _base(client, world.auth("b1_admin"), alice["person_id"])  # 40 yuan a month
+    await _openid(app, alice["person_id"], "o-alice")
+    cash = await client.post(
+        "/api/v1/admin/dues/payments",
+        json={
+            "person_id": alice["person_id"],
+            "months": [f"{YEAR}-04"],
+            "amount_fen": 1_500,
+            "receipt_no": "C-1",
+        },
+        headers=world.auth("b1_admin"),
+    )
+    assert cash.status_code == 201
+    assert (await _bills(client, alice))[f"{YEAR}-04"]["status"] == "partial"
+    async with paying_app(fake_pay) as (_, phone):
+        ordered = await phone.post(
+            "/api/v1/me/dues/payments", json={"months": [f"{YEAR}-04"]}, headers=auth(alice)
+        )
+        assert ordered.status_code == 201 and ordered.json()["amount_fen"] == 2_500
+        [trade_no] = fake_pay.orders
+        headers, notice = fake_pay.notice(fake_pay.pay(trade_no))
+        told = await phone.post("/api/v1/wechat/pay/notify", content=notice, headers=headers)
+        assert told.status_code == 204
+    april = (await _bills(client, alice))[f"{YEAR}-04"]
+    assert (april["status"], april["paid_fen"]) == ("paid", 4_000)

@@ -17,7 +17,7 @@ from app.models.cooperatives import HonourCreate
 from app.models.duty import ShiftCreate
 from app.models.labels import label
 from app.models.proposals import ProposalCreate, StepCreate
-from app.models.roster import Role, Village
+from app.models.roster import LiaisonCreate, Role, Village, VillagerGroupCreate
 from app.routers.common import FilterId, RowId
 from app.services import roster
 from app.services.contest import contests
@@ -71,6 +71,12 @@ async def organisation(
         ).items
     except ScopeRequired:
         roll = []
+    try:
+        groups, liaisons = await roster.village_people(
+            session, principal=principal, village_id=village_id
+        )
+    except ScopeRequired:
+        groups, liaisons = [], set()
     found_proposals = await proposals.watched(
         session, principal=principal, stage=None, village_id=None, limit=30, cursor=None
     )
@@ -93,6 +99,8 @@ async def organisation(
             "monday": monday,
             "cooperatives": await registry.present(session, coops.items),
             "honours": roll,
+            "groups": groups,
+            "liaisons": await roster.names_of(session, liaisons),
             "once": new_once,
             "villages": villages,
             "village_id": village_id,
@@ -348,4 +356,43 @@ async def judges(
             session, principal=principal, contest_id=contest_id, data=data
         ),
         done=f"已确定 {len(ids)} 位评委。",
+    )
+
+
+@router.post("/villager-groups")
+async def new_villager_group(
+    principal: ConsoleUser, form: CheckedForm, session: SessionDep, cache: CacheDep
+) -> Response:
+    text = texts(form)
+    return await submitted(
+        session,
+        cache,
+        principal,
+        form,
+        here=ORGANISATION,
+        parse=lambda: VillagerGroupCreate(
+            village_id=row_id(text.get("village_id")), name=text.get("name", "")
+        ),
+        write=lambda data: roster.create_group(session, principal=principal, data=data),
+        done=lambda data: f"村民小组“{data.name}”已建好。",
+    )
+
+
+@router.post("/liaisons")
+async def new_liaison(
+    principal: ConsoleUser, form: CheckedForm, session: SessionDep, cache: CacheDep
+) -> Response:
+    text = texts(form)
+    village = row_id(text.get("village_id"))
+    return await submitted(
+        session,
+        cache,
+        principal,
+        form,
+        here=ORGANISATION,
+        parse=lambda: LiaisonCreate(person_id=row_id(text.get("person_id")) or 0),
+        write=lambda data: roster.assign_liaison(
+            session, principal=principal, village_id=village or 0, data=data
+        ),
+        done="已指定包村干部：可排入该村值班、办理该村诉求。",
     )

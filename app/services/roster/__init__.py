@@ -28,6 +28,7 @@ from app.services.roster.villages import (
     group_in,
     groups_of,
     is_liaison,
+    village_people,
 )
 
 __all__ = [
@@ -66,4 +67,5 @@ __all__ = [
     "update_person",
     "update_town",
     "update_village",
+    "village_people",
 ]

@@ -114,6 +114,15 @@ async def assign_liaison(
     return liaison
 
 
+async def village_people(
+    session: AsyncSession, *, principal: Principal, village_id: int | None
+) -> tuple[list[VillagerGroup], set[int]]:
+    """A village's groups and its liaison cadres, for its admins' page."""
+    groups = await groups_of(session, principal=principal, village_id=village_id)
+    village = village_id or own_village(principal)
+    return groups, await liaisons_of(session, village)
+
+
 async def liaisons_of(session: AsyncSession, village_id: int) -> set[int]:
     found = await session.exec(
         select(VillageLiaison.person_id).where(col(VillageLiaison.village_id) == village_id)
