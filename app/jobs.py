@@ -27,6 +27,7 @@ from app.services import (
     roster,
     shop,
     volunteer,
+    warnings,
 )
 from app.services.identity import maintenance
 
@@ -139,6 +140,10 @@ async def sign_ledgers(ctx: dict[str, Any]) -> int:
     )
 
 
+async def grade_branches(ctx: dict[str, Any]) -> int:
+    return await _in_one_transaction(ctx, lambda session: warnings.health.grade_last_month(session))
+
+
 async def deliver_notifications(ctx: dict[str, Any]) -> int:
     """WeChat messages of the inbox rows that are due (each job run claims its own rows)."""
     settings = ctx["settings"]
@@ -170,6 +175,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic(remind_dues, every_minutes=60),
     Periodic(settle_dues_orders, every_minutes=5),
     Periodic(sign_ledgers, every_minutes=10),
+    Periodic(grade_branches, every_minutes=60),
 )
 # Sent every few seconds, not every minute: "your leave was approved" should not wait.
 DELIVERY_SECONDS = 10

@@ -48,6 +48,7 @@ from app.routers import (
     shop,
     stars,
     volunteer,
+    warnings,
     wechat_push,
 )
 from app.services.kit import WechatGateway, create_pay, create_storage, create_wechat_http
@@ -91,6 +92,7 @@ ROUTERS = (
     cooperatives,
     development,
     contest,
+    warnings,
     notifications,
     wechat_push,
 )

@@ -65,6 +65,7 @@ PAGES = (
     ("dues", "village1_admin", "/console/dues", "#book"),
     ("workbench-town", "town_admin", "/console/", "[data-drawn]"),
     ("town", "town_admin", "/console/town", "#chart-heat[data-drawn]"),
+    ("health", "town_admin", "/console/health", ".health-map"),
     ("village-from-town", "town_admin", "/console/?village_id=2", "[data-drawn]"),
 )
 

@@ -17,6 +17,7 @@ from app.china_time import to_china, utcnow
 from app.models.base import MONTH_PATTERN
 from app.models.labels import label
 from app.models.roster import ADMIN_ROLES, Role
+from app.models.warnings import SIGNAL_WORDS
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -87,6 +88,7 @@ TEMPLATES.env.filters["label"] = enum_label
 TEMPLATES.env.globals["NAV"] = NAV
 TEMPLATES.env.globals["TOWN_ROLES"] = (Role.superadmin, Role.town_admin)
 TEMPLATES.env.globals["DUES_ROLES"] = (*ADMIN_ROLES, Role.dues_keeper)
+TEMPLATES.env.globals["SIGNAL_WORDS"] = SIGNAL_WORDS
 
 
 def page(

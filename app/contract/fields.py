@@ -73,6 +73,7 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
     "receipt_no": "收据编号（现金）",
     "reverses_id": "冲正的原记录编号",
     "winners": "评选的先进支部个数",
+    "health_thresholds": "本镇改过的党支部健康信号阈值（未改的用默认值）",
     "heads": "核验过的签名树根数",
     "problem": "不符之处（相符为 null）",
     "checked_at": "核验时间",

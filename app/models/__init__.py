@@ -23,6 +23,7 @@ from app.models import (
     roster_import,
     shop,
     volunteer,
+    warnings,
 )
 from app.models.base import metadata
 
@@ -50,4 +51,5 @@ __all__ = [
     "roster_import",
     "shop",
     "volunteer",
+    "warnings",
 ]

@@ -5,6 +5,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.models.shop import FundYear
+from app.models.warnings import BranchHealth
 
 
 class PeopleCount(BaseModel):
@@ -78,6 +79,9 @@ class Dashboard(BaseModel):
     volunteer_minutes: int = Field(description="本期确认的志愿服务分钟数")
     disclosures: DisclosureCount = Field(description="六大公开")
     queues: Queues = Field(description="待我处理的事项；各数与对应列表的条数一致")
+    branches_to_visit: list[BranchHealth] = Field(
+        default_factory=list, description="上月为黄色或红色的党支部及原因（红色在前）"
+    )
     shop_funds_below_minimum: list[FundYear] = Field(
         default_factory=list,
         description="今年拨给积分超市的经费低于本镇最低额的村（方案原文“不少于x万元”）",

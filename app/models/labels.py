@@ -115,6 +115,7 @@ ENUM_LABELS: dict[str, dict[str, str]] = {
         "transfer_pending": "组织关系转入待接收",
         "dues_owed": "党费提醒",
         "dues_arrears": "党员欠交党费",
+        "branch_red": "党支部红色预警",
     },
     "EventStatus": {"scheduled": "已安排", "cancelled": "已取消"},
     "Direction": {"out": "流出", "in": "流入"},

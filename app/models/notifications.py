@@ -45,6 +45,7 @@ class NotificationKind(StrEnum):
     transfer_pending = "transfer_pending"  # to the receiving branch's admins
     dues_owed = "dues_owed"  # to the member: one and three months unpaid
     dues_arrears = "dues_arrears"  # to the branch and the town: six months unpaid
+    branch_red = "branch_red"  # to the town's organisers: a branch's month turned red
 
 
 class WechatState(StrEnum):

@@ -81,6 +81,9 @@ class Town(SQLModel, table=True):
     # The least a village gives its points shop from collective income each year (fen; the
     # plan's 不少于x万元); 0: the town has not set one.
     shop_fund_min_fen: int = Field(default=0)
+    # Branch health: a signal's threshold where the town reads it otherwise than the defaults
+    # (app/models/warnings.py), e.g. {"attendance_rate": {"min": 0.8}}.
+    health_thresholds: dict[str, dict[str, float]] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = created_at_field()
 
 
@@ -228,6 +231,9 @@ class TownUpdate(BaseModel):
     minutes_due_days: int | None = SchemaField(
         default=None, ge=1, le=60, description="会后几天内须提交会议记录才算落实，默认 7"
     )
+    health_thresholds: dict[str, dict[Literal["min", "max"], float]] | None = SchemaField(
+        default=None, description='党支部健康信号的阈值，如 {"attendance_rate": {"min": 0.8}}'
+    )
     shop_fund_min_fen: int | None = SchemaField(
         default=None,
         ge=0,
@@ -270,6 +276,7 @@ class TownPublic(_Public):
     minutes_due_days: int
     reeducation_below_stars: int
     shop_fund_min_fen: int
+    health_thresholds: dict[str, dict[str, float]]
     created_at: ChinaDatetime
 
 

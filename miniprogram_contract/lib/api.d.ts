@@ -3714,6 +3714,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/branch-health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 各党支部当月的健康等级（绿、黄、红）与原因
+         * @description 已结束的月份的等级只算一次并保存；没有数据的信号不参与（不算不达标）。
+         *
+         *     调用者：超级管理员、镇管理员、村管理员、支部管理员（只限其管辖范围）。
+         */
+        get: operations["warnings_branch_health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notification-templates": {
         parameters: {
             query?: never;
@@ -4750,6 +4772,37 @@ export interface components {
              */
             name: string;
         };
+        /** BranchHealth */
+        BranchHealth: {
+            /**
+             * Branch Id
+             * @description 所属支部
+             */
+            branch_id: number;
+            /**
+             * Branch Name
+             * @description 支部名
+             */
+            branch_name: string;
+            /**
+             * Grade
+             * @description 评定等次
+             * @enum {string}
+             */
+            grade: "green" | "amber" | "red";
+            /**
+             * Reasons
+             * @description 未达标的信号
+             */
+            reasons: components["schemas"]["Reason"][];
+            /**
+             * Signals
+             * @description 本月有数据的各信号的值（没有的不列）
+             */
+            signals: {
+                [key: string]: number;
+            };
+        };
         /** BranchMonth */
         BranchMonth: {
             /**
@@ -5781,6 +5834,11 @@ export interface components {
             disclosures: components["schemas"]["DisclosureCount"];
             /** @description 待我处理的事项；各数与对应列表的条数一致 */
             queues: components["schemas"]["Queues"];
+            /**
+             * Branches To Visit
+             * @description 上月为黄色或红色的党支部及原因（红色在前）
+             */
+            branches_to_visit?: components["schemas"]["BranchHealth"][];
             /**
              * Shop Funds Below Minimum
              * @description 今年拨给积分超市的经费低于本镇最低额的村（方案原文“不少于x万元”）
@@ -6822,6 +6880,24 @@ export interface components {
              * @description 所属镇
              */
             town_id?: number | null;
+        };
+        /** HealthReport */
+        HealthReport: {
+            /**
+             * Town Id
+             * @description 所属镇
+             */
+            town_id: number;
+            /**
+             * Period
+             * @description 统计期（年、月或季度）
+             */
+            period: string;
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["BranchHealth"][];
         };
         /** HonourCreate */
         HonourCreate: {
@@ -8913,10 +8989,10 @@ export interface components {
         };
         /**
          * NotificationKind
-         * @description 取值：`event_reminder` 活动提醒，`leave_decided` 请假审批结果，`appeal_decided` 申诉结果，`post_reviewed` 投稿审核结果，`points_posted` 积分变动，`grid_task_assigned` 网格派单，`grid_task_overdue` 网格任务超期，`redemption_ready` 兑换待领取，`redemption_expiring` 兑换即将过期，`volunteer_confirmed` 志愿时长确认，`service_request_updated` 代办进度，`notice` 通知公告，`development_overdue` 发展党员超期提醒，`event_changed` 活动变更，`event_cancelled` 活动取消，`minutes_returned` 会议记录退回，`political_birthday` 政治生日，`transfer_pending` 组织关系转入待接收，`dues_owed` 党费提醒，`dues_arrears` 党员欠交党费
+         * @description 取值：`event_reminder` 活动提醒，`leave_decided` 请假审批结果，`appeal_decided` 申诉结果，`post_reviewed` 投稿审核结果，`points_posted` 积分变动，`grid_task_assigned` 网格派单，`grid_task_overdue` 网格任务超期，`redemption_ready` 兑换待领取，`redemption_expiring` 兑换即将过期，`volunteer_confirmed` 志愿时长确认，`service_request_updated` 代办进度，`notice` 通知公告，`development_overdue` 发展党员超期提醒，`event_changed` 活动变更，`event_cancelled` 活动取消，`minutes_returned` 会议记录退回，`political_birthday` 政治生日，`transfer_pending` 组织关系转入待接收，`dues_owed` 党费提醒，`dues_arrears` 党员欠交党费，`branch_red` 党支部红色预警
          * @enum {string}
          */
-        NotificationKind: "event_reminder" | "leave_decided" | "appeal_decided" | "post_reviewed" | "points_posted" | "grid_task_assigned" | "grid_task_overdue" | "redemption_ready" | "redemption_expiring" | "volunteer_confirmed" | "service_request_updated" | "notice" | "development_overdue" | "event_changed" | "event_cancelled" | "minutes_returned" | "political_birthday" | "transfer_pending" | "dues_owed" | "dues_arrears";
+        NotificationKind: "event_reminder" | "leave_decided" | "appeal_decided" | "post_reviewed" | "points_posted" | "grid_task_assigned" | "grid_task_overdue" | "redemption_ready" | "redemption_expiring" | "volunteer_confirmed" | "service_request_updated" | "notice" | "development_overdue" | "event_changed" | "event_cancelled" | "minutes_returned" | "political_birthday" | "transfer_pending" | "dues_owed" | "dues_arrears" | "branch_red";
         /** NotificationPublic */
         NotificationPublic: {
             /**
@@ -10117,6 +10193,24 @@ export interface components {
              * @description 不发微信（未绑定微信、本人关闭提醒或未配置模板）
              */
             skipped: number;
+        };
+        /** Reason */
+        Reason: {
+            /**
+             * Signal
+             * @description 信号
+             */
+            signal: string;
+            /**
+             * Value
+             * @description 本月的值
+             */
+            value: number;
+            /**
+             * Threshold
+             * @description 阈值
+             */
+            threshold: number;
         };
         /** RecordIds */
         RecordIds: {
@@ -12086,6 +12180,15 @@ export interface components {
              */
             shop_fund_min_fen: number;
             /**
+             * Health Thresholds
+             * @description 本镇改过的党支部健康信号阈值（未改的用默认值）
+             */
+            health_thresholds: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            /**
              * Created At
              * @description 创建时间（+08:00）
              */
@@ -12130,6 +12233,15 @@ export interface components {
              * @description 会后几天内须提交会议记录才算落实，默认 7
              */
             minutes_due_days?: number | null;
+            /**
+             * Health Thresholds
+             * @description 党支部健康信号的阈值，如 {"attendance_rate": {"min": 0.8}}
+             */
+            health_thresholds?: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            } | null;
             /**
              * Shop Fund Min Fen
              * @description 每村每年从集体经济收益拨给积分超市的最低金额（分；方案原文“不少于x万元”）
@@ -29282,6 +29394,74 @@ export interface operations {
                 };
             };
             /** @description Service Unavailable。code：`service.cache`、`service.database`、`wechat.unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    warnings_branch_health: {
+        parameters: {
+            query?: {
+                town_id?: number | null;
+                period?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthReport"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`report.bad_period`、`request.validation`、`scope.required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -28,7 +28,7 @@ from app.models.points import EntryStatus, LedgerEntry
 from app.models.roster import Branch, Person, Village
 from app.models.shop import FundYear, RedemptionStatus, ShopRedemption
 from app.models.volunteer import RecordStatus, VolunteerRecord
-from app.services import feed, shop
+from app.services import feed, shop, warnings
 from app.services.duty import requests as service_requests
 from app.services.events import attendance, compliance, queues
 from app.services.identity import Principal, scope_clause
@@ -138,6 +138,11 @@ async def _attendance_rate(
     return round(came / expected, 3) if expected else None
 
 
+async def _branches_of(session: AsyncSession, village_id: int) -> set[int]:
+    found = await session.exec(select(Branch.id).where(col(Branch.village_id) == village_id))
+    return {b for b in found.all() if b is not None}
+
+
 async def _funds_short(session: AsyncSession, scope: _Scope) -> list[FundYear]:
     stmt: Any = select(Village).where(scope_clause(scope.principal, Village))
     if scope.village_id is not None:
@@ -245,4 +250,9 @@ async def dashboard(
         ),
         queues=await queue_counts(session, principal=principal),
         shop_funds_below_minimum=await _funds_short(session, scope),
+        branches_to_visit=[
+            b
+            for b in await warnings.health.to_visit(session, principal=principal)
+            if village_id is None or b.branch_id in await _branches_of(session, village_id)
+        ],
     )

@@ -39,6 +39,7 @@ PAGES: dict[NotificationKind, str] = {
     NotificationKind.transfer_pending: "pages/admin/transfers?id={id}",
     NotificationKind.dues_owed: "pages/dues/index",
     NotificationKind.dues_arrears: "pages/admin/dues?person={id}",
+    NotificationKind.branch_red: "pages/admin/health?branch={id}",
 }
 QUIET_FROM, QUIET_UNTIL = time(22, 0), time(7, 0)
 _SLICE = 1000
