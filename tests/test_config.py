@@ -16,6 +16,7 @@ SAFE = {
     "wechat_secret": "s",
     "database_url": "postgresql+asyncpg://db/xz",
     "redis_url": "redis://cache/0",
+    "ledger_signing_key": "cHJvZHVjdGlvbi1sZWRnZXIta2V5LXRoaXJ0eS10d28=",
 }
 
 
@@ -42,6 +43,11 @@ def test_safe_production_settings_load() -> None:
         ({"wechat_mode": "mock"}, "mock WeChat"),
         ({"database_url": "sqlite+aiosqlite:///x.db"}, "SQLite"),
         ({"redis_url": None}, "XZ_REDIS_URL"),
+        (
+            {"ledger_signing_key": Settings.model_fields["ledger_signing_key"].default},
+            "XZ_LEDGER_SIGNING_KEY",
+        ),
+        ({"ledger_signing_key": "c2hvcnQ="}, "32 字节"),
     ],
 )
 def test_production_refuses(change: dict[str, str], reason: str) -> None:
@@ -71,7 +77,8 @@ def test_cli_lists_every_production_problem_at_once() -> None:
     problems = "\n".join(lines[1:])
     for variable in ("XZ_JWT_SECRET", "XZ_QR_SECRET", "XZ_WECHAT_APPID", "XZ_DATABASE_URL"):
         assert variable in problems
-    assert "XZ_REDIS_URL" in problems and len(lines) == 6
+    assert "XZ_REDIS_URL" in problems and "XZ_LEDGER_SIGNING_KEY" in problems
+    assert len(lines) == 7
 
 
 def test_cli_names_the_variable_of_a_bad_value() -> None:

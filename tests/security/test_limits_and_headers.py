@@ -125,6 +125,7 @@ def test_docs_are_off_in_production_unless_turned_on() -> None:
         "database_url": "postgresql+asyncpg://postgres@127.0.0.1:5432/test",
         "jwt_secret": "8f2a6c1e9b7d4f03a5c8e1b2d9f6a4c7e0b3d5f8",
         "qr_secret": "3c9e1a7f5b2d8c4e6a0f9b1d3e5c7a2f4b6d8e0a",
+        "ledger_signing_key": "cHJvZHVjdGlvbi1sZWRnZXIta2V5LXRoaXJ0eS10d28=",
         "wechat_appid": "wx0123456789abcdef",
         "wechat_secret": "secret",
         "wechat_mode": "live",
