@@ -27,9 +27,9 @@ from app.services import (
     roster,
     shop,
     volunteer,
-    warnings,
 )
 from app.services.identity import maintenance
+from app.services.warnings import concentration, health
 
 log = logging.getLogger("xiangzhi.jobs")
 
@@ -141,7 +141,12 @@ async def sign_ledgers(ctx: dict[str, Any]) -> int:
 
 
 async def grade_branches(ctx: dict[str, Any]) -> int:
-    return await _in_one_transaction(ctx, lambda session: warnings.health.grade_last_month(session))
+    return await _in_one_transaction(ctx, lambda session: health.grade_last_month(session))
+
+
+async def flag_concentration(ctx: dict[str, Any]) -> int:
+    """Each town's month just closed, looked at once for points gathered on a few households."""
+    return await _in_one_transaction(ctx, lambda session: concentration.scan_last_month(session))
 
 
 async def deliver_notifications(ctx: dict[str, Any]) -> int:
@@ -176,6 +181,9 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic(settle_dues_orders, every_minutes=5),
     Periodic(sign_ledgers, every_minutes=10),
     Periodic(grade_branches, every_minutes=60),
+    # Every minute: a flag is raised at most a minute after its cause (here, a month closing);
+    # a month already looked at costs one indexed read.
+    Periodic(flag_concentration, every_minutes=1),
 )
 # Sent every few seconds, not every minute: "your leave was approved" should not wait.
 DELIVERY_SECONDS = 10

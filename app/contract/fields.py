@@ -74,6 +74,7 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
     "reverses_id": "冲正的原记录编号",
     "winners": "评选的先进支部个数",
     "health_thresholds": "本镇改过的党支部健康信号阈值（未改的用默认值）",
+    "concentration_margin": "积分集中预警：前 5% 农户所得占比超过全镇各村中位数多少即提示",
     "heads": "核验过的签名树根数",
     "problem": "不符之处（相符为 null）",
     "checked_at": "核验时间",

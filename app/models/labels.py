@@ -129,6 +129,14 @@ ENUM_LABELS: dict[str, dict[str, str]] = {
         "no_income": "学生或无固定收入",
     },
     "Method": {"wechat": "微信支付", "cash": "现金"},
+    "FlagKind": {
+        "self_dealing": "给本人或本户记分、审批",
+        "self_approval": "本人申请、本人审批",
+        "concentration": "积分集中在少数农户",
+        "photo_reuse": "照片与早先的记录相似",
+        "shop_self_fulfil": "本户的兑换由本人核销",
+    },
+    "FlagStatus": {"open": "待处理", "dismissed": "已排除", "escalated": "已转为监督意见"},
     "PaymentState": {"posted": "已入账", "reversed": "已冲正", "reversal": "冲正记录"},
     "OrderState": {"created": "待支付", "paid": "已支付", "closed": "已关闭"},
     "EventState": {

@@ -78,7 +78,9 @@ class ProposalStep(SQLModel, table=True):
 class Objection(SQLModel, table=True):
     __tablename__ = "proposal_objections"
     id: int | None = Field(default=None, primary_key=True)
-    proposal_id: int = Field(foreign_key="proposals.id", index=True)
+    # An objection is filed on a proposal, or made from a favouritism flag (flag_id).
+    proposal_id: int | None = Field(default=None, foreign_key="proposals.id", index=True)
+    flag_id: int | None = Field(default=None, foreign_key="flags.id", unique=True)
     town_id: int = Field(foreign_key="towns.id")
     village_id: int = Field(foreign_key="villages.id", index=True)
     person_id: int | None = Field(default=None, foreign_key="people.id")
@@ -159,7 +161,8 @@ class StepView(BaseModel):
 class ObjectionPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
-    proposal_id: int
+    proposal_id: int | None = SchemaField(description="针对的议题（由预警转来的为空）")
+    flag_id: int | None = SchemaField(default=None, description="由哪条监督预警转来")
     village_id: int
     reason: str
     answer: str | None

@@ -84,6 +84,9 @@ class Town(SQLModel, table=True):
     # Branch health: a signal's threshold where the town reads it otherwise than the defaults
     # (app/models/warnings.py), e.g. {"attendance_rate": {"min": 0.8}}.
     health_thresholds: dict[str, dict[str, float]] = Field(default_factory=dict, sa_type=JSON)
+    # A village is flagged when the share of its month's discretionary points going to its top
+    # 5 % of households passes the town's median village by more than this.
+    concentration_margin: float = Field(default=0.3)
     created_at: datetime = created_at_field()
 
 
@@ -234,6 +237,13 @@ class TownUpdate(BaseModel):
     health_thresholds: dict[str, dict[Literal["min", "max"], float]] | None = SchemaField(
         default=None, description='党支部健康信号的阈值，如 {"attendance_rate": {"min": 0.8}}'
     )
+    concentration_margin: float | None = SchemaField(
+        default=None,
+        ge=0.05,
+        le=0.95,
+        description="积分集中预警：某村当月前 5% 农户所得的自由裁量积分占比，"
+        "超过全镇各村中位数多少即提示（默认 0.3）",
+    )
     shop_fund_min_fen: int | None = SchemaField(
         default=None,
         ge=0,
@@ -277,6 +287,7 @@ class TownPublic(_Public):
     reeducation_below_stars: int
     shop_fund_min_fen: int
     health_thresholds: dict[str, dict[str, float]]
+    concentration_margin: float
     created_at: ChinaDatetime
 
 

@@ -3736,6 +3736,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/flags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 监督预警：村务监督委员会看本村的，镇里看全镇的（新的在前）
+         * @description 每条预警附有背后的记录（积分记录、照片、兑换），可逐条核对；预警本身不改动任何积分。村、支部的管理员看不到（预警常常就是关于他们的）。
+         *
+         *     调用者：任何已登录用户（群众、党员、干部）。
+         */
+        get: operations["warnings_flags_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/flags/{flag_id}/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 排除一条监督预警（须写明理由）
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        post: operations["warnings_flag_dismiss"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/flags/{flag_id}/escalate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 把监督预警转为监督意见，由村里答复
+         * @description 调用者：任何已登录用户（群众、党员、干部）。
+         */
+        post: operations["warnings_flag_escalate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notification-templates": {
         parameters: {
             query?: never;
@@ -6373,6 +6435,94 @@ export interface components {
              */
             invitee_ids?: number[] | null;
         };
+        /** Evidence */
+        Evidence: {
+            /**
+             * Type
+             * @description 记录的类型：ledger_entry、household、person、media 等
+             */
+            type: string;
+            /**
+             * Id
+             * @description 编号
+             */
+            id: number;
+        };
+        /** FlagDismiss */
+        FlagDismiss: {
+            /**
+             * Reason
+             * @description 排除的理由
+             */
+            reason: string;
+        };
+        /** FlagEscalate */
+        FlagEscalate: {
+            /**
+             * Note
+             * @description 随监督意见一起交给村里的话（可不填）
+             */
+            note?: string | null;
+        };
+        /**
+         * FlagKind
+         * @description 取值：`self_dealing` 给本人或本户记分、审批，`self_approval` 本人申请、本人审批，`concentration` 积分集中在少数农户，`photo_reuse` 照片与早先的记录相似，`shop_self_fulfil` 本户的兑换由本人核销
+         * @enum {string}
+         */
+        FlagKind: "self_dealing" | "self_approval" | "concentration" | "photo_reuse" | "shop_self_fulfil";
+        /** FlagPublic */
+        FlagPublic: {
+            /**
+             * Id
+             * @description 编号
+             */
+            id: number;
+            /** @description 类型 */
+            kind: components["schemas"]["FlagKind"];
+            /**
+             * Village Id
+             * @description 所属村
+             */
+            village_id: number | null;
+            /**
+             * Subject
+             * @description 发现了什么（中性表述）
+             */
+            subject: string;
+            /**
+             * Evidence
+             * @description 背后的记录，可逐条核对
+             */
+            evidence: components["schemas"]["Evidence"][];
+            /** @description 状态 */
+            status: components["schemas"]["FlagStatus"];
+            /**
+             * Reason
+             * @description 排除的理由
+             */
+            reason: string | null;
+            /**
+             * Objection Id
+             * @description 转成的监督意见
+             */
+            objection_id: number | null;
+            /**
+             * Decided At
+             * @description 审核时间（+08:00）
+             */
+            decided_at: string | null;
+            /**
+             * Created At
+             * @description 创建时间（+08:00）
+             */
+            created_at: string;
+        };
+        /**
+         * FlagStatus
+         * @description 取值：`open` 待处理，`dismissed` 已排除，`escalated` 已转为监督意见
+         * @enum {string}
+         */
+        FlagStatus: "open" | "dismissed" | "escalated";
         /** Fulfil */
         Fulfil: {
             /**
@@ -7531,6 +7681,19 @@ export interface components {
              * @description 本页的条目
              */
             items: components["schemas"]["EventPublic"][];
+            /**
+             * Next Cursor
+             * @description 下一页的翻页参数；为 null 表示没有下一页
+             */
+            next_cursor: string | null;
+        };
+        /** ListPage[FlagPublic] */
+        ListPage_FlagPublic_: {
+            /**
+             * Items
+             * @description 本页的条目
+             */
+            items: components["schemas"]["FlagPublic"][];
             /**
              * Next Cursor
              * @description 下一页的翻页参数；为 null 表示没有下一页
@@ -9065,9 +9228,14 @@ export interface components {
             id: number;
             /**
              * Proposal Id
-             * @description 议题编号
+             * @description 针对的议题（由预警转来的为空）
              */
-            proposal_id: number;
+            proposal_id: number | null;
+            /**
+             * Flag Id
+             * @description 由哪条监督预警转来
+             */
+            flag_id?: number | null;
             /**
              * Village Id
              * @description 所属村
@@ -12189,6 +12357,11 @@ export interface components {
                 };
             };
             /**
+             * Concentration Margin
+             * @description 积分集中预警：前 5% 农户所得占比超过全镇各村中位数多少即提示
+             */
+            concentration_margin: number;
+            /**
              * Created At
              * @description 创建时间（+08:00）
              */
@@ -12242,6 +12415,11 @@ export interface components {
                     [key: string]: number;
                 };
             } | null;
+            /**
+             * Concentration Margin
+             * @description 积分集中预警：某村当月前 5% 农户所得的自由裁量积分占比，超过全镇各村中位数多少即提示（默认 0.3）
+             */
+            concentration_margin?: number | null;
             /**
              * Shop Fund Min Fen
              * @description 每村每年从集体经济收益拨给积分超市的最低金额（分；方案原文“不少于x万元”）
@@ -29453,6 +29631,271 @@ export interface operations {
                 };
             };
             /** @description Unprocessable Content。code：`report.bad_period`、`request.validation`、`scope.required` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    warnings_flags_list: {
+        parameters: {
+            query?: {
+                village_id?: number | null;
+                status?: components["schemas"]["FlagStatus"] | null;
+                /** @description 每页条数 */
+                limit?: number;
+                /** @description 上一页返回的 next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPage_FlagPublic_"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`flag.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`pagination.invalid_cursor`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    warnings_flag_dismiss: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                flag_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlagDismiss"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlagPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`flag.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`flag.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`flag.already_decided`、`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    warnings_flag_escalate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                flag_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["FlagEscalate"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ObjectionPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`flag.forbidden` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found。code：`flag.not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`flag.already_decided`、`idempotency.in_flight` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`flag.no_village`、`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
             422: {
                 headers: {
                     [name: string]: unknown;

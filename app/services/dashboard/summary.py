@@ -28,7 +28,7 @@ from app.models.points import EntryStatus, LedgerEntry
 from app.models.roster import Branch, Person, Village
 from app.models.shop import FundYear, RedemptionStatus, ShopRedemption
 from app.models.volunteer import RecordStatus, VolunteerRecord
-from app.services import feed, shop, warnings
+from app.services import feed, shop
 from app.services.duty import requests as service_requests
 from app.services.events import attendance, compliance, queues
 from app.services.identity import Principal, scope_clause
@@ -36,6 +36,7 @@ from app.services.members import mobile, transfers
 from app.services.points import appeals, awards
 from app.services.proposals import objections
 from app.services.roster import get_in_scope
+from app.services.warnings import health as branch_health
 
 _OPEN_TASKS = (TaskStatus.reported, TaskStatus.accepted, TaskStatus.in_progress)
 
@@ -252,7 +253,7 @@ async def dashboard(
         shop_funds_below_minimum=await _funds_short(session, scope),
         branches_to_visit=[
             b
-            for b in await warnings.health.to_visit(session, principal=principal)
+            for b in await branch_health.to_visit(session, principal=principal)
             if village_id is None or b.branch_id in await _branches_of(session, village_id)
         ],
     )

@@ -15,6 +15,7 @@ from app.services.grid.tasks import TASK_ROLES
 from app.services.identity import Principal, covers, location_of
 from app.services.points import awards as points
 from app.services.points import ledger, scoring_rules
+from app.services.warnings import flags
 
 
 class HouseholdNotFound(NotFound):
@@ -75,6 +76,14 @@ async def score(
         record_id=id_of(record),
     )
     await session.flush()
+    await flags.photo_reused(
+        session,
+        town_id=household.town_id,
+        village_id=household.village_id,
+        record_type="grid_score",
+        record_id=id_of(record),
+        found=found,
+    )
     return entry, record
 
 

@@ -29,6 +29,7 @@ from app.services.grid import flow as grid_flow
 from app.services.identity import Principal, acts_for, covers, location_of, scope_clause
 from app.services.kit import Page, geo, keyset_page
 from app.services.notifications import notify
+from app.services.warnings import flags
 
 
 class ActionForbidden(Forbidden):
@@ -172,6 +173,14 @@ async def create_task(session: AsyncSession, *, principal: Principal, data: Task
         record_type="grid_task",
         record_id=task.id,
     )
+    await flags.photo_reused(
+        session,
+        town_id=grid.town_id,
+        village_id=grid.village_id,
+        record_type="grid_task",
+        record_id=task.id,
+        found=found,
+    )
     await audit.record(
         session,
         actor=principal,
@@ -285,6 +294,14 @@ async def transition(
             record_id=task.id,
         )
         change.extra = {"note": data.note, "needs_review": bool(task.resembles)}
+    await flags.photo_reused(
+        session,
+        town_id=task.town_id,
+        village_id=task.village_id,
+        record_type="grid_task",
+        record_id=task.id,
+        found=found,
+    )
     return task
 
 

@@ -32,6 +32,7 @@ from app.services.points.entries import InsufficientPoints as InsufficientPoints
 from app.services.points.postings import Credit as Credit
 from app.services.points.postings import Owner as Owner
 from app.services.points.postings import Posting as Posting
+from app.services.warnings import flags
 
 
 class EntryNotFound(NotFound):
@@ -71,7 +72,12 @@ async def credit(
     `points_each` makes it a debit, refused beyond the balance unless the posting allows it."""
     conn = await rows.connection(session)
     account, next_id = await accounts.locked(conn, ledger, owner)
-    return await _post(session, conn, account, next_id, posting, actor)
+    entry = await _post(session, conn, account, next_id, posting, actor)
+    if actor is not None and posting.source_type in flags.DISCRETIONARY:
+        await flags.points_given(
+            session, entry=entry, owner_type=owner.type, owner_id=owner.id, actor=actor
+        )
+    return entry
 
 
 async def post(
@@ -237,6 +243,14 @@ async def decide(
             )
         else:
             entry.status = EntryStatus.rejected
+    if approve:
+        await flags.points_approved(
+            session,
+            entry=entry,
+            owner_type=OwnerType(locked.owner_type),
+            owner_id=locked.owner_id,
+            actor=actor,
+        )
     balance_cache.moved(session, locked.owner_type, locked.owner_id)
     await announce.entry_settled(session, locked, entry)
     return entry

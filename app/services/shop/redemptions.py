@@ -25,6 +25,7 @@ from app.services.shop.common import (
     OPEN,
     RedemptionNotFound,
 )
+from app.services.warnings import flags
 
 
 class CodeNotFound(NotFound):
@@ -158,6 +159,7 @@ async def fulfil(session: AsyncSession, *, principal: Principal, code: str) -> S
         where=location_of(redemption),
         after={"code": code, "quantity": redemption.quantity},
     )
+    await flags.fulfilled(session, redemption=redemption, keeper=principal)
     return redemption
 
 

@@ -1,5 +1,5 @@
-"""Early warnings: the health of each branch, month by month, before the inspection."""
+"""Early warnings: the health of each branch month by month before the inspection (health), and
+favouritism flags for the supervisors before the complaint (flags, concentration, queue).
 
-from app.services.warnings import health
-
-__all__ = ["health"]
+Nothing is imported here: the ledger, the grid and the shop raise flags through
+``app.services.warnings.flags``, which must not pull in the services that read them."""
