@@ -66,6 +66,7 @@ PAGES = (
     ("workbench-town", "town_admin", "/console/", "[data-drawn]"),
     ("town", "town_admin", "/console/town", "#chart-heat[data-drawn]"),
     ("health", "town_admin", "/console/health", ".health-map"),
+    ("flags", "village1_supervisor", "/console/flags", "section.flag"),
     ("village-from-town", "town_admin", "/console/?village_id=2", "[data-drawn]"),
 )
 

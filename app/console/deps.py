@@ -42,8 +42,9 @@ class NotForThisRole(Forbidden):
     detail = "这个页面不属于您的职责范围。"
 
 
-# Who may sign in to the console at all: the admins, and the shop keeper for the counter.
-CONSOLE_ROLES = frozenset({*ADMIN_ROLES, Role.shop_keeper, Role.dues_keeper})
+# Who may sign in to the console at all: the admins, the shop keeper for the counter, the
+# treasurer for the dues, the supervision committee for its flags.
+CONSOLE_ROLES = frozenset({*ADMIN_ROLES, Role.shop_keeper, Role.dues_keeper, Role.supervisor})
 
 
 async def live_session(request: Request) -> Principal:
@@ -145,6 +146,9 @@ ConsoleUser = Annotated[Principal, Depends(console_roles(*ADMIN_ROLES))]
 CounterUser = Annotated[Principal, Depends(console_roles(*ADMIN_ROLES, Role.shop_keeper))]
 # Party dues: the branch's treasurer, and the admins.
 DuesUser = Annotated[Principal, Depends(console_roles(*ADMIN_ROLES, Role.dues_keeper))]
+# Favouritism flags: the supervision committee and the town, never the village's own admins.
+FLAG_ROLES = (Role.superadmin, Role.town_admin, Role.supervisor)
+FlagUser = Annotated[Principal, Depends(console_roles(*FLAG_ROLES))]
 
 
 async def checked_form(request: Request, principal: Anyone) -> FormData:

@@ -36,6 +36,7 @@ NAV = (
     ("people", "/console/people", "花名册", "admin"),
     ("counter", "/console/counter", "积分超市", "counter"),
     ("dues", "/console/dues", "党费", "dues"),
+    ("flags", "/console/flags", "监督预警", "flags"),
     ("rules", "/console/rules", "积分规则", "admin"),
     ("papers", "/console/papers", "报表", "admin"),
     ("notices", "/console/notices", "发通知", "admin"),
@@ -88,6 +89,8 @@ TEMPLATES.env.filters["label"] = enum_label
 TEMPLATES.env.globals["NAV"] = NAV
 TEMPLATES.env.globals["TOWN_ROLES"] = (Role.superadmin, Role.town_admin)
 TEMPLATES.env.globals["DUES_ROLES"] = (*ADMIN_ROLES, Role.dues_keeper)
+TEMPLATES.env.globals["COUNTER_ROLES"] = (*ADMIN_ROLES, Role.shop_keeper)
+TEMPLATES.env.globals["FLAG_ROLES"] = (Role.superadmin, Role.town_admin, Role.supervisor)
 TEMPLATES.env.globals["SIGNAL_WORDS"] = SIGNAL_WORDS
 
 

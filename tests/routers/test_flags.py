@@ -8,75 +8,20 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from sqlmodel import col, func, select
 
 from app.china_time import china_today
 from app.models.audit import AuditEntry
 from app.models.flags import Flag
-from app.models.roster import Household, Person, Role, RoleGrant, ScopeType, Town, Village
+from app.models.roster import Household, Town, Village
 from app.services.warnings import concentration
-from tests.helpers.factories import Login, World
+from tests.helpers.factories import World
+from tests.helpers.flags import cast as cast
 from tests.helpers.grid import report, upload
 from tests.helpers.media import photo
 from tests.helpers.points import award, make_rule
 from tests.helpers.shop import fund, goods, redeem
-
-# Who the tests add to the world: cadres who live in H1, a neighbour household in V1, and a
-# supervisor for each village.
-CAST: dict[str, dict[str, Any]] = {
-    "cadre_h1": {"home": "h1", "role": Role.village_admin, "scope": (ScopeType.village, "v1")},
-    "worker_h1": {"home": "h1", "role": Role.grid_worker, "scope": (ScopeType.grid, "g1")},
-    "keeper_h1": {"home": "h1", "role": Role.shop_keeper, "scope": (ScopeType.village, "v1")},
-    "h1b_villager": {"home": "h1b", "role": None, "scope": None},
-    "v1_supervisor": {"home": None, "role": Role.supervisor, "scope": (ScopeType.village, "v1")},
-    "v2_supervisor": {"home": None, "role": Role.supervisor, "scope": (ScopeType.village, "v2")},
-    "w1_supervisor": {"home": None, "role": Role.supervisor, "scope": (ScopeType.village, "w1")},
-}
-
-
-@pytest.fixture
-async def cast(app: FastAPI, world: World, login: Login) -> World:
-    async with app.state.sessionmaker() as s, s.begin():
-        neighbour = Household(
-            town_id=world.ids["town_a"],
-            village_id=world.ids["v1"],
-            grid_id=world.ids["g1"],
-            head_name="邻居张",
-        )
-        s.add(neighbour)
-        await s.flush()
-        world.ids["h1b"] = neighbour.id or 0
-        for i, (name, spec) in enumerate(CAST.items()):
-            village = "w1" if name.startswith("w1") else "v2" if name.startswith("v2") else "v1"
-            town = "town_b" if village == "w1" else "town_a"
-            place = {
-                "town_id": world.ids[town],
-                "village_id": world.ids[village],
-                "household_id": world.ids[spec["home"]] if spec["home"] else None,
-                "grid_id": world.ids["g1"] if spec["home"] else None,
-            }
-            person = Person(name=name, phone=f"1371000000{i}", **place)
-            s.add(person)
-            await s.flush()
-            world.ids[name] = person.id or 0
-            if spec["role"] is not None:
-                scope_type, scope = spec["scope"]
-                s.add(
-                    RoleGrant(
-                        person_id=person.id or 0,
-                        role=spec["role"].value,
-                        scope_type=scope_type.value,
-                        scope_id=world.ids[scope],
-                        town_id=place["town_id"],
-                        village_id=place["village_id"],
-                        grid_id=world.ids["g1"] if scope_type is ScopeType.grid else None,
-                    )
-                )
-    for name in CAST:
-        world.tokens[name] = await login(world.ids[name])
-    return world
 
 
 async def flags(

@@ -22,8 +22,15 @@ async def workbench(
     request: Request, principal: SignedIn, session: SessionDep, village_id: FilterId = None
 ) -> Response:
     """The admin's scope, or (from the town's view) one village of it."""
-    if not principal.is_admin:  # a shop keeper's console is the counter, a treasurer's the dues
-        where = "dues" if principal.has_role((Role.dues_keeper,)) else "counter"
+    if not principal.is_admin:  # a keeper's console is the counter, a treasurer's the dues,
+        # a supervisor's the flags
+        where = (
+            "dues"
+            if principal.has_role((Role.dues_keeper,))
+            else "flags"
+            if principal.has_role((Role.supervisor,))
+            else "counter"
+        )
         return RedirectResponse(f"/console/{where}", status_code=303)
     figures = await dashboard.dashboard(
         session, principal=principal, period=None, village_id=village_id

@@ -11,13 +11,15 @@ from app.models.base import id_of
 from app.models.roster import Branch, Household, Person, Role, RoleGrant, Village
 from app.services.demo.town import DEMO_PASSWORD
 
-_ROLE_WORDS = {
+_ROLE_WORDS: dict[Role, str] = {
     Role.superadmin: "超级管理员",
     Role.town_admin: "镇管理员",
     Role.village_admin: "村管理员（村党支部书记）",
     Role.branch_admin: "支部管理员",
     Role.grid_worker: "网格员",
     Role.shop_keeper: "积分超市管理员",
+    Role.supervisor: "村务监督委员会成员",
+    Role.dues_keeper: "党费收缴员",
 }
 
 

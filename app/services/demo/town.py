@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.models.auth import UserAccount
@@ -20,6 +20,7 @@ from app.models.roster import (
     Town,
     Village,
 )
+from app.services.demo.flags import seed_flags
 from app.services.demo.governance import seed_governance
 from app.services.demo.photos import evidence_photo
 from app.services.demo.points import seed_balances, seed_party_days, seed_rules
@@ -183,6 +184,24 @@ async def seed_demo(
             await person(
                 town_id=town.id, branch_id=mobile.id, is_party_member=True, is_mobile_member=True
             )
+    for index, village in enumerate(
+        (
+            await session.exec(
+                select(Village).where(Village.town_id == town.id).order_by(col(Village.id))
+            )
+        ).all(),
+        start=1,
+    ):
+        # 村务监督委员会: reads the village's affairs and the flags about them.
+        supervisor = await person(town_id=town.id, village_id=village.id)
+        await grant(
+            supervisor,
+            Role.supervisor,
+            ScopeType.village,
+            village.id,
+            village_id=village.id,
+            login=f"village{index}_supervisor",
+        )
     admin = Person(name="系统管理员")
     await add(admin)
     assert admin.id is not None
@@ -206,4 +225,5 @@ async def seed_demo(
     await seed_governance(
         session, town_id=town.id, author_account_id=id_of(admin_account), progress=progress
     )
+    await seed_flags(session, town_id=town.id, progress=progress)
     return logins
