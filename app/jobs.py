@@ -9,6 +9,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -74,8 +75,20 @@ async def close_finished_volunteering(ctx: dict[str, Any]) -> int:
     return _told(closed, "closed volunteer records left signed in", "closed")
 
 
+async def _expire_one(redemption_id: int, session: AsyncSession) -> int:
+    return await shop.expire_one(session, redemption_id)
+
+
 async def expire_reservations(ctx: dict[str, Any]) -> int:
-    expired = await _in_one_transaction(ctx, shop.expire)
+    """Each reservation given back in its own transaction, so the job never holds two goods
+    or two accounts at once against a till's group; one that fails waits for the next run."""
+    due = await _in_one_transaction(ctx, lambda session: shop.due(session, now=utcnow()))
+    expired = 0
+    for redemption_id in due:
+        try:
+            expired += await _in_one_transaction(ctx, partial(_expire_one, redemption_id))
+        except Exception:
+            log.exception("expiring a reservation failed", extra={"redemption_id": redemption_id})
     return _told(expired, "expired shop reservations", "expired")
 
 

@@ -15,7 +15,8 @@ from app.services.shop.goods import (
 from app.services.shop.redemption_writer import RedemptionWriter, redeem
 from app.services.shop.redemptions import (
     cancel,
-    expire,
+    due,
+    expire_one,
     fulfil,
     my_redemptions,
     readable_redemption,
@@ -31,7 +32,8 @@ __all__ = [
     "cancel",
     "counter_village",
     "create_goods",
-    "expire",
+    "due",
+    "expire_one",
     "fulfil",
     "funds",
     "list_goods",

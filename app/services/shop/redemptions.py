@@ -163,27 +163,29 @@ async def fulfil(session: AsyncSession, *, principal: Principal, code: str) -> S
     return redemption
 
 
-async def expire(session: AsyncSession, *, now: datetime | None = None) -> int:
-    """Reservations not collected in time give their points and stock back."""
-    moment = now or utcnow()
-    due = (
-        await session.exec(
-            select(ShopRedemption.id).where(
-                col(ShopRedemption.status) == OPEN, col(ShopRedemption.expires_at) < moment
-            )
+async def due(session: AsyncSession, *, now: datetime | None = None) -> list[int]:
+    """Reservations not collected in time, to be given back one by one."""
+    found = await session.exec(
+        select(ShopRedemption.id)
+        .where(
+            col(ShopRedemption.status) == OPEN, col(ShopRedemption.expires_at) < (now or utcnow())
         )
-    ).all()
-    expired = 0
-    for redemption_id in due:
-        assert redemption_id is not None  # a primary key read back
-        redemption = await _locked(session, redemption_id)
-        if redemption is None or redemption.status != OPEN:
-            continue  # collected or cancelled meanwhile
-        await _give_back(
-            session, redemption, status=RedemptionStatus.expired, actor=None, reason="兑换过期"
-        )
-        expired += 1
-    return expired
+        .order_by(col(ShopRedemption.id))
+    )
+    return [i for i in found.all() if i is not None]
+
+
+async def expire_one(session: AsyncSession, redemption_id: int) -> int:
+    """Gives one reservation's points and stock back (1), or nothing when it was collected or
+    cancelled meanwhile (0). The job gives each its own transaction: many in one would hold
+    several goods and accounts at once and could deadlock with a till's group."""
+    redemption = await _locked(session, redemption_id)
+    if redemption is None or redemption.status != OPEN:
+        return 0
+    await _give_back(
+        session, redemption, status=RedemptionStatus.expired, actor=None, reason="兑换过期"
+    )
+    return 1
 
 
 async def readable_redemption(
