@@ -20,6 +20,7 @@ from app.models.base import (
     Name,
     Phone,
     ShortText,
+    Text,
     UTCDateTime,
     created_at_field,
     enum_column,
@@ -189,6 +190,9 @@ class Person(SQLModel, table=True):
     sex: str | None = Field(default=None, max_length=2)
     birth_month: str | None = Field(default=None, max_length=7)
     relation: str | None = Field(default=None, max_length=20)
+    # 个人信息删除 (PIPL art. 47): the person's data went; their ledger entries stay, owned by
+    # the pseudonym their name became.
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = created_at_field()
 
 
@@ -377,6 +381,12 @@ class PersonCreate(BaseModel):
     grid_id: DbId | None = None
     is_party_member: bool = False
     is_mobile_member: bool = False
+
+
+class PersonErase(BaseModel):
+    reason: Text = SchemaField(
+        min_length=2, max_length=500, description="删除的理由（如：已迁出、已故、本人申请）"
+    )
 
 
 class PersonUpdate(BaseModel):

@@ -34,6 +34,7 @@ from app.models.roster import (
     LiaisonPublic,
     Person,
     PersonCreate,
+    PersonErase,
     PersonPublic,
     PersonUpdate,
     RoleGrant,
@@ -61,6 +62,7 @@ from app.routers.common import (
     spreadsheet,
 )
 from app.services import roster as roster_service
+from app.services.roster import erasure
 
 router = APIRouter(prefix="/api/v1/admin", tags=["管理端·花名册与角色"])
 Search = Annotated[
@@ -225,6 +227,20 @@ async def update_person(
     return await roster_service.update_person(
         session, principal=principal, person_id=row_id, data=body
     )
+
+
+@router.post(
+    "/people/{row_id}/erase",
+    response_model=PersonPublic,
+    summary="删除某人的个人信息（迁出、已故或本人申请）",
+    description="姓名改为“已注销-编号”，手机号、微信绑定、后台账号、角色和消息删除，所有登录失效；"
+    "其积分记录保留（账本链与签名树根仍可核验），上传的照片保留但不再关联到本人。"
+    "村管理员及以上可操作，理由记入日志（不含被删除的信息）。",
+)
+async def erase_person(
+    row_id: RowId, body: PersonErase, principal: AdminUser, session: SessionDep
+) -> Person:
+    return await erasure.erase(session, principal=principal, person_id=row_id, data=body)
 
 
 @router.post(
