@@ -184,6 +184,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/data-export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 导出我的个人信息副本（zip，每天一次）
+         * @description 含 profile.json、points.json、attendance.json、requests.json、redemptions.json、notifications.json 和本人上传的照片（photos/）。
+         *
+         *     调用者：任何已登录用户（群众、党员、干部）。
+         */
+        get: operations["me_data_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/towns": {
         parameters: {
             query?: never;
@@ -13505,6 +13527,62 @@ export interface operations {
             };
             /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    me_data_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 个人信息副本 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": unknown;
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden。code：`auth.not_bound` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests。code：`me.export_too_soon` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from app.config import Settings
 
@@ -41,6 +42,10 @@ class Storage(Protocol):
     async def put(self, key: str, data: bytes, content_type: str) -> None: ...
 
     async def delete(self, key: str) -> None: ...
+
+    async def get(self, key: str) -> bytes | None:
+        """The object's bytes, or None when it is not there (removed, never written)."""
+        ...
 
     def url(self, key: str) -> str: ...
 
@@ -77,6 +82,17 @@ class LocalStorage:
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self.path(key).unlink, True)
+
+    async def get(self, key: str) -> bytes | None:
+        target = self.path(key)
+
+        def read() -> bytes | None:
+            try:
+                return target.read_bytes()
+            except FileNotFoundError:
+                return None
+
+        return await asyncio.to_thread(read)
 
     def url(self, key: str) -> str:
         if is_private(key):
@@ -143,6 +159,20 @@ class S3Storage:
     async def delete(self, key: str) -> None:
         is_private(key)
         await asyncio.to_thread(self._client.delete_object, Bucket=self.bucket, Key=key)
+
+    async def get(self, key: str) -> bytes | None:
+        is_private(key)
+
+        def read() -> bytes | None:
+            try:
+                found = self._client.get_object(Bucket=self.bucket, Key=key)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                    return None
+                raise
+            return bytes(found["Body"].read())
+
+        return await asyncio.to_thread(read)
 
     def url(self, key: str) -> str:
         if is_private(key):
