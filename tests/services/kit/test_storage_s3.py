@@ -58,8 +58,11 @@ async def test_round_trip(s3_endpoint: str) -> None:
         assert public.headers["cache-control"].startswith("public, max-age=31536000")
         signed = await web.get(store.signed_url(KEY, seconds=60))
         assert signed.status_code == 200
+        # Read back as a villager's data export reads their photos.
+        assert await store.get(KEY) == b"\xff\xd8 not really a jpeg"
         await store.delete(KEY)
         assert (await web.get(store.url(KEY))).status_code == 404
+        assert await store.get(KEY) is None
 
 
 @pytest.fixture
