@@ -129,6 +129,11 @@ class Settings(BaseSettings):
     ledger_signing_key: str = DEV_LEDGER_KEY
     ledger_town_keys: dict[int, str] = Field(default_factory=dict)
 
+    # The privacy notice phones show before binding (a Markdown file) and its version: a new
+    # version makes every phone ask again. Shipped: app/services/identity/privacy_notice.md.
+    privacy_notice_path: Path | None = None
+    privacy_notice_version: str = Field(default="2026-12-07", pattern=r"^[0-9A-Za-z._-]{1,32}$")
+
     idempotency_hours: int = 24
     # For the fault tests only: hold an idempotent write's answer this long after its commit,
     # so a test can kill the server in the moment a phone would see nothing but a lost reply.

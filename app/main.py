@@ -43,6 +43,7 @@ from app.routers import (
     notifications,
     party_life,
     points,
+    privacy,
     proposals,
     roster,
     shop,
@@ -93,6 +94,7 @@ ROUTERS = (
     development,
     contest,
     warnings,
+    privacy,
     notifications,
     wechat_push,
 )

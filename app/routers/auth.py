@@ -65,7 +65,9 @@ async def bind_phone(
     await ratelimit.hit(
         cache, bucket=f"bind:acct:{principal.account_id}", limit=settings.login_account_per_minute
     )
-    await auth_service.bind_phone(session, wechat=wechat, principal=principal, code=body.code)
+    await auth_service.bind_phone(
+        session, settings=settings, wechat=wechat, principal=principal, code=body.code
+    )
     return await profile_service.profile_for(
         session, account_id=principal.account_id, star_hours=settings.volunteer_star_hours
     )

@@ -3842,6 +3842,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/privacy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 当前的隐私保护指引
+         * @description 公开，无须登录。版本变了，手机须请用户重新同意。
+         *
+         *     调用者：无需登录。
+         */
+        get: operations["privacy_notice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/privacy-consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 记录用户同意隐私保护指引（wx.requirePrivacyAuthorize 的结果）
+         * @description 只能同意当前版本；同意过再同意，返回同一条记录。绑定手机号前须同意当前版本。
+         *
+         *     调用者：任何已登录用户（群众、党员、干部）。
+         */
+        post: operations["privacy_consent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notification-templates": {
         parameters: {
             query?: never;
@@ -5403,6 +5447,27 @@ export interface components {
              * @description 本页的条目
              */
             items: components["schemas"]["ComplianceItem"][];
+        };
+        /** ConsentCreate */
+        ConsentCreate: {
+            /**
+             * Version
+             * @description 用户同意的隐私保护指引版本（须为当前版本）
+             */
+            version: string;
+        };
+        /** ConsentPublic */
+        ConsentPublic: {
+            /**
+             * Version
+             * @description 版本号，从 1 起
+             */
+            version: string;
+            /**
+             * Accepted At
+             * @description 接收时间
+             */
+            accepted_at: string;
         };
         /** ConsistencyProof */
         ConsistencyProof: {
@@ -10031,6 +10096,19 @@ export interface components {
          * @enum {string}
          */
         Priority: "low" | "normal" | "high" | "urgent";
+        /** PrivacyNotice */
+        PrivacyNotice: {
+            /**
+             * Version
+             * @description 隐私保护指引的版本
+             */
+            version: string;
+            /**
+             * Text
+             * @description 隐私保护指引全文（Markdown）
+             */
+            text: string;
+        };
         /** ProgressCreate */
         ProgressCreate: {
             /**
@@ -13198,7 +13276,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden。code：`auth.wechat_risky_user` */
+            /** @description Forbidden。code：`auth.wechat_risky_user`、`privacy.consent_required` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -30105,6 +30183,116 @@ export interface operations {
                 };
             };
             /** @description Unprocessable Content。code：`flag.no_village`、`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    privacy_notice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyNotice"];
+                };
+            };
+            /** @description Service Unavailable。code：`service.cache`、`service.database` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    privacy_consent: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 同一次操作的所有重试用同一个键（1–128 个可见字符）：重放返回第一次的结果并带 `Idempotent-Replayed: true`，不会重复执行。 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentPublic"];
+                };
+            };
+            /** @description Unauthorized。code：`auth.invalid_token`、`auth.session_revoked`、`auth.token_expired`、`auth.unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict。code：`idempotency.in_flight`、`privacy.stale_version` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content Too Large。code：`request.too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type。code：`request.unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Content。code：`idempotency.key_invalid`、`idempotency.key_reused`、`request.validation` */
             422: {
                 headers: {
                     [name: string]: unknown;

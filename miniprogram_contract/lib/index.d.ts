@@ -96,7 +96,12 @@ export interface Client {
   ): Promise<T>;
   /** wx.login, then the server's login; keeps the token pair in storage. */
   login(): Promise<Schemas['TokenResponse']['user']>;
-  /** The code from `<button open-type="getPhoneNumber">`. */
+  /** The current privacy notice; public. */
+  privacyNotice(): Promise<Schemas['PrivacyNotice']>;
+  /** The user agreed to this version (what `wx.requirePrivacyAuthorize` reported). */
+  acceptPrivacy(version: string): Promise<Schemas['ConsentPublic']>;
+  /** The code from `<button open-type="getPhoneNumber">`; the current privacy notice must have
+   * been accepted first (403 `privacy.consent_required`). */
   bindPhone(code: string): Promise<Schemas['MeProfile']>;
   logout(): Promise<void>;
   upload(filePath: string, purpose: Schemas['Purpose'], options?: UploadOptions): Upload;

@@ -208,7 +208,19 @@ function createClient(options) {
       return pair.user;
     },
 
-    /** The code from <button open-type="getPhoneNumber">. */
+    /** The current privacy notice ({version, text}); public. */
+    privacyNotice() {
+      return request('GET', '/api/v1/privacy', { auth: false });
+    },
+
+    /** What wx.requirePrivacyAuthorize reported: the user agreed to this version. Binding a
+     * phone needs the current version agreed; a new version asks again. */
+    acceptPrivacy(version) {
+      return request('POST', '/api/v1/me/privacy-consent', { data: { version: version } });
+    },
+
+    /** The code from <button open-type="getPhoneNumber">; the current privacy notice must have
+     * been accepted (403 `privacy.consent_required` otherwise). */
     bindPhone(code) {
       return request('POST', '/api/v1/auth/bind-phone', { data: { code: code } });
     },

@@ -18,6 +18,7 @@ async function villager(_label) {
   const wx = createWx({ loginCode: 'node-client' });
   const api = createClient({ baseUrl: BASE, wx, pauseMs: 20 });
   await api.login();
+  await api.acceptPrivacy((await api.privacyNotice()).version);
   await api.bindPhone(PHONE);
   return { wx, api };
 }

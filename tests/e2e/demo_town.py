@@ -51,6 +51,8 @@ def member_token(client: TestClient, admin_token: str) -> str:
     phone = next(p["phone"] for p in people if p["is_party_member"] and p["household_id"])
     token = client.post("/api/v1/auth/wechat-login", json={"code": "demo-member"}).json()
     headers = {"Authorization": f"Bearer {token['access_token']}"}
+    version = client.get("/api/v1/privacy").json()["version"]
+    client.post("/api/v1/me/privacy-consent", json={"version": version}, headers=headers)
     bound = client.post("/api/v1/auth/bind-phone", json={"code": phone}, headers=headers)
     assert bound.status_code == 200, bound.text
     return str(token["access_token"])

@@ -24,10 +24,16 @@ def test_demo_service_end_to_end(served: tuple[str, str]) -> None:
     assert token.headers["x-content-type-options"] == "nosniff"
     auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
     people = httpx.get(f"{base}/api/v1/admin/people", params={"limit": 100}, headers=auth).json()
-    phone = next(p["phone"] for p in people["items"] if p["household_id"])
+    phone = next(p["phone"] for p in people["items"] if p["is_party_member"] and p["household_id"])
     # A villager opens the mini-program (mock WeChat) and binds their phone.
     login = httpx.post(f"{base}/api/v1/auth/wechat-login", json={"code": "e2e"}).json()
     villager = {"Authorization": f"Bearer {login['access_token']}"}
+    notice = httpx.get(f"{base}/api/v1/privacy").json()
+    assert "隐私保护指引" in notice["text"]
+    agreed = httpx.post(
+        f"{base}/api/v1/me/privacy-consent", json={"version": notice["version"]}, headers=villager
+    )
+    assert agreed.status_code == 200, agreed.text
     bound = httpx.post(f"{base}/api/v1/auth/bind-phone", json={"code": phone}, headers=villager)
     assert bound.status_code == 200
     me = httpx.get(f"{base}/api/v1/me", headers=villager).json()

@@ -108,6 +108,11 @@ def town() -> Iterator[Town]:
         for n, (household_id, phone) in enumerate(list(households.items())[:6]):
             login = httpx.post(f"{base}/api/v1/auth/wechat-login", json={"code": f"fault-{n}"})
             token = login.json()["access_token"]
+            httpx.post(
+                f"{base}/api/v1/me/privacy-consent",
+                json={"version": httpx.get(f"{base}/api/v1/privacy").json()["version"]},
+                headers={"Authorization": f"Bearer {token}"},
+            )
             bound = httpx.post(
                 f"{base}/api/v1/auth/bind-phone",
                 json={"code": phone},

@@ -64,6 +64,11 @@ def villager(base: str, phone: str) -> dict[str, str]:
     """A villager on the phone: WeChat login (mock), then the phone bound."""
     login = httpx.post(f"{base}/api/v1/auth/wechat-login", json={"code": f"shop-{phone}"})
     headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    version = httpx.get(f"{base}/api/v1/privacy").json()["version"]
+    agreed = httpx.post(
+        f"{base}/api/v1/me/privacy-consent", json={"version": version}, headers=headers
+    )
+    assert agreed.status_code == 200, agreed.text
     bound = httpx.post(f"{base}/api/v1/auth/bind-phone", json={"code": phone}, headers=headers)
     assert bound.status_code == 200, bound.text
     return headers

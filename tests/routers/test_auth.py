@@ -14,8 +14,17 @@ from tests.helpers.factories import World
 
 
 async def wechat_login(client: httpx.AsyncClient, code: str = "abc") -> dict:
+    """A WeChat login whose user has agreed to the current privacy notice (as the phone asks
+    before offering to bind)."""
     response = await client.post("/api/v1/auth/wechat-login", json={"code": code})
     assert response.status_code == 200, response.text
+    version = (await client.get("/api/v1/privacy")).json()["version"]
+    agreed = await client.post(
+        "/api/v1/me/privacy-consent",
+        json={"version": version},
+        headers=bearer(response.json()["access_token"]),
+    )
+    assert agreed.status_code == 200, agreed.text
     return response.json()
 
 

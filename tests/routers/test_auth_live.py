@@ -55,6 +55,8 @@ async def test_live_phone_binding_caches_and_refreshes_the_access_token(
     phone = (await live_client.get("/api/v1/me", headers=world.auth("v1_villager"))).json()["phone"]
     tokens = (await login(live_client, "binder")).json()
     auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+    version = (await live_client.get("/api/v1/privacy")).json()["version"]
+    await live_client.post("/api/v1/me/privacy-consent", json={"version": version}, headers=auth)
     bad = await live_client.post("/api/v1/auth/bind-phone", json={"code": "nonsense"}, headers=auth)
     assert bad.status_code == 400
     assert bad.json()["code"] == "auth.phone_code_invalid"

@@ -22,6 +22,14 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+async def agree(client: httpx.AsyncClient, token: str) -> None:
+    version = (await client.get("/api/v1/privacy")).json()["version"]
+    r = await client.post(
+        "/api/v1/me/privacy-consent", json={"version": version}, headers=bearer(token)
+    )
+    assert r.status_code == 200, r.text
+
+
 async def test_an_erased_villager_is_gone_but_the_books_still_verify(
     app: FastAPI, client: httpx.AsyncClient, world: World
 ) -> None:
@@ -31,6 +39,7 @@ async def test_an_erased_villager_is_gone_but_the_books_still_verify(
     phone_login = (
         await client.post("/api/v1/auth/wechat-login", json={"code": "moving-away"})
     ).json()
+    await agree(client, phone_login["access_token"])
     bound = await client.post(
         "/api/v1/auth/bind-phone", json={"code": phone}, headers=bearer(phone_login["access_token"])
     )
@@ -73,6 +82,7 @@ async def test_an_erased_villager_is_gone_but_the_books_still_verify(
     ).status_code == 401
     again = (await client.post("/api/v1/auth/wechat-login", json={"code": "moving-away"})).json()
     assert again["user"]["is_bound"] is False
+    await agree(client, again["access_token"])
     rebind = await client.post(
         "/api/v1/auth/bind-phone", json={"code": phone}, headers=bearer(again["access_token"])
     )

@@ -18,6 +18,7 @@ from app.config import Settings
 from app.errors import Conflict, NotFound, Unauthorized
 from app.models.auth import RefreshToken, UserAccount
 from app.models.roster import Person
+from app.services.identity import privacy
 from app.services.identity.scopes import Principal
 from app.services.identity.tokens import (
     hash_refresh_token,
@@ -199,8 +200,15 @@ async def logout(session: AsyncSession, *, principal: Principal, raw_token: str 
 
 
 async def bind_phone(
-    session: AsyncSession, *, wechat: WechatGateway, principal: Principal, code: str
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    wechat: WechatGateway,
+    principal: Principal,
+    code: str,
 ) -> Person:
+    # Before the code is spent: a phone asked to consent first can send it again after.
+    await privacy.require(session, account_id=principal.account_id, settings=settings)
     phone = await wechat.phone_number(code)
     person = (await session.exec(select(Person).where(Person.phone == phone))).first()
     if person is None:
