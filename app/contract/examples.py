@@ -216,6 +216,10 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "ObjectionCreate": (_VILLAGER, {"reason": "预算明细未公开，请补充公示。"}),
     "ObjectionAnswer": (_VILLAGE_ADMIN, {"answer": "预算明细已于 11 月 25 日在公开栏张贴。"}),
+    "FlagDismiss": (_TOWN_ADMIN, {"reason": "核实过：是全村统一发放的义务出工积分。"}),
+    "FlagEscalate": (_TOWN_ADMIN, {"note": "请村委会说明打分依据。"}),
+    "PersonErase": (_VILLAGE_ADMIN, {"reason": "已迁出本村，本人申请删除个人信息。"}),
+    "ConsentCreate": (_VILLAGER, {"version": "2026-12-07"}),
     "PairingCreate": (_VILLAGE_ADMIN, {"person_id": 2, "household_ids": [1, 2]}),
     "ContactLogCreate": (
         _MEMBER,
