@@ -30,6 +30,7 @@ from app.logging_setup import configure_logging
 from app.main import create_app
 from app.models.base import id_of
 from app.models.roster import Town
+from app.ops import sqlite_backup
 from app.services import points
 from app.services.demo import (
     DEMO_TOWN,
@@ -269,6 +270,14 @@ def build_parser() -> argparse.ArgumentParser:
         "verify-ledger", "核验一个镇的积分账本（哈希链、日志叶子、签名树根），指出第一处不符"
     )
     verify.add_argument("--town", type=int, required=True, help="镇的编号")
+    saved = subcommand(
+        "backup", "（内置 SQLite）在线备份数据库和照片到一个新文件夹，服务可以照常运行"
+    )
+    saved.add_argument("path", help="备份放到哪个文件夹（须为新的或空的）")
+    back = subcommand(
+        "restore", "（内置 SQLite）从 xiangzhi backup 的备份恢复数据库和照片；先停服务"
+    )
+    back.add_argument("path", help="备份所在的文件夹")
     openapi = subcommand("openapi", "导出 OpenAPI 文档")
     openapi.add_argument("--out", default="miniprogram_contract/openapi.json", help="写到哪个文件")
     mock = subcommand("mock", "只按接口文档作答的模拟服务（前端开发用）")
@@ -313,6 +322,16 @@ def main(argv: list[str] | None = None) -> None:
             _worker(settings)
         case "check":
             _check(settings)
+        case "backup" | "restore":
+            try:
+                if args.command == "backup":
+                    sqlite_backup.backup(settings.database_url, settings.media_dir, Path(args.path))
+                else:
+                    sqlite_backup.restore(
+                        Path(args.path), settings.database_url, settings.media_dir
+                    )
+            except sqlite_backup.BackupError as exc:
+                raise SystemExit(str(exc)) from exc
         case "import-roster":
             file = Path(args.file)
             if not file.is_file():

@@ -135,6 +135,11 @@ class Settings(BaseSettings):
     privacy_notice_version: str = Field(default="2026-12-07", pattern=r"^[0-9A-Za-z._-]{1,32}$")
 
     idempotency_hours: int = 24
+    # How long each kind of personal data is kept (PIPL art. 19); a job enforces it hourly.
+    # A notification row (its inbox line and WeChat delivery state) and a photo's private
+    # original (the evidence copy; the display and thumbnail variants stay with their record).
+    retention_notification_days: int = Field(default=365, ge=30, le=3650)
+    retention_original_photo_days: int = Field(default=180, ge=7, le=3650)
     # For the fault tests only: hold an idempotent write's answer this long after its commit,
     # so a test can kill the server in the moment a phone would see nothing but a lost reply.
     fault_pause_after_commit: float = Field(default=0, ge=0, le=60)

@@ -9,6 +9,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from functools import partial
 from typing import Any, TypeVar
 
@@ -30,6 +31,8 @@ from app.services import (
     volunteer,
 )
 from app.services.identity import maintenance
+from app.services.media import retention as media_retention
+from app.services.notifications import retention as notification_retention
 from app.services.warnings import concentration, health
 
 log = logging.getLogger("xiangzhi.jobs")
@@ -157,6 +160,30 @@ async def grade_branches(ctx: dict[str, Any]) -> int:
     return await _in_one_transaction(ctx, lambda session: health.grade_last_month(session))
 
 
+async def enforce_retention(ctx: dict[str, Any]) -> dict[str, int]:
+    """Personal data kept no longer than its setting says (the README lists each kind)."""
+    settings = ctx["settings"]
+    now = utcnow()
+    inbox = await _in_one_transaction(
+        ctx,
+        lambda session: notification_retention.purge_old(
+            session, before=now - timedelta(days=settings.retention_notification_days)
+        ),
+    )
+    originals = await _in_one_transaction(
+        ctx,
+        lambda session: media_retention.drop_originals(
+            session,
+            storage=ctx["storage"],
+            before=now - timedelta(days=settings.retention_original_photo_days),
+        ),
+    )
+    done = {"notifications": inbox, "original_photos": originals}
+    if inbox or originals:
+        log.info("retention enforced", extra={"removed": done})
+    return done
+
+
 async def flag_concentration(ctx: dict[str, Any]) -> int:
     """Each town's month just closed, looked at once for points gathered on a few households."""
     return await _in_one_transaction(ctx, lambda session: concentration.scan_last_month(session))
@@ -197,6 +224,7 @@ PERIODIC: tuple[Periodic, ...] = (
     # Every minute: a flag is raised at most a minute after its cause (here, a month closing);
     # a month already looked at costs one indexed read.
     Periodic(flag_concentration, every_minutes=1),
+    Periodic(enforce_retention, every_minutes=60),
 )
 # Sent every few seconds, not every minute: "your leave was approved" should not wait.
 DELIVERY_SECONDS = 10

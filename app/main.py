@@ -132,6 +132,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             "settings": settings,
             "wechat": app.state.wechat,
             "pay": app.state.pay,
+            "storage": app.state.storage,
         }
         scheduler = asyncio.gather(run_in_process(jobs_ctx), deliver_in_process(jobs_ctx))
     tuning.settle_after_startup()

@@ -10,7 +10,7 @@ from app.cache import create_cache
 from app.config import get_settings
 from app.db import create_engine, create_sessionmaker
 from app.jobs import DELIVERY_SECONDS, PERIODIC, deliver_notifications
-from app.services.kit import WechatGateway, create_pay, create_wechat_http
+from app.services.kit import WechatGateway, create_pay, create_storage, create_wechat_http
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -24,6 +24,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["wechat_http"] = http
     ctx["wechat"] = WechatGateway(settings=settings, cache=ctx["cache"], http=http)
     ctx["pay"] = create_pay(settings)
+    ctx["storage"] = create_storage(settings)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:

@@ -2,6 +2,8 @@
 `xiangzhi check`, which names each broken dependency on a line of its own."""
 
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -108,3 +110,39 @@ def test_import_roster_from_the_command_line(tmp_path: Path) -> None:
     refused = _cli("import-roster", str(roster), "--apply", env=env)
     assert refused.returncode == 1
     assert "第 3 行 手机号" in refused.stdout and "整份文件未写入" in refused.stdout
+
+
+def test_backup_and_restore_of_the_embedded_default(tmp_path: Path) -> None:
+    """An online copy of the demo town, a day's writes lost, the copy brought back: the
+    database and the photos are as they were at the copy, and every chain verifies."""
+    db = tmp_path / "x.db"
+    env = {"XZ_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "XZ_MEDIA_DIR": str(tmp_path / "m")}
+    _cli("migrate", env=env)
+    _cli("seed-demo", env=env)
+    copy = tmp_path / "backup-1"
+    made = _cli("backup", str(copy), env=env)
+    assert made.returncode == 0, made.stderr
+    assert "数据库" in made.stdout and "完成" in made.stdout
+    photos = sorted(p.relative_to(copy / "media") for p in (copy / "media").rglob("*.jpg"))
+    assert photos, "the demo's photos are in the copy"
+    with sqlite3.connect(db) as conn:
+        entries = conn.execute("SELECT count(*) FROM ledger_entries").fetchone()[0]
+        conn.execute("DELETE FROM notifications")  # the "wrong DELETE" the copy is for
+    shutil.rmtree(tmp_path / "m")
+    refused = _cli("backup", str(copy), env=env)
+    assert refused.returncode != 0 and "不是空文件夹" in refused.stderr
+    back = _cli("restore", str(copy), env=env)
+    assert back.returncode == 0, back.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM ledger_entries").fetchone()[0] == entries
+        assert conn.execute("SELECT count(*) FROM notifications").fetchone()[0] > 0
+    restored = sorted(p.relative_to(tmp_path / "m") for p in (tmp_path / "m").rglob("*.jpg"))
+    assert restored == photos
+    verified = _cli("verify-ledger", "--town", "1", env=env)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    on_postgres = _cli(
+        "backup",
+        str(tmp_path / "pg"),
+        env={**env, "XZ_DATABASE_URL": "postgresql+asyncpg://u@127.0.0.1:1/x"},
+    )
+    assert on_postgres.returncode != 0 and "只用于内置的 SQLite" in on_postgres.stderr
