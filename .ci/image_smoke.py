@@ -29,6 +29,13 @@ def main(base: str) -> None:
     phone = next(p["phone"] for p in people["items"] if p["household_id"] and p["is_party_member"])
     login = httpx.post(f"{base}/api/v1/auth/wechat-login", json={"code": "image-smoke"}).json()
     member = {"Authorization": f"Bearer {login['access_token']}"}
+    # The notice ships inside the image (package data): the phone reads it and agrees first.
+    notice = httpx.get(f"{base}/api/v1/privacy").json()
+    assert "隐私保护指引" in notice["text"], notice
+    agreed = httpx.post(
+        f"{base}/api/v1/me/privacy-consent", json={"version": notice["version"]}, headers=member
+    )
+    assert agreed.status_code == 200, agreed.text
     bound = httpx.post(f"{base}/api/v1/auth/bind-phone", json={"code": phone}, headers=member)
     assert bound.status_code == 200, bound.text
     events = httpx.get(f"{base}/api/v1/events", headers=member).json()["items"]

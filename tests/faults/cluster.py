@@ -68,18 +68,22 @@ class Postgres:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
 
     def _run(self, tool: str, *args: str) -> None:
-        subprocess.run(
-            [*self.as_owner, str(self.bin / tool), *args],
+        self.run_as_owner(str(self.bin / tool), *args)
+
+    def run_as_owner(self, *command: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            [*self.as_owner, *command],
             check=True,
             capture_output=True,
-            timeout=60,
+            timeout=120,
         )
 
-    def start(self) -> None:
+    def start(self, *settings: str) -> None:
+        """``settings`` are more ``name=value`` for the server (a later one wins)."""
         options = (
             f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c full_page_writes=off"
-        )
+        ) + "".join(f" -c {s}" for s in settings)
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start")
 
     def stop(self, mode: str = "fast") -> None:

@@ -1,0 +1,1 @@
+"""Xiangzhi (乡治): Party building and village governance backend."""

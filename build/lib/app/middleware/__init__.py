@@ -1,0 +1,1 @@
+"""ASGI middleware: request context and idempotent replays."""

@@ -1,0 +1,1 @@
+"""Operations run from the command line beside the service (backups of the embedded default)."""

@@ -1,0 +1,1 @@
+"""Thin routers: parse, authorize, call one service, shape the answer."""

@@ -1,0 +1,279 @@
+"""The restore drill: the town's database is lost and brought back to a moment from its backups.
+
+Its own PostgreSQL cluster archives every WAL segment with pgBackRest (the tool deploy/ uses, its
+repository here a folder). Phones write points and redemptions under load; a full backup is
+taken while they go on; at a moment T the writes pause, then more follow; the cluster is "lost"
+(stopped hard, its folder emptied) and restored to T from the backup and the archive. Afterwards
+every write acknowledged before T is there and none after it, every chain and every signed root
+verifies, balances equal their entries, and the service serves again. The restore's duration is
+reported (printed, and kept as a test property)."""
+
+import asyncio
+import contextlib
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.faults.cluster import Postgres, Service, make_root
+
+STANZA = "xiangzhi"
+RULE = "drill_award"
+
+
+def _pgbackrest_config(root: Path, pg: Postgres) -> Path:
+    repo, logs = root / "repo", root / "pgbackrest-log"
+    for folder in (repo, logs):
+        folder.mkdir()
+        if pg.as_owner:
+            shutil.chown(folder, "postgres")
+    config = root / "pgbackrest.conf"
+    config.write_text(
+        "[global]\n"
+        f"repo1-path={repo}\n"
+        "repo1-retention-full=2\n"
+        f"log-path={logs}\n"
+        f"lock-path={logs}\n"
+        "log-level-console=warn\n"
+        "start-fast=y\n"
+        "compress-type=lz4\n"
+        f"[{STANZA}]\n"
+        f"pg1-path={pg.data}\n"
+        f"pg1-port={pg.port}\n"
+        f"pg1-socket-path={pg.data}\n"
+        "pg1-user=postgres\n",
+        encoding="utf-8",
+    )
+    config.chmod(0o644)
+    return config
+
+
+def _backrest(pg: Postgres, config: Path, *args: str) -> str:
+    try:
+        done = pg.run_as_owner("pgbackrest", f"--config={config}", f"--stanza={STANZA}", *args)
+    except subprocess.CalledProcessError as failed:
+        said = (failed.stdout or b"").decode() + (failed.stderr or b"").decode()
+        raise AssertionError(f"pgbackrest {' '.join(args)}: {said}") from failed
+    return done.stdout.decode()
+
+
+class Phones:
+    """The village admin awarding points and villagers redeeming, each write acknowledged or not;
+    what was acknowledged is kept by phase."""
+
+    def __init__(self, base: str, admin: str, villagers: list[str], goods_id: int) -> None:
+        self.base, self.admin, self.villagers, self.goods_id = base, admin, villagers, goods_id
+        self.entries: dict[str, set[int]] = {}
+        self.redemptions: dict[str, set[int]] = {}
+
+    def _award(self, household_id: int) -> int | None:
+        r = httpx.post(
+            f"{self.base}/api/v1/admin/points/entries",
+            json={"rule_code": RULE, "account_owner": {"household_id": household_id}},
+            headers={"Authorization": f"Bearer {self.admin}"},
+            timeout=30,
+        )
+        return int(r.json()["id"]) if r.status_code == 201 else None
+
+    def _redeem(self, token: str) -> int | None:
+        r = httpx.post(
+            f"{self.base}/api/v1/shop/redemptions",
+            json={"goods_id": self.goods_id, "quantity": 1},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        return int(r.json()["id"]) if r.status_code == 201 else None
+
+    def write(self, phase: str, households: list[int], rounds: int) -> None:
+        """``rounds`` of an award to every household and a redemption by every villager, eight
+        phones at a time."""
+        jobs: list[tuple[str, Callable[[], int | None]]] = []
+        for _ in range(rounds):
+            jobs += [("entry", lambda h=h: self._award(h)) for h in households]
+            jobs += [("redemption", lambda t=t: self._redeem(t)) for t in self.villagers]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            done = list(pool.map(lambda job: (job[0], job[1]()), jobs))
+        self.entries[phase] = {i for kind, i in done if kind == "entry" and i is not None}
+        self.redemptions[phase] = {i for kind, i in done if kind == "redemption" and i is not None}
+        assert self.entries[phase] and self.redemptions[phase], phase
+
+
+def _town(service: Service) -> tuple[Phones, list[int], str]:
+    base = service.base
+
+    def token(username: str) -> str:
+        r = httpx.post(
+            f"{base}/api/v1/auth/token", data={"username": username, "password": "xiangzhi-demo"}
+        )
+        assert r.status_code == 200, r.text
+        return str(r.json()["access_token"])
+
+    admin = token("village1_admin")
+    auth = {"Authorization": f"Bearer {admin}"}
+    people = httpx.get(f"{base}/api/v1/admin/people", params={"limit": 100}, headers=auth).json()
+    village_id = people["items"][0]["village_id"]
+    homes: dict[int, str] = {}
+    for person in people["items"]:
+        if person["household_id"] and person["phone"] and person["village_id"] == village_id:
+            homes.setdefault(person["household_id"], person["phone"])
+    for path, body in (
+        (
+            "/api/v1/admin/scoring-rules",
+            {
+                "code": RULE,
+                "title": "演练奖励",
+                "ledger": "household",
+                "points": 50,
+                "unit": "once",
+                "village_id": village_id,
+            },
+        ),
+        (
+            "/api/v1/admin/shop/goods",
+            {"village_id": village_id, "name": "演练香皂", "points": 5, "stock": 10_000},
+        ),
+    ):
+        made = httpx.post(f"{base}{path}", json=body, headers=auth)
+        assert made.status_code == 201, made.text
+    goods_id = int(made.json()["id"])
+    version = httpx.get(f"{base}/api/v1/privacy").json()["version"]
+    villagers = []
+    for n, phone in enumerate(list(homes.values())[:4]):
+        login = httpx.post(f"{base}/api/v1/auth/wechat-login", json={"code": f"drill-{n}"})
+        phone_auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        httpx.post(
+            f"{base}/api/v1/me/privacy-consent", json={"version": version}, headers=phone_auth
+        )
+        bound = httpx.post(
+            f"{base}/api/v1/auth/bind-phone", json={"code": phone}, headers=phone_auth
+        )
+        assert bound.status_code == 200, bound.text
+        villagers.append(str(login.json()["access_token"]))
+    return Phones(base, admin, villagers, goods_id), sorted(homes), token("town_admin")
+
+
+async def _one(url: str, query: str, *args: Any) -> Any:
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        return await conn.fetch(query, *args)
+    finally:
+        await conn.close()
+
+
+def test_a_lost_cluster_restored_to_a_moment(record_property: Callable[[str, Any], None]) -> None:
+    root = make_root()
+    pg = Postgres(root)
+    config = _pgbackrest_config(root, pg)
+    archive = f"pgbackrest --config={config} --stanza={STANZA} archive-push %p"
+    archiving = ("wal_level=replica", "archive_mode=on", f"archive_command='{archive}'")
+    pg.start(*archiving)
+    service = Service(
+        root,
+        {
+            "PATH": "/usr/bin:/bin",
+            "XZ_DATABASE_URL": pg.url,
+            "XZ_MEDIA_DIR": str(root / "media"),
+        },
+    )
+    try:
+        _backrest(pg, config, "stanza-create")
+        service.cli("migrate")
+        service.cli("seed-demo")
+        service.start()
+        service.ready_within(60)
+        phones, households, town_admin = _town(service)
+
+        phones.write("before the backup", households, rounds=3)
+        _backrest(pg, config, "--type=full", "backup")
+        phones.write("during the day", households, rounds=3)
+        signed = httpx.post(
+            f"{service.base}/api/v1/admin/points/roots",
+            json={"town_id": 1},
+            headers={"Authorization": f"Bearer {town_admin}"},
+        )
+        assert signed.status_code == 200, signed.text
+        # T: after every write above was answered, before any below is sent.
+        [moment] = asyncio.run(_one(pg.url, "SELECT clock_timestamp() AS t"))
+        target = moment["t"]
+        time.sleep(1.5)
+        phones.write("after T", households, rounds=2)
+        _backrest(pg, config, "check")  # switches the WAL and waits until it is archived
+
+        # The cluster is lost.
+        service.stop()
+        pg.stop("immediate")
+        shutil.rmtree(pg.data)
+        pg.data.mkdir()
+        if pg.as_owner:
+            shutil.chown(pg.data, "postgres")
+
+        started = time.monotonic()
+        _backrest(
+            pg,
+            config,
+            "--type=time",
+            f"--target={target.strftime('%Y-%m-%d %H:%M:%S.%f')[:-3]}+00",
+            "--target-action=promote",
+            "restore",
+        )
+        pg.start(*archiving)
+        asyncio.run(_wait_promoted(pg.url))
+        took = time.monotonic() - started
+        print(f"\nrestore drill: restored to {target.isoformat()} in {took:.1f} s")
+        record_property("restore_seconds", round(took, 1))
+
+        before = phones.entries["before the backup"] | phones.entries["during the day"]
+        after = phones.entries["after T"]
+        found = {r["id"] for r in asyncio.run(_one(pg.url, "SELECT id FROM ledger_entries"))}
+        assert before <= found, sorted(before - found)[:10]
+        assert not after & found, sorted(after & found)[:10]
+        kept = phones.redemptions["before the backup"] | phones.redemptions["during the day"]
+        lost = phones.redemptions["after T"]
+        redeemed = {r["id"] for r in asyncio.run(_one(pg.url, "SELECT id FROM shop_redemptions"))}
+        assert kept <= redeemed and not lost & redeemed
+        wrong = asyncio.run(
+            _one(
+                pg.url,
+                "SELECT a.id FROM points_accounts a LEFT JOIN ledger_entries e "
+                "ON e.account_id = a.id AND e.seq IS NOT NULL GROUP BY a.id "
+                "HAVING a.balance <> COALESCE(SUM(e.points), 0) OR a.entry_count <> COUNT(e.id)",
+            )
+        )
+        assert wrong == [], wrong
+
+        service.start()
+        service.ready_within(60)
+        verified = service.cli("verify-ledger", "--town", "1")
+        assert "全部相符" in verified, verified
+        again = httpx.post(
+            f"{service.base}/api/v1/admin/points/entries",
+            json={"rule_code": RULE, "account_owner": {"household_id": households[0]}},
+            headers={"Authorization": f"Bearer {phones.admin}"},
+        )
+        assert again.status_code == 201, again.text
+    finally:
+        service.stop()
+        with contextlib.suppress(Exception):  # already down: it failed while lost
+            pg.stop("immediate")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+async def _wait_promoted(url: str) -> None:
+    """Recovery replays the archive, then promotes: until then the server is read-only."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            [row] = await _one(url, "SELECT pg_is_in_recovery() AS r")
+            if not row["r"]:
+                return
+        except (OSError, asyncpg.PostgresError):
+            pass
+        await asyncio.sleep(0.2)
+    pytest.fail("the restored cluster did not finish recovery in 120 s")
