@@ -135,6 +135,8 @@ class Settings(BaseSettings):
     privacy_notice_version: str = Field(default="2026-12-07", pattern=r"^[0-9A-Za-z._-]{1,32}$")
 
     idempotency_hours: int = 24
+    # /readyz warns when PostgreSQL's WAL archive trails the server by more segments (16 MB).
+    wal_archive_warn_segments: int = Field(default=16, ge=1, le=10_000)
     # How long each kind of personal data is kept (PIPL art. 19); a job enforces it hourly.
     # A notification row (its inbox line and WeChat delivery state) and a photo's private
     # original (the evidence copy; the display and thumbnail variants stay with their record).

@@ -7,6 +7,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from app.db.archive import archive_warning
+
 router = APIRouter(tags=["健康检查"])
 
 
@@ -36,7 +38,21 @@ async def readyz(request: Request) -> JSONResponse:
 
     checks = {"database": await _check(database), "cache": await _check(cache)}
     ready = all(v == "ok" for v in checks.values())
+    warnings = []
+    if checks["database"] == "ok":
+        try:
+            async with state.engine.connect() as connection:
+                said = await asyncio.wait_for(
+                    archive_warning(
+                        connection, max_segments=state.settings.wal_archive_warn_segments
+                    ),
+                    timeout=2.0,
+                )
+        except Exception:  # a probe of the archive never makes the service unready
+            said = None
+        if said:
+            warnings.append({"check": "wal_archive", "detail": said})
     return JSONResponse(
-        {"status": "ok" if ready else "unavailable", "checks": checks},
+        {"status": "ok" if ready else "unavailable", "checks": checks, "warnings": warnings},
         status_code=200 if ready else 503,
     )

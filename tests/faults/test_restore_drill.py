@@ -258,11 +258,39 @@ def test_a_lost_cluster_restored_to_a_moment(record_property: Callable[[str, Any
             headers={"Authorization": f"Bearer {phones.admin}"},
         )
         assert again.status_code == 201, again.text
+        ready = httpx.get(f"{service.base}/readyz").json()
+        assert ready["warnings"] == [], ready
+
+        # The archive stops working: /readyz says so, and stays ready.
+        (root / "repo").chmod(0o000)  # the backup disk is gone: archive-push cannot write
+        asyncio.run(_break_archiving(pg.url))
+        ready = httpx.get(f"{service.base}/readyz")
+        assert ready.status_code == 200
+        assert [w["check"] for w in ready.json()["warnings"]] == ["wal_archive"], ready.text
     finally:
         service.stop()
         with contextlib.suppress(Exception):  # already down: it failed while lost
             pg.stop("immediate")
         shutil.rmtree(root, ignore_errors=True)
+
+
+async def _break_archiving(url: str) -> None:
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await conn.execute("CREATE TABLE drill_noise AS SELECT 1 AS n")
+        await conn.execute("SELECT pg_switch_wal()")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            failed = await conn.fetchval(
+                "SELECT last_failed_time > coalesce(last_archived_time, '-infinity') "
+                "FROM pg_stat_archiver"
+            )
+            if failed:
+                return
+            await asyncio.sleep(0.2)
+        pytest.fail("archiving never failed")
+    finally:
+        await conn.close()
 
 
 async def _wait_promoted(url: str) -> None:
