@@ -173,6 +173,8 @@ ROOM_EXCEPTIONS = {
     "party_life": "the records of meetings (minutes, groups, changes), a room of services/events/",
     "common": "what every router shares (ids, lists, downloads)",
     "health": "/healthz and /readyz: no domain",
+    "flags": "the favouritism flags' tables, a room of services/warnings/ and routers/warnings.py",
+    "privacy": "the notice and its consents, a room of services/identity/ (binding needs it)",
     "wechat_push": "WeChat's callback; its work is kit/wechat_push.py and notifications",
 }
 

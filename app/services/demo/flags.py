@@ -11,8 +11,7 @@ from app.models.auth import UserAccount
 from app.models.grid import ScoreCreate
 from app.models.roster import Household, Person, Role, RoleGrant, ScopeType
 from app.services.grid import scores
-from app.services.identity import Principal
-from app.services.identity.scopes import Grant
+from app.services.identity import Grant, Principal
 
 
 async def seed_flags(

@@ -2,7 +2,7 @@
 grants, and the scope rules that decide what each grant covers. Every domain stands on this
 package, so it imports none of them."""
 
-from app.services.identity import auth, maintenance, principal_cache
+from app.services.identity import auth, maintenance, principal_cache, privacy
 from app.services.identity.auth import TokenPair, password_hasher
 from app.services.identity.defaults import (
     ScopeRequired,
@@ -15,6 +15,7 @@ from app.services.identity.grants import acting_for, acts_for
 from app.services.identity.person import NotBound, bound_person, caller_person, home_towns
 from app.services.identity.principal import SessionRevoked, load_principal
 from app.services.identity.scopes import (
+    Grant,
     Location,
     Principal,
     command_line_operator,
@@ -26,6 +27,7 @@ from app.services.identity.scopes import (
 from app.services.identity.tokens import decode_access_token
 
 __all__ = [
+    "Grant",
     "Location",
     "NotBound",
     "Principal",
@@ -50,6 +52,7 @@ __all__ = [
     "own_village",
     "password_hasher",
     "principal_cache",
+    "privacy",
     "scope_clause",
     "scope_towns",
 ]

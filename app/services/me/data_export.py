@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.china_time import to_china, utcnow
 from app.errors import TooManyRequests
 from app.models.audit import AuditEntry
+from app.models.base import id_of
 from app.models.duty import ServiceRequest
 from app.models.events import Attendance, PartyEvent
 from app.models.media import Media
@@ -170,7 +171,7 @@ async def export(session: AsyncSession, *, principal: Principal, storage: Storag
         actor=principal,
         action=ACTION,
         target_type="person",
-        target_id=person.id or 0,
+        target_id=id_of(person),
         where=location_of(person),
         after={"photos": len(photos), "entries": len(entries)},
     )

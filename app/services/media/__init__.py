@@ -1,6 +1,7 @@
 """Photos: upload, variants, public URLs, the private originals of evidence, and whether a photo
 may stand as the record of something in a given village."""
 
+from app.services.media import retention
 from app.services.media.ownership import NotYourPhotos, own_uploads, require_own
 from app.services.media.placement import placed_photos
 from app.services.media.uploads import private_view, public, store, upload
@@ -12,6 +13,7 @@ __all__ = [
     "private_view",
     "public",
     "require_own",
+    "retention",
     "store",
     "upload",
 ]

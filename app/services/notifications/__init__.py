@@ -1,7 +1,7 @@
 """Notifications: the inbox every domain writes to through ``notify``, WeChat subscribe
 messages sent from it within each person's quota and never twice, and admins' notices."""
 
-from app.services.notifications import delivery, inbox, notices, subscriptions
+from app.services.notifications import delivery, inbox, notices, retention, subscriptions
 from app.services.notifications.delivery import Outbox, deliver_due
 from app.services.notifications.inbox import Note, notify, notify_each
 
@@ -14,5 +14,6 @@ __all__ = [
     "notices",
     "notify",
     "notify_each",
+    "retention",
     "subscriptions",
 ]

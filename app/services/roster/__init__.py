@@ -1,7 +1,7 @@
 """The roster (花名册): towns, villages, branches, grids, households, people, role grants,
 reads of any of them within the caller's scope, the roster as a spreadsheet and the door plates."""
 
-from app.services.roster import imports, plates, sheets
+from app.services.roster import erasure, imports, plates, sheets
 from app.services.roster.bootstrap import create_superadmin
 from app.services.roster.cards import PersonCard, person_card, revoke_role
 from app.services.roster.imports import ImportNotFound, get_import, import_roster, present
@@ -46,6 +46,7 @@ __all__ = [
     "create_superadmin",
     "create_town",
     "create_village",
+    "erasure",
     "find_households",
     "find_people",
     "get_import",

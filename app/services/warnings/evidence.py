@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import to_china
+from app.models.base import id_of
 from app.models.flags import Flag
 from app.models.grid import GridScore, GridTask
 from app.models.labels import ENUM_LABELS
@@ -125,5 +126,5 @@ async def explain(
                 if row is not None
                 else Shown(kind, row_id or 0, f"{kind} {row_id}（已不存在）")
             )
-        shown[flag.id or 0] = lines
+        shown[id_of(flag)] = lines
     return shown
