@@ -84,7 +84,13 @@ class Postgres:
             f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c full_page_writes=off"
         ) + "".join(f" -c {s}" for s in settings)
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start")
+        try:
+            self._run(
+                "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start"
+            )
+        except subprocess.CalledProcessError as failed:
+            said = self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
+            raise AssertionError(f"PostgreSQL did not start:\n{said}") from failed
 
     def stop(self, mode: str = "fast") -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")

@@ -223,6 +223,10 @@ def test_a_lost_cluster_restored_to_a_moment(record_property: Callable[[str, Any
             "--target-action=promote",
             "restore",
         )
+        # This cluster keeps its socket in its data folder, so the backup carried the lost
+        # server's socket lock; a new process with that old pid would make it look alive.
+        for lock in pg.data.glob(".s.PGSQL.*"):
+            lock.unlink()
         pg.start(*archiving)
         asyncio.run(_wait_promoted(pg.url))
         took = time.monotonic() - started
