@@ -8,6 +8,7 @@ import json
 import sys
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from importlib.metadata import version
 from pathlib import Path
 
@@ -22,15 +23,17 @@ from sqlmodel import select
 from alembic import command
 from app.cache import create_cache
 from app.checks import run_checks
+from app.china_time import utcnow
 from app.config import Settings, explain, get_settings
 from app.contract.mock import create_mock_app
 from app.db import SessionMaker, create_engine, create_sessionmaker
+from app.db.archive import archive_state
 from app.errors import AppError
 from app.logging_setup import configure_logging
 from app.main import create_app
 from app.models.base import id_of
 from app.models.roster import Town
-from app.ops import sqlite_backup
+from app.ops import backup_check, sqlite_backup
 from app.services import points
 from app.services.demo import (
     DEMO_TOWN,
@@ -224,6 +227,44 @@ async def _verify_ledger(settings: Settings, town_id: int) -> None:
     raise SystemExit(1)
 
 
+async def _backup_check(settings: Settings, args: argparse.Namespace) -> None:
+    postgres = not settings.database_url.startswith("sqlite")
+    backups = None
+    try:
+        if args.pgbackrest_info is not None:
+            raw = sys.stdin.read() if args.pgbackrest_info == "-" else _read(args.pgbackrest_info)
+            backups = backup_check.pgbackrest_backups(raw, stanza=args.stanza)
+        elif args.backups is not None:
+            backups = backup_check.sqlite_backups(Path(args.backups))
+    except backup_check.BackupCheckError as exc:
+        raise SystemExit(str(exc)) from exc
+    engine = create_engine(settings)
+    try:
+        async with engine.connect() as connection:
+            archive = await archive_state(connection)
+    finally:
+        await engine.dispose()
+    lines = backup_check.report(
+        postgres=postgres,
+        archive=archive,
+        backups=backups,
+        now=utcnow(),
+        max_age=timedelta(hours=args.max_age_hours),
+        max_segments=settings.wal_archive_warn_segments,
+    )
+    for line in lines:
+        print(f"{'✓' if line.ok else '✗'} {line.text}")
+    if not all(line.ok for line in lines):
+        raise SystemExit(1)
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SystemExit(f"读不了 {path}：{exc}") from exc
+
+
 def _check(settings: Settings) -> None:
     script = ScriptDirectory.from_config(alembic_config(settings))
     results = asyncio.run(run_checks(settings, script))
@@ -278,6 +319,22 @@ def build_parser() -> argparse.ArgumentParser:
         "restore", "（内置 SQLite）从 xiangzhi backup 的备份恢复数据库和照片；先停服务"
     )
     back.add_argument("path", help="备份所在的文件夹")
+    checked = subcommand(
+        "backup-check",
+        "最近一次基础备份、最早可恢复的时刻、WAL 归档落后多少；有问题时退出码为 1（可放进 cron）",
+    )
+    checked.add_argument(
+        "--pgbackrest-info",
+        metavar="FILE",
+        help="（PostgreSQL）`pgbackrest --stanza=… info --output=json` 的输出；- 为标准输入",
+    )
+    checked.add_argument("--stanza", default="xiangzhi", help="pgBackRest 的 stanza 名")
+    checked.add_argument(
+        "--backups", metavar="DIR", help="（内置 SQLite）xiangzhi backup 的备份都放在哪个文件夹下"
+    )
+    checked.add_argument(
+        "--max-age-hours", type=int, default=48, help="最近一次基础备份超过这么多小时就算有问题"
+    )
     openapi = subcommand("openapi", "导出 OpenAPI 文档")
     openapi.add_argument("--out", default="miniprogram_contract/openapi.json", help="写到哪个文件")
     mock = subcommand("mock", "只按接口文档作答的模拟服务（前端开发用）")
@@ -332,6 +389,8 @@ def main(argv: list[str] | None = None) -> None:
                     )
             except sqlite_backup.BackupError as exc:
                 raise SystemExit(str(exc)) from exc
+        case "backup-check":
+            asyncio.run(_backup_check(settings, args))
         case "import-roster":
             file = Path(args.file)
             if not file.is_file():

@@ -146,3 +146,50 @@ def test_backup_and_restore_of_the_embedded_default(tmp_path: Path) -> None:
         env={**env, "XZ_DATABASE_URL": "postgresql+asyncpg://u@127.0.0.1:1/x"},
     )
     assert on_postgres.returncode != 0 and "只用于内置的 SQLite" in on_postgres.stderr
+
+
+def test_backup_check_names_the_newest_copy_and_fails_when_it_is_stale(tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    env = {"XZ_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "XZ_MEDIA_DIR": str(tmp_path / "m")}
+    _cli("migrate", env=env)
+    copies = tmp_path / "backups"
+    for day in ("2026-12-05", "2026-12-06"):
+        assert _cli("backup", str(copies / day), env=env).returncode == 0
+    (copies / "torn").mkdir()
+    (copies / "torn" / "backup.json").write_text("{", encoding="utf-8")
+
+    fresh = _cli("backup-check", "--backups", str(copies), env=env)
+    assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+    assert "✓ 最近一次基础备份：2026-12-06（全量）" in fresh.stdout
+    assert "可恢复到 2 个时刻之一" in fresh.stdout  # the torn copy is not one
+    assert "内置 SQLite 没有" in fresh.stdout
+
+    stale = _cli("backup-check", "--backups", str(copies), "--max-age-hours", "0", env=env)
+    assert stale.returncode == 1 and "✗ 最近一次基础备份" in stale.stdout
+
+    (tmp_path / "empty").mkdir()
+    none = _cli("backup-check", "--backups", str(tmp_path / "empty"), env=env)
+    assert none.returncode == 1 and "一份也没有" in none.stdout
+
+    unlooked = _cli("backup-check", env=env)
+    assert unlooked.returncode == 0 and "基础备份：未检查" in unlooked.stdout
+
+
+def test_backup_check_refuses_what_is_not_pgbackrest_info(tmp_path: Path) -> None:
+    env = {"XZ_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"}
+    _cli("migrate", env=env)
+    for given, said in (
+        ("not json", "读不懂 pgBackRest"),
+        ('[{"name": "other", "backup": []}]', "没有名为 xiangzhi 的 stanza"),
+        ('[{"name": "xiangzhi", "backup": [{"label": "x"}]}]', "读不懂 pgBackRest"),
+        (
+            '[{"name": "xiangzhi", "backup": [{"label": "x", "type": "full", '
+            '"timestamp": {"stop": 99999999999999999999}}]}]',
+            "读不懂 pgBackRest",
+        ),
+    ):
+        refused = _cli("backup-check", "--pgbackrest-info", "-", env=env, stdin=given)
+        assert refused.returncode != 0 and said in refused.stderr, refused.stderr
+        assert "Traceback" not in refused.stderr
+    missing = _cli("backup-check", "--pgbackrest-info", str(tmp_path / "nope.json"), env=env)
+    assert missing.returncode != 0 and "读不了" in missing.stderr

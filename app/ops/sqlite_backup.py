@@ -27,7 +27,7 @@ def database_path(database_url: str) -> Path:
     if not url.drivername.startswith("sqlite") or not url.database or url.database == ":memory:":
         raise BackupError(
             "xiangzhi backup 只用于内置的 SQLite 数据库；"
-            "PostgreSQL 请用它自己的备份工具（pg_dump，或 WAL-G 连续归档）。"
+            "PostgreSQL 用 pgBackRest 连续归档（见 README 的 Backups 一节）。"
         )
     return Path(url.database)
 

@@ -146,7 +146,7 @@ class Service:
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
-    def cli(self, *args: str) -> str:
+    def cli(self, *args: str, expect: int = 0) -> str:
         done = subprocess.run(
             [sys.executable, "-m", "app.cli", *args],
             env=self.env,
@@ -155,7 +155,7 @@ class Service:
             text=True,
             timeout=180,
         )
-        assert done.returncode == 0, done.stderr
+        assert done.returncode == expect, done.stdout + done.stderr
         return done.stdout
 
     def start(self, **extra_env: str) -> None:

@@ -10,6 +10,7 @@ reported (printed, and kept as a test property)."""
 
 import asyncio
 import contextlib
+import json
 import shutil
 import subprocess
 import time
@@ -193,6 +194,12 @@ def test_a_lost_cluster_restored_to_a_moment(record_property: Callable[[str, Any
         phones.write("before the backup", households, rounds=3)
         _backrest(pg, config, "--type=full", "backup")
         phones.write("during the day", households, rounds=3)
+        info = root / "pgbackrest-info.json"
+        info.write_text(_backrest(pg, config, "info", "--output=json"), encoding="utf-8")
+        [label] = [b["label"] for b in json.loads(info.read_text("utf-8"))[0]["backup"]]
+        checked = service.cli("backup-check", "--pgbackrest-info", str(info))
+        assert f"✓ 最近一次基础备份：{label}（全量）" in checked, checked
+        assert "✓ 最早可恢复到：" in checked and "✓ WAL 归档：最近归档 0000" in checked, checked
         signed = httpx.post(
             f"{service.base}/api/v1/admin/points/roots",
             json={"town_id": 1},
@@ -271,6 +278,8 @@ def test_a_lost_cluster_restored_to_a_moment(record_property: Callable[[str, Any
         ready = httpx.get(f"{service.base}/readyz")
         assert ready.status_code == 200
         assert [w["check"] for w in ready.json()["warnings"]] == ["wal_archive"], ready.text
+        failing = service.cli("backup-check", "--pgbackrest-info", str(info), expect=1)
+        assert "✗ WAL 归档失败" in failing, failing
     finally:
         service.stop()
         with contextlib.suppress(Exception):  # already down: it failed while lost
