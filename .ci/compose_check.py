@@ -41,7 +41,7 @@ def main(compose: Path, image: str) -> None:
     for name in APP_SERVICES:
         assert services[name]["image"] == image, f"{name} runs {services[name]['image']}"
         assert services[name]["environment"]["XZ_ENV"] == "production", name
-    for name in ("postgres", "redis", "s3", "nginx"):
+    for name in ("postgres", "backup", "redis", "s3", "s3-init", "s3-tls", "nginx"):
         assert name in services, f"compose.yaml lacks {name}"
     subprocess.run(["/usr/bin/docker", "image", "inspect", image], capture_output=True, check=True)
     print(f"compose.yaml: {len(services)} services, {', '.join(APP_SERVICES)} run {image}")

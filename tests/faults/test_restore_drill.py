@@ -1,18 +1,21 @@
 """The restore drill: the town's database is lost and brought back to a moment from its backups.
 
-Its own PostgreSQL cluster archives every WAL segment with pgBackRest (the tool deploy/ uses, its
-repository here a folder). Phones write points and redemptions under load; a full backup is
-taken while they go on; at a moment T the writes pause, then more follow; the cluster is "lost"
-(stopped hard, its folder emptied) and restored to T from the backup and the archive. Afterwards
+Its own PostgreSQL cluster archives every WAL segment with pgBackRest, configured as deploy/
+does, into an S3-compatible store over TLS (MinIO in deploy/, here moto's server behind
+stunnel). Phones write points and redemptions under load; a full backup is taken while they go
+on; at a moment T the writes pause, then more follow; the cluster is "lost" (stopped hard, its
+folder emptied) and restored to T from the backup and the archive. Afterwards
 every write acknowledged before T is there and none after it, every chain and every signed root
 verifies, balances equal their entries, and the service serves again. The restore's duration is
-reported (printed, and kept as a test property)."""
+reported (printed, and kept as a test property). `xiangzhi backup-check` names the backup and,
+once the store is gone, the failing archive."""
 
 import asyncio
 import contextlib
 import json
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -20,38 +23,128 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import boto3
 import httpx
 import pytest
+from botocore.exceptions import BotoCoreError, ClientError
 
 from tests.faults.cluster import Postgres, Service, make_root
+from tests.helpers.net import free_port
 
 STANZA = "xiangzhi"
+DEPLOYED = Path(__file__).resolve().parents[2] / "deploy" / "postgres" / "pgbackrest.conf"
 RULE = "drill_award"
 
 
-def _pgbackrest_config(root: Path, pg: Postgres) -> Path:
-    repo, logs = root / "repo", root / "pgbackrest-log"
-    for folder in (repo, logs):
-        folder.mkdir()
-        if pg.as_owner:
-            shutil.chown(folder, "postgres")
+class BackupStore:
+    """The S3-compatible store the repository lives in, as deploy/ keeps it in MinIO: moto's
+    server behind stunnel, because pgBackRest speaks to S3 only over TLS and moto's own TLS
+    ends connections without a close_notify, which OpenSSL 3 refuses."""
+
+    BUCKET = "xiangzhi-pgbackrest"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.port = free_port()
+        self.cert = root / "s3.crt"
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def _spawn(self, *command: str) -> None:
+        with (self.root / "s3.log").open("ab") as log:
+            self.processes.append(subprocess.Popen(command, stdout=log, stderr=log))
+
+    def start(self) -> None:
+        inner = free_port()
+        self._spawn(
+            str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(inner)
+        )
+        cert, key = self.root / "s3.crt", self.root / "s3.key"
+        subprocess.run(
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-keyout",
+                str(key),
+                "-out",
+                str(cert),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        tunnel = self.root / "stunnel.conf"
+        tunnel.write_text(
+            f"foreground = yes\npid =\n[s3]\naccept = 127.0.0.1:{self.port}\n"
+            f"connect = 127.0.0.1:{inner}\ncert = {cert}\nkey = {key}\n",
+            encoding="utf-8",
+        )
+        self._spawn("stunnel", str(tunnel))
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=f"https://127.0.0.1:{self.port}",
+            region_name="us-east-1",
+            aws_access_key_id="drill",
+            aws_secret_access_key="drill-secret",
+            verify=False,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                s3.create_bucket(Bucket=self.BUCKET)
+                return
+            except (BotoCoreError, ClientError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.kill()
+            process.wait()
+        self.processes.clear()
+
+
+def _pgbackrest_config(root: Path, pg: Postgres, store: BackupStore) -> Path:
+    """deploy/'s own pgBackRest configuration (S3 over TLS, the certificate checked, bundles,
+    compression), with only what differs on this host replaced: where the store, the cluster
+    and the logs are, the keys, a shorter retry."""
+    logs = root / "pgbackrest-log"
+    logs.mkdir()
+    if pg.as_owner:
+        shutil.chown(logs, "postgres")
+    here = {
+        "repo1-s3-endpoint": "127.0.0.1",
+        "repo1-storage-port": str(store.port),
+        "repo1-storage-ca-file": str(store.cert),
+        "repo1-retention-full": "2",
+        "log-path": str(logs),
+        "log-level-console": "warn",
+        "pg1-path": str(pg.data),
+        "pg1-port": str(pg.port),
+        "pg1-socket-path": str(pg.data),
+        "pg1-user": "postgres",
+        "pg1-database": "postgres",
+    }
+    lines = []
+    for line in DEPLOYED.read_text("utf-8").splitlines():
+        key = line.split("=", 1)[0]
+        lines.append(f"{key}={here.pop(key)}" if key in here else line)
+        if line == "[global]":
+            # The keys come from the environment in compose; pgBackRest gives up on an
+            # unreachable store after a few io-timeouts, and the drill waits for that.
+            lines += ["repo1-s3-key=drill", "repo1-s3-key-secret=drill-secret"]
+            lines += [f"lock-path={logs}", "io-timeout=2"]
+    assert lines[-1] != "" and any(line == f"[{STANZA}]" for line in lines)
+    lines += [f"{key}={value}" for key, value in here.items()]  # the stanza's section is last
     config = root / "pgbackrest.conf"
-    config.write_text(
-        "[global]\n"
-        f"repo1-path={repo}\n"
-        "repo1-retention-full=2\n"
-        f"log-path={logs}\n"
-        f"lock-path={logs}\n"
-        "log-level-console=warn\n"
-        "start-fast=y\n"
-        "compress-type=lz4\n"
-        f"[{STANZA}]\n"
-        f"pg1-path={pg.data}\n"
-        f"pg1-port={pg.port}\n"
-        f"pg1-socket-path={pg.data}\n"
-        "pg1-user=postgres\n",
-        encoding="utf-8",
-    )
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
     config.chmod(0o644)
     return config
 
@@ -171,7 +264,9 @@ async def _one(url: str, query: str, *args: Any) -> Any:
 def test_a_lost_cluster_restored_to_a_moment(record_property: Callable[[str, Any], None]) -> None:
     root = make_root()
     pg = Postgres(root)
-    config = _pgbackrest_config(root, pg)
+    store = BackupStore(root)
+    store.start()
+    config = _pgbackrest_config(root, pg, store)
     archive = f"pgbackrest --config={config} --stanza={STANZA} archive-push %p"
     archiving = ("wal_level=replica", "archive_mode=on", f"archive_command='{archive}'")
     pg.start(*archiving)
@@ -273,7 +368,7 @@ def test_a_lost_cluster_restored_to_a_moment(record_property: Callable[[str, Any
         assert ready["warnings"] == [], ready
 
         # The archive stops working: /readyz says so, and stays ready.
-        (root / "repo").chmod(0o000)  # the backup disk is gone: archive-push cannot write
+        store.stop()  # the backup store is gone: archive-push cannot write
         asyncio.run(_break_archiving(pg.url))
         ready = httpx.get(f"{service.base}/readyz")
         assert ready.status_code == 200
@@ -284,6 +379,7 @@ def test_a_lost_cluster_restored_to_a_moment(record_property: Callable[[str, Any
         service.stop()
         with contextlib.suppress(Exception):  # already down: it failed while lost
             pg.stop("immediate")
+        store.stop()
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -292,7 +388,8 @@ async def _break_archiving(url: str) -> None:
     try:
         await conn.execute("CREATE TABLE drill_noise AS SELECT 1 AS n")
         await conn.execute("SELECT pg_switch_wal()")
-        deadline = time.monotonic() + 30
+        # pgBackRest retries an unreachable store for a few io-timeouts before it gives up.
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             failed = await conn.fetchval(
                 "SELECT last_failed_time > coalesce(last_archived_time, '-infinity') "
