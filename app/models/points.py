@@ -169,6 +169,19 @@ class LedgerLeaf(SQLModel, table=True):
     leaf_hash: str = Field(max_length=64)
 
 
+class LedgerLogNode(SQLModel, table=True):
+    """A perfect subtree of the town's log above its leaves (2**level leaves from
+    position * 2**level), kept as the log grows, so a proof reads O(log² n) hashes."""
+
+    __tablename__ = "ledger_log_nodes"
+    __table_args__ = (UniqueConstraint("town_id", "level", "position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    town_id: int = Field(foreign_key="towns.id")
+    level: int
+    position: int
+    node_hash: str = Field(max_length=64)
+
+
 class TreeHead(SQLModel, table=True):
     """A signed tree head (RFC 9162): kept, never changed, each naming the previous root."""
 

@@ -5,6 +5,7 @@ three ways (the auditor's command, the phone, the next day's head)."""
 
 import base64
 import hashlib
+import itertools
 import json
 import os
 import sqlite3
@@ -17,10 +18,10 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import FastAPI
-from sqlmodel import col, select, update
+from sqlmodel import col, delete, select, update
 
 from app.china_time import to_china, utcnow
-from app.models.points import LedgerEntry, PointsAccount
+from app.models.points import LedgerEntry, LedgerLogNode, PointsAccount
 from app.services.points import chain, ledger_check, nightly, roots
 from app.services.points.merkle import leaf_hash, verify_consistency, verify_inclusion
 from tests.conftest import make_settings
@@ -137,6 +138,83 @@ async def test_a_member_proves_their_entry_is_in_the_signed_head(
         headers=world.auth("v1_admin"),
     )
     assert village.status_code == 403
+
+
+async def _kept_subtrees(app: FastAPI) -> int:
+    async with app.state.sessionmaker() as session:
+        return len((await session.exec(select(LedgerLogNode.id))).all())
+
+
+async def _proves_all(
+    client: httpx.AsyncClient, alice: dict[str, Any], entries: list[int], head: dict[str, Any]
+) -> bool:
+    key = await _key_of(client, head["town_id"])
+    for entry_id in entries:
+        proof = await client.get(f"/api/v1/points/entries/{entry_id}/proof", headers=auth(alice))
+        assert proof.status_code == 200, proof.text
+        if not phone_verifies(proof.json(), head, key):
+            return False
+    return True
+
+
+async def _key_of(client: httpx.AsyncClient, town_id: int) -> str:
+    keys = (await client.get("/.well-known/xiangzhi/ledger-keys")).json()["keys"]
+    return str(next(k["public_key"] for k in keys if k["town_id"] == town_id))
+
+
+async def test_proofs_come_from_the_subtrees_kept_head_by_head(
+    app: FastAPI, client: httpx.AsyncClient, world: World, login: Login
+) -> None:
+    """The log keeps each perfect subtree once it is complete (n - popcount(n) of them for n
+    leaves); every proof and every consistency between heads still verifies. A log from before
+    they were kept proves from its leaves and has them built at its next head."""
+    await make_rule(client, world, code="study", title="学习", ledger="member", points=3)
+    alice = await member(client, world, login, "党员甲")
+    entries: list[int] = []
+    heads = []
+    for batch in (3, 1, 6, 3):
+        entries += [await _award(client, world, alice["person_id"]) for _ in range(batch)]
+        heads.append(await _sign(client, world))
+        size = heads[-1]["tree_size"]
+        assert await _kept_subtrees(app) == size - bin(size).count("1")
+        assert await _proves_all(client, alice, entries, heads[-1])
+    for old, new in itertools.pairwise(heads):
+        r = await client.get(
+            "/api/v1/points/roots/consistency",
+            params={
+                "town_id": old["town_id"],
+                "from_size": old["tree_size"],
+                "to_size": new["tree_size"],
+            },
+        )
+        proof = [bytes.fromhex(p) for p in r.json()["proof"]]
+        assert verify_consistency(
+            old["tree_size"],
+            new["tree_size"],
+            bytes.fromhex(old["root_hash"]),
+            bytes.fromhex(new["root_hash"]),
+            proof,
+        )
+
+    async with app.state.sessionmaker() as session, session.begin():
+        await session.exec(delete(LedgerLogNode))  # type: ignore[call-overload]
+    assert await _proves_all(client, alice, entries, heads[-1])
+    entries.append(await _award(client, world, alice["person_id"]))
+    head = await _sign(client, world)
+    size = head["tree_size"]
+    assert await _kept_subtrees(app) == size - bin(size).count("1")
+    assert await _proves_all(client, alice, entries, head)
+    assert (await _check(app, head["town_id"])).ok
+
+    async with app.state.sessionmaker() as session, session.begin():
+        await session.exec(
+            update(LedgerLogNode)  # type: ignore[call-overload]
+            .where(col(LedgerLogNode.level) == 2, col(LedgerLogNode.position) == 1)
+            .values(node_hash="00" * 32)
+        )
+    assert not await _proves_all(client, alice, entries, head)  # the phone sees it
+    found = await _check(app, head["town_id"])
+    assert not found.ok and found.problem == "日志第 2 层第 1 棵子树的哈希与账本重算的不符"
 
 
 async def test_the_signature_is_over_the_five_fields_with_the_published_key(

@@ -1,7 +1,7 @@
 """The auditor's check of a town's points (``xiangzhi verify-ledger``): every account chain, every
 logged leaf against the entry it was made from, every signed head's root, signature and link to
-the one before. The first thing that no longer matches is named; the result is kept for the
-supervision committee to read."""
+the one before, and the log's kept subtrees that proofs are made from. The first thing that no
+longer matches is named; the result is kept for the supervision committee to read."""
 
 import base64
 import json
@@ -11,11 +11,18 @@ from cryptography.exceptions import InvalidSignature
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.models.points import LedgerCheck, LedgerEntry, LedgerLeaf, PointsAccount, TreeHead
+from app.models.points import (
+    LedgerCheck,
+    LedgerEntry,
+    LedgerLeaf,
+    LedgerLogNode,
+    PointsAccount,
+    TreeHead,
+)
 from app.models.roster import ADMIN_ROLES, Role, ScopeType
 from app.services.identity import Principal
 from app.services.points import chain
-from app.services.points.merkle import Tree
+from app.services.points.merkle import Tree, grown_nodes
 from app.services.points.roots import EntryNotFound, Keys, leaf_of, signed_bytes
 
 
@@ -107,7 +114,26 @@ async def check(session: AsyncSession, *, town_id: int, keys: Keys) -> Finding:
         if problem:
             return Finding(ok=False, entries=len(hashes), heads=len(heads), problem=problem)
         previous = head
+    problem = await _subtrees(session, town_id, hashes)
+    if problem:
+        return Finding(ok=False, entries=len(hashes), heads=len(heads), problem=problem)
     return Finding(ok=True, entries=len(hashes), heads=len(heads))
+
+
+async def _subtrees(session: AsyncSession, town_id: int, hashes: list[bytes]) -> str | None:
+    """The kept subtrees the proofs are made from: a changed one would hand phones proofs that
+    fail, so the auditor is told which. One not kept yet is no fault (proofs read the leaves)."""
+    expected = grown_nodes(0, {}, hashes)
+    kept = await session.exec(
+        select(LedgerLogNode)
+        .where(col(LedgerLogNode.town_id) == town_id)
+        .order_by(col(LedgerLogNode.level), col(LedgerLogNode.position))
+    )
+    for node in kept.all():
+        want = expected.get((node.level, node.position))
+        if want is None or want.hex() != node.node_hash:
+            return f"日志第 {node.level} 层第 {node.position} 棵子树的哈希与账本重算的不符"
+    return None
 
 
 async def record(session: AsyncSession, *, town_id: int, keys: Keys) -> LedgerCheck:

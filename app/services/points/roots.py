@@ -39,6 +39,7 @@ from app.services.identity import (
     location_of,
     own_town,
 )
+from app.services.points import log_nodes, merkle
 from app.services.points.merkle import Tree, leaf_hash
 
 log = logging.getLogger("xiangzhi.ledger")
@@ -163,27 +164,22 @@ async def append_new(session: AsyncSession, town_id: int) -> int:
         )
         .order_by(col(LedgerEntry.posted_at), col(LedgerEntry.id))
     )
+    grown_from = size
+    hashes = []
     for entry in fresh.all():
+        hashes.append(leaf_of(entry))
         session.add(
             LedgerLeaf(
                 town_id=town_id,
                 leaf_index=size,
                 entry_id=id_of(entry),
-                leaf_hash=leaf_of(entry).hex(),
+                leaf_hash=hashes[-1].hex(),
             )
         )
         size += 1
     await session.flush()
+    await log_nodes.grow(session, town_id, grown_from, hashes)
     return size
-
-
-async def leaves_of(session: AsyncSession, town_id: int, size: int) -> list[bytes]:
-    found = await session.exec(
-        select(LedgerLeaf.leaf_hash)
-        .where(col(LedgerLeaf.town_id) == town_id, col(LedgerLeaf.leaf_index) < size)
-        .order_by(col(LedgerLeaf.leaf_index))
-    )
-    return [bytes.fromhex(h) for h in found.all()]
 
 
 async def current_leaves(session: AsyncSession, town_id: int) -> tuple[list[bytes], int | None]:
@@ -316,7 +312,8 @@ async def inclusion(
     head = await latest(session, entry.town_id or 0)
     if leaf is None or head is None or leaf.leaf_index >= head.tree_size:
         raise NotYetInHead()
-    tree = Tree(await leaves_of(session, head.town_id, head.tree_size))
+    names = merkle.nodes_for_inclusion(leaf.leaf_index, head.tree_size)
+    tree = await log_nodes.tree_for(session, head.town_id, head.tree_size, names)
     return InclusionProof(
         entry=canonical(entry),
         leaf_index=leaf.leaf_index,
@@ -342,7 +339,8 @@ async def consistency(
     )
     if {from_size, to_size} - sizes or not 0 < from_size <= to_size:
         raise SizesInvalid()
-    tree = Tree(await leaves_of(session, town_id, to_size))
+    names = merkle.nodes_for_consistency(from_size, to_size)
+    tree = await log_nodes.tree_for(session, town_id, to_size, names)
     return ConsistencyProof(
         town_id=town_id,
         from_size=from_size,

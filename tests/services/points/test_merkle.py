@@ -6,8 +6,13 @@ import pytest
 
 from app.services.points.merkle import (
     EMPTY_ROOT,
+    NodeTree,
     Tree,
+    frontier,
+    grown_nodes,
     leaf_hash,
+    nodes_for_consistency,
+    nodes_for_inclusion,
     verify_consistency,
     verify_inclusion,
 )
@@ -105,3 +110,48 @@ def test_every_proof_of_every_shape_verifies_and_a_change_does_not() -> None:
             assert verify_consistency(old, size, tree.root(old), root, proof)
             if old < size:
                 assert not verify_consistency(old, size, tree.root(old), leaves[0], proof)
+
+
+def _grown(leaves: list[bytes], chunks: list[int]) -> dict[tuple[int, int], bytes]:
+    """The stored nodes of a log grown in the given chunk sizes, each step handed only the
+    frontier, as the log table grows at each signing."""
+    stored: dict[tuple[int, int], bytes] = {(0, i): leaf for i, leaf in enumerate(leaves)}
+    size = 0
+    for chunk in chunks:
+        known = {node: stored[node] for node in frontier(size)}
+        stored.update(grown_nodes(size, known, leaves[size : size + chunk]))
+        size += chunk
+    assert size == len(leaves)
+    return stored
+
+
+@pytest.mark.parametrize("chunks", [[70], [1] * 70, [3, 29, 1, 1, 36], [64, 6], [5, 60, 5]])
+def test_stored_nodes_give_the_same_proofs_from_only_what_they_name(chunks: list[int]) -> None:
+    leaves = [leaf_hash(bytes([i])) for i in range(70)]
+    whole = Tree(leaves)
+    stored = _grown(leaves, chunks)
+    for size in range(1, 71):
+        for index in range(size):
+            named = nodes_for_inclusion(index, size)
+            assert len(named) <= size.bit_length() ** 2
+            only = NodeTree(size, {node: stored[node] for node in named})
+            assert only.inclusion(index, size) == whole.inclusion(index, size)
+        for old in range(1, size + 1):
+            named = nodes_for_consistency(old, size)
+            only = NodeTree(size, {node: stored[node] for node in named})
+            assert only.consistency(old, size) == whole.consistency(old, size)
+
+
+def test_a_node_not_stored_is_not_made_up() -> None:
+    leaves = [leaf_hash(bytes([i])) for i in range(9)]
+    stored = _grown(leaves, [9])
+    named = nodes_for_inclusion(0, 9)
+    missing = {node: stored[node] for node in sorted(named)[1:]}
+    with pytest.raises(KeyError):
+        NodeTree(9, missing).inclusion(0, 9)
+
+
+def test_the_frontier_is_the_log_in_perfect_subtrees() -> None:
+    assert frontier(0) == []
+    assert frontier(13) == [(3, 0), (2, 2), (0, 12)]
+    assert frontier(64) == [(6, 0)]
