@@ -5,6 +5,8 @@ still verifies; their photo stays but no longer names them; the audit entry name
 and why without the erased values. A branch's admin or another village's cannot, and twice is
 refused."""
 
+import json
+
 import httpx
 from fastapi import FastAPI
 from sqlmodel import col, select
@@ -50,6 +52,11 @@ async def test_an_erased_villager_is_gone_but_the_books_still_verify(
             await award(client, world, code="vol", household=None, person="v1_villager")
         ).status_code == 201
     photo = await upload(client, villager)
+    name = (await client.get("/api/v1/me", headers=villager)).json()["name"]
+    moved = await client.patch(
+        f"/api/v1/admin/people/{who}", json={"relation": "长子"}, headers=world.auth("v1_admin")
+    )
+    assert moved.status_code == 200, moved.text  # an audited picture of them, name and phone
     before = (
         await client.get("/api/v1/me/points", params={"ledger": "volunteer"}, headers=villager)
     ).json()
@@ -107,6 +114,18 @@ async def test_an_erased_villager_is_gone_but_the_books_still_verify(
         [trail] = (
             await session.exec(select(AuditEntry).where(col(AuditEntry.action) == "person.erase"))
         ).all()
+        pictures = (
+            await session.exec(
+                select(AuditEntry).where(
+                    col(AuditEntry.target_type) == "person", col(AuditEntry.target_id) == str(who)
+                )
+            )
+        ).all()
+    assert {"person.update", "person.erase"} <= {e.action for e in pictures}
+    for entry in pictures:  # the earlier pictures keep what changed, not who it was
+        said = json.dumps([entry.before, entry.after], ensure_ascii=False)
+        assert phone not in said and name not in said and "长子" not in said, entry.action
+    assert trail.after is not None and trail.after["audit_entries_redacted"] >= 1
     assert trail.actor_person_id == world.ids["v1_admin"] and trail.target_id == str(who)
     written = str(trail.before) + str(trail.after)
     assert "已迁出本村" in written and phone not in written and "v1_villager" not in written

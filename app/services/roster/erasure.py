@@ -3,7 +3,10 @@ above) erases them. Their name becomes a pseudonym, their phone, WeChat binding,
 roles, inbox and roster details go, and every session of theirs ends; the photos they uploaded
 stay where other records rely on them but no longer name them. Their ledger entries stay as they
 are, owned by the pseudonym, so every chain and signed root still verifies. The audit entry
-names who erased whom and why, and none of what was erased."""
+names who erased whom and why, and none of what was erased; the personal values in the audit's
+earlier pictures of them go too."""
+
+from typing import Any
 
 from sqlalchemy import delete, update
 from sqlmodel import col, select
@@ -11,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.china_time import utcnow
 from app.errors import Conflict, NotFound
+from app.models.audit import AuditEntry
 from app.models.auth import RefreshToken, UserAccount
 from app.models.media import Media
 from app.models.notifications import Notification
@@ -87,6 +91,7 @@ async def erase(
     person.sex = person.birth_month = person.relation = None
     person.erased_at = now
     session.add(person)
+    redacted = await _redact_trail(session, person_id)
     await session.flush()
     await audit.record(
         session,
@@ -95,6 +100,40 @@ async def erase(
         target_type="person",
         target_id=person_id,
         where=location_of(person),
-        after={"reason": data.reason, "accounts_closed": len(accounts)},
+        after={
+            "reason": data.reason,
+            "accounts_closed": len(accounts),
+            "audit_entries_redacted": redacted,
+        },
     )
     return person
+
+
+# The values in the audit's pictures of a person (its creation, its updates, its login name)
+# that are theirs: erasure takes them too. The entries stay: who changed which field, and when.
+PERSONAL = frozenset({"name", "phone", "sex", "birth_month", "relation", "username"})
+
+
+def _redacted(picture: dict[str, Any] | None, person_id: int) -> dict[str, Any] | None:
+    if picture is None:
+        return None
+    return {
+        k: (pseudonym(person_id) if k == "name" else None) if k in PERSONAL and v else v
+        for k, v in picture.items()
+    }
+
+
+async def _redact_trail(session: AsyncSession, person_id: int) -> int:
+    entries = await session.exec(
+        select(AuditEntry).where(
+            col(AuditEntry.target_type) == "person", col(AuditEntry.target_id) == str(person_id)
+        )
+    )
+    count = 0
+    for entry in entries.all():
+        before, after = _redacted(entry.before, person_id), _redacted(entry.after, person_id)
+        if (before, after) != (entry.before, entry.after):
+            entry.before, entry.after = before, after
+            session.add(entry)
+            count += 1
+    return count
