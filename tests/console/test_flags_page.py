@@ -86,3 +86,25 @@ async def test_a_supervisor_checks_dismisses_and_escalates(
     async with console("v1_admin") as browser:
         mine = await browser.get("/console/flags")
         assert mine.status_code == 403 and "不属于您的职责范围" in mine.text
+
+
+async def test_the_town_reads_each_flags_village_and_picks_one(
+    client: httpx.AsyncClient, cast: World, console: ConsoleAs
+) -> None:
+    world = cast
+    await make_rule(client, world)
+    await award(client, world, who="cadre_h1", household="h1")
+    villages = (
+        await client.get("/api/v1/admin/villages", headers=world.auth("town_a_admin"))
+    ).json()["items"]
+    names = {v["id"]: v["name"] for v in villages}
+    mine, other = world.ids["v1"], next(i for i in names if i != world.ids["v1"])
+    async with console("town_a_admin") as browser:
+        page = await browser.get("/console/flags")
+        assert page.status_code == 200
+        assert f"{names[mine]} · " in page.text and 'name="village_id"' in page.text
+        elsewhere = await browser.get("/console/flags", params={"village_id": other})
+        assert 'class="card flag"' not in elsewhere.text
+    async with console("v1_supervisor") as browser:  # one village: no picker, no name to read
+        page = await browser.get("/console/flags")
+        assert 'class="card flag"' in page.text and 'name="village_id"' not in page.text

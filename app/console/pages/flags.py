@@ -10,7 +10,9 @@ from app.console.deps import CheckedForm, FlagUser, console_router, new_once
 from app.console.render import page
 from app.deps import CacheDep, SessionDep, StorageDep
 from app.models.flags import KIND_WORDS, FlagDismiss, FlagEscalate, FlagStatus
+from app.models.roster import Village
 from app.routers.common import FilterId, RowId
+from app.services import roster
 from app.services.warnings import evidence, queue
 
 router = console_router()
@@ -29,6 +31,12 @@ async def flags_page(
     found = await queue.listing(
         session, principal=principal, village_id=village_id, status=status, limit=50, cursor=None
     )
+    # A town's organiser reads every village's flags: each says which village, and can be picked.
+    villages = (
+        await roster.list_in_scope(
+            session, principal=principal, model=Village, limit=100, cursor=None
+        )
+    ).items
     return page(
         request,
         "flags.html",
@@ -39,6 +47,9 @@ async def flags_page(
             "shown": await evidence.explain(session, found.items, storage),
             "kinds": KIND_WORDS,
             "status": status,
+            "villages": villages,
+            "village_names": {v.id: v.name for v in villages},
+            "village_id": village_id,
             "once": new_once,
         },
     )
