@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from app.deps import AdminUser, CurrentUser, Cursor, Limit, SessionDep, TownAdmin
+from app.deps import AdminUser, CurrentUser, Cursor, Limit, SessionDep, StorageDep, TownAdmin
 from app.models.base import MAX_DB_INT
 from app.models.common import ListPage
 from app.models.events import EventCancel, EventPublic, EventUpdate
@@ -58,9 +58,15 @@ async def cancel_event(
     "次月底关账后不能再修改（被镇里退回的除外）。",
 )
 async def file_minutes(
-    event_id: RowId, body: MinutesCreate, principal: CurrentUser, session: SessionDep
+    event_id: RowId,
+    body: MinutesCreate,
+    principal: CurrentUser,
+    session: SessionDep,
+    storage: StorageDep,
 ) -> Any:
-    return await minutes.file(session, principal=principal, event_id=event_id, data=body)
+    return await minutes.file(
+        session, principal=principal, event_id=event_id, data=body, storage=storage
+    )
 
 
 @router.get(

@@ -20,6 +20,7 @@ from tests.helpers.events import (
     token_for,
 )
 from tests.helpers.factories import Login, World
+from tests.helpers.media import photo
 from tests.helpers.points import make_rule
 
 
@@ -454,3 +455,38 @@ async def test_the_contest_counts_meetings_as_the_report_does(
         headers=world.auth("town_a_admin"),
     )
     assert await values() == {world.ids["b1"]: 0.0, world.ids["b2"]: 0.0}
+
+
+async def test_the_minutes_photos_are_the_branchs_not_the_webs(
+    client: httpx.AsyncClient, world: World, login: Login
+) -> None:
+    """A photo the recorder uploaded had a public address; once it is in the minutes only
+    short-lived signed links reach it, handed to the admins above the branch."""
+    alice = await member(client, world, login, "党员甲")
+    event = await held_event(client, world, alice)
+    uploaded = await client.post(
+        "/api/v1/media",
+        files={"file": ("会场.jpg", photo(seed=7), "image/jpeg")},
+        data={"purpose": "grid"},
+        headers=world.auth("b1_admin"),
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    shown = uploaded.json()
+    assert (await client.get(shown["url"])).status_code == 200
+    filed = await file_minutes(client, world, event, media_ids=[shown["id"]])
+    assert filed.status_code == 201, filed.text
+    for public in (shown["url"], shown["thumb_url"]):
+        assert (await client.get(public)).status_code == 404
+    seen = await client.get(f"/api/v1/admin/media/{shown['id']}", headers=world.auth("v1_admin"))
+    assert seen.status_code == 200, seen.text
+    for link in (seen.json()["url"], seen.json()["thumb_url"]):
+        assert "sig=" in link
+        got = await client.get(link)
+        assert got.status_code == 200 and got.headers["cache-control"] == "private, no-store"
+        assert (await client.get(link.split("?")[0])).status_code == 404
+    other = await client.get(f"/api/v1/admin/media/{shown['id']}", headers=world.auth("v2_admin"))
+    assert other.status_code == 404
+    again = await file_minutes(client, world, event, media_ids=[shown["id"]])  # an amendment
+    assert again.status_code == 201, again.text
+    kept = await client.get(f"/api/v1/admin/media/{shown['id']}", headers=world.auth("v1_admin"))
+    assert (await client.get(kept.json()["url"])).status_code == 200

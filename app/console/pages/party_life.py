@@ -7,7 +7,7 @@ from fastapi.responses import Response
 from app.console.actions import Unfit, span, submitted, texts
 from app.console.deps import CheckedForm, ConsoleUser, console_router, new_once, row_id, row_ids
 from app.console.render import page
-from app.deps import CacheDep, SessionDep
+from app.deps import CacheDep, SessionDep, StorageDep
 from app.models.events import Agenda, EventCancel, EventUpdate, Venue
 from app.models.party_life import MinutesCreate, MinutesReturn, PartyGroupCreate
 from app.models.roster import Branch
@@ -96,7 +96,12 @@ def _minutes_of(form: CheckedForm) -> MinutesCreate:
 
 @router.post("/events/{event_id}/minutes")
 async def file_minutes(
-    event_id: RowId, principal: ConsoleUser, form: CheckedForm, session: SessionDep, cache: CacheDep
+    event_id: RowId,
+    principal: ConsoleUser,
+    form: CheckedForm,
+    session: SessionDep,
+    cache: CacheDep,
+    storage: StorageDep,
 ) -> Response:
     return await submitted(
         session,
@@ -105,7 +110,9 @@ async def file_minutes(
         form,
         here=f"/console/events/{event_id}",
         parse=lambda: _minutes_of(form),
-        write=lambda data: minutes.file(session, principal=principal, event_id=event_id, data=data),
+        write=lambda data: minutes.file(
+            session, principal=principal, event_id=event_id, data=data, storage=storage
+        ),
         done=lambda _: "会议记录已提交。",
     )
 

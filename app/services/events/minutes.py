@@ -25,7 +25,7 @@ from app.models.roster import Role
 from app.services import audit, media
 from app.services.events import attendance, events
 from app.services.identity import Location, Principal, covers, location_of, scope_clause
-from app.services.kit import Page, keyset_page
+from app.services.kit import Page, Storage, keyset_page
 from app.services.notifications import notify
 
 TOWN_ROLES = (Role.superadmin, Role.town_admin)
@@ -103,6 +103,7 @@ async def file(
     principal: Principal,
     event_id: int,
     data: MinutesCreate,
+    storage: Storage,
     now: datetime | None = None,
 ) -> EventMinutes:
     """A new version: the first filing, an amendment, or the filing again after a return."""
@@ -116,7 +117,9 @@ async def file(
     returned = latest is not None and latest.returned_at is not None
     if latest is not None and not returned and china_today(now) > closes_on(event):
         raise Closed()
-    await media.require_own(session, principal=principal, media_ids=data.media_ids)
+    photos = await media.require_own(session, principal=principal, media_ids=data.media_ids)
+    # The branch's records: its photos are for the branch and the levels above, not the web.
+    await media.keep_private(session, storage=storage, photos=photos)
     minutes = EventMinutes(
         event_id=event_id,
         version=len(kept) + 1,

@@ -24,7 +24,7 @@ from app.models.roster import Branch, Town, Village
 from app.services import audit
 from app.services.feed import content_safety
 from app.services.identity import Location, NotBound, Principal, bound_person, covers, location_of
-from app.services.kit import Storage, WechatGateway, personal_data
+from app.services.kit import Storage, WechatGateway, address, personal_data
 from app.services.notifications import notify
 from app.services.roster import VillageNotFound
 
@@ -273,8 +273,8 @@ async def present(session: AsyncSession, posts: list[Post], storage: Storage) ->
         shown = [
             PostMedia(
                 id=m,
-                url=storage.url(media[m].display_key),
-                thumb_url=storage.url(media[m].thumb_key),
+                url=address(storage, media[m].display_key),
+                thumb_url=address(storage, media[m].thumb_key),
                 moderation=media[m].moderation,
             )
             for m in post.media_ids

@@ -12,7 +12,7 @@ from app.models.media import Media
 from app.models.points import LedgerEntry
 from app.models.roster import Household
 from app.services.identity import Principal, scope_clause
-from app.services.kit import Storage
+from app.services.kit import Storage, address
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +72,9 @@ async def recent_scores(
                 score=score,
                 household=homes.get(score.household_id, ""),
                 status=str(entry.status) if entry else "",
-                photos=[(storage.url(m.display_key), storage.url(m.thumb_key)) for m in shown],
+                photos=[
+                    (address(storage, m.display_key), address(storage, m.thumb_key)) for m in shown
+                ],
             )
         )
     return lines

@@ -20,7 +20,7 @@ from app.models.grid import (
 )
 from app.models.media import Media
 from app.services.grid import flow as grid_flow
-from app.services.kit import Storage
+from app.services.kit import Storage, address
 
 
 def is_overdue(task: GridTask) -> bool:
@@ -30,7 +30,9 @@ def is_overdue(task: GridTask) -> bool:
 def _media(ids: list[int], media: dict[int, Media], storage: Storage) -> list[TaskMedia]:
     return [
         TaskMedia(
-            id=i, url=storage.url(media[i].display_key), thumb_url=storage.url(media[i].thumb_key)
+            id=i,
+            url=address(storage, media[i].display_key),
+            thumb_url=address(storage, media[i].thumb_key),
         )
         for i in ids
         if i in media

@@ -24,8 +24,10 @@ from app.services.kit.storage import (
     BadKey,
     LocalStorage,
     Storage,
+    address,
     create_storage,
     is_private,
+    private_twin,
 )
 from app.services.kit.tables import Table, UnsupportedFile, read_table
 from app.services.kit.wechat import SendResult, WechatGateway, create_wechat_http
@@ -51,6 +53,7 @@ __all__ = [
     "Table",
     "UnsupportedFile",
     "WechatGateway",
+    "address",
     "create_pay",
     "create_storage",
     "create_wechat_http",
@@ -62,6 +65,7 @@ __all__ = [
     "paper",
     "personal_data",
     "printing",
+    "private_twin",
     "qr_tokens",
     "ratelimit",
     "read_table",

@@ -22,7 +22,12 @@ PRIVATE_PREFIX = "private/"
 # uuid, the variant). A key is checked against them before anything else, so no spelling of
 # "..", "." or a slash can reach another file, on a disk or in a bucket.
 _PUBLIC_KEY = re.compile(r"[0-9a-f]{2}/[0-9a-f]{32}(?:\.thumb)?\.jpg")
-_PRIVATE_KEY = re.compile(re.escape(PRIVATE_PREFIX) + r"[0-9a-f]{2}/[0-9a-f]{32}\.(?:jpg|png|webp)")
+_PRIVATE_KEY = re.compile(
+    re.escape(PRIVATE_PREFIX) + r"[0-9a-f]{2}/[0-9a-f]{32}(?:\.(?:jpg|png|webp)|\.thumb\.jpg)"
+)
+# How long a link to a private photo's display or thumbnail lasts: a page read now and its
+# pictures loaded a little later.
+PRIVATE_LINK_SECONDS = 3600
 
 
 class BadKey(ValueError):
@@ -30,12 +35,20 @@ class BadKey(ValueError):
 
 
 def is_private(key: str) -> bool:
-    """Whether ``key`` is a private original's; any other shape of key is refused."""
+    """Whether ``key`` is a private object's (an original, or a private photo's variants);
+    any other shape of key is refused."""
     if _PUBLIC_KEY.fullmatch(key):
         return False
     if _PRIVATE_KEY.fullmatch(key):
         return True
     raise BadKey(key)
+
+
+def private_twin(key: str) -> str:
+    """Where a public variant lives once its photo is made private."""
+    if is_private(key):
+        return key
+    return PRIVATE_PREFIX + key
 
 
 class Storage(Protocol):
@@ -186,6 +199,14 @@ class S3Storage:
             "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=seconds
         )
         return url
+
+
+def address(storage: Storage, key: str) -> str:
+    """The address a page shows for a photo's variant: public, or a short-lived signed link
+    when the photo is private."""
+    if is_private(key):
+        return storage.signed_url(key, seconds=PRIVATE_LINK_SECONDS)
+    return storage.url(key)
 
 
 def create_storage(settings: Settings) -> Storage:

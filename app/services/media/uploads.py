@@ -21,7 +21,7 @@ from app.models.media import (
 from app.models.roster import Person
 from app.services.feed import content_safety
 from app.services.identity import Principal, caller_person, covers, location_of
-from app.services.kit import PRIVATE_PREFIX, Storage, WechatGateway, images
+from app.services.kit import PRIVATE_PREFIX, Storage, WechatGateway, address, images
 
 
 class Corrupt(BadRequest):
@@ -50,8 +50,8 @@ def public(media: Media, storage: Storage) -> MediaPublic:
     assert media.id is not None
     return MediaPublic(
         id=media.id,
-        url=storage.url(media.display_key),
-        thumb_url=storage.url(media.thumb_key),
+        url=address(storage, media.display_key),
+        thumb_url=address(storage, media.thumb_key),
         width=media.width,
         height=media.height,
         content_type="image/jpeg",

@@ -33,7 +33,7 @@ from app.services.identity import (
     location_of,
     scope_clause,
 )
-from app.services.kit import Page, Storage, keyset_page
+from app.services.kit import Page, Storage, address, keyset_page
 from app.services.points import chain, ledger, scoring_rules
 from app.services.points.ledger import EntryNotFound
 from app.services.roster import get_in_scope
@@ -165,7 +165,9 @@ async def _media_refs(
     rows = (await session.exec(select(Media).where(col(Media.id).in_(ids)))).all()
     return {
         id_of(m): MediaRef(
-            id=id_of(m), url=storage.url(m.display_key), thumb_url=storage.url(m.thumb_key)
+            id=id_of(m),
+            url=address(storage, m.display_key),
+            thumb_url=address(storage, m.thumb_key),
         )
         for m in rows
     }

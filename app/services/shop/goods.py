@@ -26,7 +26,7 @@ from app.services.identity import (
     own_village,
     scope_clause,
 )
-from app.services.kit import Page, Storage, keyset_page
+from app.services.kit import Page, Storage, address, keyset_page
 from app.services.roster import VillageNotFound
 from app.services.shop.common import COUNTER_ROLES, GoodsNotFound
 
@@ -151,7 +151,7 @@ async def present(
     return [
         GoodsPublic.model_validate(g).model_copy(
             update={
-                "photo_url": storage.url(photos[g.media_id].display_key)
+                "photo_url": address(storage, photos[g.media_id].display_key)
                 if g.media_id in photos
                 else None
             }

@@ -19,7 +19,7 @@ from app.models.media import Media
 from app.models.points import LedgerEntry
 from app.models.roster import Household, Person
 from app.models.shop import ShopRedemption
-from app.services.kit import Storage
+from app.services.kit import Storage, address
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +68,8 @@ def _line(kind: str, row: Any, names: dict[int, str], storage: Storage) -> Shown
                 row.id,
                 f"照片 {row.id}（{_day(row)} 上传，"
                 f"上传人 {names.get(row.uploader_person_id, '—')}）",
-                url=storage.url(row.display_key),
-                thumb=storage.url(row.thumb_key),
+                url=address(storage, row.display_key),
+                thumb=address(storage, row.thumb_key),
             )
         case "shop_redemption":
             text = (
