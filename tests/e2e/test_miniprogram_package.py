@@ -59,7 +59,17 @@ def test_it_installs_into_a_mini_program_project(tmp_path: Path) -> None:
     project = tmp_path / "miniprogram"
     project.mkdir()
     (project / "package.json").write_text('{"name": "village-app", "version": "0.0.1"}')
-    _run(str(NPM), "install", "--offline", "--no-audit", "--no-fund", str(tarball), cwd=project)
+    # The package now has dependencies (@noble, for the ledger proofs): npm ci put their
+    # tarballs in the cache but not their registry documents, so a fresh machine fetches those.
+    _run(
+        str(NPM),
+        "install",
+        "--prefer-offline",
+        "--no-audit",
+        "--no-fund",
+        str(tarball),
+        cwd=project,
+    )
     installed = project / "node_modules" / "xiangzhi-miniprogram-client"
     assert (installed / "lib" / "api.d.ts").is_file()
     assert not (installed / "test").exists(), "tests are not shipped"
