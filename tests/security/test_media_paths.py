@@ -84,7 +84,10 @@ HOSTILE_KEYS = [
     "/etc/passwd",
     "ab/0123456789ABCDEF0123456789ABCDEF.jpg",
     "ab/0123456789abcdef0123456789abcdef.jpg\x00.png",
-    "private/ab/0123456789abcdef0123456789abcdef.thumb.jpg",
+    # A private photo's thumbnail is only ever a jpg, as its public one was.
+    "private/ab/0123456789abcdef0123456789abcdef.thumb.png",
+    "private/ab/0123456789abcdef0123456789abcdef.thumb.thumb.jpg",
+    "private/private/ab/0123456789abcdef0123456789abcdef.thumb.jpg",
     "ab/0123456789abcdef0123456789abcdef.png",
     "",
 ]
