@@ -23,7 +23,9 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.faults.cluster import Phone, Postgres, Redis, Seen, Service, make_root
+from tests.faults.cluster import Phone, Postgres, Redis, Seen, Service, make_root, ran_already
+
+pytestmark = ran_already
 
 RULE = "fault_award"
 STOCK = 400

@@ -28,8 +28,10 @@ import httpx
 import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 
-from tests.faults.cluster import Postgres, Service, make_root
+from tests.faults.cluster import Postgres, Service, make_root, ran_already
 from tests.helpers.net import free_port
+
+pytestmark = ran_already
 
 STANZA = "xiangzhi"
 DEPLOYED = Path(__file__).resolve().parents[2] / "deploy" / "postgres" / "pgbackrest.conf"

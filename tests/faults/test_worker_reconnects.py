@@ -8,7 +8,9 @@ from pathlib import Path
 
 import redis
 
-from tests.faults.cluster import Redis
+from tests.faults.cluster import Redis, ran_already
+
+pytestmark = ran_already
 
 
 def _other_clients(port: int) -> int:
